@@ -1,0 +1,126 @@
+"""The audit trail: every create, update and delete of a campaign record writes an audit row.
+
+It hooks the ORM once (``before_flush``), so no service can forget it. A flush that changes a
+record in a session with no actor raises :class:`MissingActor`: writing without an actor is
+impossible. Deletes are soft (``deleted_at``) and audited as ``delete``. Bulk writes that bypass
+the ORM (demo load, ledger import) call :func:`record` themselves with a summary.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from greening.actor import Actor
+from greening.models import AuditLog, LoginSession
+from greening.models.base import Tracked
+
+__all__ = ["MissingActor", "record", "snapshot"]
+
+# Columns never copied into the audit trail.
+_SECRET = {"password_hash", "token_hash"}
+_SKIP_TYPES = (LoginSession, AuditLog)
+
+
+class MissingActor(RuntimeError):
+    """A change was about to be written by nobody."""
+
+
+def _plain(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (bytes, memoryview)) or type(value).__name__ in {"WKBElement", "WKTElement"}:
+        return "<geometry>"
+    return value
+
+
+def snapshot(obj, *, changed_only: bool = False, old: bool = False) -> dict:
+    """The record's column values as plain JSON-able data (``old=True``: values before the flush)."""
+    state = inspect(obj)
+    out = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in _SECRET:
+            continue
+        hist = state.attrs[key].history
+        if changed_only and not hist.has_changes():
+            continue
+        if old:
+            value = hist.deleted[0] if hist.deleted else (hist.unchanged[0] if hist.unchanged else None)
+        else:
+            value = getattr(obj, key)
+        out[key] = _plain(value)
+    return out
+
+
+def _scope_code(obj) -> str | None:
+    for col in ("claimed_village_code", "village_code", "area_code", "code"):
+        value = getattr(obj, col, None)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def record(session: Session, actor: Actor, action: str, table: str, record_id=None, *,
+           before: dict | None = None, after: dict | None = None, note: str | None = None,
+           scope_code: str | None = None) -> AuditLog:
+    """Add an audit row explicitly (for bulk writes, log-ins and other non-ORM events)."""
+    row = AuditLog(user_id=actor.user_id, username=actor.username, action=action, table_name=table,
+                   record_id=None if record_id is None else str(record_id), before=before,
+                   after=after, note=note, scope_code=scope_code)
+    session.add(row)
+    return row
+
+
+@event.listens_for(Session, "before_flush")
+def _audit_flush(session: Session, _ctx, _instances) -> None:
+    changes = [o for o in (*session.new, *session.dirty, *session.deleted)
+               if not isinstance(o, _SKIP_TYPES)]
+    if not changes:
+        return
+    actor: Actor | None = session.info.get("actor")
+    if actor is None:
+        raise MissingActor("refusing to write: no acting user is bound to this session")
+    now = dt.datetime.now(dt.timezone.utc)
+    pending = []
+    for obj in session.new:
+        if isinstance(obj, _SKIP_TYPES):
+            continue
+        if isinstance(obj, Tracked) and obj.created_by_id is None:
+            obj.created_by_id = actor.user_id
+        pending.append(("create", obj, None))
+    for obj in session.dirty:
+        if isinstance(obj, _SKIP_TYPES) or not session.is_modified(obj, include_collections=False):
+            continue
+        before = snapshot(obj, changed_only=True, old=True)
+        if isinstance(obj, Tracked):
+            obj.updated_by_id = actor.user_id
+            obj.updated_at = now
+        action = "delete" if "deleted_at" in before and before["deleted_at"] is None else "update"
+        pending.append((action, obj, before))
+    for obj in session.deleted:
+        if isinstance(obj, _SKIP_TYPES):
+            continue
+        if isinstance(obj, Tracked):
+            raise MissingActor(f"{type(obj).__name__} rows are deleted softly: set deleted_at")
+        pending.append(("purge", obj, snapshot(obj, old=True)))
+    session.info.setdefault("_audit_pending", []).extend(pending)
+
+
+@event.listens_for(Session, "after_flush")
+def _audit_after_flush(session: Session, _ctx) -> None:
+    pending = session.info.pop("_audit_pending", [])
+    if not pending:
+        return
+    actor: Actor = session.info["actor"]
+    for action, obj, before in pending:
+        ident = inspect(obj).mapper.primary_key_from_instance(obj)[0]
+        after = None if action == "purge" else (
+            snapshot(obj) if action == "create" else {k: _plain(getattr(obj, k)) for k in before})
+        session.add(AuditLog(user_id=actor.user_id, username=actor.username, action=action,
+                             table_name=obj.__tablename__, record_id=None if ident is None else str(ident),
+                             before=before, after=after, scope_code=_scope_code(obj)))

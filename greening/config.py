@@ -1,0 +1,137 @@
+"""Settings: the one settings object, read from the environment.
+
+Every tunable of the product lives here, with its environment variable and default.
+Tests override values with :func:`override_settings`; nothing else reads ``os.environ``.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Settings", "get_settings", "override_settings", "REPO_ROOT", "SETTINGS_DOC"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Each setting: (attribute, environment variable, meaning). tests/test_docs.py checks that every
+# one of them is documented in README.md.
+SETTINGS_DOC: dict[str, tuple[str, str]] = {
+    "database_url": ("GREENING_DATABASE_URL", "SQLAlchemy URL; empty means the SpatiaLite file in data/"),
+    "data_dir": ("GREENING_DATA_DIR", "folder for the SpatiaLite file, photos and backups"),
+    "spatialite_library": ("SPATIALITE_LIBRARY_PATH", "SpatiaLite module to load (default mod_spatialite)"),
+    "demo_plantings": ("GREENING_DEMO_PLANTINGS", "number of planting records the demo generator writes"),
+    "demo_seed": ("GREENING_DEMO_SEED", "random seed of the demo generator"),
+    "tianditu_key": ("GREENING_TIANDITU_KEY", "Tianditu (天地图) browser key; without it that basemap is hidden"),
+    "static_base": ("GREENING_STATIC_BASE", "URL prefix the browser loads Leaflet and plugins from"),
+    "max_upload_mb": ("GREENING_MAX_UPLOAD_MB", "largest photo or import file accepted, in MB"),
+    "max_image_pixels": ("GREENING_MAX_IMAGE_PIXELS", "largest photo accepted, in pixels (decompression-bomb guard)"),
+    "lag_inactive_days": ("GREENING_LAG_INACTIVE_DAYS", "a village with no activity for this many days is flagged"),
+    "lag_min_coverage": ("GREENING_LAG_MIN_COVERAGE", "measure coverage (0-1) below which a village is flagged"),
+    "lag_min_survival": ("GREENING_LAG_MIN_SURVIVAL", "survival rate (0-1) below which a village is flagged"),
+    "lag_pace_ratio": ("GREENING_LAG_PACE_RATIO", "flag when planted/plan falls below this share of the seasonal pace"),
+    "spot_check_share": ("GREENING_SPOT_CHECK_SHARE", "share of each village's plantings drawn for the four-party check"),
+    "login_max_failures": ("GREENING_LOGIN_MAX_FAILURES", "failed log-ins before an account is locked for a while"),
+    "login_lock_minutes": ("GREENING_LOGIN_LOCK_MINUTES", "how long a lock after repeated failures lasts"),
+    "session_hours": ("GREENING_SESSION_HOURS", "how long a log-in stays valid"),
+    "oidc_enabled": ("GREENING_OIDC", "1 to offer single sign-on through Streamlit's OIDC login"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of one running instance. Immutable; build a new one to change it."""
+
+    database_url: str = ""
+    data_dir: Path = REPO_ROOT / "data"
+    spatialite_library: str = "mod_spatialite"
+    demo_plantings: int = 30_000
+    demo_seed: int = 20240601
+    tianditu_key: str = ""
+    static_base: str = "/app/static/vendor"
+    max_upload_mb: int = 15
+    max_image_pixels: int = 40_000_000
+    lag_inactive_days: int = 60
+    lag_min_coverage: float = 0.5
+    lag_min_survival: float = 0.8
+    lag_pace_ratio: float = 0.6
+    spot_check_share: float = 0.05
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+    session_hours: int = 12
+    oidc_enabled: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the configured one, or the embedded SpatiaLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'greening.sqlite'}"
+
+    @property
+    def is_spatialite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def photo_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        """Read every setting from ``env`` (default ``os.environ``), converting types.
+
+        A malformed value raises ValueError naming the variable and the value.
+        """
+        env = dict(os.environ if env is None else env)
+        kwargs = {}
+        types = {f.name: f.type for f in dataclasses.fields(cls)}
+        defaults = cls()
+        for attr, (var, _meaning) in SETTINGS_DOC.items():
+            raw = env.get(var)
+            if raw is None or raw == "":
+                continue
+            default = getattr(defaults, attr)
+            try:
+                if isinstance(default, bool):
+                    value = raw.strip().lower() in {"1", "true", "yes", "on"}
+                elif isinstance(default, int):
+                    value = int(raw)
+                elif isinstance(default, float):
+                    value = float(raw)
+                elif isinstance(default, Path):
+                    value = Path(raw).expanduser().resolve()
+                else:
+                    value = raw
+            except ValueError:
+                raise ValueError(f"setting {var}={raw!r} is not a valid {types[attr]}") from None
+            kwargs[attr] = value
+        return cls(**kwargs)
+
+
+_current: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The settings in force (read from the environment on first use)."""
+    global _current
+    if _current is None:
+        _current = Settings.from_env()
+    return _current
+
+
+@contextlib.contextmanager
+def override_settings(**changes):
+    """Temporarily replace settings (tests): ``with override_settings(database_url=...):``."""
+    global _current
+    before = get_settings()
+    _current = dataclasses.replace(before, **changes)
+    try:
+        yield _current
+    finally:
+        _current = before

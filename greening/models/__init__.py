@@ -1,0 +1,18 @@
+"""The campaign's data model (SQLAlchemy 2 + GeoAlchemy2, geometries in WGS 84 / SRID 4326)."""
+from greening.models.area import AdminArea, code_prefix
+from greening.models.base import WGS84, Base, Tracked, utcnow
+from greening.models.campaign import Assignment, Designation, GreeningTeam, Institution, Person
+from greening.models.enums import (AreaLevel, AttestationStatus, CheckKind, DesignationKind,
+                                   MeasureLevel, PersonKind, PlantingStatus, RecordSource, Role,
+                                   SiteType, SpeciesCategory)
+from greening.models.measure import Attestation, Measure
+from greening.models.planting import CareCheck, Photo, Planting, PlantingPlan, Species
+from greening.models.user import AuditLog, LoginSession, User
+
+__all__ = [
+    "AdminArea", "Assignment", "Attestation", "AuditLog", "AreaLevel", "AttestationStatus", "Base",
+    "CareCheck", "CheckKind", "Designation", "DesignationKind", "GreeningTeam", "Institution",
+    "LoginSession", "Measure", "MeasureLevel", "Person", "PersonKind", "Photo", "Planting",
+    "PlantingPlan", "PlantingStatus", "RecordSource", "Role", "SiteType", "Species",
+    "SpeciesCategory", "Tracked", "User", "WGS84", "code_prefix", "utcnow",
+]

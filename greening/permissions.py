@@ -1,0 +1,127 @@
+"""The one permission check: which role may do which action, and on which area.
+
+Actions are declared once, as data (name -> roles allowed). ``allowed`` is the single entry
+point; ``require`` raises :class:`PermissionDenied` with a message for the user. Area scope is
+a code-prefix test (see :class:`greening.actor.Actor`). Reads are scoped in one place too: a
+session carrying an actor only ever loads rows of scoped models inside the actor's area
+(:func:`install_scope`), and set-based queries use :func:`scope_clause`.
+"""
+from __future__ import annotations
+
+from sqlalchemy import event, true
+from sqlalchemy.orm import Session, with_loader_criteria
+
+from greening.actor import Actor
+from greening.models.enums import Role
+
+__all__ = ["ACTIONS", "PermissionDenied", "allowed", "require", "scope_clause", "install_scope",
+           "SCOPED_MODELS"]
+
+T, TL, CL, C, A = Role.TEAM, Role.TOWN_LEAD, Role.COUNTY_LEAD, Role.CITY, Role.ADMIN
+
+ACTIONS: dict[str, frozenset[Role]] = {
+    # reading
+    "dashboard.view": frozenset({TL, CL, C, A}),
+    "village.view": frozenset({T, TL, CL, C, A}),
+    "lagging.view": frozenset({TL, CL, C, A}),
+    "audit.view": frozenset({A}),
+    "export.run": frozenset({TL, CL, C, A}),
+    # greening teams' own work
+    "planting.create": frozenset({T, TL, CL, A}),
+    "planting.edit": frozenset({T, TL, CL, A}),
+    "planting.delete": frozenset({T, TL, CL, A}),
+    "photo.upload": frozenset({T, TL, CL, A}),
+    "care.create": frozenset({T, TL, CL, A}),
+    "plan.edit": frozenset({T, TL, CL, A}),
+    # review and verification
+    "planting.review": frozenset({TL, CL, A}),
+    "attestation.create": frozenset({T, TL, CL, A}),
+    "attestation.review": frozenset({TL, CL, C, A}),
+    # campaign records and administration
+    "team.edit": frozenset({TL, CL, A}),
+    "designation.edit": frozenset({CL, C, A}),
+    "assignment.edit": frozenset({CL, C, A}),
+    "import.boundaries": frozenset({A}),
+    "import.ledger": frozenset({T, TL, CL, A}),
+    "user.manage": frozenset({A}),
+    "measures.replace": frozenset({A}),
+    "backup.run": frozenset({A}),
+}
+
+
+class PermissionDenied(PermissionError):
+    """Refused: the message names the action and, where relevant, the area."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+
+def allowed(actor: Actor | None, action: str, area_code: str | None = None) -> bool:
+    """May ``actor`` do ``action`` (on the area ``area_code``, when the action targets one)?"""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if actor is None or actor.role not in ACTIONS[action]:
+        return False
+    return area_code is None or actor.covers(area_code)
+
+
+def require(actor: Actor | None, action: str, area_code: str | None = None) -> None:
+    """Raise :class:`PermissionDenied` unless :func:`allowed`."""
+    if actor is None:
+        raise PermissionDenied("请先登录。", "Please log in first.")
+    if actor.role not in ACTIONS.get(action, ()):
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}")
+        raise PermissionDenied(f"您的角色无权执行此操作（{action}）。",
+                               f"Your role may not do this ({action}).")
+    if area_code is not None and not actor.covers(area_code):
+        raise PermissionDenied(f"区域 {area_code} 不在您的管辖范围内。",
+                               f"Area {area_code} is outside your area.")
+
+
+def scope_clause(actor: Actor, column):
+    """A SQL condition keeping rows whose area code column lies in the actor's area."""
+    if actor.is_citywide:
+        return true()
+    return column.like(actor.scope_prefix + "%")
+
+
+def _scoped_models():
+    from greening.models import (Assignment, Attestation, CareCheck, GreeningTeam, Planting,
+                                 PlantingPlan)
+
+    # model -> the column holding the area code that decides who may see the row
+    return {
+        Planting: "claimed_village_code",
+        PlantingPlan: "village_code",
+        CareCheck: "village_code",
+        GreeningTeam: "village_code",
+        Attestation: "area_code",
+        Assignment: "area_code",
+    }
+
+
+SCOPED_MODELS = _scoped_models
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _apply_scope(state) -> None:
+    """Every ORM SELECT in a session with a non-citywide actor only sees that actor's area."""
+    actor = state.session.info.get("actor")
+    if actor is None or actor.is_citywide or not state.is_select:
+        return
+    if state.execution_options.get("skip_scope"):
+        return
+    prefix = actor.scope_prefix + "%"
+    for model, column in _scoped_models().items():
+        state.statement = state.statement.options(
+            with_loader_criteria(model, getattr(model, column).like(prefix), include_aliases=True)
+        )
+
+
+def install_scope(session: Session, actor: Actor) -> Session:
+    """Bind ``actor`` to ``session``: its reads are scoped and its writes audited as the actor."""
+    session.info["actor"] = actor
+    return session

@@ -1,0 +1,108 @@
+"""Test fixtures: every database test runs on a real SpatiaLite file and on a real PostGIS.
+
+PostGIS comes from ``GREENING_TEST_POSTGRES_URL`` or, failing that, a throwaway cluster started
+here. When neither is possible the PostGIS half is skipped, except under CI (``CI=true``), where a
+missing backend is an error: a green run must have tested both.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy.orm import Session
+
+from greening.actor import Actor
+from greening.db import make_engine
+from greening.permissions import install_scope
+from greening.schema import upgrade
+
+BACKENDS = ["spatialite", "postgis"]
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def postgis_server():
+    """A PostGIS server for the whole run: (cluster or None, base URL)."""
+    url = os.environ.get("GREENING_TEST_POSTGRES_URL")
+    if url:
+        yield None, url
+        return
+    from greening.devtools.postgis_cluster import start_cluster
+
+    try:
+        cluster = start_cluster()
+    except Exception as exc:  # noqa: BLE001 - reported below
+        if IN_CI:
+            pytest.fail(f"PostGIS is required in CI but could not start: {exc}")
+        pytest.skip(f"PostGIS not available: {exc}")
+    yield cluster, cluster.url
+    cluster.stop()
+
+
+def new_database(request, backend: str, tmp_path_factory) -> str:
+    """A fresh, migrated, empty database of ``backend``; returns its URL."""
+    if backend == "spatialite":
+        path = tmp_path_factory.mktemp("db") / "greening.sqlite"
+        url = f"sqlite:///{path}"
+    else:
+        cluster, base = request.getfixturevalue("postgis_server")
+        name = "t_" + uuid.uuid4().hex[:12]
+        if cluster is not None:
+            url = cluster.create_database(name)
+        else:  # an external server: make a database through it
+            from sqlalchemy import create_engine, text
+
+            admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1),
+                                  isolation_level="AUTOCOMMIT")
+            with admin.connect() as c:
+                c.execute(text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+            url = base.rsplit("/", 1)[0] + "/" + name
+            e = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+            with e.begin() as c:
+                c.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+            e.dispose()
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def engine(request, backend, tmp_path_factory):
+    """A migrated, empty database of each backend, shared by the session (tests roll back)."""
+    eng = make_engine(new_database(request, backend, tmp_path_factory))
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def fresh_engine(request, backend, tmp_path_factory):
+    """A brand-new database for tests that must commit (concurrency, imports, backups)."""
+    eng = make_engine(new_database(request, backend, tmp_path_factory))
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def system_actor() -> Actor:
+    return Actor.system("tests")
+
+
+@pytest.fixture
+def db(engine, system_actor):
+    """A session inside a transaction that is rolled back after the test."""
+    conn = engine.connect()
+    outer = conn.begin()
+    session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    install_scope(session, system_actor)
+    yield session
+    session.close()
+    outer.rollback()
+    conn.close()
