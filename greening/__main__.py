@@ -1,0 +1,5 @@
+import sys
+
+from greening.cli import main
+
+sys.exit(main())
