@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs what the tracker needs on this machine; safe to run again (it skips what is there).
+#   bash scripts/setup.sh          # to run the app
+#   bash scripts/setup.sh --dev    # also what the tests need (PostGIS, Chromium, CJK fonts)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEV=0
+[[ "${1:-}" == "--dev" ]] && DEV=1
+
+say() { printf '\033[1;32m[setup]\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
+
+# --- system packages -------------------------------------------------------------------------
+need=()
+have_spatialite() {
+  ls /usr/lib/*/mod_spatialite.so* /usr/lib/mod_spatialite.so* /usr/local/lib/mod_spatialite* \
+     /opt/homebrew/lib/mod_spatialite* 2>/dev/null | grep -q .
+}
+have_spatialite || need+=(libsqlite3-mod-spatialite)
+if [[ $DEV == 1 ]]; then
+  ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql postgresql-postgis)
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+fi
+command -v npm >/dev/null 2>&1 || need+=(npm)
+if ((${#need[@]})); then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    [[ $(id -u) == 0 ]] || SUDO="sudo"
+    say "installing system packages: ${need[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    die "please install: ${need[*]} (macOS: brew install libspatialite postgis chromium node; conda: conda install -c conda-forge libspatialite postgis nodejs)"
+  fi
+fi
+have_spatialite || die "SpatiaLite (mod_spatialite) is still missing: install libsqlite3-mod-spatialite"
+
+# --- Python environment ----------------------------------------------------------------------
+PY=${PYTHON:-python3}
+"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || die "Python 3.10 or newer is needed"
+[[ -x .venv/bin/python ]] || { say "creating .venv"; "$PY" -m venv .venv; }
+req=requirements.txt
+[[ $DEV == 1 ]] && req=requirements-dev.txt
+stamp=".venv/.installed-$(cat requirements.txt "$req" | sha256sum | cut -c1-16)"
+if [[ ! -f $stamp ]]; then
+  say "installing Python packages from $req"
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q -r "$req"
+  touch "$stamp"
+fi
+
+# --- map assets (Leaflet and plugins served by the app itself, no CDN) -------------------------
+.venv/bin/python -m greening fetch-static --quiet
+say "ready"
