@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from greening.geo.crs import ZHANJIANG_BBOX
 
@@ -22,10 +22,13 @@ __all__ = ["CoordinateError", "ParsedPoint", "parse_point", "parse_angle", "chec
 
 
 class CoordinateError(ValueError):
-    """A coordinate problem with a stable ``code`` and Chinese/English messages."""
+    """A coordinate problem with a stable ``code`` and Chinese/English messages.
+
+    ``str(error)`` is ``"<zh> / <en>"``, Chinese first like every user-facing error.
+    """
 
     def __init__(self, code, zh, en):
-        super().__init__(en)
+        super().__init__(f"{zh} / {en}")
         self.code = code
         self.zh = zh
         self.en = en
@@ -34,11 +37,11 @@ class CoordinateError(ValueError):
         return f"CoordinateError(code={self.code!r}, zh={self.zh!r}, en={self.en!r})"
 
 
-@dataclass(frozen=True)
-class ParsedPoint:
-    """A parsed WGS 84 point; ``swapped`` is True when the text gave latitude first.
+class ParsedPoint(NamedTuple):
+    """A parsed point; ``swapped`` is True when the text gave latitude first.
 
-    ``note`` is a Chinese sentence for the user about how the text was read, or ``""``.
+    ``note`` is a Chinese sentence for the user when the order was inferred from the
+    values (not stated by hemisphere letters), else ``""``.
     """
 
     lon: float
@@ -218,11 +221,15 @@ def _range_problems(lon, lat):
     problems = []
     if not -90 <= lat <= 90:
         problems.append(CoordinateError(
-            "lat_out_of_range", f"纬度 {lat:g} 超出范围（-90 至 90）", f"latitude {lat:g} is out of range (-90 to 90)"
+            "lat_out_of_range",
+            f"纬度 {lat:g} 超出范围（-90 至 90）",
+            f"latitude {lat:g} is out of range (-90 to 90)",
         ))
     if not -180 <= lon <= 180:
         problems.append(CoordinateError(
-            "lon_out_of_range", f"经度 {lon:g} 超出范围（-180 至 180）", f"longitude {lon:g} is out of range (-180 to 180)"
+            "lon_out_of_range",
+            f"经度 {lon:g} 超出范围（-180 至 180）",
+            f"longitude {lon:g} is out of range (-180 to 180)",
         ))
     return problems
 

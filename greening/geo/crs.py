@@ -43,7 +43,7 @@ AREA_CRS = "+proj=laea +lat_0=21.2 +lon_0=110.2 +ellps=GRS80 +units=m +no_defs"
 DISTANCE_CRS = "EPSG:4546"
 
 #: WGS 84 (min_lon, min_lat, max_lon, max_lat) of Zhanjiang's land boundary
-#: (109.655-110.972 E, 20.215-21.953 N) widened by about 0.05 degree (5 km).
+#: (109.651-110.972 E, 20.214-21.958 N) widened by about 0.05 degree (5 km).
 ZHANJIANG_BBOX = (109.60, 20.16, 111.03, 22.01)
 
 # Coordinate ranges expected for Zhanjiang data in each recognised CRS:
@@ -85,7 +85,8 @@ def area_m2(geoms):
 def distance_m(a, b):
     """Shortest distance in metres between geometries ``a`` and ``b``, in :data:`DISTANCE_CRS`.
 
-    Inputs are taken as in :func:`area_m2` and broadcast against each other.
+    Inputs are taken as in :func:`area_m2` and broadcast against each other; returns
+    a float for two single geometries, else an array.
     """
     return _unwrap(shapely.distance(_project(a, DISTANCE_CRS), _project(b, DISTANCE_CRS)))
 
@@ -101,6 +102,7 @@ def guess_crs(xs, ys):
         if _within(x_range, expected_x) and _within(y_range, expected_y):
             return crs
     raise ValueError(
+        f"无法识别坐标系：x 范围 {_fmt(x_range)}，y 范围 {_fmt(y_range)} / "
         f"cannot recognise the coordinate system: x spans {_fmt(x_range)} and "
         f"y spans {_fmt(y_range)}; expected one of {_describe_expected()}"
         f"{_swap_hint(x_range, y_range)}"
@@ -117,7 +119,7 @@ def check_in_zhanjiang(data, crs=None):
     """
     geoms, declared = _geoms_and_crs(data, crs)
     if declared is None:
-        raise ValueError("the data has no CRS; pass crs= or use guess_crs() first")
+        raise ValueError("数据没有坐标系 / the data has no CRS; pass crs= or use guess_crs() first")
     outside = _count_outside(geoms, declared)
     if outside:
         _raise_mismatch(geoms, declared, outside)
@@ -128,8 +130,9 @@ def validate_geometry(geom, max_area_change=0.01):
 
     Missing, empty or non-finite geometries raise ValueError. Polygonal input is
     returned as a MultiPolygon; an invalid one is repaired with ``shapely.make_valid``
-    only if the result is still polygonal and its area differs by less than
-    ``max_area_change`` (a fraction; the default 0.01 is 1 %), else ValueError.
+    (structure method: overlapping parts are merged, holes subtracted) only if the
+    result is still polygonal and its area differs by less than ``max_area_change``
+    (a fraction; the default 0.01 is 1 %), else ValueError.
     ``note`` says what was repaired, or is ``""``. Other geometry types are returned
     unchanged once their coordinates are checked.
     """
@@ -144,7 +147,7 @@ def validate_geometry(geom, max_area_change=0.01):
 # -- projection helpers -------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _transformer(source, target):
     return Transformer.from_crs(source, target, always_xy=True)
 
@@ -157,16 +160,23 @@ def _project(geoms, target):
         source = STORAGE_CRS
     if source == STORAGE_CRS:
         _check_lonlat(geoms)
+    return _reproject(geoms, source, target)
+
+
+def _reproject(geoms, source, target):
     transformer = _transformer(source, target)
-    return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(
+        geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
 
 
 def _check_lonlat(geoms):
     xy = shapely.get_coordinates(geoms)
     if len(xy) and (np.nanmax(np.abs(xy[:, 0])) > 180 or np.nanmax(np.abs(xy[:, 1])) > 90):
+        x_range, y_range = _fmt(_range(xy[:, 0])), _fmt(_range(xy[:, 1]))
         raise ValueError(
-            f"coordinates are not longitude/latitude: x spans {_fmt(_range(xy[:, 0]))}, "
-            f"y spans {_fmt(_range(xy[:, 1]))}; convert to {STORAGE_CRS} first"
+            f"坐标不是经纬度：x 范围 {x_range}，y 范围 {y_range} / coordinates are not "
+            f"longitude/latitude: x spans {x_range}, y spans {y_range}; convert to {STORAGE_CRS} first"
         )
 
 
@@ -181,7 +191,7 @@ def _finite_range(values, axis):
     values = np.asarray(values, dtype=float).ravel()
     values = values[np.isfinite(values)]
     if values.size == 0:
-        raise ValueError(f"no finite {axis} coordinates to recognise a coordinate system from")
+        raise ValueError(f"没有有效的 {axis} 坐标 / no finite {axis} coordinates to recognise a CRS from")
     return _range(values)
 
 
@@ -224,13 +234,10 @@ def _geoms_and_crs(data, crs):
 
 
 def _count_outside(geoms, declared):
-    bounds = shapely.bounds(geoms)
-    bounds = bounds[~np.isnan(bounds).any(axis=1)]
     if declared != STORAGE_CRS:
-        transformer = _transformer(declared, STORAGE_CRS)
-        bounds = np.column_stack(
-            transformer.transform_bounds(bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3])
-        )
+        geoms = _reproject(geoms, declared, STORAGE_CRS)
+    bounds = shapely.bounds(geoms)
+    bounds = bounds[~np.isnan(bounds).all(axis=1)]  # missing or empty geometries
     min_lon, min_lat, max_lon, max_lat = ZHANJIANG_BBOX
     inside = (
         (bounds[:, 0] >= min_lon) & (bounds[:, 1] >= min_lat)
@@ -245,12 +252,16 @@ def _raise_mismatch(geoms, declared, outside):
         probable = guess_crs(xy[:, 0], xy[:, 1])
     except ValueError:
         probable = None
-    message = f"{outside} of {len(geoms)} geometries fall outside Zhanjiang when read as {declared}"
+    zh = f"按 {declared} 读取时，{len(geoms)} 个图形中有 {outside} 个不在湛江市范围内"
+    en = f"{outside} of {len(geoms)} geometries fall outside Zhanjiang when read as {declared}"
     if probable is not None and probable != declared:
-        message += f"; the coordinates fit {probable}: the declared CRS is probably wrong"
+        zh += f"；坐标数值符合 {probable}，声明的坐标系可能有误"
+        en += f"; the coordinates fit {probable}: the declared CRS is probably wrong"
     elif probable is None:
-        message += f"; x spans {_fmt(_range(xy[:, 0]))}, y spans {_fmt(_range(xy[:, 1]))}"
-    raise CRSMismatchError(message, declared_crs=declared, probable_crs=probable)
+        x_range, y_range = _fmt(_range(xy[:, 0])), _fmt(_range(xy[:, 1]))
+        zh += f"；x 范围 {x_range}，y 范围 {y_range}"
+        en += f"; x spans {x_range}, y spans {y_range}"
+    raise CRSMismatchError(f"{zh} / {en}", declared_crs=declared, probable_crs=probable)
 
 
 # -- geometry validation helpers ----------------------------------------------
@@ -258,13 +269,13 @@ def _raise_mismatch(geoms, declared, outside):
 
 def _check_present(geom):
     if geom is None or (isinstance(geom, float) and math.isnan(geom)):
-        raise ValueError("geometry is missing (None or NaN)")
+        raise ValueError("缺少图形 / geometry is missing (None or NaN)")
     if not isinstance(geom, shapely.Geometry):
-        raise ValueError(f"not a geometry: {geom!r}")
+        raise ValueError(f"不是图形：{geom!r} / not a geometry: {geom!r}")
     if geom.is_empty:
-        raise ValueError(f"geometry is empty: {geom.wkt}")
+        raise ValueError(f"图形为空 / geometry is empty: {geom.wkt}")
     if not np.isfinite(shapely.get_coordinates(geom, include_z=geom.has_z)).all():
-        raise ValueError(f"geometry has NaN or infinite coordinates: {geom.wkt[:120]}")
+        raise ValueError(f"图形坐标含无效数值 / geometry has NaN or infinite coordinates: {geom.wkt[:120]}")
 
 
 def _to_multipolygon(geom):
@@ -275,17 +286,26 @@ def _to_multipolygon(geom):
 
 def _repair_polygonal(geom, max_area_change):
     reason = shapely.is_valid_reason(geom)
-    repaired = _polygonal_part(shapely.make_valid(geom))
+    repaired = _polygonal_part(shapely.make_valid(geom, method="structure"))
     if repaired is None:
-        raise ValueError(f"invalid polygon ({reason}) has no area left after repair")
+        raise ValueError(
+            f"面无效（{reason}），修复后没有面积 / invalid polygon ({reason}) has no area left after repair"
+        )
     before, after = geom.area, repaired.area
-    change = abs(after - before) / before if before > 0 else math.inf
+    if before <= 0:
+        raise ValueError(
+            f"面无效（{reason}），按原样面积为零，请重新绘制、边不要交叉 / invalid polygon ({reason}) "
+            "has zero area as drawn (its loops cancel out); draw it again without crossing edges"
+        )
+    change = abs(after - before) / before
     if change >= max_area_change:
         raise ValueError(
-            f"invalid polygon ({reason}): repairing it changes the area by "
+            f"面无效（{reason}），自动修复会使面积变化 {change:.2%}（上限 {max_area_change:.2%}），"
+            f"请在源数据中修正 / invalid polygon ({reason}): repairing it changes the area by "
             f"{change:.2%} (limit {max_area_change:.2%}); fix the boundary at its source"
         )
-    return repaired, f"repaired {reason}; area changed by {change:.3%}"
+    note = f"已自动修复（{reason}），面积变化 {change:.3%} / repaired {reason}; area changed by {change:.3%}"
+    return repaired, note
 
 
 def _polygonal_part(geom):

@@ -189,6 +189,7 @@ def _transform_frame(data, convert_geometry):
     crs = data.crs
     if crs is not None and not crs.equals("EPSG:4326"):
         raise ValueError(
+            f"GCJ-02 转换需要经纬度（EPSG:4326），当前坐标系为 {crs.to_string()} / "
             f"GCJ-02 conversion needs longitude/latitude (EPSG:4326), got CRS {crs.to_string()!r}"
         )
     converted = gpd.GeoSeries(
