@@ -4,11 +4,12 @@ Actions are declared once, as data (name -> roles allowed). ``allowed`` is the s
 point; ``require`` raises :class:`PermissionDenied` with a message for the user. Area scope is
 a code-prefix test (see :class:`greening.actor.Actor`). Reads are scoped in one place too: a
 session carrying an actor only ever loads rows of scoped models inside the actor's area
-(:func:`install_scope`), and set-based queries use :func:`scope_clause`.
+(:func:`install_scope`), and set-based queries use :func:`scope_clause`. Writes are guarded the
+same way: flushing a scoped record outside the actor's area raises :class:`PermissionDenied`.
 """
 from __future__ import annotations
 
-from sqlalchemy import event, true
+from sqlalchemy import event, inspect, true
 from sqlalchemy.orm import Session, with_loader_criteria
 
 from greening.actor import Actor
@@ -35,6 +36,7 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "plan.edit": frozenset({T, TL, CL, A}),
     # review and verification
     "planting.review": frozenset({TL, CL, A}),
+    "spotcheck.view": frozenset({TL, CL, C, A}),
     "attestation.create": frozenset({T, TL, CL, A}),
     "attestation.review": frozenset({TL, CL, C, A}),
     # campaign records and administration
@@ -108,9 +110,10 @@ SCOPED_MODELS = _scoped_models
 
 @event.listens_for(Session, "do_orm_execute")
 def _apply_scope(state) -> None:
-    """Every ORM SELECT in a session with a non-citywide actor only sees that actor's area."""
+    """Every ORM SELECT, UPDATE and DELETE in a session with a non-citywide actor only reaches
+    that actor's area (a bulk ``update(Planting)`` cannot touch another county's rows)."""
     actor = state.session.info.get("actor")
-    if actor is None or actor.is_citywide or not state.is_select:
+    if actor is None or actor.is_citywide or not (state.is_select or state.is_update or state.is_delete):
         return
     if state.execution_options.get("skip_scope"):
         return
@@ -119,6 +122,27 @@ def _apply_scope(state) -> None:
         state.statement = state.statement.options(
             with_loader_criteria(model, getattr(model, column).like(prefix), include_aliases=True)
         )
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_writes(session: Session, _ctx, _instances) -> None:
+    """A non-citywide actor can neither create nor change a scoped record outside its area,
+    nor move one out of it, even through a service that forgot to call :func:`require`."""
+    actor = session.info.get("actor")
+    if actor is None or actor.is_citywide:
+        return
+    scoped = _scoped_models()
+    for obj in (*session.new, *session.dirty):
+        column = scoped.get(type(obj))
+        if column is None:
+            continue
+        codes = {getattr(obj, column)}
+        if obj not in session.new:
+            codes.update(inspect(obj).attrs[column].history.deleted)
+        for code in codes:
+            if not actor.covers(code):
+                raise PermissionDenied(f"区域 {code} 不在您的管辖范围内。",
+                                       f"Area {code} is outside your area.")
 
 
 def install_scope(session: Session, actor: Actor) -> Session:

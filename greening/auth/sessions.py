@@ -1,0 +1,297 @@
+"""Log-in, log-out, password change, single sign-on, and turning a session token into an Actor.
+
+Bookkeeping on the users table (failure counts, locks, re-hashes, password changes) is written
+with plain UPDATE statements plus an explicit audit row each (``login``, ``login_failed``,
+``login_locked``, ``logout``, ``password_change``), so the audit trail says what happened in
+words and never holds a password hash.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from greening.actor import CITY_PREFIX, Actor
+from greening.audit import record
+from greening.auth.passwords import (MAX_LENGTH, WeakPassword, burn_time, check_password_policy,
+                                     hash_password, verify_password)
+from greening.auth.roles import AccountMisconfigured, actor_for_user
+from greening.config import get_settings
+from greening.models import LoginSession, User
+from greening.models.enums import Role
+from greening.permissions import PermissionDenied
+
+__all__ = ["LOGIN_FAILED", "LoginResult", "SessionEnded", "PasswordChangeRequired",
+           "authenticate", "oidc_login", "actor_from_token", "logout", "change_password",
+           "revoke_sessions", "token_hash", "normalise_username"]
+
+# One message for an unknown user, a wrong password, a locked or a disabled account: the form
+# must not tell an attacker which user names exist or which accounts are locked.
+LOGIN_FAILED_ZH = "用户名或密码错误"
+LOGIN_FAILED_EN = "wrong username or password"
+LOGIN_FAILED = f"{LOGIN_FAILED_ZH} / {LOGIN_FAILED_EN}"
+SSO_UNKNOWN = ("此统一身份认证账号尚未开通本系统，请联系管理员关联账户",
+               "this single sign-on account has no access here; ask an administrator to link it")
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,59}$")
+_USERS = User.__table__
+_SESSIONS = LoginSession.__table__
+
+
+class SessionEnded(PermissionDenied):
+    """The token is unknown, expired or revoked, or the user is disabled: log in again."""
+
+    def __init__(self, zh: str = "登录已失效，请重新登录。",
+                 en: str = "Your session has ended; please log in again."):
+        super().__init__(zh, en)
+
+
+class PasswordChangeRequired(PermissionDenied):
+    """The user logged in with a one-time password and must choose a new one first."""
+
+    def __init__(self):
+        super().__init__("请先修改初始密码。", "Please change your one-time password first.")
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """The outcome of a log-in attempt.
+
+    ``message`` is what the user is shown. ``reason`` (ok, bad_credentials, locked, disabled,
+    unknown_subject) is for the audit trail and tests only; never show it on the log-in form.
+    """
+
+    ok: bool
+    token: str | None = None
+    user_id: int | None = None
+    must_change_password: bool = False
+    reason: str = "ok"
+    message: str = ""
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a session token: its SHA-256, in hex."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def normalise_username(username: str | None) -> str | None:
+    """User names are compared lower-case and trimmed; None when it cannot be a user name."""
+    if not isinstance(username, str):
+        return None
+    name = username.strip().lower()
+    return name if _USERNAME.match(name) else None
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or dt.datetime.now(dt.timezone.utc)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    # SQLite hands back naive datetimes; everything is stored in UTC.
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.timezone.utc)
+
+
+def _audit_actor(user: User | None, attempted: str | None = None) -> Actor:
+    if user is None:
+        return Actor(user_id=None, username="anonymous", role=Role.TEAM, scope_prefix=CITY_PREFIX)
+    try:
+        role = Role(user.role)
+    except ValueError:
+        role = Role.TEAM
+    return Actor(user_id=user.id, username=user.username, role=role, scope_prefix=user.scope_prefix)
+
+
+def _audit(session: Session, user: User | None, action: str, note: str) -> None:
+    scope = user.area.code if user is not None and user.area is not None else None
+    record(session, _audit_actor(user), action, "users", None if user is None else user.id,
+           note=note, scope_code=scope)
+
+
+def _failure(reason: str, message: str = LOGIN_FAILED) -> LoginResult:
+    return LoginResult(ok=False, reason=reason, message=message)
+
+
+def _find_user(session: Session, column, value) -> User | None:
+    return session.scalars(select(User).where(column == value)
+                           .execution_options(populate_existing=True)).one_or_none()
+
+
+def _open_session(session: Session, user: User, now: dt.datetime) -> str:
+    token = secrets.token_urlsafe(32)
+    hours = get_settings().session_hours
+    session.add(LoginSession(token_hash=token_hash(token), user_id=user.id, created_at=now,
+                             expires_at=now + dt.timedelta(hours=hours)))
+    session.flush()
+    return token
+
+
+def _count_failure(session: Session, user: User, now: dt.datetime) -> int:
+    """Add one failure atomically (concurrent attempts all count); a lapsed lock starts afresh."""
+    lapsed = user.locked_until is not None and _aware(user.locked_until) <= now
+    new_count = 1 if lapsed else _USERS.c.failed_logins + 1
+    stmt = (update(_USERS).where(_USERS.c.id == user.id)
+            .values(failed_logins=new_count, **({"locked_until": None} if lapsed else {}))
+            .returning(_USERS.c.failed_logins))
+    return session.execute(stmt).scalar_one()
+
+
+def authenticate(session: Session, username: str, password: str, *,
+                 now: dt.datetime | None = None) -> LoginResult:
+    """Check a user name and password; on success open a log-in session and return its token.
+
+    Unknown user, wrong password, locked and disabled accounts all answer :data:`LOGIN_FAILED`
+    and cost one Argon2 check each. After ``settings.login_max_failures`` wrong passwords in a
+    row the account is locked for ``settings.login_lock_minutes`` (kept in the database). A
+    hash made with old parameters is replaced. The caller commits.
+    """
+    now = _now(now)
+    settings = get_settings()
+    name = normalise_username(username)
+    user = None
+    if name is not None and isinstance(password, str) and len(password) <= MAX_LENGTH:
+        user = _find_user(session, User.username, name)
+    if user is None:
+        burn_time(password if isinstance(password, str) else None)
+        shown = (username or "")[:40] if isinstance(username, str) else ""
+        _audit(session, None, "login_failed", f"unknown user {shown!r}")
+        return _failure("bad_credentials")
+    locked_until = _aware(user.locked_until)
+    if locked_until is not None and locked_until > now:
+        burn_time(password)
+        _audit(session, user, "login_failed", f"locked until {locked_until.isoformat()}")
+        return _failure("locked")
+    if not user.active or not user.password_hash:
+        burn_time(password)
+        _audit(session, user, "login_failed", "account disabled" if not user.active else "no password set")
+        return _failure("disabled")
+    ok, needs_rehash = verify_password(user.password_hash, password)
+    if not ok:
+        failures = _count_failure(session, user, now)
+        if failures >= settings.login_max_failures:
+            until = now + dt.timedelta(minutes=settings.login_lock_minutes)
+            session.execute(update(_USERS).where(_USERS.c.id == user.id).values(locked_until=until))
+            _audit(session, user, "login_locked", f"{failures} failures; locked until {until.isoformat()}")
+            return _failure("locked")
+        _audit(session, user, "login_failed", f"wrong password ({failures} in a row)")
+        return _failure("bad_credentials")
+    values = {"failed_logins": 0, "locked_until": None}
+    if needs_rehash:
+        values["password_hash"] = hash_password(password)
+    session.execute(update(_USERS).where(_USERS.c.id == user.id).values(**values))
+    token = _open_session(session, user, now)
+    _audit(session, user, "login", "password" + (" (hash upgraded)" if needs_rehash else ""))
+    return LoginResult(ok=True, token=token, user_id=user.id,
+                       must_change_password=user.must_change_password, message="")
+
+
+def oidc_login(session: Session, *, subject: str | None, email: str | None = None,
+               email_verified: bool = False, now: dt.datetime | None = None) -> LoginResult:
+    """Map an identity from the single sign-on provider to a user and open a log-in session.
+
+    An administrator links a user beforehand by setting ``users.oidc_subject`` either to the
+    provider's subject (``sub``) or to ``email:<address>``; the e-mail form is only honoured when
+    the provider says the address is verified. Anyone else is refused with a message saying so.
+    """
+    now = _now(now)
+    user = _find_user(session, User.oidc_subject, subject) if subject else None
+    if user is None and email and email_verified:
+        user = _find_user(session, User.oidc_subject, "email:" + email.strip().lower())
+    if user is None:
+        _audit(session, None, "login_failed", f"single sign-on: unknown subject {str(subject)[:60]!r}")
+        return _failure("unknown_subject", " / ".join(SSO_UNKNOWN))
+    if not user.active:
+        _audit(session, user, "login_failed", "single sign-on: account disabled")
+        return _failure("disabled", "账户已停用 / this account is disabled")
+    note = "single sign-on"
+    if user.must_change_password:
+        # The one-time password was never used and is not needed: withdraw it.
+        session.execute(update(_USERS).where(_USERS.c.id == user.id).values(
+            password_hash=None, must_change_password=False))
+        note += "; unused one-time password withdrawn"
+    token = _open_session(session, user, now)
+    _audit(session, user, "login", note)
+    return LoginResult(ok=True, token=token, user_id=user.id, must_change_password=False)
+
+
+def _live_login(session: Session, token: str | None, now: dt.datetime) -> tuple[LoginSession, User]:
+    if not isinstance(token, str) or not token or len(token) > 128:
+        raise SessionEnded()
+    row = session.execute(
+        select(LoginSession, User).join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == token_hash(token))
+        .execution_options(populate_existing=True)).one_or_none()
+    if row is None:
+        raise SessionEnded()
+    login, user = row
+    if not user.active:
+        raise SessionEnded("您的账户已停用。", "Your account has been disabled.")
+    if login.revoked_at is not None or _aware(login.expires_at) <= now:
+        raise SessionEnded()
+    return login, user
+
+
+def actor_from_token(session: Session, token: str | None, *, now: dt.datetime | None = None) -> Actor:
+    """The Actor behind a session token, read afresh from the database.
+
+    Raises :class:`SessionEnded` when the token is unknown, expired or revoked or the user is
+    disabled or misconfigured, and :class:`PasswordChangeRequired` while a one-time password is
+    still in use. Both are :class:`~greening.permissions.PermissionDenied`.
+    """
+    login, user = _live_login(session, token, _now(now))
+    if user.must_change_password:
+        raise PasswordChangeRequired()
+    try:
+        return actor_for_user(user, login.token_hash)
+    except (AccountMisconfigured, ValueError):
+        raise SessionEnded("您的账户角色或区域设置有误，请联系管理员。",
+                           "Your account's role or area is set up wrongly; ask an administrator.") from None
+
+
+def revoke_sessions(session: Session, user_id: int, *, now: dt.datetime | None = None,
+                    keep_token_hash: str | None = None) -> int:
+    """End every open log-in session of a user (except ``keep_token_hash``); returns how many."""
+    stmt = update(_SESSIONS).where(_SESSIONS.c.user_id == user_id, _SESSIONS.c.revoked_at.is_(None))
+    if keep_token_hash is not None:
+        stmt = stmt.where(_SESSIONS.c.token_hash != keep_token_hash)
+    return session.execute(stmt.values(revoked_at=_now(now))).rowcount
+
+
+def logout(session: Session, token: str | None, *, now: dt.datetime | None = None) -> bool:
+    """Log out: revoke all of the user's sessions, so every other tab is refused on its next action."""
+    if not isinstance(token, str) or not token:
+        return False
+    login = session.scalars(select(LoginSession).where(LoginSession.token_hash == token_hash(token))).one_or_none()
+    if login is None:
+        return False
+    n = revoke_sessions(session, login.user_id, now=now)
+    _audit(session, login.user, "logout", f"{n} session(s) ended")
+    return True
+
+
+def change_password(session: Session, token: str, new_password: str, *,
+                    current_password: str | None = None, now: dt.datetime | None = None) -> None:
+    """Set a new password for the user of ``token``.
+
+    The current password is required, except right after a log-in with a one-time password
+    (``must_change_password``), when the new one must differ from it. Other sessions of the
+    user are ended. Raises :class:`WeakPassword` or :class:`SessionEnded`.
+    """
+    now = _now(now)
+    login, user = _live_login(session, token, now)
+    check_password_policy(new_password, username=user.username)
+    if not user.must_change_password:
+        if not verify_password(user.password_hash, current_password)[0]:
+            raise WeakPassword("当前密码不正确 / the current password is wrong")
+    if verify_password(user.password_hash, new_password)[0]:
+        raise WeakPassword("新密码不能与原密码相同 / the new password must differ from the old one")
+    session.execute(update(_USERS).where(_USERS.c.id == user.id).values(
+        password_hash=hash_password(new_password), must_change_password=False,
+        failed_logins=0, locked_until=None))
+    revoke_sessions(session, user.id, now=now, keep_token_hash=login.token_hash)
+    _audit(session, user, "password_change", "one-time password replaced" if user.must_change_password else "changed by user")

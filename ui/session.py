@@ -1,0 +1,237 @@
+"""The log-in gate: who is using this browser tab, re-checked against the database on every run.
+
+Pages and ``app.py`` call :func:`require_actor` first (each page checks again; a page may be
+opened directly). Only the session token lives in ``st.session_state``; the user, role and area
+are re-read from the database on every run (:func:`greening.auth.actor_from_token`), so a
+disabled user, a changed role or a log-out in another tab takes effect on the next click.
+
+Caching: ``st.cache_data`` is shared by every user. A cached function whose result depends on
+who asks takes :func:`scope_key` as an argument and rebuilds the scope from it, so two users
+with different areas never share an entry::
+
+    @st.cache_data(ttl=300)
+    def plantings(scope: str, year: int) -> pd.DataFrame:
+        actor = scope_actor(scope)
+        with db_session(actor) as s:
+            return some_service(s, actor, year)
+
+    df = plantings(scope_key(actor), 2024)
+
+Single sign-on: when ``settings.oidc_enabled`` is on and ``.streamlit/secrets.toml`` has an
+``[auth]`` section, the log-in form also offers Streamlit's OIDC log-in (``st.login``); the
+identity is mapped to a user by :func:`greening.auth.oidc_login` (unknown identities are refused).
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from greening.actor import Actor
+from greening.auth import (PasswordChangeRequired, SessionEnded, WeakPassword, actor_from_token,
+                           authenticate, change_password, logout, oidc_login)
+from greening.config import get_settings
+from greening.db import get_engine, read_session, session_scope
+from greening.models.enums import Role
+from greening.permissions import PermissionDenied, allowed, install_scope
+
+__all__ = ["current_actor", "require_actor", "login_form", "password_change_form", "logout_button",
+           "scope_key", "scope_actor", "db_session", "engine", "show_error", "TOKEN_KEY"]
+
+TOKEN_KEY = "greening_token"
+_FLASH = "greening_auth_flash"
+_SSO_PAUSED = "greening_sso_paused"
+
+
+def engine():
+    """The engine of the configured database (one per URL for the whole process)."""
+    return get_engine(get_settings().resolved_database_url)
+
+
+@contextlib.contextmanager
+def db_session(actor: Actor, *, write: bool = False) -> Iterator[Session]:
+    """A database session bound to ``actor``: reads scoped to its area, writes audited as it.
+
+    ``write=True`` commits at the end (all or nothing); otherwise nothing is written.
+    """
+    with (session_scope if write else read_session)(engine()) as session:
+        install_scope(session, actor)
+        yield session
+
+
+def show_error(exc: BaseException) -> None:
+    """Show a refusal or a validation error to the user (never a traceback)."""
+    if isinstance(exc, PermissionDenied):
+        st.error(f"{exc.zh} / {exc.en}")
+    else:
+        st.error(str(exc))
+
+
+# --- who is logged in -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Gate:
+    actor: Actor | None = None
+    must_change_password: bool = False
+
+
+def _sso_configured() -> bool:
+    if not get_settings().oidc_enabled:
+        return False
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file: single sign-on is simply off
+        return False
+
+
+def _sso_token() -> str | None:
+    """Turn a single sign-on identity into a session token, once per tab."""
+    if not _sso_configured() or st.session_state.get(_SSO_PAUSED):
+        return None
+    if not st.user.get("is_logged_in", False):
+        return None
+    with session_scope(engine()) as s:
+        result = oidc_login(s, subject=st.user.get("sub"), email=st.user.get("email"),
+                            email_verified=bool(st.user.get("email_verified", False)))
+    if not result.ok:
+        st.session_state[_FLASH] = result.message
+        st.session_state[_SSO_PAUSED] = True
+        return None
+    st.session_state[TOKEN_KEY] = result.token
+    return result.token
+
+
+def _gate() -> _Gate:
+    token = st.session_state.get(TOKEN_KEY) or _sso_token()
+    if not token:
+        return _Gate()
+    try:
+        with read_session(engine()) as s:
+            return _Gate(actor=actor_from_token(s, token))
+    except PasswordChangeRequired:
+        return _Gate(must_change_password=True)
+    except SessionEnded as exc:
+        st.session_state.pop(TOKEN_KEY, None)
+        st.session_state[_FLASH] = f"{exc.zh} / {exc.en}"
+        # A stale SSO identity in this tab must not log it straight back in: the user has to
+        # choose "sign in" again.
+        st.session_state[_SSO_PAUSED] = True
+        return _Gate()
+
+
+def current_actor() -> Actor | None:
+    """The logged-in user of this tab, read afresh from the database; None when not logged in."""
+    return _gate().actor
+
+
+def require_actor(action: str | None = None, area_code: str | None = None) -> Actor:
+    """The logged-in user, who may do ``action`` (on ``area_code``); otherwise stop the page.
+
+    Not logged in: shows the log-in form and stops, so the page reads no data. Logged in with a
+    one-time password: shows the password change form and stops. Not allowed: says so and stops.
+    """
+    gate = _gate()
+    if gate.must_change_password:
+        password_change_form(forced=True)
+        st.stop()
+    if gate.actor is None:
+        login_form()
+        st.stop()
+    if action is not None and not allowed(gate.actor, action, area_code):
+        st.error("您无权查看此页面或此区域。 / You may not open this page or area.")
+        st.stop()
+    return gate.actor
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+def login_form() -> None:
+    """The log-in form (Chinese first, with English)."""
+    settings = get_settings()
+    st.subheader("登录 / Log in")
+    flash = st.session_state.pop(_FLASH, None)
+    if flash:
+        st.warning(flash)
+    with st.form("greening_login", clear_on_submit=True):
+        username = st.text_input("用户名 / User name", key="login_username", max_chars=60,
+                                 autocomplete="username")
+        password = st.text_input("密码 / Password", key="login_password", type="password",
+                                 max_chars=256, autocomplete="current-password")
+        submitted = st.form_submit_button("登录 / Log in", type="primary")
+    if submitted:
+        with session_scope(engine()) as s:
+            result = authenticate(s, username, password)
+        if result.ok:
+            st.session_state[TOKEN_KEY] = result.token
+            st.rerun()
+        st.error(result.message)
+    st.caption(f"连续输错 {settings.login_max_failures} 次密码后，账户将锁定 "
+               f"{settings.login_lock_minutes} 分钟。 / After {settings.login_max_failures} wrong "
+               f"passwords the account is locked for {settings.login_lock_minutes} minutes.")
+    if _sso_configured() and st.button("统一身份认证登录 / Sign in with single sign-on", key="login_sso"):
+        st.session_state.pop(_SSO_PAUSED, None)
+        st.login()
+
+
+def password_change_form(*, forced: bool = False) -> None:
+    """Change the password of the logged-in user (``forced``: right after a one-time password)."""
+    token = st.session_state.get(TOKEN_KEY)
+    if not token:
+        return
+    if forced:
+        st.subheader("修改初始密码 / Choose your password")
+        st.info("您使用的是初始密码，请先设置新密码。 / You logged in with a one-time password; choose your own first.")
+    with st.form("greening_change_password", clear_on_submit=True):
+        current = None if forced else st.text_input("当前密码 / Current password", type="password",
+                                                    key="pw_current", autocomplete="current-password")
+        new = st.text_input("新密码（至少 8 位）/ New password (8 characters or more)", type="password",
+                            key="pw_new", max_chars=256, autocomplete="new-password")
+        repeat = st.text_input("再次输入新密码 / Repeat the new password", type="password",
+                               key="pw_repeat", max_chars=256, autocomplete="new-password")
+        submitted = st.form_submit_button("修改密码 / Change password", type="primary")
+    if not submitted:
+        return
+    if new != repeat:
+        st.error("两次输入的新密码不一致 / the two new passwords differ")
+        return
+    try:
+        with session_scope(engine()) as s:
+            change_password(s, token, new, current_password=current)
+    except (WeakPassword, PermissionDenied) as exc:
+        show_error(exc)
+        return
+    st.success("密码已修改 / password changed")
+    st.rerun()
+
+
+def logout_button(*, key: str = "greening_logout") -> None:
+    """A log-out button: ends this user's sessions in every tab (see greening.auth.logout)."""
+    token = st.session_state.get(TOKEN_KEY)
+    if not token or not st.button("退出登录 / Log out", key=key):
+        return
+    with session_scope(engine()) as s:
+        logout(s, token)
+    st.session_state.pop(TOKEN_KEY, None)
+    st.session_state[_SSO_PAUSED] = True
+    if _sso_configured() and st.user.get("is_logged_in", False):
+        st.logout()
+    st.rerun()
+
+
+# --- cache keys -------------------------------------------------------------------------------
+
+def scope_key(actor: Actor) -> str:
+    """What a cached, scope-dependent result must be keyed by: role, area prefix and team."""
+    return f"{actor.role.value}|{actor.scope_prefix}|{actor.team_id or ''}"
+
+
+def scope_actor(key: str) -> Actor:
+    """A read-only Actor for a :func:`scope_key` (inside cached loaders: filters, never writes)."""
+    role, prefix, team = key.split("|")
+    if not prefix.isdigit() or not prefix.startswith("4408"):
+        raise ValueError(f"bad scope key {key!r}")
+    return Actor(user_id=None, username=f"scope:{key}", role=Role(role), scope_prefix=prefix,
+                 team_id=int(team) if team else None)
