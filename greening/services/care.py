@@ -1,0 +1,113 @@
+"""Care (管护) and survival checks (成活率核查) of plantings: "three parts planting, seven parts care".
+
+A check is idempotent by its client-generated ``submission_id`` like a planting: a replay with the
+same content returns the stored check, different content is a
+:class:`~greening.services.plantings.SubmissionConflict`. The number alive can never exceed the
+number planted.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from greening.actor import Actor
+from greening.importers import fields as F
+from greening.models import CareCheck, Planting
+from greening.models.enums import CheckKind
+from greening.permissions import require, scope_clause
+from greening.services.plantings import CreateResult, PlantingError, SubmissionConflict
+
+__all__ = ["record_check", "MAX_RESPONSIBLE", "MAX_NOTE"]
+
+MAX_RESPONSIBLE = 60
+MAX_NOTE = 2000
+_KIND_NAMES = {"管护": CheckKind.CARE.value, "养护": CheckKind.CARE.value, "成活率核查": CheckKind.SURVIVAL.value,
+               "成活核查": CheckKind.SURVIVAL.value, "成活率": CheckKind.SURVIVAL.value}
+
+
+def _kind(value) -> str:
+    text = F.clean_text(value) or ""
+    kind = _KIND_NAMES.get(text, text.lower())
+    if kind not in {k.value for k in CheckKind}:
+        raise PlantingError("check_kind_unknown", "kind", value=value, choices="care（管护）、survival（成活率核查）")
+    return kind
+
+
+def _alive(value, kind: str, tree_count: int):
+    if F.is_blank(value):
+        if kind == CheckKind.SURVIVAL.value:
+            raise PlantingError("alive_required", "alive_count")
+        return None
+    alive = F.parse_people(value, "alive_count") if not isinstance(value, int) else value
+    if alive < 0:
+        raise PlantingError("negative_number", "alive_count", value=value)
+    if alive > tree_count:
+        raise PlantingError("alive_exceeds_count", "alive_count", value=alive, count=tree_count)
+    return alive
+
+
+def _existing(session: Session, submission_id: str) -> CareCheck | None:
+    return session.scalars(select(CareCheck).where(CareCheck.submission_id == submission_id)
+                           .execution_options(skip_scope=True, populate_existing=True)).one_or_none()
+
+
+def _same(check: CareCheck, values: dict) -> bool:
+    return all(getattr(check, k) == v for k, v in values.items())
+
+
+def record_check(session: Session, actor: Actor, planting_id: int, kind: str, checked_on: dt.date | str,
+                 alive_count: int | None, responsible: str | None, note: str | None,
+                 submission_id: str) -> CreateResult:
+    """Record a care visit or survival check of a planting; returns ``(check, created)``.
+
+    Raises :class:`~greening.services.plantings.PlantingError` naming the bad value (unknown
+    kind, date in the future or before the planting, more alive than planted), or
+    :class:`~greening.services.plantings.SubmissionConflict`. Flushes; the caller commits.
+    """
+    require(actor, "care.create")
+    planting = session.scalars(select(Planting).where(
+        Planting.id == planting_id, Planting.deleted_at.is_(None),
+        scope_clause(actor, Planting.claimed_village_code))).one_or_none()
+    if planting is None:
+        raise PlantingError("record_not_found", "planting_id", value=planting_id)
+    require(actor, "care.create", planting.claimed_village_code)
+    sid = F.clean_text(submission_id)
+    if not sid:
+        raise PlantingError("submission_id_missing", "submission_id")
+    if len(sid) > 64:
+        raise PlantingError("text_too_long", "submission_id", length=len(sid), limit=64)
+    try:
+        kind_value = _kind(kind)
+        day = F.check_date(F.parse_date(checked_on, "checked_on"), "checked_on")
+        values = {
+            "planting_id": planting.id, "kind": kind_value, "checked_on": day,
+            "alive_count": _alive(alive_count, kind_value, planting.tree_count),
+            "responsible": F.clean_text(responsible, MAX_RESPONSIBLE, "responsible"),
+            "note": F.clean_text(note, MAX_NOTE, "note"),
+        }
+    except F.FieldError as exc:
+        raise PlantingError(exc.code, exc.field, **exc.params) from None
+    if day < planting.planted_on:
+        raise PlantingError("check_before_planting", "checked_on", value=day.isoformat(),
+                            planted_on=planting.planted_on.isoformat())
+    existing = _existing(session, sid)
+    if existing is not None:
+        if not _same(existing, values):
+            raise SubmissionConflict("id_conflict", "submission_id", value=sid)
+        return CreateResult(existing, False)
+    check = CareCheck(village_code=planting.claimed_village_code, submission_id=sid, **values)
+    try:
+        with session.begin_nested():
+            session.add(check)
+    except IntegrityError:
+        session.info.pop("_audit_pending", None)
+        existing = _existing(session, sid)
+        if existing is None:
+            raise
+        if not _same(existing, values):
+            raise SubmissionConflict("id_conflict", "submission_id", value=sid) from None
+        return CreateResult(existing, False)
+    return CreateResult(check, True)

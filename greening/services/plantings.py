@@ -1,0 +1,440 @@
+"""Writing plantings (种植登记): create, edit, soft-delete, and the village a point falls in.
+
+Every value is checked at the edge with the same rules as the ledger importer
+(:mod:`greening.importers.fields`); a refusal is a :class:`PlantingError` naming the bad value in
+Chinese and English. Submissions are idempotent by their client-generated ``submission_id``
+(RELIABILITY 19-20): a replay with the same content returns the stored record, a replay with
+different content is a :class:`SubmissionConflict` and the original is kept. Two concurrent
+inserts of one id leave one row: the loser's INSERT fails on the unique constraint inside a
+SAVEPOINT and it returns the winner's row.
+
+The village is found at write time in the database (SpatiaLite R*Tree through its
+``SpatialIndex`` table, PostGIS GiST): a point in another village than claimed is stored with the
+flag ``outside_claimed_village`` and a warning; a point in no village (the sea) is refused
+naming the nearest village and county.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import shapely
+from shapely.geometry import Point
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from greening import audit  # noqa: F401 - registers the audit hook every write here relies on
+from greening.actor import Actor
+from greening.geo.boundaries import COUNTIES
+from greening.geo.crs import distance_m, validate_geometry
+from greening.geo.gcj02 import gcj02_to_wgs84
+from greening.geodb import to_db
+from greening.importers import fields as F
+from greening.importers.errors import message
+from greening.models import AdminArea, Planting
+from greening.models.base import utcnow
+from greening.models.enums import PlantingStatus, RecordSource
+from greening.permissions import require, scope_clause
+
+__all__ = [
+    "PlantingInput", "PlantingError", "Conflict", "SubmissionConflict", "VersionConflict",
+    "PlantingWarning", "CreateResult", "VillageHit", "OUTSIDE_FLAG", "UNLOCATED_FLAG",
+    "create_planting", "update_planting", "delete_planting", "recent_plantings",
+    "locate_village", "nearest_village", "content_hash", "EDITABLE",
+]
+
+OUTSIDE_FLAG = "outside_claimed_village"
+UNLOCATED_FLAG = "village_unlocated"
+MAX_SITE_NAME = 200
+MAX_NOTE = 2000
+EDITABLE = frozenset({"village_code", "planted_on", "species", "tree_count", "site_type", "site_name",
+                      "area_m2", "party_members", "villagers", "note", "lon", "lat", "datum", "block"})
+
+
+@dataclass
+class PlantingInput:
+    """What a team submits for one planting, as typed (the service parses and checks it).
+
+    ``species`` is a name (Chinese, Latin or English) or a species id; ``datum`` is ``"wgs84"``
+    (GPS) or ``"gcj02"`` (a point picked on an Amap map), converted to WGS 84 before storage.
+    """
+
+    submission_id: str
+    village_code: str
+    planted_on: dt.date | str
+    species: str | int
+    tree_count: int | str
+    site_type: str
+    lon: float | str
+    lat: float | str
+    datum: str = "wgs84"
+    site_name: str | None = None
+    area_m2: float | str | None = None
+    party_members: int | str | None = 0
+    villagers: int | str | None = 0
+    note: str | None = None
+    team_id: int | None = None
+    block: object | None = None  # optional shapely polygon of the planted block (WGS 84)
+    source: str = RecordSource.FORM.value
+
+
+class PlantingError(F.FieldError):
+    """A planting refused: ``code`` (see the import catalogue), ``field``, ``zh`` and ``en``."""
+
+
+class Conflict(PlantingError):
+    """The write would overwrite something else; nothing was written."""
+
+
+class SubmissionConflict(Conflict):
+    """The submission id is already stored with different content; the original is kept."""
+
+
+class VersionConflict(Conflict):
+    """The record changed since the editor loaded it."""
+
+
+@dataclass(frozen=True)
+class PlantingWarning:
+    code: str
+    zh: str
+    en: str
+
+
+class CreateResult(tuple):
+    """``(planting, created)``; also carries ``warnings`` (a list of :class:`PlantingWarning`)."""
+
+    def __new__(cls, planting: Planting, created: bool, warnings: list[PlantingWarning] | None = None):
+        self = super().__new__(cls, (planting, created))
+        self.warnings = list(warnings or [])
+        return self
+
+    @property
+    def planting(self) -> Planting:
+        return self[0]
+
+    @property
+    def created(self) -> bool:
+        return self[1]
+
+
+class VillageHit(NamedTuple):
+    village_id: int
+    code: str
+    name: str
+
+
+# -- locating ---------------------------------------------------------------------------------------
+_LOCATE_SQLITE = text(
+    "SELECT id, code, name FROM admin_areas WHERE level = 'village' AND deleted_at IS NULL "
+    "AND ROWID IN (SELECT ROWID FROM SpatialIndex WHERE f_table_name = 'admin_areas' "
+    "AND f_geometry_column = 'geom' AND search_frame = MakePoint(:lon, :lat, 4326)) "
+    "AND ST_Intersects(geom, MakePoint(:lon, :lat, 4326)) = 1 ORDER BY code LIMIT 1")
+_LOCATE_POSTGIS = text(
+    "SELECT id, code, name FROM admin_areas WHERE level = 'village' AND deleted_at IS NULL "
+    "AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) ORDER BY code LIMIT 1")
+_NEAR_SQLITE = text(
+    "SELECT id, code, name, ST_AsBinary(geom) FROM admin_areas WHERE level = 'village' "
+    "AND deleted_at IS NULL AND ROWID IN (SELECT ROWID FROM SpatialIndex WHERE "
+    "f_table_name = 'admin_areas' AND f_geometry_column = 'geom' AND search_frame = "
+    "BuildMbr(:lon - :r, :lat - :r, :lon + :r, :lat + :r, 4326)) "
+    "ORDER BY ST_Distance(geom, MakePoint(:lon, :lat, 4326)) LIMIT 1")
+_NEAR_POSTGIS = text(
+    "SELECT id, code, name, ST_AsBinary(geom) FROM admin_areas WHERE level = 'village' "
+    "AND deleted_at IS NULL AND geom IS NOT NULL "
+    "ORDER BY geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT 1")
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def locate_village(session: Session, lon: float, lat: float) -> VillageHit | None:
+    """The village whose boundary holds the WGS 84 point, or None (the sea, or no boundaries).
+
+    Uses the spatial index on both backends (a few ms). A point on a shared border goes to the
+    village with the lowest code, as in :mod:`greening.coverage.join`.
+    """
+    stmt = _LOCATE_SQLITE if _is_sqlite(session) else _LOCATE_POSTGIS
+    row = session.execute(stmt, {"lon": float(lon), "lat": float(lat)}).first()
+    return None if row is None else VillageHit(int(row[0]), row[1], row[2])
+
+
+def nearest_village(session: Session, lon: float, lat: float) -> tuple[VillageHit, float] | None:
+    """The nearest village to a point in none, with the distance in metres (projected CRS)."""
+    params = {"lon": float(lon), "lat": float(lat)}
+    if _is_sqlite(session):
+        row = None
+        for radius in (0.02, 0.1, 0.5, 2.0):
+            row = session.execute(_NEAR_SQLITE, {**params, "r": radius}).first()
+            if row is not None:
+                break
+    else:
+        row = session.execute(_NEAR_POSTGIS, params).first()
+    if row is None:
+        return None
+    geom = shapely.from_wkb(bytes(row[3]))
+    return VillageHit(int(row[0]), row[1], row[2]), float(distance_m(geom, Point(lon, lat)))
+
+
+# -- the one content hash -----------------------------------------------------------------------
+def content_hash(values: dict) -> str:
+    """SHA-256 of a submission's content (everything but its id), as parsed.
+
+    Coordinates are rounded to 1e-7 degree (1 cm) so a float's last digit cannot make a replay
+    look different. The ledger importer hashes its rows with this same function.
+    """
+    keep = {k: values.get(k) for k in ("village_code", "planted_on", "species_id", "tree_count",
+                                       "site_type", "site_name", "area_m2", "party_members",
+                                       "villagers", "note", "datum", "block")}
+    keep["lon"] = round(float(values["lon"]), 7)
+    keep["lat"] = round(float(values["lat"]), 7)
+    if isinstance(keep["planted_on"], dt.date):
+        keep["planted_on"] = keep["planted_on"].isoformat()
+    blob = json.dumps(keep, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+# -- validation ----------------------------------------------------------------------------------
+def _error(exc: F.FieldError, cls=PlantingError) -> PlantingError:
+    return cls(exc.code, exc.field, **exc.params)
+
+
+def _claimed_village(session: Session, code) -> AdminArea:
+    code = F.clean_text(code)
+    if not code or len(code) != 12 or not code.isdigit():
+        raise PlantingError("village_unknown", "village_code", value=code or "")
+    village = session.scalars(select(AdminArea).where(
+        AdminArea.code == code, AdminArea.level == "village", AdminArea.deleted_at.is_(None))).one_or_none()
+    if village is None:
+        raise PlantingError("village_unknown", "village_code", value=code)
+    return village
+
+
+def _parse(session: Session, data: dict) -> dict:
+    """Parse and check every given field of ``data``; returns the parsed values (no DB writes)."""
+    out = {}
+    try:
+        if "planted_on" in data:
+            out["planted_on"] = F.check_date(F.parse_date(data["planted_on"]))
+        if "species" in data:
+            out["species_id"] = F.SpeciesLookup.from_session(session).resolve(data["species"])
+        if "tree_count" in data:
+            out["tree_count"] = F.parse_count(data["tree_count"])
+        if "site_type" in data:
+            out["site_type"] = F.parse_site_type(data["site_type"])
+        if "site_name" in data:
+            out["site_name"] = F.clean_text(data["site_name"], MAX_SITE_NAME, "site_name")
+        if "note" in data:
+            out["note"] = F.clean_text(data["note"], MAX_NOTE, "note")
+        if "area_m2" in data:
+            out["area_m2"] = F.parse_area(data["area_m2"])
+        for key in ("party_members", "villagers"):
+            if key in data:
+                out[key] = F.parse_people(data[key], key)
+        if "lon" in data or "lat" in data:
+            out["datum"] = F.parse_datum(data.get("datum"))
+            out["lon_in"] = F.parse_coordinate(data.get("lon"), "lon")
+            out["lat_in"] = F.parse_coordinate(data.get("lat"), "lat")
+            lon, lat = out["lon_in"], out["lat_in"]
+            F.check_location(lon, lat)
+            if out["datum"] == "gcj02":
+                lon, lat = gcj02_to_wgs84(lon, lat)
+            out["lon"], out["lat"] = lon, lat
+        if data.get("block") is not None:
+            try:
+                out["block"] = validate_geometry(data["block"])[0]
+            except ValueError as exc:
+                raise F.FieldError("geometry_invalid", "block", reason=str(exc)) from None
+    except F.FieldError as exc:
+        raise _error(exc) from None
+    return out
+
+
+def _place(session: Session, lon: float, lat: float, claimed: AdminArea) -> tuple[VillageHit | None, list, list]:
+    """The village holding the point, the flags and the warnings for the record."""
+    hit = locate_village(session, lon, lat)
+    if hit is None:
+        if claimed.geom is None:
+            zh, en = message("village_no_boundary", village=claimed.name)
+            return None, [UNLOCATED_FLAG], [PlantingWarning("village_no_boundary", zh, en)]
+        near = nearest_village(session, lon, lat)
+        village, county, county_en, distance = "", "", "", ""
+        if near is not None:
+            village, distance = near[0].name, f"{near[1]:,.0f}"
+            county, county_en = COUNTIES.get(near[0].code[:6], ("", ""))
+        raise PlantingError("in_no_village", "location", lon=f"{lon:.6f}", lat=f"{lat:.6f}",
+                            village=village, village_en=village, county=county,
+                            county_en=county_en, distance_m=distance)
+    if hit.code != claimed.code:
+        zh, en = message(OUTSIDE_FLAG, actual=hit.name, actual_code=hit.code, claimed=claimed.name,
+                         claimed_code=claimed.code)
+        return hit, [OUTSIDE_FLAG], [PlantingWarning(OUTSIDE_FLAG, zh, en)]
+    return hit, [], []
+
+
+def _existing(session: Session, submission_id: str) -> Planting | None:
+    return session.scalars(select(Planting).where(Planting.submission_id == submission_id)
+                           .execution_options(skip_scope=True, populate_existing=True)).one_or_none()
+
+
+def _replay(actor: Actor, existing: Planting, digest: str) -> CreateResult:
+    if existing.content_hash != digest or not actor.covers(existing.claimed_village_code):
+        raise SubmissionConflict("id_conflict", "submission_id", value=existing.submission_id)
+    return CreateResult(existing, False)
+
+
+# -- writing -------------------------------------------------------------------------------------
+def create_planting(session: Session, actor: Actor, data: PlantingInput) -> CreateResult:
+    """Store one planting; returns ``(planting, created)`` with ``.warnings``.
+
+    ``created`` is False when the same submission was stored before (a replay). Raises
+    :class:`PlantingError` naming the bad value, :class:`SubmissionConflict`, or
+    :class:`~greening.permissions.PermissionDenied`. Flushes; the caller commits.
+    """
+    require(actor, "planting.create", str(data.village_code or "").strip() or None)
+    submission_id = F.clean_text(data.submission_id)
+    if not submission_id:
+        raise PlantingError("submission_id_missing", "submission_id")
+    if len(submission_id) > 64:
+        raise PlantingError("text_too_long", "submission_id", length=len(submission_id), limit=64)
+    claimed = _claimed_village(session, data.village_code)
+    raw = {k: getattr(data, k) for k in ("planted_on", "species", "tree_count", "site_type", "site_name",
+                                         "note", "area_m2", "party_members", "villagers", "lon",
+                                         "lat", "datum", "block")}
+    values = _parse(session, raw)
+    digest = content_hash({**values, "village_code": claimed.code, "lon": values["lon_in"],
+                           "lat": values["lat_in"],
+                           "block": None if values.get("block") is None else values["block"].wkt})
+    existing = _existing(session, submission_id)
+    if existing is not None:
+        return _replay(actor, existing, digest)
+    hit, flags, warnings = _place(session, values["lon"], values["lat"], claimed)
+    planting = Planting(
+        submission_id=submission_id, content_hash=digest,
+        village_id=hit.village_id if hit else None, village_code=hit.code if hit else None,
+        claimed_village_id=claimed.id, claimed_village_code=claimed.code,
+        team_id=data.team_id if data.team_id is not None else actor.team_id,
+        planted_on=values["planted_on"], species_id=values["species_id"], tree_count=values["tree_count"],
+        area_m2=values.get("area_m2"), site_type=values["site_type"], site_name=values.get("site_name"),
+        party_members=values.get("party_members", 0), villagers=values.get("villagers", 0),
+        note=values.get("note"), source=data.source, status=PlantingStatus.SUBMITTED.value, flags=flags,
+        lon=values["lon"], lat=values["lat"], location=to_db(Point(values["lon"], values["lat"])),
+        block=to_db(values.get("block")))
+    try:
+        with session.begin_nested():
+            session.add(planting)
+    except IntegrityError:
+        # Lost a race with a concurrent insert of the same id: the audit entries queued by the
+        # failed flush describe a row that was never written.
+        session.info.pop("_audit_pending", None)
+        existing = _existing(session, submission_id)
+        if existing is None:
+            raise
+        return _replay(actor, existing, digest)
+    return CreateResult(planting, True, warnings)
+
+
+def _load(session: Session, actor: Actor, planting_id: int, action: str) -> Planting:
+    require(actor, action)
+    planting = session.scalars(select(Planting).where(
+        Planting.id == planting_id, Planting.deleted_at.is_(None),
+        scope_clause(actor, Planting.claimed_village_code)).execution_options(populate_existing=True)
+    ).one_or_none()
+    if planting is None:
+        raise PlantingError("record_not_found", "id", value=planting_id)
+    require(actor, action, planting.claimed_village_code)
+    return planting
+
+
+def _check_version(planting: Planting, expected_version) -> None:
+    if expected_version is not None and int(expected_version) != planting.version:
+        raise VersionConflict("version_conflict", "version", value=planting.id, current=planting.version,
+                              expected=expected_version)
+
+
+def update_planting(session: Session, actor: Actor, planting_id: int, expected_version: int,
+                    changes: dict) -> CreateResult:
+    """Edit a planting the editor loaded at ``expected_version``; returns ``(planting, False)`` with warnings.
+
+    A stale version raises :class:`VersionConflict` and writes nothing. Moving the point
+    re-locates the village and recomputes the location flags. An edited record goes back to
+    review (status ``submitted``). The submission's content hash is kept, so a late replay of the
+    original submission is still recognised.
+    """
+    planting = _load(session, actor, planting_id, "planting.edit")
+    _check_version(planting, expected_version)
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise PlantingError("field_not_editable", sorted(unknown)[0], value=sorted(unknown)[0])
+    claimed = planting.claimed_village
+    if "village_code" in changes:
+        require(actor, "planting.edit", str(changes["village_code"]).strip())
+        claimed = _claimed_village(session, changes["village_code"])
+    raw = dict(changes)
+    if ("lon" in raw or "lat" in raw) or "village_code" in changes:
+        raw.setdefault("lon", planting.lon)
+        raw.setdefault("lat", planting.lat)
+    values = _parse(session, raw)
+    tracked = ("planted_on", "species_id", "tree_count", "site_type", "site_name", "note", "area_m2",
+               "party_members", "villagers", "lon", "lat", "claimed_village_code")
+    before = {k: getattr(planting, k) for k in tracked}
+    for key in ("planted_on", "species_id", "tree_count", "site_type", "site_name", "note", "area_m2",
+                "party_members", "villagers"):
+        if key in values:
+            setattr(planting, key, values[key])
+    if "block" in changes:
+        planting.block = to_db(values.get("block"))
+    warnings = []
+    if "lon" in values:
+        hit, flags, warnings = _place(session, values["lon"], values["lat"], claimed)
+        planting.claimed_village_id, planting.claimed_village_code = claimed.id, claimed.code
+        planting.village_id, planting.village_code = (hit.village_id, hit.code) if hit else (None, None)
+        planting.lon, planting.lat = values["lon"], values["lat"]
+        planting.location = to_db(Point(values["lon"], values["lat"]))
+        kept = [f for f in (planting.flags or []) if f not in (OUTSIDE_FLAG, UNLOCATED_FLAG)]
+        planting.flags = kept + flags
+    if "block" in changes or any(getattr(planting, k) != v for k, v in before.items()):
+        planting.status = PlantingStatus.SUBMITTED.value
+    _flush(session, planting, expected_version)
+    return CreateResult(planting, False, warnings)
+
+
+def delete_planting(session: Session, actor: Actor, planting_id: int,
+                    expected_version: int | None = None) -> Planting:
+    """Soft-delete a planting (``deleted_at``); audited as a delete. Stale version: :class:`VersionConflict`."""
+    planting = _load(session, actor, planting_id, "planting.delete")
+    _check_version(planting, expected_version)
+    planting.deleted_at = utcnow()
+    _flush(session, planting, expected_version)
+    return planting
+
+
+def _flush(session: Session, planting: Planting, expected_version) -> None:
+    planting_id = planting.id
+    try:
+        with session.begin_nested():
+            session.flush()
+    except StaleDataError:
+        session.info.pop("_audit_pending", None)
+        current = session.scalar(select(Planting.version).where(Planting.id == planting_id)
+                                 .execution_options(skip_scope=True))
+        raise VersionConflict("version_conflict", "version", value=planting_id, current=current,
+                              expected=expected_version) from None
+
+
+def recent_plantings(session: Session, actor: Actor, village_code: str | None = None,
+                     limit: int = 20) -> list[Planting]:
+    """The latest plantings (newest first) in the actor's area, or in one village of it."""
+    require(actor, "village.view", village_code)
+    stmt = (select(Planting).options(selectinload(Planting.species), selectinload(Planting.village))
+            .where(Planting.deleted_at.is_(None), scope_clause(actor, Planting.claimed_village_code))
+            .order_by(Planting.created_at.desc(), Planting.id.desc()).limit(max(1, min(int(limit), 500))))
+    if village_code:
+        stmt = stmt.where(Planting.claimed_village_code == village_code)
+    return list(session.scalars(stmt))
