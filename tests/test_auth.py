@@ -82,14 +82,16 @@ def login(db, username: str, password: str = PASSWORD) -> str:
 
 
 def add_planting(db, w: World, village_code: str, sub: str, *, count: int = 5,
-                 planted_on: dt.date = dt.date(2024, 3, 12), created_by: int | None = None) -> Planting:
+                 planted_on: dt.date = dt.date(2024, 3, 12), created_by: int | None = None,
+                 flush: bool = True) -> Planting:
     v = w.areas[village_code]
     p = Planting(submission_id=sub, village_id=v.id, village_code=v.code, claimed_village_id=v.id,
                  claimed_village_code=v.code, team_id=w.teams[village_code].id, planted_on=planted_on,
                  species_id=w.species.id, tree_count=count, site_type="road_side", lon=110.2, lat=21.3,
                  location=to_db(Point(110.2, 21.3)), created_by_id=created_by)
     db.add(p)
-    db.flush()
+    if flush:
+        db.flush()
     return p
 
 

@@ -115,8 +115,9 @@ def audit_filter_options(session: Session, actor: Actor) -> dict[str, list[str]]
 
 def audit_csv(df: pd.DataFrame) -> bytes:
     """``df`` as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese) with safe cells."""
-    buf = io.StringIO()
-    safe_frame(df).to_csv(buf, index=False)
+    buf = io.StringIO(newline="")
+    # CRLF line ends (RFC 4180): the writer then quotes any cell holding a CR or LF.
+    safe_frame(df).to_csv(buf, index=False, lineterminator="\r\n")
     return buf.getvalue().encode("utf-8-sig")
 
 

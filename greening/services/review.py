@@ -1,0 +1,182 @@
+"""Review of submitted plantings (核查审核) and the random spot-check list for the four-party check.
+
+Town and county leads verify or reject plantings in their area. Every decision names the
+version of the record the reviewer looked at: if someone changed the record since, the decision
+is refused with :class:`Conflict` and nothing is written (the audit trail keeps both steps of
+any two edits that do go through). Rejected records stay visible to their team, with the reason.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import re
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from greening.actor import Actor
+from greening.config import get_settings
+from greening.models import AdminArea, GreeningTeam, Planting, Species
+from greening.models.enums import PlantingStatus
+from greening.permissions import PermissionDenied, require, scope_clause
+
+__all__ = ["Conflict", "verify", "reject", "review_queue", "team_records", "spot_check",
+           "period_range", "MAX_REASON"]
+
+MAX_REASON = 500
+_PERIOD = re.compile(r"^(\d{4})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])))?$")
+
+
+class Conflict(ValueError):
+    """The record changed after the reviewer loaded it."""
+
+    def __init__(self, planting_id: int | None = None):
+        self.zh = "记录已被他人修改，请刷新"
+        self.en = "the record changed, reload"
+        self.planting_id = planting_id
+        super().__init__(f"{self.zh} / {self.en}")
+
+
+def _load_for_review(session: Session, actor: Actor, planting_id: int) -> Planting:
+    """The planting, if it exists inside the actor's area; otherwise refuse without saying which."""
+    require(actor, "planting.review")
+    planting = session.scalars(
+        select(Planting).where(Planting.id == planting_id, Planting.deleted_at.is_(None),
+                               scope_clause(actor, Planting.claimed_village_code))
+        .execution_options(populate_existing=True)).one_or_none()
+    if planting is None:
+        raise PermissionDenied(f"记录 {planting_id} 不存在或不在您的管辖范围内。",
+                               f"Record {planting_id} does not exist or is outside your area.")
+    require(actor, "planting.review", planting.claimed_village_code)
+    if planting.created_by_id is not None and planting.created_by_id == actor.user_id:
+        raise PermissionDenied("不能审核自己提交的记录。", "You cannot review a record you submitted.")
+    return planting
+
+
+def _decide(session: Session, actor: Actor, planting_id: int, expected_version: int,
+            status: PlantingStatus, reason: str | None) -> Planting:
+    planting = _load_for_review(session, actor, planting_id)
+    if planting.version != expected_version:
+        raise Conflict(planting_id)
+    if planting.status == status.value:
+        raise ValueError(f"记录 {planting_id} 已是“{status.value}”状态 / record {planting_id} is already {status.value}")
+    planting.status = status.value
+    planting.reject_reason = reason
+    planting.reviewed_by_id = actor.user_id
+    planting.reviewed_at = dt.datetime.now(dt.timezone.utc)
+    try:
+        # The UPDATE names the version read above: a change committed in between makes it miss.
+        session.flush()
+    except StaleDataError:
+        raise Conflict(planting_id) from None
+    return planting
+
+
+def verify(session: Session, actor: Actor, planting_id: int, *, expected_version: int) -> Planting:
+    """Mark a planting verified (核查通过). Raises PermissionDenied, Conflict or ValueError."""
+    return _decide(session, actor, planting_id, expected_version, PlantingStatus.VERIFIED, None)
+
+
+def reject(session: Session, actor: Actor, planting_id: int, *, expected_version: int,
+           reason: str) -> Planting:
+    """Reject a planting with a reason the team will see. Raises PermissionDenied, Conflict or ValueError."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("退回必须填写原因 / a rejection needs a reason")
+    if len(reason) > MAX_REASON:
+        raise ValueError(f"原因最多 {MAX_REASON} 字 / the reason may have at most {MAX_REASON} characters")
+    return _decide(session, actor, planting_id, expected_version, PlantingStatus.REJECTED, reason)
+
+
+_LIST_COLUMNS = (Planting.id, Planting.version, Planting.status, Planting.claimed_village_code.label("village_code"),
+                 AdminArea.name.label("village"), GreeningTeam.name.label("team"), Planting.planted_on,
+                 Species.name_zh.label("species"), Planting.tree_count, Planting.site_type, Planting.site_name,
+                 Planting.reject_reason, Planting.reviewed_at, Planting.created_at, Planting.lon, Planting.lat)
+
+
+def _listing(actor: Actor):
+    return (select(*_LIST_COLUMNS)
+            .join(AdminArea, AdminArea.id == Planting.claimed_village_id)
+            .join(Species, Species.id == Planting.species_id)
+            .outerjoin(GreeningTeam, GreeningTeam.id == Planting.team_id)
+            .where(Planting.deleted_at.is_(None), scope_clause(actor, Planting.claimed_village_code)))
+
+
+def _frame(session: Session, stmt) -> pd.DataFrame:
+    result = session.execute(stmt)
+    return pd.DataFrame([tuple(r) for r in result], columns=list(result.keys()))
+
+
+def review_queue(session: Session, actor: Actor, *, status: str = PlantingStatus.SUBMITTED.value,
+                 village_code: str | None = None, limit: int = 200) -> pd.DataFrame:
+    """Plantings awaiting review (or of ``status``) in the actor's area, oldest first, with their version."""
+    require(actor, "planting.review", village_code)
+    stmt = _listing(actor).where(Planting.status == PlantingStatus(status).value)
+    if village_code:
+        stmt = stmt.where(Planting.claimed_village_code == village_code)
+    return _frame(session, stmt.order_by(Planting.created_at, Planting.id).limit(max(1, min(limit, 5000))))
+
+
+def team_records(session: Session, actor: Actor, limit: int = 100) -> pd.DataFrame:
+    """The most recent plantings of the actor's area (a team: its village), rejected ones with the reason."""
+    require(actor, "village.view")
+    stmt = _listing(actor)
+    return _frame(session, stmt.order_by(Planting.created_at.desc(), Planting.id.desc()).limit(max(1, min(limit, 5000))))
+
+
+def period_range(period: str) -> tuple[dt.date, dt.date]:
+    """The dates [start, end) of a period written ``2024``, ``2024-03`` or ``2024-Q2``."""
+    m = _PERIOD.match((period or "").strip())
+    if not m:
+        raise ValueError(f"期间 {period!r} 应写作 2024、2024-03 或 2024-Q2 / period {period!r} must look like 2024, 2024-03 or 2024-Q2")
+    year, month, quarter = int(m[1]), m[2], m[3]
+    if month:
+        start = dt.date(year, int(month), 1)
+        end = dt.date(year + (start.month == 12), start.month % 12 + 1, 1)
+    elif quarter:
+        start = dt.date(year, 3 * int(quarter) - 2, 1)
+        end = dt.date(year + (quarter == "4"), (3 * int(quarter)) % 12 + 1, 1)
+    else:
+        start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    return start, end
+
+
+def _draw_key(seed, period: str, village_code: str, submission_id: str) -> str:
+    return hashlib.sha256(f"{seed}|{period}|{village_code}|{submission_id}".encode()).hexdigest()
+
+
+def spot_check(session: Session, actor: Actor, *, period: str, seed: int | str = 0,
+               share: float | None = None, area_code: str | None = None) -> pd.DataFrame:
+    """The plantings to visit in the four-party check (四方核查): a share of each village's records.
+
+    From every village in the actor's area (or ``area_code`` inside it), ``share`` (default
+    ``settings.spot_check_share``) of its non-rejected plantings of ``period``, rounded up, at least
+    one. The draw ranks records by a hash of (seed, period, village, submission id), so the same
+    inputs give the same list on any machine, and adding a record does not reshuffle the others.
+    """
+    require(actor, "spotcheck.view", area_code)
+    share = get_settings().spot_check_share if share is None else float(share)
+    if not 0 < share <= 1:
+        raise ValueError(f"抽查比例 {share} 应在 0 到 1 之间 / share {share} must be in (0, 1]")
+    start, end = period_range(period)
+    stmt = (_listing(actor).add_columns(Planting.submission_id)
+            .where(Planting.status != PlantingStatus.REJECTED.value,
+                   Planting.planted_on >= start, Planting.planted_on < end))
+    if area_code:
+        stmt = stmt.where(Planting.claimed_village_code.startswith(area_code, autoescape=True))
+    df = _frame(session, stmt)
+    columns = ["village_code", "village", "team", "id", "submission_id", "planted_on", "species",
+               "tree_count", "site_type", "site_name", "status", "lon", "lat"]
+    if df.empty:
+        return pd.DataFrame(columns=columns)
+    df["_key"] = [_draw_key(seed, period, v, s) for v, s in zip(df["village_code"], df["submission_id"])]
+    df = df.sort_values(["village_code", "_key"])
+    size = df.groupby("village_code")["id"].transform("size")
+    rank = df.groupby("village_code").cumcount()
+    # round() first: 0.07 * 100 is 7.000000000000001 in floating point, not 7.
+    take = size.map(lambda n: max(1, math.ceil(round(n * share, 9))))
+    picked = df[rank < take]
+    return picked[columns].reset_index(drop=True)

@@ -1,0 +1,48 @@
+"""Import rules between layers: pages -> ui -> greening; greening never imports streamlit, ui or pages."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = {
+    "greening": {"streamlit", "ui", "pages", "app", "streamlit_folium"},
+    "ui": {"pages", "app"},
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Top-level names of every module ``path`` imports (anywhere in the file, even in functions)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in {
+                "import_module", "__import__"} and node.args and isinstance(node.args[0], ast.Constant):
+            names.add(str(node.args[0].value).split(".")[0])
+    return names
+
+
+def python_files(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_layer_imports(package):
+    files = python_files(package)
+    if package == "greening":
+        assert len(files) > 10, "the domain package should be there"
+    bad = {str(f.relative_to(ROOT)): sorted(imported_modules(f) & FORBIDDEN[package]) for f in files}
+    assert {k: v for k, v in bad.items() if v} == {}
+
+
+def test_the_checker_sees_imports_inside_functions(tmp_path):
+    f = tmp_path / "m.py"
+    f.write_text("def f():\n    import streamlit as st\n    from ui.session import x\n"
+                 "    importlib.import_module('pages.review')\n")
+    assert imported_modules(f) == {"streamlit", "ui", "pages"}
