@@ -106,3 +106,41 @@ def db(engine, system_actor):
     session.close()
     outer.rollback()
     conn.close()
+
+
+# -- the demo campaign ------------------------------------------------------------------------
+
+DEMO_TEST_SEED = 20240601  # the default GREENING_DEMO_SEED
+DEMO_TEST_PLANTINGS = 3_000
+_demo_summaries: dict = {}
+
+
+@pytest.fixture(scope="session")
+def demo_engine(request, backend, tmp_path_factory):
+    """A small demo campaign (3,000 plantings, the default seed) per backend; read-only.
+
+    The measure catalogue is synced first when ``greening.measures`` exists, so the demo's
+    attestations are there too. The load's :class:`~greening.demo.DemoSummary` is the
+    ``demo_summary`` fixture.
+    """
+    from greening.db import session_scope
+    from greening.demo import load_demo
+
+    eng = make_engine(new_database(request, backend, tmp_path_factory))
+    try:
+        from greening.measures import sync_catalogue
+    except ImportError:
+        sync_catalogue = None
+    if sync_catalogue is not None:
+        with session_scope(eng) as session:
+            install_scope(session, Actor.system("tests"))
+            sync_catalogue(session)
+    _demo_summaries[backend] = load_demo(eng, plantings=DEMO_TEST_PLANTINGS, seed=DEMO_TEST_SEED)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_summary(demo_engine, backend):
+    """What loading the ``demo_engine`` campaign reported (counts, laggards)."""
+    return _demo_summaries[backend]
