@@ -1,0 +1,162 @@
+"""Coverage commands: ``measures check|load FILE``, ``coverage`` and ``lagging``."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from greening.actor import Actor
+
+__all__ = ["register", "csv_safe"]
+
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("measures", help="措施目录 / the 56-measure catalogue: check or load a file")
+    msub = p.add_subparsers(dest="measures_action", metavar="ACTION")
+    c = msub.add_parser("check", help="validate a catalogue file and say what is wrong, by line")
+    c.add_argument("file")
+    c.set_defaults(func=_measures_check)
+    c = msub.add_parser("load", help="validate, then replace the catalogue in force and sync it")
+    c.add_argument("file")
+    c.set_defaults(func=_measures_load)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+    p = sub.add_parser("coverage", help="覆盖情况 / coverage by county (or by town with --county)")
+    _common(p)
+    p.add_argument("--geojson", metavar="F", help="write villages with their metrics as GeoJSON")
+    p.set_defaults(func=_coverage)
+
+    p = sub.add_parser("lagging", help="落后村 / lagging villages with reasons and people in charge")
+    _common(p)
+    p.add_argument("--limit", type=int, default=30, help="rows to print (default 30)")
+    p.set_defaults(func=_lagging)
+
+
+def _common(p) -> None:
+    p.add_argument("--county", metavar="ADCODE", help="one county (6-digit adcode, e.g. 440823)")
+    p.add_argument("--csv", metavar="F", help="write the village rows as CSV (UTF-8 with BOM)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="date of the figures (default today)")
+
+
+def _measures_check(args) -> int:
+    from greening.measures import read_catalogue
+
+    cat = read_catalogue(Path(args.file))
+    rules = sum(m.is_rule for m in cat.measures)
+    print(f"措施目录有效 / catalogue valid: {len(cat.measures)} measures "
+          f"({rules} computed, {len(cat.measures) - rules} attested), "
+          f"status={cat.meta.get('status', '?')}")
+    return 0
+
+
+def _measures_load(args) -> int:
+    from greening.db import get_engine, session_scope
+    from greening.measures import catalogue_path, replace_catalogue
+    from greening.permissions import install_scope, require
+
+    actor = Actor.system("measures-load")
+    require(actor, "measures.replace")
+    with session_scope(get_engine()) as session:
+        install_scope(session, actor)
+        counts = replace_catalogue(session, Path(args.file))
+    print(f"措施目录已替换 / catalogue replaced ({catalogue_path()}): "
+          + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+def _actor(args) -> Actor:
+    actor = Actor.system("coverage")
+    if args.county:
+        if not re.fullmatch(r"4408\d\d", args.county):
+            raise ValueError(f"县区代码 {args.county!r} 应为以 4408 开头的6位数字 / "
+                             f"--county must be a 6-digit Zhanjiang adcode")
+        actor = dataclasses.replace(actor, scope_prefix=args.county)
+    return actor
+
+
+def _as_of(args) -> dt.date | None:
+    if not args.as_of:
+        return None
+    try:
+        return dt.date.fromisoformat(args.as_of)
+    except ValueError:
+        raise ValueError(f"日期 {args.as_of!r} 应为 YYYY-MM-DD / --as-of must be YYYY-MM-DD") from None
+
+
+def _result(args):
+    from greening.coverage import coverage_for
+    from greening.db import get_engine
+
+    with get_engine().connect() as conn:
+        return coverage_for(conn, _actor(args), _as_of(args))
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and _FORMULA.match(v) else v)
+    return out
+
+
+def _write_csv(df: pd.DataFrame, path: str) -> None:
+    df = df.drop(columns=[c for c in ("geometry",) if c in df])
+    for col in df.columns:
+        if df[col].map(lambda v: isinstance(v, list)).any():
+            df[col] = df[col].map(lambda v: ",".join(v) if isinstance(v, list) else v)
+    csv_safe(df).to_csv(path, index=False, encoding="utf-8-sig")
+    print(f"已写出 / wrote {path} ({len(df)} rows)")
+
+
+def _fmt(x) -> str:
+    return "—" if pd.isna(x) else f"{100 * float(x):.0f}%"
+
+
+def _coverage(args) -> int:
+    r = _result(args)
+    table = r.towns if args.county else r.counties
+    print(f"覆盖情况 / coverage as of {r.as_of} ({'county ' + args.county if args.county else 'city'})")
+    print(f"{'代码':<14}{'名称':<12}{'村':>5}{'植树':>9}{'计划':>9}{'完成率':>8}{'措施':>7}{'得分':>7}")
+    for row in table.itertuples(index=False):
+        name = row.name if isinstance(row.name, str) else ""
+        print(f"{row.code:<14}{name:<12}{int(row.villages):>5}{int(row.trees):>9}"
+              f"{int(row.planned):>9}{_fmt(row.completion):>8}{_fmt(row.coverage):>7}"
+              f"{row.score if not pd.isna(row.score) else '—':>7}")
+    total = r.villages
+    print(f"村 {len(total)} · 植树 {int(total['trees'].sum())} · 无村界点位 / outside every "
+          f"village: {len(r.unassigned)} · 报错村 / outside claimed village: {len(r.outside)}")
+    if args.csv:
+        _write_csv(pd.DataFrame(r.villages), args.csv)
+    if args.geojson:
+        geo = r.villages.copy()
+        for col in geo.columns:
+            if col != "geometry" and not pd.api.types.is_numeric_dtype(geo[col]):
+                geo[col] = geo[col].astype(str).where(geo[col].notna())
+        geo.to_file(args.geojson, driver="GeoJSON")
+        print(f"已写出 / wrote {args.geojson} ({len(geo)} villages)")
+    return 0
+
+
+def _lagging(args) -> int:
+    r = _result(args)
+    lag = r.lagging
+    print(f"落后村 / lagging villages as of {r.as_of}: {len(lag)} of {len(r.villages)}")
+    for row in lag.head(args.limit).itertuples(index=False):
+        people = "；".join(f"{k}：{v}" for k, v in (
+            ("护绿队长", row.team_leader), ("第一书记", row.first_secretary),
+            ("镇包抓", row.town_leader), ("县分管", row.county_leader),
+            ("市包抓", row.city_leader)) if isinstance(v, str) and v)
+        print(f"{int(row.rank):>3}. {row.code} {row.name}  严重度 {row.severity}")
+        print(f"     {row.reasons_zh}")
+        if people:
+            print(f"     责任人：{people}")
+    if args.csv:
+        _write_csv(lag, args.csv)
+    return 0

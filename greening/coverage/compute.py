@@ -1,0 +1,153 @@
+"""One coverage computation: metrics, roll-ups, the 56 measures, lagging villages, weekly series.
+
+Everyday pages read the ``village_code`` stored with each planting (set by the join when the
+planting was written) and never redo the spatial join; ``recompute=True`` (the benchmark, and a
+periodic consistency check) joins every planting point again with :class:`VillageIndex`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from greening.config import get_settings
+from greening.coverage.evaluate import evaluate_catalogue, measure_counts
+from greening.coverage.inputs import CoverageInputs
+from greening.coverage.join import VillageIndex, join_points, parent_codes
+from greening.coverage.lagging import lagging_villages
+from greening.coverage.metrics import (PlantingArrays, ScoreWeights, planting_arrays, score,
+                                       village_metrics)
+from greening.coverage.rollup import rollup, weekly_trees
+
+__all__ = ["CoverageResult", "compute_coverage"]
+
+
+@dataclass
+class CoverageResult:
+    """Everything the coverage pages show, limited to ``scope_prefix``.
+
+    ``villages`` (GeoDataFrame, metrics + geometry), ``towns``, ``counties``, ``city``: metrics
+    frames (see :mod:`greening.coverage.metrics`); ``measure_status``: village × measure
+    (True / False / NA not applicable); ``weekly``: trees per ISO week and county;
+    ``unassigned``: plantings whose point is in no village; ``outside``: plantings whose point is
+    not in the village they were claimed for; ``lagging``: see :mod:`greening.coverage.lagging`.
+    """
+
+    as_of: dt.date
+    scope_prefix: str
+    villages: gpd.GeoDataFrame
+    towns: pd.DataFrame
+    counties: pd.DataFrame
+    city: pd.DataFrame
+    measure_status: pd.DataFrame
+    weekly: pd.DataFrame
+    unassigned: pd.DataFrame
+    outside: pd.DataFrame
+    lagging: pd.DataFrame
+    measures: list = field(default_factory=list)
+
+    def unmet(self, village_code: str) -> list:
+        """The catalogue measures the village does not meet (applicable and False)."""
+        row = self.measure_status.loc[village_code]
+        missing = set(row.index[row.eq(False).fillna(False).to_numpy()])
+        return [m for m in self.measures if m.id in missing]
+
+
+def compute_coverage(inputs: CoverageInputs, catalogue, settings=None,
+                     as_of: dt.date | None = None, *, weights: ScoreWeights | None = None,
+                     recompute: bool = False, index: VillageIndex | None = None) -> CoverageResult:
+    """Compute coverage from ``inputs`` for the measures of ``catalogue`` (list of MeasureSpec).
+
+    ``settings`` defaults to :func:`get_settings` (lag thresholds); ``as_of`` to
+    ``inputs.as_of`` or today; ``weights`` to :class:`ScoreWeights`. ``recompute`` joins the
+    planting points again (``index``: a ready :class:`VillageIndex` of ``inputs.villages``).
+    """
+    settings = settings or get_settings()
+    as_of = as_of or inputs.as_of or dt.date.today()
+    located = _recomputed_positions(inputs, index) if recompute else None
+    pa = planting_arrays(inputs, pd.Index(inputs.villages["code"].astype(str)), as_of, located)
+    v = village_metrics(inputs, as_of, plantings=pa, inactive_days=settings.lag_inactive_days)
+    frames = {"village": v, **{lvl: rollup(v, lvl, inputs, as_of)
+                               for lvl in ("town", "county", "city")}}
+    status = evaluate_catalogue(catalogue, frames, inputs.attestations)
+    applicable, satisfied = measure_counts(status)
+    v["measures_applicable"] = applicable
+    v["measures_satisfied"] = satisfied
+    v["coverage"] = _share(satisfied, applicable)
+    v["score"] = score(v, weights)
+    for lvl in ("town", "county", "city"):
+        _rollup_measures(frames[lvl], v, lvl)
+    lag = lagging_villages(v, status, inputs, settings, as_of)
+    scope = inputs.scope_prefix
+    weekly = weekly_trees(_subset(pa, v["code"].str.startswith(scope).to_numpy()),
+                          v["county_code"].to_numpy())
+    unassigned, outside = _misplaced(inputs, v, pa)
+    geo = gpd.GeoDataFrame(v, geometry=inputs.villages.geometry.to_numpy(), crs=4326)
+
+    def mine(df: pd.DataFrame, col: str = "code") -> pd.DataFrame:
+        return df[df[col].astype(str).str.startswith(scope)].reset_index(drop=True)
+
+    return CoverageResult(
+        as_of=as_of, scope_prefix=scope, villages=mine(geo), towns=mine(frames["town"]),
+        counties=mine(frames["county"]), city=mine(frames["city"]),
+        measure_status=status[status.index.str.startswith(scope)],
+        weekly=weekly,
+        unassigned=mine(unassigned, "claimed_village_code"),
+        outside=mine(outside, "claimed_village_code"), lagging=mine(lag),
+        measures=list(catalogue))
+
+
+def _share(num, den) -> pd.Series:
+    den = pd.Series(den, dtype="Float64")
+    return pd.Series(num, dtype="Float64") / den.where(den > 0)
+
+
+def _subset(pa: PlantingArrays, village_mask: np.ndarray) -> PlantingArrays:
+    if village_mask.all():
+        return pa
+    keep = village_mask[pa.credit]
+    return PlantingArrays(pa.credit[keep], pa.located[keep], pa.claimed[keep], pa.day[keep],
+                          pa.trees[keep], pa.rows[keep])
+
+
+def _rollup_measures(frame: pd.DataFrame, v: pd.DataFrame, level: str) -> None:
+    key = parent_codes(v["code"], level).to_numpy()
+    g = v.groupby(key)
+    sums = g[["measures_applicable", "measures_satisfied"]].sum()
+    at = frame["code"].to_numpy()
+    frame["measures_applicable"] = sums["measures_applicable"].reindex(at).to_numpy()
+    frame["measures_satisfied"] = sums["measures_satisfied"].reindex(at).to_numpy()
+    frame["coverage"] = _share(frame["measures_satisfied"], frame["measures_applicable"])
+    frame["score"] = g["score"].mean().reindex(at).round(1).to_numpy()
+
+
+def _recomputed_positions(inputs: CoverageInputs, index: VillageIndex | None) -> np.ndarray:
+    codes = inputs.villages["code"].astype(str).to_numpy()
+    index = index or VillageIndex.from_frame(inputs.villages)
+    p = inputs.plantings
+    joined = join_points(p["lon"].to_numpy(float), p["lat"].to_numpy(float), index)
+    if len(index.codes) == len(codes) and (index.codes == codes).all():
+        return joined.positions
+    where = pd.Index(codes).get_indexer(index.codes.astype(object))
+    pos = joined.positions
+    return np.where(pos >= 0, where[np.maximum(pos, 0)], -1)
+
+
+def _misplaced(inputs: CoverageInputs, v: pd.DataFrame, pa) -> tuple[pd.DataFrame, pd.DataFrame]:
+    p = inputs.plantings
+    codes = v["code"].to_numpy()
+    cols = ["id", "claimed_village_code", "planted_on", "tree_count", "lon", "lat"]
+    nowhere = pa.located < 0
+    unassigned = p.iloc[pa.rows[nowhere]][cols].reset_index(drop=True)
+    elsewhere = (pa.located >= 0) & (pa.claimed >= 0) & (pa.located != pa.claimed)
+    outside = p.iloc[pa.rows[elsewhere]][cols].reset_index(drop=True)
+    outside["located_village_code"] = codes[pa.located[elsewhere]]
+    names = pd.Series(v["name"].to_numpy(), index=codes)
+    outside["located_village_name"] = outside["located_village_code"].map(names)
+    unassigned["claimed_village_code"] = unassigned["claimed_village_code"].astype(str)
+    outside["claimed_village_code"] = outside["claimed_village_code"].astype(str)
+    return unassigned, outside
+

@@ -1,0 +1,206 @@
+"""Lagging villages: which villages are behind, why (in Chinese and English), and who answers.
+
+A village is flagged for each of these reasons (thresholds from :func:`greening.config.get_settings`):
+
+=================  ==========================================================================
+code               when
+=================  ==========================================================================
+behind_pace        planned > 0 and completion < seasonal pace × ``lag_pace_ratio``
+no_plan            nothing planned for the year
+low_coverage       measure coverage < ``lag_min_coverage``
+inactive           no planting or care for ``lag_inactive_days`` days (or none ever)
+low_survival       survival rate < ``lag_min_survival`` (only once survival was checked)
+no_team            no Party-member greening team
+team_inactive      the team exists but is marked inactive
+no_first_secretary no first secretary, Party-building instructor or graded cadre assigned
+outside_village    plantings claimed for the village whose point lies elsewhere
+=================  ==========================================================================
+
+Seasonal pace. Zhanjiang plants in the cool dry spring and the start of the rainy season
+(Arbor Day 12 March, the article's tally is "as of early June"), so the expected share of the
+year's plan done by the end of each month is :data:`SEASONAL_PACE` (Jan 10 %, Feb 30 %, Mar
+55 %, Apr 75 %, May 90 %, Jun onwards 100 %), interpolated by day within a month.
+
+Severity ranks the list: each reason adds its weight (:data:`REASON_WEIGHTS`) times
+(0.5 + 0.5 × how far past the threshold the village is, 0-1); fixed reasons add their full weight.
+
+Responsible people: the team leader, the village's first secretaries / instructors, and the
+nearest town leader, county leader and city leader in charge (Assignment roles town_leader,
+county_leader, city_leader on the village's town, county or city; a city leader in charge of a
+town wins over one in charge of its county).
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from greening.coverage.inputs import CoverageInputs
+from greening.coverage.join import parent_codes
+
+__all__ = ["SEASONAL_PACE", "REASON_WEIGHTS", "Reason", "seasonal_pace", "lagging_villages",
+           "responsible_people"]
+
+#: Cumulative share of the annual plan expected by the end of each month (Jan..Dec).
+SEASONAL_PACE = (0.10, 0.30, 0.55, 0.75, 0.90, 1.00, 1.00, 1.00, 1.00, 1.00, 1.00, 1.00)
+
+REASON_WEIGHTS = {
+    "behind_pace": 30.0, "no_plan": 25.0, "inactive": 20.0, "low_coverage": 20.0,
+    "low_survival": 15.0, "no_team": 15.0, "team_inactive": 10.0, "no_first_secretary": 10.0,
+    "outside_village": 10.0,
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    zh: str
+    en: str
+    severity: float
+
+
+def seasonal_pace(day: dt.date) -> float:
+    """Expected share (0-1) of the year's plan done by ``day`` (see :data:`SEASONAL_PACE`)."""
+    before = SEASONAL_PACE[day.month - 2] if day.month > 1 else 0.0
+    end = SEASONAL_PACE[day.month - 1]
+    length = calendar.monthrange(day.year, day.month)[1]
+    return before + (end - before) * day.day / length
+
+
+def _graded(weight: float, magnitude: float) -> float:
+    return weight * (0.5 + 0.5 * float(np.clip(magnitude, 0, 1)))
+
+
+def _pct(x) -> str:
+    return f"{100 * float(x):.0f}%"
+
+
+def _reasons(row, pace: float, s) -> list[Reason]:
+    w, out = REASON_WEIGHTS, []
+    planned, completion = int(row.planned), row.completion
+    if planned > 0 and not pd.isna(completion) and completion < pace * s.lag_pace_ratio:
+        out.append(Reason(
+            "behind_pace",
+            f"种植进度落后：完成 {_pct(completion)}（{int(row.trees)}/{planned} 株），"
+            f"按季节进度此时应达 {_pct(pace)}",
+            f"Behind the seasonal pace: {_pct(completion)} of the plan done ({int(row.trees)}/"
+            f"{planned} trees), {_pct(pace)} expected by now",
+            _graded(w["behind_pace"], 1 - completion / pace)))
+    if planned == 0:
+        out.append(Reason("no_plan", "未制定本年度种植计划（一村一图）",
+                          "No planting plan for this year", w["no_plan"]))
+    cov = row.coverage
+    if not pd.isna(cov) and cov < s.lag_min_coverage:
+        out.append(Reason(
+            "low_coverage",
+            f"措施落实率低：{int(row.measures_satisfied)}/{int(row.measures_applicable)} 项"
+            f"（{_pct(cov)}），低于 {_pct(s.lag_min_coverage)}",
+            f"Low measure coverage: {int(row.measures_satisfied)} of "
+            f"{int(row.measures_applicable)} ({_pct(cov)}), below {_pct(s.lag_min_coverage)}",
+            _graded(w["low_coverage"], 1 - cov / s.lag_min_coverage)))
+    days = row.days_inactive
+    if pd.isna(days):
+        out.append(Reason("inactive", "本年度无植绿或管护记录", "No planting or care recorded",
+                          w["inactive"]))
+    elif days >= s.lag_inactive_days:
+        out.append(Reason("inactive", f"已连续 {int(days)} 天无植绿或管护记录",
+                          f"No planting or care for {int(days)} days",
+                          _graded(w["inactive"], days / (2 * s.lag_inactive_days))))
+    rate = row.survival_rate
+    if not pd.isna(rate) and rate < s.lag_min_survival:
+        out.append(Reason("low_survival",
+                          f"成活率 {_pct(rate)}，低于 {_pct(s.lag_min_survival)}",
+                          f"Survival {_pct(rate)}, below {_pct(s.lag_min_survival)}",
+                          _graded(w["low_survival"], 1 - rate / s.lag_min_survival)))
+    if int(row.teams) == 0:
+        out.append(Reason("no_team", "未建立村级党员护绿队", "No Party-member greening team",
+                          w["no_team"]))
+    elif int(row.active_teams) == 0:
+        out.append(Reason("team_inactive", "党员护绿队处于停用状态", "The greening team is inactive",
+                          w["team_inactive"]))
+    if int(row.villages_with_first_secretary) == 0 and int(row.villages_with_cadre) == 0:
+        out.append(Reason("no_first_secretary", "未派驻第一书记、党建指导员或下沉职级干部",
+                          "No first secretary, instructor or graded cadre assigned",
+                          w["no_first_secretary"]))
+    if int(row.outside_plantings) > 0:
+        share = row.outside_trees / max(int(row.trees), 1)
+        out.append(Reason(
+            "outside_village",
+            f"{int(row.outside_plantings)} 条植树记录（{int(row.outside_trees)} 株）点位不在本村范围内",
+            f"{int(row.outside_plantings)} planting(s) ({int(row.outside_trees)} trees) reported "
+            f"outside the village", _graded(w["outside_village"], share * 5)))
+    return out
+
+
+def responsible_people(villages: pd.DataFrame, inputs: CoverageInputs) -> pd.DataFrame:
+    """Team leader, first secretaries, town / county / city leaders in charge, per village code."""
+    a = inputs.assignments
+    label = a["name"].astype(str) + a["title"].fillna("").map(lambda t: f"（{t}）" if t else "")
+    by = pd.DataFrame({"area_code": a["area_code"].astype(str), "role": a["role"], "label": label})
+    names = by.groupby(["role", "area_code"])["label"].agg(lambda s: "、".join(sorted(s)))
+    codes = villages["code"].astype(str)
+    town, county = parent_codes(codes, "town"), parent_codes(codes, "county")
+    city = parent_codes(codes, "city")
+
+    def lookup(role, where):
+        table = names[role] if role in names.index.get_level_values(0) else pd.Series(dtype=str)
+        return where.map(table)
+
+    out = pd.DataFrame({"code": codes.to_numpy()})
+    out["team_leader"] = villages["team_leader"].to_numpy()
+    out["team_leader_phone"] = villages["team_leader_phone"].to_numpy()
+    fs = lookup("first_secretary", codes)
+    ins = lookup("instructor", codes)
+    out["first_secretary"] = fs.combine(ins, lambda x, y: "、".join(
+        v for v in (x, y) if isinstance(v, str)) or None).to_numpy()
+    out["town_leader"] = lookup("town_leader", town).to_numpy()
+    out["county_leader"] = lookup("county_leader", county).to_numpy()
+    cl = lookup("city_leader", town)
+    cl = cl.fillna(lookup("city_leader", county)).fillna(lookup("city_leader", city))
+    out["city_leader"] = cl.to_numpy()
+    return out.set_index("code")
+
+
+def lagging_villages(villages: pd.DataFrame, status: pd.DataFrame, inputs: CoverageInputs,
+                     settings, as_of: dt.date) -> pd.DataFrame:
+    """Flagged villages, most severe first, with reasons and the people responsible."""
+    pace = seasonal_pace(as_of)
+    people = responsible_people(villages, inputs)
+    unmet = status.eq(False).fillna(False).to_numpy(dtype=bool)
+    ids = np.array(status.columns)
+    at = pd.Index(status.index).get_indexer(villages["code"])
+    rows = []
+    for i, row in enumerate(villages.itertuples(index=False)):
+        reasons = _reasons(row, pace, settings)
+        if not reasons:
+            continue
+        rows.append({
+            "code": row.code, "name": row.name, "town_code": row.town_code,
+            "county_code": row.county_code,
+            "severity": round(sum(r.severity for r in reasons), 1),
+            "reasons": [r.code for r in reasons],
+            "reasons_zh": "；".join(r.zh for r in reasons),
+            "reasons_en": "; ".join(r.en for r in reasons),
+            "completion": row.completion, "expected_pace": round(pace, 3),
+            "coverage": row.coverage, "days_inactive": row.days_inactive,
+            "survival_rate": row.survival_rate, "score": row.score,
+            "unmet_measures": ",".join(ids[unmet[at[i]]]) if at[i] >= 0 else "",
+        })
+    if not rows:
+        return _empty_lagging()
+    out = pd.DataFrame(rows).sort_values(["severity", "code"], ascending=[False, True],
+                                         kind="stable").reset_index(drop=True)
+    out = out.join(people, on="code")
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    return out
+
+
+def _empty_lagging() -> pd.DataFrame:
+    cols = ["rank", "code", "name", "town_code", "county_code", "severity", "reasons",
+            "reasons_zh", "reasons_en", "completion", "expected_pace", "coverage",
+            "days_inactive", "survival_rate", "score", "unmet_measures", "team_leader",
+            "team_leader_phone", "first_secretary", "town_leader", "county_leader", "city_leader"]
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})

@@ -1,0 +1,136 @@
+"""Loading the coverage inputs from the database for an actor (SpatiaLite and PostGIS alike).
+
+Plain SQLAlchemy Core selects; geometry crosses the edge only through
+:func:`greening.geodb.wkb_column` / :func:`greening.geodb.read_gdf`; every set is filtered with
+:func:`greening.permissions.scope_clause`.
+
+Scope. Results are limited to the actor's area, but a measure of a containing area (e.g. "the
+county completes 90 % of its plan" seen by a town lead) must be evaluated on the whole of that
+area, or two people would see different answers for the same village. So the *activity* rows
+(villages, plantings, plans, checks, teams) are read for the smallest area holding the actor's
+area and every area on which a catalogue rule reading such rows is evaluated; *roster* rows
+(assignments, designations, attestations, area names) likewise for roster rules, plus the
+actor's own ancestors (their leaders in charge and attestations). Rows outside the actor's area
+only ever reach the actor as a yes/no for a containing area; :func:`compute_coverage` drops
+everything else.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import and_, func, or_, select, union_all
+
+from greening.actor import Actor
+from greening.coverage.inputs import CoverageInputs
+from greening.coverage.rules import RULES
+from greening.geodb import read_df, read_gdf, wkb_column
+from greening.models import (AdminArea, Assignment, Attestation, CareCheck, Designation,
+                             GreeningTeam, Person, Planting, PlantingPlan)
+from greening.models.enums import AreaLevel, PlantingStatus
+from greening.permissions import scope_clause
+
+__all__ = ["load_inputs", "context_prefixes", "ancestor_codes"]
+
+
+def ancestor_codes(prefix: str) -> list[str]:
+    """12-digit codes of the areas containing (and including) the area of ``prefix``."""
+    return sorted({prefix[:n] + "0" * (12 - n) for n in (4, 6, 9, 12) if n <= len(prefix)})
+
+
+def context_prefixes(scope_prefix: str, catalogue) -> tuple[str, str]:
+    """(activity prefix, roster prefix): the areas to read so that every measure of
+    ``catalogue`` can be evaluated for the villages in ``scope_prefix``."""
+    need = {"activity": len(scope_prefix), "roster": len(scope_prefix)}
+    for m in catalogue or []:
+        if m.is_rule:
+            uses = RULES[m.rule].uses
+            need[uses] = min(need[uses], AreaLevel(m.level).code_prefix_len)
+    return scope_prefix[:need["activity"]], scope_prefix[:need["roster"]]
+
+
+def _within(actor: Actor, prefix: str, column):
+    return scope_clause(dataclasses.replace(actor, scope_prefix=prefix), column)
+
+
+def load_inputs(conn, actor: Actor, as_of: dt.date | None = None, *,
+                catalogue=None) -> CoverageInputs:
+    """The frames of a coverage computation for ``actor`` as of ``as_of`` (default today).
+
+    ``catalogue``: the measures to be evaluated (decides how far around the actor's area rows
+    are read, see the module docstring); None reads only the actor's area.
+    """
+    as_of = as_of or dt.date.today()
+    year_start = dt.date(as_of.year, 1, 1)
+    act, ros = context_prefixes(actor.scope_prefix, catalogue)
+    ancestors = ancestor_codes(actor.scope_prefix)
+
+    def in_act(col):
+        return _within(actor, act, col)
+
+    def in_roster(col):
+        return or_(_within(actor, ros, col), col.in_(ancestors))
+
+    villages = read_gdf(conn, select(
+        AdminArea.code, AdminArea.name, AdminArea.area_m2, wkb_column(AdminArea.geom)
+    ).where(AdminArea.level == AreaLevel.VILLAGE, AdminArea.deleted_at.is_(None),
+            in_act(AdminArea.code)).order_by(AdminArea.code))
+    areas = read_df(conn, select(AdminArea.code, AdminArea.level, AdminArea.name).where(
+        AdminArea.level != AreaLevel.VILLAGE, AdminArea.deleted_at.is_(None),
+        or_(in_act(AdminArea.code), in_roster(AdminArea.code))))
+    p = Planting
+    plantings = read_df(conn, select(
+        p.id, p.village_code, p.claimed_village_code, p.planted_on, p.tree_count, p.area_m2,
+        p.site_type, p.party_members, p.villagers, p.status, p.lon, p.lat,
+    ).where(p.deleted_at.is_(None), p.status != PlantingStatus.REJECTED,
+            p.planted_on >= year_start, p.planted_on <= as_of, in_act(p.claimed_village_code)))
+    plans = read_df(conn, select(
+        PlantingPlan.village_code, PlantingPlan.year, PlantingPlan.planned_count,
+        PlantingPlan.seedlings_secured,
+    ).where(PlantingPlan.deleted_at.is_(None), PlantingPlan.year == as_of.year,
+            in_act(PlantingPlan.village_code)))
+    checks = read_df(conn, select(
+        CareCheck.planting_id, CareCheck.village_code, CareCheck.kind, CareCheck.checked_on,
+        CareCheck.alive_count,
+    ).join(p, p.id == CareCheck.planting_id).where(
+        CareCheck.deleted_at.is_(None), p.deleted_at.is_(None),
+        CareCheck.checked_on >= year_start, CareCheck.checked_on <= as_of,
+        in_act(CareCheck.village_code)))
+    teams = read_df(conn, select(
+        GreeningTeam.village_code, GreeningTeam.name, GreeningTeam.leader_name,
+        GreeningTeam.leader_phone, GreeningTeam.members, GreeningTeam.party_members,
+        GreeningTeam.active,
+    ).where(GreeningTeam.deleted_at.is_(None), in_act(GreeningTeam.village_code)))
+    assignments = read_df(conn, select(
+        Assignment.area_code, Assignment.role, Person.name, Person.title, Person.phone,
+    ).join(Person, Person.id == Assignment.person_id).where(
+        Assignment.deleted_at.is_(None), Person.deleted_at.is_(None),
+        Assignment.start_on <= as_of,
+        or_(Assignment.end_on.is_(None), Assignment.end_on >= as_of),
+        in_roster(Assignment.area_code)))
+    designations = read_df(conn, select(
+        Designation.area_code, Designation.kind, Designation.name, Designation.year,
+    ).where(Designation.deleted_at.is_(None), Designation.area_code.is_not(None),
+            Designation.year <= as_of.year, in_roster(Designation.area_code)))
+    attestations = read_df(conn, select(
+        Attestation.measure_id, Attestation.area_code, Attestation.status,
+    ).where(Attestation.deleted_at.is_(None), in_roster(Attestation.area_code)))
+    last_activity = _last_activity(conn, in_act, as_of)
+    return CoverageInputs.build(
+        villages, areas=areas, plantings=plantings, plans=plans, checks=checks, teams=teams,
+        assignments=assignments, designations=designations, attestations=attestations,
+        last_activity=last_activity, scope_prefix=actor.scope_prefix, as_of=as_of)
+
+
+def _last_activity(conn, in_act, as_of: dt.date):
+    """Latest planting or check per village over all years (an idle spell may span New Year)."""
+    p = Planting
+    planted = select(p.claimed_village_code.label("village_code"),
+                     func.max(p.planted_on).label("last_on")).where(
+        p.deleted_at.is_(None), p.status != PlantingStatus.REJECTED, p.planted_on <= as_of,
+        in_act(p.claimed_village_code)).group_by(p.claimed_village_code)
+    checked = select(CareCheck.village_code.label("village_code"),
+                     func.max(CareCheck.checked_on).label("last_on")).where(
+        and_(CareCheck.deleted_at.is_(None), CareCheck.checked_on <= as_of,
+             in_act(CareCheck.village_code))).group_by(CareCheck.village_code)
+    return read_df(conn, union_all(planted, checked))

@@ -1,0 +1,123 @@
+"""Spatial joins: points to villages (borders, vertices, multi-part, outside), codes, nesting."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import box
+
+from greening.coverage.grid import BORDER, RasterGrid
+from greening.coverage.join import (VillageIndex, area_code_of, areas_m2, assign_village,
+                                    check_nesting, join_points, parent_code, parent_codes)
+from greening.coverage.samples import POINTS, V1, V2, V3, V4, V5, V6, sample_villages
+
+
+@pytest.fixture(scope="module")
+def index():
+    return VillageIndex.from_frame(sample_villages())
+
+
+class TestLocate:
+    @pytest.mark.parametrize("name,lon,lat,expected", POINTS, ids=[p[0] for p in POINTS])
+    def test_single_point(self, index, name, lon, lat, expected):
+        assert index.locate(lon, lat) == expected
+        assert assign_village(lon, lat, index) == expected
+
+    @pytest.mark.parametrize("use_grid", [False, True])
+    def test_many_points_match_the_expected_villages(self, use_grid):
+        index = VillageIndex.from_frame(sample_villages())
+        lons = np.array([p[1] for p in POINTS])
+        lats = np.array([p[2] for p in POINTS])
+        pos = index.positions(lons, lats, use_grid=use_grid)
+        assert [index.codes[i] if i >= 0 else None for i in pos] == [p[3] for p in POINTS]
+        assert list(index.locate_many(lons, lats)) == [p[3] for p in POINTS]
+
+    def test_outside_points_are_reported_not_dropped(self, index):
+        joined = join_points(np.array([110.005, 110.5, np.nan]), np.array([21.005, 21.5, 21.0]), index)
+        assert list(joined.codes) == [V1, None, None]
+        assert list(joined.outside) == [1, 2]
+
+    def test_border_point_goes_to_lowest_code_whatever_the_input_order(self):
+        shuffled = sample_villages([V4, V2, V1, V5, V3, V6])
+        idx = VillageIndex.from_frame(shuffled)
+        assert idx.locate(110.01, 21.005) == V1
+        assert idx.locate(110.01, 21.01) == V1
+        assert idx.locate(110.015, 21.01) == V2
+
+    def test_overlapping_villages_go_to_lowest_code(self):
+        idx = VillageIndex(["440823101009", "440823101002"],
+                           [box(0, 0, 2, 2), box(1, 1, 3, 3)])
+        assert idx.locate(1.5, 1.5) == "440823101002"
+        assert idx.locate(0.5, 0.5) == "440823101009"
+
+    def test_empty_input_and_empty_index(self, index):
+        assert len(index.locate_many(np.array([]), np.array([]))) == 0
+        empty = VillageIndex([], [])
+        assert empty.locate(110.0, 21.0) is None
+
+    def test_bad_village_geometry_is_refused_naming_it(self):
+        with pytest.raises(ValueError, match="440823101001"):
+            VillageIndex(["440823101001"], [shapely.Point(110, 21)])
+
+
+class TestRasterGrid:
+    @pytest.mark.parametrize("cell", [0.001, 0.0013, 0.0025, 0.005])
+    def test_grid_answers_equal_exact_answers_on_random_points(self, index, cell):
+        rng = np.random.default_rng(7)
+        x = rng.uniform(109.99, 110.07, 20_000)
+        y = rng.uniform(20.98, 21.03, 20_000)
+        # points exactly on grid lines and borders too
+        x[:200] = np.round(x[:200], 2)
+        y[200:400] = np.round(y[200:400], 3)
+        exact = index.positions(x, y, use_grid=False)
+        fresh = VillageIndex.from_frame(sample_villages())
+        fresh.ensure_grid(cell=cell)
+        assert (fresh.positions(x, y, use_grid=True) == exact).all()
+
+    def test_cells_on_boundaries_are_marked_border(self, index):
+        grid = RasterGrid.build(index.geoms, index._exact, 0.001)
+        got = grid.lookup(np.array([110.01, 110.005, 110.5]), np.array([21.005, 21.005, 21.5]))
+        assert got[0] == BORDER
+        assert index.codes[got[1]] == V1
+        assert got[2] == -1
+
+
+class TestCodes:
+    def test_parent_code(self):
+        assert parent_code(V1, "town") == "440823101000"
+        assert parent_code(V1, "county") == "440823000000"
+        assert parent_code(V1, "city") == "440800000000"
+        with pytest.raises(ValueError, match="4408231"):
+            parent_code("4408231", "town")
+
+    def test_parent_codes_vectorised(self):
+        assert list(parent_codes(pd.Series([V1, V6]), "county")) == ["440823000000", "440825000000"]
+
+    def test_records_attach_to_areas_at_or_below_their_own(self):
+        codes = pd.Series([V1, "440823101000", "440823000000", "440800000000"])
+        town = area_code_of(codes, "town")
+        assert list(town[:2]) == ["440823101000", "440823101000"]
+        assert town[2:].isna().all()
+        assert list(area_code_of(codes, "county")[:3]) == ["440823000000"] * 3
+
+    def test_check_nesting_finds_a_village_in_the_wrong_town(self):
+        towns = sample_villages([V1]).assign(code=["440823101000"])
+        towns.loc[0, "geometry"] = box(110.0, 20.99, 110.02, 21.01)
+        kids = sample_villages([V1, V2, V4])
+        bad = check_nesting(kids, towns, "town")
+        assert list(bad["code"]) == [V4]
+        assert bad["found"].iloc[0] is None
+
+
+class TestAreas:
+    def test_area_in_square_metres_not_degrees(self):
+        a = areas_m2(sample_villages([V1]).geometry).iloc[0]
+        # 0.01° × 0.01° at 21° N: about 1.04 km × 1.11 km
+        assert 1.13e6 < a < 1.17e6
+
+    def test_multipart_area_adds_its_parts(self):
+        a = areas_m2(sample_villages([V3]).geometry).iloc[0]
+        b = areas_m2(sample_villages([V1]).geometry).iloc[0]
+        assert a == pytest.approx(3 * b, rel=0.01)
+

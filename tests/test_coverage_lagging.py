@@ -1,0 +1,97 @@
+"""Lagging villages: reasons in Chinese and English, the ranking, and who is responsible."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from greening.config import get_settings
+from greening.coverage import compute_coverage
+from greening.coverage.lagging import SEASONAL_PACE, seasonal_pace
+from greening.coverage.samples import AS_OF, V1, V2, V3, V4, V5, V6, sample_inputs
+from greening.measures import load_catalogue
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+def lagging(catalogue, **settings):
+    s = dataclasses.replace(get_settings(), **settings)
+    return compute_coverage(sample_inputs(), catalogue, s, AS_OF).lagging.set_index("code")
+
+
+class TestSeasonalPace:
+    @pytest.mark.parametrize("day,expected", [
+        (dt.date(2024, 1, 1), 0.10 / 31), (dt.date(2024, 1, 31), 0.10),
+        (dt.date(2024, 3, 31), 0.55), (dt.date(2024, 6, 30), 1.0), (dt.date(2024, 11, 5), 1.0),
+    ])
+    def test_curve(self, day, expected):
+        assert seasonal_pace(day) == pytest.approx(expected)
+
+    def test_curve_never_decreases(self):
+        assert all(a <= b for a, b in zip(SEASONAL_PACE, SEASONAL_PACE[1:]))
+
+
+class TestReasons:
+    def test_the_laggard_has_every_reason_it_deserves(self, catalogue):
+        lag = lagging(catalogue)
+        v2 = lag.loc[V2]
+        assert {"behind_pace", "inactive", "low_survival", "team_inactive",
+                "no_first_secretary", "outside_village"} <= set(v2.reasons)
+        assert "种植进度落后：完成 10%（20/200 株）" in v2.reasons_zh
+        assert "已连续 92 天无植绿或管护记录" in v2.reasons_zh
+        assert "成活率 50%，低于 80%" in v2.reasons_zh
+        assert "1 条植树记录（20 株）点位不在本村范围内" in v2.reasons_zh
+        assert "Behind the seasonal pace" in v2.reasons_en
+
+    def test_no_plan_and_no_team(self, catalogue):
+        lag = lagging(catalogue)
+        assert {"no_plan", "no_team", "inactive"} <= set(lag.loc[V5].reasons)
+        assert "未制定本年度种植计划（一村一图）" in lag.loc[V5].reasons_zh
+        assert "behind_pace" not in lag.loc[V3].reasons  # plan of zero: no pace to compare
+
+    def test_a_village_on_track_is_not_flagged_when_coverage_is_not_required(self, catalogue):
+        lag = lagging(catalogue, lag_min_coverage=0.0)
+        assert V1 not in lag.index
+        assert lag.loc[V4].reasons == ["outside_village"]
+
+    def test_thresholds_come_from_settings(self, catalogue):
+        assert "inactive" not in lagging(catalogue, lag_inactive_days=100).loc[V2].reasons
+        assert "low_survival" not in lagging(catalogue, lag_min_survival=0.4).loc[V2].reasons
+        assert "behind_pace" not in lagging(catalogue, lag_pace_ratio=0.1).loc[V2].reasons
+        assert "low_survival" in lagging(catalogue, lag_min_survival=0.95).loc[V1].reasons
+
+
+class TestRanking:
+    def test_most_severe_first(self, catalogue):
+        lag = lagging(catalogue).reset_index()
+        assert lag["rank"].tolist() == list(range(1, len(lag) + 1))
+        assert lag["severity"].is_monotonic_decreasing
+        assert lag["code"].iloc[0] == V2
+
+
+class TestResponsible:
+    def test_people_named(self, catalogue):
+        lag = lagging(catalogue)
+        v2 = lag.loc[V2]
+        assert v2.team_leader == "李队长"
+        assert v2.town_leader == "王镇长（镇长）"
+        assert v2.county_leader == "吴县长（副县长）"
+        assert v2.city_leader == "陈副市长（副市长）"
+
+    def test_city_leader_of_the_town_wins_over_the_county_one(self, catalogue):
+        assert lagging(catalogue).loc[V5].city_leader == "林副市长（副市长）"
+
+    def test_first_secretary_named(self, catalogue):
+        lag = lagging(catalogue, lag_min_coverage=1.0)
+        assert lag.loc[V1].first_secretary == "刘书记（驻村第一书记）"
+
+    def test_nobody_in_charge_is_empty_not_an_error(self, catalogue):
+        v6 = lagging(catalogue).loc[V6]
+        assert v6.town_leader is None or v6.town_leader != v6.town_leader  # None or NaN
+
+    def test_unmet_measures_listed(self, catalogue):
+        assert "M13" in lagging(catalogue).loc[V5].unmet_measures.split(",")
