@@ -136,9 +136,13 @@ class TestTeamAccounts:
 
 
 class TestCommands:
-    def test_create_admin_and_team_accounts(self, fresh_engine, tmp_path, monkeypatch):
+    def test_create_admin_and_team_accounts(self, request, backend, tmp_path, monkeypatch):
+        if backend != "spatialite":
+            pytest.skip("the commands only wrap the services tested on both backends")
         from greening.cli import main
         from greening.config import override_settings
+
+        fresh_engine = request.getfixturevalue("fresh_engine")
 
         with session_scope(fresh_engine) as s:
             install_scope(s, SYSTEM)
