@@ -57,6 +57,10 @@ CATALOGUE: dict[str, Code] = dict([
        "缺少必填列：{columns}。已识别的列：{found}",
        "required columns missing: {columns}. Columns recognised: {found}"),
     _c("no_rows", "file", "error", "文件“{filename}”中没有数据行", "no data rows in {filename!r}"),
+    _c("rows_have_errors", "file", "error",
+       "有 {error_rows} 行存在错误，未导入任何数据；请修改后重新上传，或选择只导入无误的 {valid_rows} 行",
+       "{error_rows} rows have errors and nothing was written; fix them and upload again, or import only "
+       "the {valid_rows} valid rows"),
     _c("too_many_rows", "file", "error", "文件有 {rows} 行，超过上限 {limit} 行；请分批导入",
        "the file has {rows} rows, above the limit of {limit}; import it in parts"),
     _c("shapefile_incomplete", "file", "error",
@@ -226,7 +230,7 @@ class _Blank(dict):
         return ""
 
 
-def message(code: str, **params) -> tuple[str, str]:
+def message(code: str, /, **params) -> tuple[str, str]:
     """The Chinese and English messages of ``code`` filled with ``params``."""
     entry = CATALOGUE[code]
     values = _Blank({k: ("" if v is None else v) for k, v in params.items()})
@@ -234,7 +238,7 @@ def message(code: str, **params) -> tuple[str, str]:
             string.Formatter().vformat(entry.en, (), values))
 
 
-def issue(code: str, *, row: int | None = None, column: str | None = None, value=None, **params) -> Issue:
+def issue(code: str, /, *, row: int | None = None, column: str | None = None, value=None, **params) -> Issue:
     """An :class:`Issue` of ``code``; ``value`` is also available to the message as ``{value}``."""
     entry = CATALOGUE[code]
     shown = None if value is None else str(value)
@@ -242,7 +246,7 @@ def issue(code: str, *, row: int | None = None, column: str | None = None, value
     return Issue(code=code, severity=entry.severity, zh=zh, en=en, row=row, column=column, value=shown)
 
 
-def file_error(code: str, **params) -> ImportFileError:
+def file_error(code: str, /, **params) -> ImportFileError:
     """An :class:`ImportFileError` of ``code`` (raise it)."""
     zh, en = message(code, **params)
     return ImportFileError(code, zh, en, params)

@@ -80,16 +80,20 @@ def is_blank(value) -> bool:
     """None, NaN, or text that is only white space."""
     if value is None:
         return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
+    kind = type(value)
+    if kind is str:
+        return not value or value.isspace()
+    if kind is float:
+        return value != value
+    return isinstance(value, float) and math.isnan(value)
 
 
 def clean_text(value, limit: int | None = None, field: str | None = None) -> str | None:
     """Text with full-width forms folded and surrounding space removed; blank gives None."""
     if is_blank(value):
         return None
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = value.strip() if type(value) is str and value.isascii() else \
+        unicodedata.normalize("NFKC", str(value)).strip()
     if limit is not None and len(text) > limit:
         raise FieldError("text_too_long", field, length=len(text), limit=limit)
     return text
@@ -109,6 +113,8 @@ def campaign_start() -> dt.date:
 
 # -- numbers ------------------------------------------------------------------------------------
 def _number(value, units: dict[str, float] | tuple[str, ...] = ()) -> float:
+    if type(value) is str and value.isascii() and value.isdigit():  # the common case, fast
+        return float(value)
     if isinstance(value, bool):
         raise FieldError("bad_number", value=value)
     if isinstance(value, numbers.Number):
@@ -166,6 +172,8 @@ def parse_area(value, field: str = "area_m2") -> float | None:
 
 def parse_people(value, field: str) -> int:
     """A number of people (Party members, villagers): a whole number from 0; blank gives 0."""
+    if type(value) is str and value.isascii() and value.isdigit() and len(value) < 7:
+        return int(value)
     if is_blank(value):
         return 0
     try:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -183,21 +182,27 @@ def nearest_village(session: Session, lon: float, lat: float) -> tuple[VillageHi
 
 
 # -- the one content hash -----------------------------------------------------------------------
+_HASHED = ("village_code", "planted_on", "species_id", "tree_count", "site_type", "site_name", "area_m2",
+           "party_members", "villagers", "note", "datum", "block")
+
+
 def content_hash(values: dict) -> str:
     """SHA-256 of a submission's content (everything but its id), as parsed.
 
     Coordinates are rounded to 1e-7 degree (1 cm) so a float's last digit cannot make a replay
     look different. The ledger importer hashes its rows with this same function.
     """
-    keep = {k: values.get(k) for k in ("village_code", "planted_on", "species_id", "tree_count",
-                                       "site_type", "site_name", "area_m2", "party_members",
-                                       "villagers", "note", "datum", "block")}
-    keep["lon"] = round(float(values["lon"]), 7)
-    keep["lat"] = round(float(values["lat"]), 7)
-    if isinstance(keep["planted_on"], dt.date):
-        keep["planted_on"] = keep["planted_on"].isoformat()
-    blob = json.dumps(keep, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    parts = []
+    for key in _HASHED:
+        value = values.get(key)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        parts.append("" if value is None else str(value))
+    parts.append(f"{float(values['lon']):.7f}")
+    parts.append(f"{float(values['lat']):.7f}")
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 # -- validation ----------------------------------------------------------------------------------
