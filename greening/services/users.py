@@ -6,7 +6,6 @@ The last active administrator can be neither disabled nor demoted.
 """
 from __future__ import annotations
 
-import datetime as dt
 import io
 from dataclasses import dataclass
 
