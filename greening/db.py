@@ -116,10 +116,14 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-@functools.lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    """The shared engine for ``url`` (default: the configured database)."""
-    return make_engine(url or get_settings().resolved_database_url)
+    """The shared engine for ``url`` (default: the database configured now)."""
+    return _shared_engine(url or get_settings().resolved_database_url)
+
+
+@functools.lru_cache(maxsize=8)
+def _shared_engine(url: str) -> Engine:
+    return make_engine(url)
 
 
 @contextlib.contextmanager
