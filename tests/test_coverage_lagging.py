@@ -8,19 +8,23 @@ import pytest
 
 from greening.config import get_settings
 from greening.coverage import compute_coverage
-from greening.coverage.lagging import SEASONAL_PACE, seasonal_pace
+from greening.coverage.lagging import SEASONAL_PACE, lagging_villages, seasonal_pace
 from greening.coverage.samples import AS_OF, V1, V2, V3, V4, V5, V6, sample_inputs
 from greening.measures import load_catalogue
 
 
 @pytest.fixture(scope="module")
 def catalogue():
-    return load_catalogue()
+    """The sample campaign computed once; each test re-ranks it with its own thresholds."""
+    inputs = sample_inputs()
+    return inputs, compute_coverage(inputs, load_catalogue(), as_of=AS_OF)
 
 
 def lagging(catalogue, **settings):
+    inputs, result = catalogue
     s = dataclasses.replace(get_settings(), **settings)
-    return compute_coverage(sample_inputs(), catalogue, s, AS_OF).lagging.set_index("code")
+    return lagging_villages(result.villages, result.measure_status, inputs, s,
+                            AS_OF).set_index("code")
 
 
 class TestSeasonalPace:
