@@ -61,6 +61,10 @@ CATALOGUE: dict[str, Code] = dict([
        "有 {error_rows} 行存在错误，未导入任何数据；请修改后重新上传，或选择只导入无误的 {valid_rows} 行",
        "{error_rows} rows have errors and nothing was written; fix them and upload again, or import only "
        "the {valid_rows} valid rows"),
+    _c("features_refused", "file", "error",
+       "有 {refused} 个区域无法导入，未写入任何数据；请修改文件，或选择只导入无误的 {valid} 个区域",
+       "{refused} areas were refused and nothing was written; fix the file, or import only the {valid} "
+       "valid areas"),
     _c("too_many_rows", "file", "error", "文件有 {rows} 行，超过上限 {limit} 行；请分批导入",
        "the file has {rows} rows, above the limit of {limit}; import it in parts"),
     _c("shapefile_incomplete", "file", "error",
