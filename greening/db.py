@@ -12,6 +12,10 @@ import functools
 import os
 from collections.abc import Iterator
 
+# pyproj must be loaded before mod_spatialite: both bring a PROJ library, and when SpatiaLite's
+# comes first the process aborts at exit ("double free or corruption"), failing any command or
+# test run that used the database even though its work completed.
+import pyproj  # noqa: F401  (import order matters, see above)
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
