@@ -64,6 +64,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.outside_scope": ("该村不在您的管辖范围内。", "That village is outside your area."),
     "common.no_village_here": ("该位置不在任何村界内。", "That point is not inside any village."),
     "common.refresh": ("刷新", "Refresh"),
+    "common.as_of": ("数据截至 {date}", "Figures as of {date}"),
     # --- metrics ------------------------------------------------------------------------------
     "metric.trees": ("乡村植树", "Trees planted"),
     "metric.trees.help": ("目标：{target}", "Target: {target}"),

@@ -1,0 +1,88 @@
+"""湛江乡村绿化 — the Streamlit entry: page set-up, log-in gate, and the pages each role may open.
+
+Run: ``streamlit run app.py`` (or ``bash scripts/run.sh``). Every page checks permission again
+itself, since a page can be opened directly by its URL.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from greening.models.enums import Role
+from greening.permissions import allowed
+from ui.i18n_st import LANG_KEY, label, language_switch, tr
+from ui.layout import apply_css, md_escape
+from ui.session import current_actor, db_session, logout_button, require_actor
+
+HERE = Path(__file__).resolve().parent
+
+# (file, title key, icon, section, action that must be allowed to see it)
+PAGES = [
+    ("pages/overview.py", "nav.overview", "🗺️", "overview", "dashboard.view"),
+    ("pages/county.py", "nav.county", "📊", "overview", "dashboard.view"),
+    ("pages/lagging.py", "nav.lagging", "⚠️", "overview", "lagging.view"),
+    ("pages/designations.py", "nav.designations", "🏅", "overview", "dashboard.view"),
+    ("pages/measures.py", "nav.measures", "📋", "overview", "dashboard.view"),
+    ("pages/log_planting.py", "nav.log_planting", "🌱", "work", "planting.create"),
+    ("pages/village.py", "nav.village", "🏡", "work", "village.view"),
+    ("pages/teams.py", "nav.teams", "👥", "work", "village.view"),
+    ("pages/review.py", "nav.review", "✅", "work", ("planting.review", "attestation.review")),
+    ("pages/admin_users.py", "nav.admin_users", "🔑", "admin", "user.manage"),
+    ("pages/admin_audit.py", "nav.admin_audit", "📜", "admin", "audit.view"),
+]
+
+
+def _login_page():
+    require_actor()  # shows the log-in form and stops
+
+
+def _visible(actor, action) -> bool:
+    actions = action if isinstance(action, tuple) else (action,)
+    return any(allowed(actor, a) for a in actions)
+
+
+def _load_language(actor) -> None:
+    if LANG_KEY in st.session_state:
+        return
+    from greening.services.preferences import get_language
+
+    with db_session(actor) as s:
+        st.session_state["user_language"] = get_language(s, actor)
+
+
+def _save_language(actor):
+    def save(lang: str) -> None:
+        from greening.services.preferences import set_language
+
+        with db_session(actor, write=True) as s:
+            set_language(s, actor, lang)
+    return save
+
+
+def main() -> None:
+    st.set_page_config(page_title="湛江乡村绿化", page_icon="🌳", layout="wide",
+                       initial_sidebar_state="collapsed")
+    apply_css()
+    actor = current_actor()
+    if actor is None:
+        st.navigation([st.Page(_login_page, title="登录 / Log in", icon="🌳")], position="hidden").run()
+        return
+    _load_language(actor)
+    sections: dict[str, list] = {}
+    default_file = "pages/log_planting.py" if actor.role is Role.TEAM else "pages/overview.py"
+    for file, title, icon, section, action in PAGES:
+        if not (HERE / file).exists() or not _visible(actor, action):
+            continue
+        page = st.Page(file, title=tr(title), icon=icon, default=file == default_file)
+        sections.setdefault(tr(f"nav.section.{section}"), []).append(page)
+    nav = st.navigation(sections)
+    with st.sidebar:
+        st.markdown(f"**{tr('app.title')}**")
+        st.caption(f"{md_escape(actor.username)} · {label(Role, actor.role)}")
+        language_switch(on_change=_save_language(actor))
+        logout_button()
+    nav.run()
+
+
+main()

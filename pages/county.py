@@ -1,0 +1,64 @@
+"""县区看板 County dashboard: the towns and villages of one county on the map and in tables,
+weekly progress, and its demonstration sites."""
+import pandas as pd
+import streamlit as st
+
+from greening.geo.boundaries import COUNTIES
+from greening.i18n import fmt_pct
+from greening.maps import METRICS
+from greening.models.enums import DesignationKind
+from ui import data
+from ui.i18n_st import label, lang, tr
+from ui.layout import page_header
+from ui.maps_st import basemap_picker, datum_of, map_data, render, show_map
+from ui.pickers import pick_county
+from ui.session import require_actor
+from ui.tables import show_table
+
+actor = require_actor("dashboard.view")
+county = pick_county(actor)
+page_header(tr("county.title", name=COUNTIES.get(county, (county, county))[1 if lang() == "en" else 0]))
+area = actor.scope_prefix if len(actor.scope_prefix) > 6 else county
+
+villages = data.villages(actor, area)
+left, right = st.columns([2, 3], vertical_alignment="bottom")
+metric = left.selectbox(tr("map.metric"), list(METRICS), format_func=lambda m: tr(f"metric.{m}"), key="county_metric")
+basemap = basemap_picker(right)
+md = map_data(actor, datum=datum_of(basemap), within=area, designations=True, plantings=True)
+show_map(render(md, basemap=basemap, metric=metric), key="county_map")
+
+st.markdown(f"#### {tr('county.weekly')}")
+weekly = data.weekly(actor, area, by="town")
+if len(weekly):
+    towns = data.towns(actor, area).set_index("code")["name"]
+    wide = weekly.assign(key=weekly["key"].map(lambda k: towns.get(k + "000", k))).pivot_table(
+        index="week", columns="key", values="trees", aggfunc="sum").fillna(0).cumsum()
+    st.line_chart(wide, height=300)
+else:
+    st.info(tr("common.no_data"))
+
+shares = {"plan_completion": "pct", "survival": "pct", "coverage": "pct"}
+fmt = {c: (lambda v: fmt_pct(v, lang())) for c in shares}
+st.markdown(f"#### {tr('county.towns')}")
+if len(villages):
+    by_town = villages.groupby("town_name", as_index=False).agg(
+        villages=("code", "count"), planned=("planned", "sum"), planted=("planted", "sum"),
+        coverage=("coverage", "mean"), survival=("survival", "mean"))
+    by_town["plan_completion"] = by_town["planted"] / by_town["planned"].where(by_town["planned"] > 0)
+    show_table(by_town.assign(**{c: by_town[c].map(f) for c, f in fmt.items()}),
+               {"town_name": tr("common.town"), "villages": tr("metric.villages"), "planned": tr("metric.planned"),
+                "planted": tr("metric.planted"), "plan_completion": tr("metric.plan_completion"),
+                "coverage": tr("metric.coverage"), "survival": tr("metric.survival")})
+st.markdown(f"#### {tr('county.villages')}")
+show_table(pd.DataFrame(villages.drop(columns="geometry")).assign(**{c: villages[c].map(f) for c, f in fmt.items()}),
+           {"name": tr("common.village"), "town_name": tr("common.town"), "planned": tr("metric.planned"),
+            "planted": tr("metric.planted"), "plan_completion": tr("metric.plan_completion"),
+            "coverage": tr("metric.coverage"), "survival": tr("metric.survival")}, height=360)
+
+st.markdown(f"#### {tr('county.designations')}")
+sites = md.designations if md.designations is not None else pd.DataFrame()
+if len(sites):
+    sites = sites.assign(kind=sites["kind"].map(lambda k: label(DesignationKind, k)),
+                         progress=sites["progress"].map(lambda v: fmt_pct(v, lang())))
+show_table(sites, {"kind": tr("designations.kind"), "name": tr("common.name"), "area_name": tr("common.village"),
+                   "year": tr("common.year"), "progress": tr("designations.progress")})

@@ -1,0 +1,75 @@
+"""村详情 Village detail: boundary and plantings, team, cadres and experts, plan vs planted,
+the 56-measure checklist, survival."""
+import pandas as pd
+import streamlit as st
+
+from greening.i18n import fmt_date, fmt_int, fmt_pct
+from greening.models.enums import PersonKind, PlantingStatus, SiteType
+from greening.permissions import PermissionDenied
+from ui import data
+from ui.i18n_st import label, lang, tr
+from ui.layout import md_escape, page_header, show_error
+from ui.maps_st import basemap_picker, datum_of, map_data, render, show_map
+from ui.pickers import pick_village
+from ui.session import require_actor
+from ui.tables import checklist_table, show_table
+
+actor = require_actor("village.view")
+code = pick_village(actor)
+if code is None:
+    st.stop()
+try:
+    detail = data.village_detail(actor, code)
+except (PermissionDenied, LookupError) as exc:
+    show_error(exc)
+    st.stop()
+v = detail.village
+page_header(tr("village.title", name=v["name"]))
+st.caption(" · ".join(md_escape(x) for x in (v.get("town_name"), v.get("county_name"), code) if x))
+
+basemap = basemap_picker()
+md = map_data(actor, datum=datum_of(basemap), within=code, towns=False, counties=False)
+md.plantings = detail.plantings.assign(tree_count=detail.plantings["tree_count"])
+show_map(render(md, basemap=basemap, metric="plan_completion", layer_control=False), key="village_map")
+
+left, right = st.columns(2)
+with left:
+    st.markdown(f"#### {tr('village.team')}")
+    team = detail.team
+    if team:
+        st.write(tr("village.team_line", name=team["name"], leader=team.get("leader_name") or "—",
+                    members=fmt_int(team.get("members")), party=fmt_int(team.get("party_members"))))
+    else:
+        st.info(tr("village.no_team"))
+    st.markdown(f"#### {tr('village.people')}")
+    people = detail.people.assign(kind=detail.people["kind"].map(lambda k: label(PersonKind, k)))
+    show_table(people[["name", "kind", "title"]], {"name": tr("common.name"), "kind": tr("designations.kind"),
+                                                   "title": ""})
+with right:
+    st.markdown(f"#### {tr('village.survival')}")
+    s = detail.survival
+    st.metric(tr("metric.survival"), fmt_pct(s["rate"], lang()),
+              help=f"{fmt_int(s['alive'])} / {fmt_int(s['planted'])}")
+    if s["responsible"]:
+        st.caption(tr("lagging.responsible") + "：" + "、".join(md_escape(r) for r in s["responsible"]))
+
+st.markdown(f"#### {tr('village.plan_vs_planted')}")
+pvp = detail.plan_vs_planted
+if len(pvp):
+    chart = pvp.set_index("species")[["planned", "planted"]].rename(
+        columns={"planned": tr("metric.planned"), "planted": tr("metric.planted")})
+    st.bar_chart(chart, stack=False, horizontal=True, height=max(220, 28 * len(pvp)))
+else:
+    st.info(tr("common.no_data"))
+
+st.markdown(f"#### {tr('village.checklist')}")
+checklist_table(data.measures(), detail.attestations, data.coverage(actor).get("measures_by_area"), code)
+
+st.markdown(f"#### {tr('village.recent')}")
+recent = detail.plantings.head(50).assign(
+    planted_on=lambda f: f["planted_on"].map(lambda d: fmt_date(d, lang())),
+    site_type=lambda f: f["site_type"].map(lambda x: label(SiteType, x)),
+    status=lambda f: f["status"].map(lambda x: label(PlantingStatus, x)))
+show_table(recent[["planted_on", "species", "tree_count", "site_type", "status"]],
+           {"planted_on": tr("common.date"), "species": tr("common.species"), "tree_count": tr("common.trees"),
+            "site_type": tr("common.site_type"), "status": tr("common.status")})

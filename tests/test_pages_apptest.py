@@ -1,0 +1,245 @@
+"""Every page, headless (streamlit.testing AppTest), as the roles that use it, on a small demo database.
+
+The database is this module's own (it is written to), built once: the demo campaign with the
+fewest plantings the generator allows, plus the demo accounts.
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from greening.auth import DEMO_ACCOUNTS, authenticate
+from greening.config import REPO_ROOT, get_settings, override_settings
+from greening.db import make_engine, session_scope
+from greening.models import Planting
+from greening.services.villages import area_frame
+
+APP = str(REPO_ROOT / "app.py")
+TIMEOUT = 60
+PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
+
+# page file -> roles (demo account names) that open it
+PAGES = {
+    "pages/overview.py": ["city", "suixi", "suixi-town", "admin"],
+    "pages/county.py": ["city", "suixi"],
+    "pages/village.py": ["team-suixi", "suixi", "city"],
+    "pages/log_planting.py": ["team-suixi", "suixi"],
+    "pages/teams.py": ["team-suixi", "city"],
+    "pages/designations.py": ["city", "leizhou"],
+    "pages/lagging.py": ["city", "suixi"],
+    "pages/measures.py": ["city", "suixi-town"],
+}
+
+
+@pytest.fixture(scope="module")
+def app_db(tmp_path_factory):
+    """A migrated demo database (2,300 plantings) with the demo accounts; yields its URL."""
+    from greening.setup import initialise
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'greening.sqlite'}"
+    # Cheap password hashing: the tests log in many times; production keeps the OWASP defaults.
+    extra = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1, "default_basemap": "none"}
+    with override_settings(database_url=url, extra=extra):
+        engine = make_engine(url)
+        initialise(engine, demo=True, plantings=2300)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture
+def settings(app_db):
+    with override_settings(database_url=app_db, extra=get_settings().extra):
+        yield get_settings()
+
+
+def _token(username: str) -> str:
+    with session_scope(make_engine()) as s:
+        result = authenticate(s, username, PASSWORDS[username])
+    assert result.ok, result.message
+    return result.token
+
+
+def _app(username: str | None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if username:
+        at.session_state["greening_token"] = _token(username)
+    at.session_state["basemap"] = "none"  # the tests never load tiles
+    at.session_state["lang"] = "zh"       # whatever language the account saved last
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def _no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in (*at.markdown, *at.caption, *at.success, *at.info, *at.warning, *at.error,
+                                *at.subheader)]
+    return "\n".join(str(p) for p in parts)
+
+
+class TestGate:
+    def test_not_logged_in_sees_only_the_login_form(self, settings):
+        at = _app(None)
+        _no_exception(at)
+        assert at.text_input(key="login_username") is not None
+        assert "总览" not in _texts(at)
+
+    def test_demo_data_is_labelled(self, settings):
+        at = _app("city")
+        _no_exception(at)
+        assert any("示例数据 / demo data" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page, user", [(p, u) for p, users in PAGES.items() for u in users])
+def test_page_opens_without_error(settings, page, user):
+    at = _app(user, page)
+    _no_exception(at)
+    assert at.subheader, "every page has a title"
+
+
+def test_english_interface(settings):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["greening_token"] = _token("city")
+    at.session_state["basemap"] = "none"
+    at.session_state["lang"] = "en"
+    at.run()
+    _no_exception(at)
+    assert any("City overview" in s.value for s in at.subheader)
+    assert any(m.label == "Trees planted" for m in at.metric)
+
+
+def test_language_preference_is_saved(settings):
+    from greening.auth import actor_from_token
+    from greening.services.preferences import get_language, set_language
+
+    engine = make_engine()
+    with session_scope(engine) as s:
+        actor = actor_from_token(s, _token("suixi"))
+    from greening.permissions import install_scope
+
+    with session_scope(engine) as s:
+        install_scope(s, actor)
+        set_language(s, actor, "en")
+    with session_scope(engine) as s:
+        install_scope(s, actor)
+        assert get_language(s, actor) == "en"
+        set_language(s, actor, "zh")
+    with pytest.raises(ValueError):
+        with session_scope(engine) as s:
+            set_language(install_scope(s, actor), actor, "fr")
+
+
+def _village(code_prefix: str = "440823") -> dict:
+    from greening.actor import Actor
+    from greening.models.enums import Role
+
+    with make_engine().connect() as conn:
+        frame = area_frame(conn, Actor(None, "t", Role.CITY), "village", within=code_prefix)
+    return frame.iloc[3].to_dict()
+
+
+class TestMapClicks:
+    def test_tap_on_the_overview_opens_that_village(self, settings):
+        village = _village()
+        at = _app("city", "pages/overview.py")
+        at.session_state["overview_map"] = {"last_clicked": {"lat": village["label_lat"], "lng": village["label_lon"]}}
+        at.run()
+        _no_exception(at)
+        assert at.session_state["village_pick"] == village["code"]
+        assert any(village["name"] in s.value for s in at.subheader)
+
+    def test_tap_outside_every_village_says_so(self, settings):
+        at = _app("city", "pages/overview.py")
+        at.session_state["overview_map"] = {"last_clicked": {"lat": 30.0, "lng": 100.0}}
+        at.run()
+        _no_exception(at)
+        assert any("不在任何村界内" in i.value for i in at.info)
+
+
+def _team_village(username: str) -> dict:
+    from greening.auth import actor_from_token
+
+    token = _token(username)
+    with session_scope(make_engine()) as s:
+        actor = actor_from_token(s, token)
+    with make_engine().connect() as conn:
+        return area_frame(conn, actor, "village").iloc[0].to_dict()
+
+
+def _trees(username: str) -> int:
+    """Trees planted in the user's area, as the headline totals count them."""
+    from greening.auth import actor_from_token
+    from greening.permissions import install_scope
+    from greening.services.totals import campaign_totals
+
+    with session_scope(make_engine()) as s:
+        actor = actor_from_token(s, _token(username))
+        install_scope(s, actor)
+        return int(campaign_totals(s, actor)["trees_planted"])
+
+
+def _count(**where) -> int:
+    with make_engine().connect() as conn:
+        stmt = select(func.count()).select_from(Planting)
+        for k, v in where.items():
+            stmt = stmt.where(getattr(Planting, k) == v)
+        return conn.execute(stmt).scalar()
+
+
+class TestLogPlanting:
+    def test_a_tapped_planting_is_saved_once_and_shows_in_the_village(self, settings):
+        village = _team_village("team-suixi")
+        before = _count(claimed_village_code=village["code"])
+        trees_before = _trees("team-suixi")
+        at = _app("team-suixi", "pages/log_planting.py")
+        _no_exception(at)
+        at.session_state["log_map"] = {"last_clicked": {"lat": village["label_lat"], "lng": village["label_lon"]}}
+        at.run()
+        _no_exception(at)
+        assert any(village["name"] in s.value for s in at.success), "says which village the point is in"
+        at.number_input(key="log_count").set_value(37)
+        at.text_input(key="log_site_name").set_value("<img src=x onerror=alert(1)> 路口")
+        submit = next(b for b in at.button if b.label in ("提交登记", "Submit"))
+        submit.click().run()
+        _no_exception(at)
+        assert any("已登记" in s.value for s in at.success), _texts(at)
+        assert _count(claimed_village_code=village["code"]) == before + 1
+        sid = at.session_state["log_submission_id"]
+
+        # The confirmation never reached the phone (dropped connection) and the form is sent again:
+        del at.session_state["log_done"]
+        at.run()
+        submit = next(b for b in at.button if b.label in ("提交登记", "Submit"))
+        submit.click().run()
+        _no_exception(at)
+        assert _count(claimed_village_code=village["code"]) == before + 1
+        assert _count(submission_id=sid) == 1
+        assert any("未重复保存" in i.value for i in at.info)
+
+        # It is listed in the village detail, and counted in the totals.
+        at = _app("team-suixi", "pages/village.py")
+        _no_exception(at)
+        frames = [df.value for df in at.dataframe]
+        assert any("株数" in f and (f["株数"] == 37).any() for f in frames)
+        assert _trees("team-suixi") == trees_before + 37
+
+    def test_typed_gcj02_coordinates_are_converted(self, settings):
+        from greening.geo.gcj02 import wgs84_to_gcj02
+
+        village = _team_village("team-suixi")
+        glon, glat = wgs84_to_gcj02(village["label_lon"], village["label_lat"])
+        at = _app("team-suixi", "pages/log_planting.py")
+        at.segmented_control(key="log_how").set_value("typed").run()
+        at.selectbox(key="log_datum").set_value("gcj02")
+        at.text_input(key="log_coords").set_value(f"{glon:.7f}, {glat:.7f}").run()
+        _no_exception(at)
+        lon, lat = at.session_state["log_point"]
+        assert lon == pytest.approx(village["label_lon"], abs=1e-6)
+        assert lat == pytest.approx(village["label_lat"], abs=1e-6)
+        assert any(village["name"] in s.value for s in at.success)

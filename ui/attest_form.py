@@ -1,0 +1,48 @@
+"""Attesting a measure with evidence (through greening.services.attestations)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from greening.actor import Actor
+from greening.permissions import PermissionDenied, allowed
+from ui import data
+from ui.i18n_st import lang, tr
+from ui.layout import show_error
+from ui.session import db_session
+
+__all__ = ["attest_form"]
+
+
+def attest_form(actor: Actor, measures) -> None:
+    if not allowed(actor, "attestation.create"):
+        st.info(tr("error.not_allowed"))
+        return
+    level_frames = {"village": data.villages(actor), "town": data.towns(actor)}
+    titles = dict(zip(measures["id"], measures["title_en"].fillna(measures["title_zh"]) if lang() == "en"
+                      else measures["title_zh"]))
+    attestable = measures[measures["evaluation"] == "attestation"]
+    if not len(attestable):
+        attestable = measures
+    with st.form("attest_form", clear_on_submit=True):
+        measure_id = st.selectbox(tr("measures.measure"), attestable["id"].tolist(),
+                                  format_func=lambda m: f"{m} {titles.get(m, '')}", key="attest_measure")
+        level = dict(zip(measures["id"], measures["level"])).get(measure_id, "village")
+        areas = level_frames.get(level)
+        if areas is None or not len(areas):
+            areas = level_frames["village"]
+        names = dict(zip(areas["code"], areas["name"]))
+        area_code = st.selectbox(tr("measures.area"), list(names), format_func=names.get, key="attest_area")
+        evidence = st.text_area(tr("measures.evidence"), max_chars=2000, key="attest_evidence")
+        submitted = st.form_submit_button(tr("measures.submit"), type="primary")
+    if not submitted:
+        return
+    from greening.services.attestations import create_attestation
+
+    try:
+        with db_session(actor, write=True) as s:
+            create_attestation(s, actor, measure_id=measure_id, area_code=area_code, evidence=evidence)
+    except (ValueError, PermissionDenied) as exc:
+        show_error(exc)
+        return
+    data.invalidate()
+    st.success(tr("measures.saved", measure=measure_id, area=names.get(area_code, area_code)))

@@ -1,0 +1,46 @@
+"""The interface language for this browser tab: Chinese by default, English on request."""
+from __future__ import annotations
+
+import streamlit as st
+
+from greening.i18n import label as _label
+from greening.i18n import labels as _labels
+from greening.i18n import normalise_lang, t
+
+__all__ = ["lang", "tr", "label", "labels", "language_switch", "LANG_KEY"]
+
+LANG_KEY = "lang"
+
+
+def lang() -> str:
+    """"zh" or "en": the tab's choice, else the user's saved preference, else Chinese."""
+    if LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = normalise_lang(st.session_state.get("user_language"))
+    return normalise_lang(st.session_state[LANG_KEY])
+
+
+def tr(key: str, **kw) -> str:
+    return t(key, lang(), **kw)
+
+
+def label(enum_cls, value) -> str:
+    return _label(enum_cls, value, lang())
+
+
+def labels(enum_cls) -> dict[str, str]:
+    return _labels(enum_cls, lang())
+
+
+def language_switch(on_change=None) -> str:
+    """A 中文/English switch in the sidebar; ``on_change(lang)`` saves it as the user's preference."""
+    current = lang()
+
+    def _changed():
+        st.session_state[LANG_KEY] = st.session_state["_lang_switch"]
+        if on_change is not None:
+            on_change(st.session_state[LANG_KEY])
+
+    st.sidebar.radio(t("lang.label", current), ["zh", "en"], index=0 if current == "zh" else 1,
+                     format_func=lambda v: "中文" if v == "zh" else "English", horizontal=True,
+                     key="_lang_switch", on_change=_changed)
+    return lang()

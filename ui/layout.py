@@ -1,0 +1,84 @@
+"""Page furniture shared by every screen: phone-friendly CSS, the demo-data banner, headline metrics,
+safe text for markdown."""
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from greening.i18n import fmt_count, fmt_int, fmt_pct
+from ui import data
+from ui.i18n_st import lang, tr
+
+__all__ = ["PHONE_CSS", "apply_css", "demo_banner", "progress_metric", "md_escape", "page_header", "show_error"]
+
+# Narrow screens: less padding, full-width buttons and inputs big enough for a thumb, tables that
+# scroll sideways instead of squeezing. Streamlit's own toolbar is hidden by .streamlit/config.toml.
+PHONE_CSS = """
+<style>
+.block-container{padding-top:2.2rem;padding-bottom:3rem}
+@media (max-width: 640px){
+  .block-container{padding-left:.6rem;padding-right:.6rem;padding-top:1rem}
+  h1{font-size:1.45rem !important} h2{font-size:1.2rem !important} h3{font-size:1.05rem !important}
+  div[data-testid="stMetricValue"]{font-size:1.3rem}
+  .stButton button,.stFormSubmitButton button,.stDownloadButton button{width:100%;min-height:3rem;font-size:1.05rem}
+  div[data-testid="stHorizontalBlock"]{gap:.4rem}
+  input,textarea,select{font-size:16px !important}
+}
+</style>
+"""
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def apply_css() -> None:
+    st.html(PHONE_CSS)
+
+
+def md_escape(text) -> str:
+    """``text`` shown literally inside markdown (no links, images, emphasis or HTML)."""
+    return _MD_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+
+
+def demo_banner() -> None:
+    """A visible "示例数据 / demo data" banner whenever the database holds generated records."""
+    try:
+        present = data.demo_present()
+    except Exception:  # noqa: BLE001 - a banner must never break a page
+        present = False
+    if present:
+        st.warning(tr("demo.banner"), icon="🧪")
+
+
+def page_header(title: str) -> None:
+    """The page title, the date the figures are reported as of, and the demo-data banner."""
+    from greening.i18n import fmt_date
+
+    st.subheader(title)
+    st.caption(tr("common.as_of", date=fmt_date(data.report_date(), lang())))
+    demo_banner()
+
+
+def progress_metric(column, label: str, value, target=None, *, kind: str = "count", unit_zh: str = "",
+                    unit_en: str = "", help: str | None = None) -> None:
+    """A headline figure with a progress bar against ``target`` (kind: count, share or int)."""
+    lg = lang()
+    if kind == "share":
+        shown = fmt_pct(value, lg)
+        share = value
+    else:
+        shown = fmt_count(value, lg, unit_zh, unit_en) if kind == "count" else fmt_int(value, lg)
+        share = (float(value or 0) / target) if target else None
+    with column:
+        text = shown if not target else tr("metric.of_target", value=shown,
+                                           target=fmt_count(target, lg, unit_zh, unit_en) if kind == "count" else fmt_int(target, lg))
+        st.metric(label, text, help=help)
+        if share is not None and share == share:  # not NaN
+            st.progress(min(max(float(share), 0.0), 1.0))
+
+
+def show_error(exc: BaseException) -> None:
+    """A service's refusal or validation error in the tab's language (never a traceback)."""
+    from greening.i18n import error_text
+
+    st.error(error_text(exc, lang()))

@@ -1,0 +1,131 @@
+"""Showing greening.maps maps in Streamlit and reading taps back.
+
+``st_folium`` keys its component by a hash of the map's script and copies the value into
+``st.session_state[key]`` when it changes; :func:`show_map` reads that copy first, so a tap is
+seen the same way in the browser and in ``AppTest`` (which sets ``session_state[key]``).
+A tap is acted on once: :func:`new_click` remembers the last one handled for each map.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from greening.config import get_settings
+from greening.maps import BASEMAPS, NO_BASEMAP, MapData, MapResult, available_basemaps, build_map, picked_to_wgs84
+from ui.i18n_st import lang, tr
+
+__all__ = ["basemap_picker", "render", "show_map", "new_click", "clicked_wgs84", "BASEMAP_KEY", "MAP_HEIGHT"]
+
+BASEMAP_KEY = "basemap"
+MAP_HEIGHT = 460  # fits a phone screen with the page header above it
+
+
+def basemap_picker(container=None, key: str = BASEMAP_KEY) -> str:
+    """The basemap choice (shared by every map in the tab): OSM by default, "no basemap" one tap away."""
+    settings = get_settings()
+    options = available_basemaps(settings.tianditu_key)
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = settings.extra.get("default_basemap", "osm") if "osm" in options else NO_BASEMAP
+    where = container or st
+    where.segmented_control(tr("map.basemap"), options, key=key,
+                            format_func=lambda b: tr(f"map.basemap.{b}"), selection_mode="single",
+                           required=True)
+    return st.session_state.get(key) or NO_BASEMAP
+
+
+def render(data: MapData, *, basemap: str, **kwargs) -> MapResult:
+    """Build the map in the tab's language with the configured asset location and Tianditu key."""
+    settings = get_settings()
+    basemap = basemap if basemap in available_basemaps(settings.tianditu_key) else NO_BASEMAP
+    return build_map(data, lang=lang(), basemap=basemap, tianditu_key=settings.tianditu_key,
+                     static_base=settings.static_base, **kwargs)
+
+
+def show_map(result: MapResult, *, key: str, returned_objects: list[str] | None = None,
+             height: int = MAP_HEIGHT, dynamic=None) -> dict:
+    """Draw ``result`` with ``st_folium``; return what the browser sent back (``{}`` when nothing).
+
+    ``dynamic``: a FeatureGroup (e.g. the picked point) that changes between runs; it is added
+    in the browser without reloading the map, so the view stays where the user left it.
+    """
+    from streamlit_folium import st_folium
+
+    if result.capped:
+        st.caption(tr("map.capped", shown=f"{result.markers_shown:,}", total=f"{result.markers_total:,}"))
+    value = st_folium(result.map, key=key, height=height, use_container_width=True,
+                      returned_objects=returned_objects or [], feature_group_to_add=dynamic)
+    state = st.session_state.get(key)
+    if isinstance(state, dict) and any(state.get(k) for k in (returned_objects or [])):
+        return state
+    return value or {}
+
+
+def clicked_wgs84(state: dict, basemap: str) -> tuple[float, float] | None:
+    """The tapped point as WGS 84 ``(lon, lat)`` (shifted back from GCJ-02 over Amap)."""
+    click = (state or {}).get("last_clicked")
+    if not click or click.get("lat") is None or click.get("lng") is None:
+        return None
+    return picked_to_wgs84(float(click["lat"]), float(click["lng"]), basemap)
+
+
+def new_click(state: dict, key: str, basemap: str) -> tuple[float, float] | None:
+    """The tapped point if it was not handled before for map ``key`` (then remembered), else None."""
+    point = clicked_wgs84(state, basemap)
+    if point is None:
+        return None
+    marker = f"_handled_click_{key}"
+    raw = (state["last_clicked"]["lat"], state["last_clicked"]["lng"])
+    if st.session_state.get(marker) == raw:
+        return None
+    st.session_state[marker] = raw
+    return point
+
+
+def datum_of(basemap: str) -> str:
+    return BASEMAPS.get(basemap, BASEMAPS[NO_BASEMAP]).datum
+
+
+def map_data(actor, *, datum: str, within: str | None = None, villages=None, towns: bool = True,
+             counties: bool = True, designations: bool = False, teams: bool = False,
+             plantings: bool = False, highlight=None, picked=None) -> MapData:
+    """The usual layers of the actor's area (optionally inside the code prefix ``within``), from
+    the cached loaders; ``villages`` may be a frame the page already filtered."""
+    from ui import data
+
+    every_village = data.villages(actor, within)
+    if villages is None:
+        villages = every_village
+    md = MapData(villages=villages, highlight=set(highlight or ()), picked=picked)
+    if len(every_village):
+        # Geometry of every village in the area, whatever subset is drawn: one cache entry per area.
+        md.village_geoms = data.geoms(actor, "village", every_village, datum, within)
+    if towns:
+        md.towns = data.towns(actor, within)
+        if len(md.towns):
+            md.town_geoms = data.geoms(actor, "town", md.towns, datum, within)
+    if counties:
+        md.counties = data.counties(actor)
+        if within and len(within) >= 6:
+            md.counties = md.counties[md.counties["code"].str.startswith(within[:6])]
+        md.county_geoms = data.geoms(actor, "county", md.counties, datum, (within or "")[:6] or None)
+    if designations:
+        frame = data.designations(actor)
+        md.designations = frame[frame["area_code"].fillna("").str.startswith(within)] if within else frame
+    if teams:
+        frame = data.teams(actor)
+        md.teams = frame[frame["village_code"].str.startswith(within)] if within else frame
+    if plantings:
+        md.plantings = data.plantings(actor, within)
+    return md
+
+
+def picked_group(point, basemap: str):
+    """A FeatureGroup holding a pin at the WGS 84 ``point`` (drawn in the basemap's datum)."""
+    import folium
+
+    from greening.maps.geojson import to_datum_xy
+
+    group = folium.FeatureGroup(name=tr("map.layer.picked"), control=False)
+    if point is not None:
+        (x,), (y,) = to_datum_xy([point[0]], [point[1]], datum_of(basemap))
+        folium.Marker([float(y), float(x)], tooltip=tr("map.layer.picked")).add_to(group)
+    return group

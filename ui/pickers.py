@@ -1,0 +1,52 @@
+"""Choosing a county or a village: from the actor's own area, the URL, or an earlier tap."""
+from __future__ import annotations
+
+import streamlit as st
+
+from greening.actor import Actor
+from greening.geo.boundaries import COUNTIES
+from ui import data
+from ui.i18n_st import lang, tr
+
+__all__ = ["pick_county", "pick_village", "VILLAGE_KEY"]
+
+VILLAGE_KEY = "village_code"
+
+
+def pick_county(actor: Actor, container=None) -> str:
+    """A 6-digit county code: the actor's own county, or a choice for city-wide users."""
+    if not actor.is_citywide:
+        return actor.scope_prefix[:6]
+    where = container or st
+    codes = list(COUNTIES)
+    name = (lambda c: COUNTIES[c][1]) if lang() == "en" else (lambda c: COUNTIES[c][0])
+    default = st.session_state.get("county_code", codes[0])
+    return where.selectbox(tr("county.pick"), codes, index=codes.index(default) if default in codes else 0,
+                           format_func=name, key="county_pick")
+
+
+def pick_village(actor: Actor, container=None) -> str | None:
+    """A 12-digit village code in the actor's area.
+
+    A team sees its own village. Others choose from a searchable list; a village chosen on a map
+    (``session_state["village_code"]``) or given in the URL (``?village=``) is preselected, and the
+    choice is written back to the URL so it can be shared.
+    """
+    if len(actor.scope_prefix) == 12:
+        return actor.scope_prefix
+    villages = data.villages(actor)
+    if not len(villages):
+        st.info(tr("common.no_data"))
+        return None
+    codes = villages["code"].tolist()
+    labels = dict(zip(codes, villages["name"] + " · " + villages["town_name"].fillna("")))
+    wanted = st.session_state.pop(VILLAGE_KEY, None) or st.query_params.get("village")
+    if wanted in labels:
+        st.session_state["village_pick"] = wanted
+    elif st.session_state.get("village_pick") not in labels:
+        st.session_state["village_pick"] = codes[0]
+    where = container or st
+    code = where.selectbox(tr("village.pick"), codes, format_func=labels.get, key="village_pick")
+    if st.query_params.get("village") != code:
+        st.query_params["village"] = code
+    return code

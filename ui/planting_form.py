@@ -1,0 +1,195 @@
+"""The log-a-planting screen's parts: picking the place, saying which village it is in, the form,
+and saving it exactly once however often it is sent.
+
+One submission id (a uuid) is made when the form is first shown and kept in ``session_state``
+until the record is saved and the user asks for a new form: a double tap, or a resend after a
+dropped connection, carries the same id, and the planting service stores it once (RELIABILITY.md
+case 19). After a save the form is replaced by the confirmation, so a queued second tap has no
+form to submit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import streamlit as st
+
+from greening.actor import Actor
+from greening.geo.coords import parse_point
+from greening.geo.gcj02 import gcj02_to_wgs84
+from greening.i18n import fmt_count
+from greening.models.enums import SiteType
+from greening.permissions import PermissionDenied
+from ui import data
+from ui.i18n_st import labels, lang, tr
+from ui.layout import show_error
+from ui.session import db_session
+
+__all__ = ["POINT_KEY", "SUBMISSION_KEY", "DONE_KEY", "submission_id", "typed_point", "where_is",
+           "planting_form", "confirmation"]
+
+POINT_KEY = "log_point"          # (lon, lat) WGS 84
+SUBMISSION_KEY = "log_submission_id"
+DONE_KEY = "log_done"            # message of the last save, shown instead of the form
+
+
+def submission_id() -> str:
+    """The id of the submission being prepared (made once, kept until the next new form)."""
+    if not st.session_state.get(SUBMISSION_KEY):
+        st.session_state[SUBMISSION_KEY] = uuid.uuid4().hex
+    return st.session_state[SUBMISSION_KEY]
+
+
+def typed_point():
+    """Coordinates typed by the user (WGS 84 or GCJ-02), as WGS 84 (lon, lat); None when empty."""
+    left, right = st.columns([3, 2])
+    text = left.text_input(tr("log.coords"), key="log_coords", placeholder="110.3594, 21.2707")
+    datum = right.selectbox(tr("log.datum"), ["wgs84", "gcj02"], format_func=lambda d: tr(f"log.datum.{d}"),
+                            key="log_datum")
+    if not text.strip():
+        return None
+    try:
+        parsed = parse_point(text)
+    except ValueError as exc:
+        show_error(exc)
+        return None
+    if parsed.note:
+        st.caption(parsed.note)
+    lon, lat = (parsed.lon, parsed.lat) if datum == "wgs84" else gcj02_to_wgs84(parsed.lon, parsed.lat)
+    return float(lon), float(lat)
+
+
+def where_is(actor: Actor, point, claimed_code: str | None):
+    """Say which village ``point`` falls in, and warn when it is not the claimed one."""
+    st.caption(tr("log.point", lon=point[0], lat=point[1]))
+    found = _locate(actor, *point)
+    if found is None:
+        st.warning(tr("common.no_village_here"))
+        return None
+    code, name, town, county = found
+    st.success(tr("log.in_village", name=name, town=town or "—", county=county or "—"))
+    if claimed_code and code != claimed_code:
+        claimed = data.villages(actor, claimed_code)
+        claimed_name = claimed["name"].iloc[0] if len(claimed) else claimed_code
+        st.warning(tr("log.not_team_village", team_village=claimed_name))
+    return code
+
+
+def _locate(actor: Actor, lon: float, lat: float):
+    """(code, name, town name, county name) of the village containing the point, or None.
+
+    Village names are not secret: a team is told which neighbouring village a point falls in.
+    """
+    from greening.services.plantings import locate_village
+    from greening.services.villages import area_names
+
+    with db_session(actor) as s:
+        hit = locate_village(s, lon, lat)
+        if hit is None:
+            return None
+        town, county = hit.code[:9] + "000", hit.code[:6] + "000000"
+        names = area_names(s.connection(), [town, county])
+    return hit.code, hit.name, names.get(town), names.get(county)
+
+
+def planting_form(actor: Actor, point, village_code: str) -> None:
+    """The form; on submit, save the planting (once) and its photos, then show the confirmation."""
+    species = data.species()
+    if not len(species):
+        st.error(tr("log.no_species"))
+        return
+    sid = submission_id()
+    lg = lang()
+    names = dict(zip(species["id"], species["name_en"].fillna(species["name_zh"]) if lg == "en" else species["name_zh"]))
+    sites = labels(SiteType)
+    with st.form("log_form", border=True):
+        st.markdown(f"##### {tr('log.what')}")
+        species_id = st.selectbox(tr("common.species"), list(names), format_func=names.get, key="log_species")
+        c1, c2 = st.columns(2)
+        count = c1.number_input(tr("log.count"), min_value=1, max_value=100_000, value=10, step=1, key="log_count")
+        planted_on = c2.date_input(tr("log.date"), value=dt.date.today(), max_value=dt.date.today(), key="log_date")
+        site_type = st.selectbox(tr("common.site_type"), list(sites), format_func=sites.get, key="log_site_type")
+        site_name = st.text_input(tr("log.site_name"), max_chars=200, key="log_site_name")
+        c3, c4 = st.columns(2)
+        party = c3.number_input(tr("log.party_members"), min_value=0, max_value=10_000, value=0, key="log_party")
+        villagers = c4.number_input(tr("log.villagers"), min_value=0, max_value=100_000, value=0, key="log_villagers")
+        note = st.text_area(tr("log.note"), max_chars=1000, key="log_note", height=68)
+        photos = st.file_uploader(tr("log.photos"), type=["jpg", "jpeg", "png", "webp"],
+                                  accept_multiple_files=True, key="log_photos")
+        submitted = st.form_submit_button(tr("log.submit"), type="primary", width="stretch")
+    if not submitted:
+        return
+    if point is None:
+        st.error(tr("log.no_point"))
+        return
+    fields = dict(submission_id=sid, village_code=village_code, lon=point[0], lat=point[1], datum="wgs84",
+                  species=int(species_id), tree_count=int(count),
+                  planted_on=planted_on, site_type=site_type, site_name=site_name.strip() or None,
+                  party_members=int(party), villagers=int(villagers), note=note.strip() or None,
+                  team_id=actor.team_id)
+    try:
+        message = _save(actor, fields, photos or [], names.get(species_id, ""))
+    except (ValueError, PermissionDenied) as exc:
+        show_error(exc)
+        return
+    data.invalidate()
+    st.session_state[DONE_KEY] = message
+    st.rerun()
+
+
+def _save(actor: Actor, fields: dict, photos: list, species_name: str) -> dict:
+    from greening.i18n import error_text
+    from greening.services.plantings import PlantingInput, create_planting
+
+    with db_session(actor, write=True) as s:
+        result = create_planting(s, actor, PlantingInput(**fields))
+        planting_id = result.planting.id
+    warnings = [error_text(w, lang()) for w in getattr(result, "warnings", [])]
+    stored, failed = _store_photos(actor, planting_id, photos) if result.created else (0, [])
+    return {"created": result.created, "id": planting_id, "species": species_name, "count": fields["tree_count"],
+            "flags": warnings, "photos": stored, "photo_errors": failed}
+
+
+def _store_photos(actor: Actor, planting_id: int, photos: list) -> tuple[int, list[str]]:
+    if not photos:
+        return 0, []
+    from greening.models import Planting
+
+    try:
+        from greening.photos import store_photo
+    except ImportError:
+        return 0, [tr("error.unavailable", what="photos")]
+
+    stored, failed = 0, []
+    for upload in photos:
+        try:
+            with db_session(actor, write=True) as s:
+                store_photo(s, actor, s.get(Planting, planting_id), upload)
+            stored += 1
+        except (ValueError, PermissionDenied) as exc:
+            from greening.i18n import error_text
+
+            failed.append(error_text(exc, lang()))
+    return stored, failed
+
+
+def confirmation(actor: Actor) -> bool:
+    """After a save: the confirmation and a button for the next record. True while shown."""
+    done = st.session_state.get(DONE_KEY)
+    if not done:
+        return False
+    if done["created"]:
+        st.success(tr("log.saved", species=done["species"], count=fmt_count(done["count"], lang()), id=done["id"]))
+    else:
+        st.info(tr("log.duplicate", id=done["id"]))
+    if done.get("photos"):
+        st.caption(tr("log.photo_saved", n=done["photos"]))
+    for reason in done.get("photo_errors", []):
+        st.warning(tr("log.photo_failed", reason=reason))
+    if done.get("flags"):
+        st.warning(tr("log.flags", flags="；".join(str(f) for f in done["flags"])))
+    if st.button(tr("log.another"), type="primary", width="stretch", key="log_another"):
+        for key in (DONE_KEY, SUBMISSION_KEY, POINT_KEY, "log_coords"):
+            st.session_state.pop(key, None)
+        st.rerun()
+    return True

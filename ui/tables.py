@@ -1,0 +1,71 @@
+"""Tables: user-supplied text is shown by st.dataframe as plain text (never HTML or markdown)."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from greening.i18n import plan_name
+from greening.models.enums import AttestationStatus, MeasureLevel
+from ui.i18n_st import label, lang, tr
+
+__all__ = ["show_table", "checklist_frame", "checklist_table"]
+
+
+def show_table(frame: pd.DataFrame, names: dict[str, str], *, height: int | str = "auto", key: str | None = None,
+               column_config: dict | None = None) -> None:
+    """``frame``'s columns ``names`` (in that order), headed by their labels; an info line when empty."""
+    if frame is None or not len(frame):
+        st.info(tr("common.no_data"))
+        return
+    cols = [c for c in names if c in frame.columns]
+    shown = frame[cols].rename(columns={c: names[c] or c for c in cols})
+    config = {names.get(k, k) or k: v for k, v in (column_config or {}).items()}
+    st.dataframe(shown, hide_index=True, width="stretch", height=height, key=key, column_config=config)
+
+
+def checklist_frame(measures: pd.DataFrame, attestations: pd.DataFrame, rule_results=None,
+                    area_code: str | None = None) -> pd.DataFrame:
+    """One row per measure: plan, title, level, how evaluated, status and evidence for the area.
+
+    ``rule_results`` (from the coverage module, when it gives one) maps measure ids to True/False
+    for the area; attested measures take the attestation's status.
+    """
+    if measures is None or not len(measures):
+        return pd.DataFrame()
+    lg = lang()
+    out = measures.copy()
+    out["title"] = out["title_en"].fillna(out["title_zh"]) if lg == "en" else out["title_zh"]
+    out["plan_name"] = out["plan"].map(lambda p: plan_name(p, lg))
+    out["level_name"] = out["level"].map(lambda x: label(MeasureLevel, x))
+    out["evaluation_name"] = out["evaluation"].map(lambda e: tr(f"measures.evaluation.{e}")
+                                                   if e in ("rule", "attestation") else e)
+    latest = (attestations.sort_values("attested_on").drop_duplicates("measure_id", keep="last")
+              .set_index("measure_id") if attestations is not None and len(attestations) else pd.DataFrame())
+    done = {}
+    if isinstance(rule_results, pd.DataFrame) and area_code is not None and len(rule_results):
+        sub = rule_results[rule_results.get("area_code", pd.Series(dtype=str)) == area_code]
+        done = dict(zip(sub.get("measure_id", []), sub.get("done", [])))
+    elif isinstance(rule_results, dict):
+        done = rule_results
+
+    def status(mid):
+        if mid in latest.index:
+            return label(AttestationStatus, latest.loc[mid, "status"])
+        value = done.get(mid)
+        if value is None:
+            return "—"
+        return tr("village.measure_done") if value else tr("village.measure_open")
+
+    out["status_name"] = out["id"].map(status)
+    out["evidence"] = out["id"].map(lambda m: latest.loc[m, "evidence"] if m in latest.index else "")
+    return out
+
+
+def checklist_table(measures, attestations, rule_results=None, area_code=None) -> None:
+    frame = checklist_frame(measures, attestations, rule_results, area_code)
+    if not len(frame):
+        st.info(tr("measures.catalogue_missing"))
+        return
+    show_table(frame, {"id": "#", "plan_name": tr("measures.plan"), "title": tr("measures.measure"),
+                       "level_name": tr("measures.level"), "evaluation_name": tr("measures.evaluation"),
+                       "status_name": tr("common.status"), "evidence": tr("village.evidence")}, height=400)
