@@ -208,8 +208,12 @@ def _write(folder: Path, name: str, data: bytes) -> Path:
     return path
 
 
-def store_photo(session: Session, actor: Actor, planting_id: int, data: bytes, filename: str) -> Photo:
+def store_photo(session: Session, actor: Actor, planting_id: int, data: bytes, filename: str | None = None) -> Photo:
     """Check, store and describe a photo of a planting; returns the :class:`~greening.models.Photo`.
+
+    ``planting_id`` may also be the :class:`~greening.models.Planting` itself, and ``data`` an
+    uploaded file object (anything with ``getvalue()`` or ``read()`` and a ``name``, such as
+    Streamlit's ``UploadedFile``); ``filename`` is only used in messages, never for storage.
 
     Raises :class:`PhotoRejected` (nothing stored) or
     :class:`~greening.permissions.PermissionDenied`. Uploading the same bytes for the same
@@ -217,6 +221,12 @@ def store_photo(session: Session, actor: Actor, planting_id: int, data: bytes, f
     back, the files written are removed.
     """
     require(actor, "photo.upload")
+    if isinstance(planting_id, Planting):
+        planting_id = planting_id.id
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        filename = filename or getattr(data, "name", "")
+        data = data.getvalue() if hasattr(data, "getvalue") else data.read()
+    data, filename = bytes(data), filename or ""
     planting = session.scalars(select(Planting).where(
         Planting.id == planting_id, Planting.deleted_at.is_(None),
         scope_clause(actor, Planting.claimed_village_code))).one_or_none()
