@@ -291,3 +291,72 @@ class TestFormats:
         assert stages[0] == "read" and "check" in stages and stages[-1] == "write"
 
 
+
+
+# -- crash safety (RELIABILITY 24) ----------------------------------------------------------------
+_IMPORT_SCRIPT = r"""
+import sys
+from greening.actor import Actor
+from greening.config import override_settings
+from greening.db import make_engine, session_scope
+from greening.importers.ledger import apply_ledger, validate_ledger
+from greening.permissions import install_scope
+
+url, path = sys.argv[1], sys.argv[2]
+engine = make_engine(url)
+actor = Actor.system("crash-test")
+data = open(path, "rb").read()
+
+def progress(stage, done, total):
+    print(stage, done, total, flush=True)
+
+with override_settings(max_upload_mb=200):
+    with session_scope(engine) as s:
+        install_scope(s, actor)
+        report = validate_ledger(s, actor, data, "big.csv")
+    print("validated", report.valid_rows, flush=True)
+    with session_scope(engine) as s:
+        install_scope(s, actor)
+        apply_ledger(s, actor, report, progress=progress)
+print("committed", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_import_killed_mid_write_leaves_all_or_nothing(fresh_engine, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from greening.config import REPO_ROOT
+    from greening.db import session_scope
+    from greening.permissions import install_scope
+
+    with session_scope(fresh_engine) as s:
+        install_scope(s, ADMIN)
+        campaign.build(s)
+    rows = 20_000
+    path = tmp_path / "big.csv"
+    path.write_bytes(csv_bytes(TEMPLATE_HEADERS, [template_row(f"k{i:05d}") for i in range(rows)]))
+    url = fresh_engine.url.render_as_string(hide_password=False)
+    proc = subprocess.Popen([sys.executable, "-c", _IMPORT_SCRIPT, url, str(path)], cwd=REPO_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    killed_at = None
+    try:
+        for line in proc.stdout:
+            parts = line.split()
+            if parts[:1] == ["write"] and int(parts[1]) > 0:  # at least one chunk sent to the database
+                killed_at = int(parts[1])
+                proc.send_signal(signal.SIGKILL)
+                break
+    finally:
+        proc.wait(60)
+    assert killed_at is not None and 0 < killed_at < rows, proc.stderr.read()[-2000:]
+    assert proc.returncode == -signal.SIGKILL
+    with fresh_engine.connect() as conn:
+        if fresh_engine.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        stored = conn.execute(select(func.count()).select_from(Planting)).scalar()
+    assert stored in (0, rows) and stored == 0  # killed before its commit: none of it

@@ -397,6 +397,7 @@ def validate_ledger(session: Session, actor: Actor, file_bytes: bytes, filename:
     parsed = _locate(parsed, ref, report)
     say("compare", 0, len(parsed))
     _identify(session, parsed, cols, ref, actor, report)
+    report.issues.sort(key=lambda i: (i.row or 0))  # stable: a row's problems stay in column order
     say("done", len(body), len(body))
     return report
 
