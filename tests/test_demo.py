@@ -8,17 +8,15 @@ import pytest
 import shapely
 from sqlalchemy import func, select
 
-from greening.demo import REASONS, generate_campaign, intended_laggards, load_demo
+from greening.demo import REASONS, generate_campaign, geography, intended_laggards, load_demo
 from greening.demo import calendar as cal
-from greening.demo import geography
 from greening.demo.geography import COUNTY_PLANS, generate_geography
 from greening.demo.names import DEMO_MARK
 from greening.demo.plans import tree_total
 from greening.demo.plantings import OUTSIDE_FLAG, generate_plantings, minimum_records
 from greening.geo.crs import area_m2
 from greening.geodb import read_gdf, wkb_column
-from greening.models import (AdminArea, AuditLog, Designation, GreeningTeam, Institution, Person,
-                             Planting)
+from greening.models import AdminArea, AuditLog, Designation, GreeningTeam, Institution, Person, Planting
 from tests.conftest import DEMO_TEST_PLANTINGS, DEMO_TEST_SEED
 
 SEED = DEMO_TEST_SEED
@@ -54,13 +52,15 @@ class TestGeography:
         assert (towns["code"].str[:6] + "000000").eq(towns["parent_code"]).all()
         assert (villages["code"].str[:9] + "000").eq(villages["parent_code"]).all()
         serial = towns["code"].str[6:9].astype(int)
-        assert (serial[towns["kind"] == "street"] < 100).all() and (serial[towns["kind"] == "town"] > 100).all()
+        assert (serial[towns["kind"] == "street"] < 100).all()
+        assert (serial[towns["kind"] == "town"] > 100).all()
         tail = villages["code"].str[9:].astype(int)
         assert (tail[villages["kind"] == "community"] < 200).all()
         assert (tail[villages["kind"] == "village"] > 200).all()
         lengths = areas["scope_prefix"].str.len().groupby(areas["level"]).unique()
-        assert {k: list(v) for k, v in lengths.items()} == {"city": [4], "county": [6], "town": [9], "village": [12]}
-        assert (areas["scope_prefix"] == areas.apply(lambda r: r["code"][:len(r["scope_prefix"])], axis=1)).all()
+        assert {k: list(v) for k, v in lengths.items()} == {
+            "city": [4], "county": [6], "town": [9], "village": [12]}
+        assert all(code.startswith(prefix) for code, prefix in zip(areas["code"], areas["scope_prefix"]))
 
     def test_every_area_is_a_valid_multipolygon(self, areas):
         assert (areas.geometry.geom_type == "MultiPolygon").all()
@@ -83,7 +83,8 @@ class TestGeography:
     def test_each_village_lies_in_exactly_one_town_and_county(self, areas):
         villages, towns, counties = level(areas, "village"), level(areas, "town"), level(areas, "county")
         pts = shapely.points(villages["label_lon"], villages["label_lat"])
-        for parents, key in ((towns, villages["parent_code"]), (counties, villages["code"].str[:6] + "000000")):
+        county_codes = villages["code"].str[:6] + "000000"
+        for parents, key in ((towns, villages["parent_code"]), (counties, county_codes)):
             tree = shapely.STRtree(parents.geometry.values)
             pairs = tree.query(pts, predicate="within")
             counts = np.bincount(pairs[0], minlength=len(pts))
@@ -125,7 +126,8 @@ class TestFigures:
         founded = pd.to_datetime(teams["founded_on"])
         assert founded.dt.year.eq(cal.YEAR).all() and founded.dt.month.le(3).all()
         assert people["name"].str.endswith(DEMO_MARK).all()
-        assert teams["name"].str.endswith(DEMO_MARK).all() and teams["leader_name"].str.endswith(DEMO_MARK).all()
+        assert teams["name"].str.endswith(DEMO_MARK).all()
+        assert teams["leader_name"].str.endswith(DEMO_MARK).all()
         experts = people[people["kind"] == "expert"]
         assert experts["institution"].notna().all() and experts["institution"].nunique() == 28
         assert campaign.institutions["name"].str.contains("示例").all()
@@ -301,6 +303,25 @@ class TestLoad:
         tables = dict(tables)
         assert set(tables.values()) == {1}
         assert {"admin_areas", "greening_teams", "people", "plantings", "care_checks"} <= set(tables)
+
+    def test_spatialite_bulk_mode_leaves_index_and_triggers_intact(self, demo_engine, backend):
+        if backend != "spatialite":
+            pytest.skip("SpatiaLite only")
+        from sqlalchemy import text
+
+        with demo_engine.connect() as conn:
+            indexed = conn.execute(text("SELECT count(*) FROM idx_plantings_location")).scalar()
+            triggers = set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                             "AND tbl_name = 'plantings'")).scalars())
+            box = conn.execute(text(
+                "SELECT count(*) FROM plantings WHERE rowid IN (SELECT rowid FROM SpatialIndex "
+                "WHERE f_table_name = 'plantings' AND search_frame = BuildMbr(110.0, 21.0, 110.5, 21.5)) "
+                "AND lon BETWEEN 110.0 AND 110.5 AND lat BETWEEN 21.0 AND 21.5")).scalar()
+            plain = conn.execute(text("SELECT count(*) FROM plantings WHERE lon BETWEEN 110.0 AND 110.5 "
+                                      "AND lat BETWEEN 21.0 AND 21.5")).scalar()
+        assert indexed == DEMO_TEST_PLANTINGS
+        assert {"ggi_plantings_location", "tmi_plantings_location", "gii_plantings_location"} <= triggers
+        assert box == plain > 0
 
     def test_refuses_a_database_with_areas(self, demo_engine):
         with pytest.raises(ValueError, match="empty database"):

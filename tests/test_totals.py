@@ -149,15 +149,10 @@ class TestTable:
         from greening.config import override_settings
         from greening.db import get_engine
 
-        # get_engine() caches its engine under the argument None, whatever the settings say.
-        get_engine.cache_clear()
-        try:
-            with override_settings(database_url=demo_engine.url.render_as_string(hide_password=False)):
-                assert main([]) == 0
-                assert main(["totals", "--county", "440802"]) == 0
-                assert main(["totals", "--county", "999999"]) == 2
-                get_engine().dispose()
-        finally:
-            get_engine.cache_clear()
+        with override_settings(database_url=demo_engine.url.render_as_string(hide_password=False)):
+            assert main([]) == 0
+            assert main(["totals", "--county", "440802"]) == 0
+            assert main(["totals", "--county", "999999"]) == 2
+            get_engine().dispose()
         out = capsys.readouterr()
         assert "党员护绿队" in out.out and "440802" in out.out and "999999" in out.err

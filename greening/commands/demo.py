@@ -30,9 +30,13 @@ def _load_demo(args) -> int:
     upgrade(engine)
     _sync_measures(engine)
     started = time.perf_counter()
-    summary = load_demo(engine, plantings=settings.demo_plantings if args.plantings is None else args.plantings,
-                        seed=settings.demo_seed if args.seed is None else args.seed,
-                        progress=lambda msg: print(f"[{time.perf_counter() - started:6.1f} s] {msg}", flush=True))
+    plantings = settings.demo_plantings if args.plantings is None else args.plantings
+    seed = settings.demo_seed if args.seed is None else args.seed
+
+    def progress(msg: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f} s] {msg}", flush=True)
+
+    summary = load_demo(engine, plantings=plantings, seed=seed, progress=progress)
     print(summary)
     return 0
 

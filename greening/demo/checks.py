@@ -50,7 +50,7 @@ def generate_checks(seed: int, plantings: pd.DataFrame, targets: pd.DataFrame,
         "kind": ["survival"] * len(idx_s) + ["care"] * len(idx_c),
         "checked_on": np.concatenate([surv_day[idx_s], care_day[idx_c]]),
         "alive_count": np.concatenate([_alive(plantings, idx_s, info), np.full(len(idx_c), -1)]),
-        "note": [None] * len(idx_s) + list(np.array(CARE_NOTES)[rng.integers(len(CARE_NOTES), size=len(idx_c))]),
+        "note": [None] * len(idx_s) + [CARE_NOTES[i] for i in rng.integers(len(CARE_NOTES), size=len(idx_c))],
     })
     frame["village_code"] = plantings["claimed_village_code"].to_numpy()[frame["planting_index"]]
     frame["responsible"] = leaders.reindex(frame["village_code"]).to_numpy()

@@ -21,7 +21,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "low_survival": ("成活率低（55%–72%）", "low survival (55-72 %)"),
     "team_inactive": ("党员护绿队未开展活动", "the greening team is inactive"),
     "no_cadre": ("没有下沉干部、第一书记或党建指导员", "no cadre, first secretary or instructor sent down"),
-    "outside_village": ("部分上报植树点位不在本村", "some plantings reported for it lie in a neighbouring village"),
+    "outside_village": ("部分上报植树点位不在本村",
+                        "some plantings reported for it lie in a neighbouring village"),
 }
 
 #: How many villages lag for each reason (155 of 1,722, 9.0 %).

@@ -7,28 +7,39 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from greening.actor import Actor
 from greening.audit import record
 from greening.db import read_session, session_scope
+from greening.demo.bulk import insert_columns, spatialite_bulk
 from greening.demo.campaign import DemoCampaign, generate_campaign
 from greening.demo.summary import DemoSummary
-from greening.models import (AdminArea, Assignment, Attestation, CareCheck, Designation,
-                             GreeningTeam, Institution, Measure, Person, Planting, PlantingPlan,
-                             Species)
-from greening.models.base import WGS84, utcnow
+from greening.models import (
+    AdminArea,
+    Assignment,
+    Attestation,
+    CareCheck,
+    Designation,
+    GreeningTeam,
+    Institution,
+    Measure,
+    Person,
+    Planting,
+    PlantingPlan,
+    Species,
+)
+from greening.models.base import utcnow
+from greening.permissions import install_scope
 
-__all__ = ["load_demo", "CHUNK"]
-
-CHUNK = 5_000
+__all__ = ["load_demo"]
 
 
 def load_demo(engine: Engine, *, plantings: int, seed: int,
@@ -48,8 +59,6 @@ def load_demo(engine: Engine, *, plantings: int, seed: int,
     campaign = generate_campaign(seed, plantings, measures=measures, progress=say)
     actor = Actor.system("demo")
     with session_scope(engine) as session:
-        from greening.permissions import install_scope
-
         install_scope(session, actor)
         _refuse_unless_empty(session)  # again, now holding the write lock
         _Writer(session, actor, campaign, say).write_all()
@@ -74,24 +83,25 @@ def _wkb(geoms) -> list:
     """Geometries as WKB bytes (None stays None), for ``ST_GeomFromWKB``."""
     arr = np.asarray(geoms, dtype=object)
     out = np.full(len(arr), None, dtype=object)
-    present = np.array([g is not None for g in arr], dtype=bool)
+    present = np.array([g is not None and not g.is_empty for g in arr], dtype=bool)
     if present.any():
         out[present] = shapely.to_wkb(arr[present])
     return list(out)
 
 
-def _dates(values) -> list:
-    return list(np.asarray(values, dtype="datetime64[D]").astype(object))
-
-
 def _moments(values) -> list:
+    """datetime64 values (UTC) as aware datetimes; NaT becomes None."""
     utc = dt.timezone.utc
-    return [None if pd.isna(v) else v.replace(tzinfo=utc)
+    return [None if v is None else v.replace(tzinfo=utc)
             for v in np.asarray(values, dtype="datetime64[us]").astype(object)]
 
 
 def _none(values) -> list:
     return [None if pd.isna(v) else v for v in values]
+
+
+def _ints(values) -> list:
+    return np.asarray(values, dtype=np.int64).tolist()
 
 
 class _Writer:
@@ -114,176 +124,157 @@ class _Writer:
         self.checks(planting_ids)
         self.attestations(area_ids)
 
-    # -- helpers ------------------------------------------------------------------------------
+    def put(self, model, columns: dict, *, geometry: dict | None = None, note: str = "") -> None:
+        """Bulk insert ``columns`` into ``model``'s table and write its summary audit row."""
+        n = len(next(iter(columns.values())))
+        columns = {"created_at": [self.now] * n, **columns}
+        if n == 0:
+            return
+        insert_columns(self.s, model.__table__, columns, geometry=geometry)
+        self.audit(model.__tablename__, n, note)
 
-    def insert(self, model, rows: list[dict], *, geom: dict | None = None, note: str = "") -> None:
-        """Bulk insert ``rows`` (geometry columns from WKB keys named in ``geom``), then audit."""
-        table = model.__table__
-        stmt = insert(table)
-        if geom:
-            stmt = stmt.values({col: func.ST_GeomFromWKB(bindparam(key), WGS84)
-                                for col, key in geom.items()})
-        for i in range(0, len(rows), CHUNK):
-            self.s.execute(stmt, rows[i:i + CHUNK])
-        if rows:
-            record(self.s, self.actor, "demo_load", table.name,
-                   note=f"示例数据批量写入 {len(rows):,} 行 / demo bulk load of {len(rows):,} rows "
+    def audit(self, table: str, n: int, note: str = "") -> None:
+        if n:
+            record(self.s, self.actor, "demo_load", table,
+                   note=f"示例数据批量写入 {n:,} 行 / demo bulk load of {n:,} rows "
                         f"(seed {self.c.seed}){'; ' + note if note else ''}")
 
-    def ids(self, key_col, where=None) -> dict:
-        model = key_col.class_
-        stmt = select(key_col, model.id)
-        if where is not None:
-            stmt = stmt.where(where)
-        return dict(self.s.execute(stmt).all())
-
-    def tracked(self, **values) -> dict:
-        return {"created_at": self.now, **values}
-
-    # -- tables -------------------------------------------------------------------------------
+    def ids(self, key_col, *where) -> dict:
+        return dict(self.s.execute(select(key_col, key_col.class_.id).where(*where)).all())
 
     def areas(self) -> dict[str, int]:
         a = self.c.areas
         ids: dict[str, int] = {}
-        for level in ("city", "county", "town", "village"):
-            part = a[a["level"] == level]
-            rows = [self.tracked(code=r.code, level=level, name=r.name, name_en=r.name_en,
-                                 parent_id=ids.get(r.parent_code), scope_prefix=r.scope_prefix,
-                                 area_m2=float(r.area_m2), label_lon=float(r.label_lon),
-                                 label_lat=float(r.label_lat), source=r.source,
-                                 source_crs=r.source_crs, is_demo=True, geom_wkb=w)
-                    for r, w in zip(part.itertuples(), _wkb(part.geometry.values))]
-            self.s.execute(insert(AdminArea.__table__).values(
-                geom=func.ST_GeomFromWKB(bindparam("geom_wkb"), WGS84)), rows)
+        for level in ("city", "county", "town", "village"):  # parents first, for parent_id
+            p = a[a["level"] == level]
+            cols = {c: p[c].tolist() for c in ("code", "level", "name", "name_en", "scope_prefix",
+                                               "source", "source_crs")}
+            cols.update(parent_id=[ids.get(c) for c in p["parent_code"]],
+                        area_m2=p["area_m2"].astype(float).tolist(),
+                        label_lon=p["label_lon"].astype(float).tolist(),
+                        label_lat=p["label_lat"].astype(float).tolist(),
+                        is_demo=[True] * len(p), geom_wkb=_wkb(p.geometry.values))
+            insert_columns(self.s, AdminArea.__table__, {"created_at": [self.now] * len(p), **cols},
+                           geometry={"geom": "geom_wkb"})
             ids.update(self.ids(AdminArea.code, AdminArea.level == level))
-        record(self.s, self.actor, "demo_load", "admin_areas",
-               note=f"示例数据批量写入 {len(a):,} 行 / demo bulk load of {len(a):,} rows "
-                    f"(seed {self.c.seed}): city, counties (real boundaries), generated towns and villages")
+        self.audit("admin_areas", len(a), "city, counties (real boundaries), generated towns and villages")
         return ids
 
     def species(self) -> dict[str, int]:
         have = self.ids(Species.name_zh)
         sp = self.c.species[~self.c.species["name_zh"].isin(have)]
-        rows = [self.tracked(name_zh=r.name_zh, name_latin=_none([r.name_latin])[0],
-                             name_en=_none([r.name_en])[0], category=r.category, native=bool(r.native))
-                for r in sp.itertuples()]
-        self.insert(Species, rows, note="real species catalogue (data/species.csv)")
+        if len(sp):
+            self.put(Species, {"name_zh": sp["name_zh"].tolist(), "name_latin": _none(sp["name_latin"]),
+                               "name_en": _none(sp["name_en"]), "category": sp["category"].tolist(),
+                               "native": sp["native"].astype(bool).tolist()},
+                     note="real species catalogue (data/species.csv)")
         return self.ids(Species.name_zh)
 
     def teams(self, area_ids) -> dict[str, int]:
         t = self.c.teams
-        rows = [self.tracked(village_id=area_ids[r.village_code], village_code=r.village_code,
-                             name=r.name, leader_name=r.leader_name, members=int(r.members),
-                             party_members=int(r.party_members), founded_on=r.founded_on,
-                             active=bool(r.active), is_demo=True)
-                for r in t.itertuples()]
-        self.insert(GreeningTeam, rows)
+        self.put(GreeningTeam, {
+            "village_id": [area_ids[c] for c in t["village_code"]],
+            "village_code": t["village_code"].tolist(),
+            "name": t["name"].tolist(), "leader_name": t["leader_name"].tolist(),
+            "members": _ints(t["members"]), "party_members": _ints(t["party_members"]),
+            "founded_on": list(t["founded_on"]), "active": t["active"].astype(bool).tolist(),
+            "is_demo": [True] * len(t)})
         return self.ids(GreeningTeam.village_code, GreeningTeam.is_demo.is_(True))
 
     def people(self, area_ids) -> None:
         inst = self.c.institutions
         have = self.ids(Institution.name)
-        self.insert(Institution, [self.tracked(name=r.name, kind=r.kind, is_demo=True)
-                                  for r in inst.itertuples() if r.name not in have])
+        new = inst[~inst["name"].isin(have)]
+        if len(new):
+            self.put(Institution, {"name": new["name"].tolist(), "kind": new["kind"].tolist(),
+                                   "is_demo": [True] * len(new)})
         inst_ids = self.ids(Institution.name)
         p = self.c.people
-        rows = [self.tracked(kind=r.kind, name=r.name, title=r.title,
-                             institution_id=inst_ids.get(r.institution) if isinstance(r.institution, str) else None,
-                             is_demo=True) for r in p.itertuples()]
+        rows = [{"created_at": self.now, "kind": r.kind, "name": r.name, "title": r.title,
+                 "institution_id": inst_ids.get(r.institution) if isinstance(r.institution, str) else None,
+                 "is_demo": True} for r in p.itertuples()]
+        # People have no natural key: take their ids back in the order given.
         table = Person.__table__
-        person_ids = []
-        for i in range(0, len(rows), CHUNK):
-            res = self.s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                 rows[i:i + CHUNK])
-            person_ids += list(res.scalars())
-        record(self.s, self.actor, "demo_load", "people",
-               note=f"示例数据批量写入 {len(rows):,} 行 / demo bulk load of {len(rows):,} rows (seed {self.c.seed})")
-        key_to_id = dict(zip(p["key"], person_ids))
+        result = self.s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+        key_to_id = dict(zip(p["key"], result.scalars().all()))
+        self.audit("people", len(rows))
         a = self.c.assignments
-        self.insert(Assignment, [self.tracked(person_id=key_to_id[r.person_key],
-                                              area_id=area_ids[r.area_code], area_code=r.area_code,
-                                              role=r.role, start_on=r.start_on)
-                                 for r in a.itertuples()])
+        self.put(Assignment, {"person_id": [key_to_id[k] for k in a["person_key"]],
+                              "area_id": [area_ids[c] for c in a["area_code"]],
+                              "area_code": a["area_code"].tolist(), "role": a["role"].tolist(),
+                              "start_on": list(a["start_on"])})
 
     def designations(self, area_ids) -> None:
         d = self.c.designations
-        rows = [self.tracked(kind=r.kind, name=r.name, year=int(r.year), area_id=area_ids[r.area_code],
-                             area_code=r.area_code, description=r.description, is_demo=True, geom_wkb=w)
-                for r, w in zip(d.itertuples(), _wkb(d.geometry.values))]
-        self.insert(Designation, rows, geom={"geom": "geom_wkb"})
+        self.put(Designation, {
+            "kind": d["kind"].tolist(), "name": d["name"].tolist(), "year": _ints(d["year"]),
+            "area_id": [area_ids[c] for c in d["area_code"]], "area_code": d["area_code"].tolist(),
+            "description": d["description"].tolist(), "is_demo": [True] * len(d),
+            "geom_wkb": _wkb(d.geometry.values)}, geometry={"geom": "geom_wkb"})
 
     def plans(self, area_ids, species_ids) -> None:
         p = self.c.plans
-        rows = [self.tracked(village_id=area_ids[r.village_code], village_code=r.village_code,
-                             year=int(r.year), site_type=r.site_type, site_name=r.site_name,
-                             species_id=species_ids[r.species], planned_count=int(r.planned_count),
-                             seedlings_secured=int(r.seedlings_secured))
-                for r in p.itertuples()]
-        self.insert(PlantingPlan, rows)
+        self.put(PlantingPlan, {
+            "village_id": [area_ids[c] for c in p["village_code"]],
+            "village_code": p["village_code"].tolist(),
+            "year": _ints(p["year"]), "site_type": p["site_type"].tolist(),
+            "site_name": p["site_name"].tolist(), "species_id": [species_ids[s] for s in p["species"]],
+            "planned_count": _ints(p["planned_count"]), "seedlings_secured": _ints(p["seedlings_secured"])})
 
-    def plantings(self, area_ids, team_ids, species_ids) -> list[int]:
+    def plantings(self, area_ids, team_ids, species_ids) -> np.ndarray:
         p = self.c.plantings
         if p.empty:
-            return []
-        cols = _planting_columns(p, area_ids, team_ids, species_ids)
-        cols["created_at"] = [self.now] * len(p)
-        keys = list(cols)
-        rows = (dict(zip(keys, values)) for values in zip(*cols.values()))
-        self.insert(Planting, list(rows), geom={"location": "location_wkb"},
-                    note=f"{(p['status'] != 'rejected').sum():,} accepted")
-        ids = self.ids(Planting.submission_id, Planting.submission_id.like(f"demo-{self.c.seed}-%"))
-        return [ids[s] for s in p["submission_id"]]
+            return np.empty(0, dtype=np.int64)
+        # numpy arrays, converted a chunk at a time by insert_columns: a million rows fit in memory.
+        claimed, actual = p["claimed_village_code"], p["village_code"]
+        ints = lambda s: s.to_numpy(dtype=np.int64)  # noqa: E731
+        cols = {
+            "submission_id": p["submission_id"].to_numpy(dtype=object),
+            "village_id": ints(actual.map(area_ids)), "village_code": actual.to_numpy(dtype=object),
+            "claimed_village_id": ints(claimed.map(area_ids)),
+            "claimed_village_code": claimed.to_numpy(dtype=object),
+            "team_id": ints(claimed.map(team_ids)),
+            "planted_on": p["planted_on"].to_numpy(dtype="datetime64[D]"),
+            "species_id": ints(p["species"].map(species_ids)), "tree_count": ints(p["tree_count"]),
+            "site_type": p["site_type"].to_numpy(dtype=object),
+            "site_name": p["site_name"].to_numpy(dtype=object),
+            "party_members": ints(p["party_members"]), "villagers": ints(p["villagers"]),
+            "status": p["status"].to_numpy(dtype=object), "reject_reason": _none(p["reject_reason"]),
+            "reviewed_at": _moments(p["reviewed_at"]), "source": ["demo"] * len(p),
+            "flags": p["flags"].to_numpy(dtype=object), "lon": p["lon"].to_numpy(dtype=float),
+            "lat": p["lat"].to_numpy(dtype=float),
+            "location_wkb": shapely.to_wkb(shapely.points(p["lon"].to_numpy(), p["lat"].to_numpy())),
+            "is_demo": [True] * len(p),
+        }
+        with spatialite_bulk(self.s, Planting.__tablename__):
+            self.put(Planting, cols, geometry={"location": "location_wkb"},
+                     note=f"{(p['status'] != 'rejected').sum():,} accepted")
+        # Submission ids sort like the frame's rows, so the ids come back in row order.
+        got = self.s.execute(select(Planting.submission_id, Planting.id)
+                             .where(Planting.submission_id.like(f"demo-{self.c.seed}-%"))
+                             .order_by(Planting.submission_id)).all()
+        if [r[0] for r in got] != p["submission_id"].tolist():
+            raise RuntimeError("planting ids could not be matched to the generated rows")
+        return np.fromiter((r[1] for r in got), dtype=np.int64, count=len(got))
 
-    def checks(self, planting_ids: list[int]) -> None:
+    def checks(self, planting_ids: np.ndarray) -> None:
         c = self.c.checks
         if c.empty:
             return
-        pid = np.asarray(planting_ids, dtype=np.int64)[c["planting_index"].to_numpy()]
-        alive = _none(c["alive_count"])
-        rows = [self.tracked(planting_id=int(i), village_code=v, kind=k, checked_on=d,
-                             alive_count=None if a is None else int(a), responsible=r, note=n,
-                             submission_id=s)
-                for i, v, k, d, a, r, n, s in zip(pid, c["village_code"], c["kind"],
-                                                  _dates(c["checked_on"]), alive, c["responsible"],
-                                                  _none(c["note"]), c["submission_id"])]
-        self.insert(CareCheck, rows)
+        self.put(CareCheck, {
+            "planting_id": planting_ids[c["planting_index"].to_numpy()],
+            "village_code": c["village_code"].to_numpy(dtype=object),
+            "kind": c["kind"].to_numpy(dtype=object),
+            "checked_on": c["checked_on"].to_numpy(dtype="datetime64[D]"),
+            "alive_count": [None if pd.isna(a) else int(a) for a in c["alive_count"]],
+            "responsible": c["responsible"].to_numpy(dtype=object), "note": _none(c["note"]),
+            "submission_id": c["submission_id"].to_numpy(dtype=object)})
 
     def attestations(self, area_ids) -> None:
         a = self.c.attestations
         if a.empty:
             return
-        rows = [self.tracked(measure_id=r.measure_id, area_id=area_ids[r.area_code],
-                             area_code=r.area_code, status=r.status, evidence=r.evidence,
-                             attested_on=r.attested_on)
-                for r in a.itertuples()]
-        self.insert(Attestation, rows)
-
-
-def _planting_columns(p: pd.DataFrame, area_ids, team_ids, species_ids) -> dict[str, Iterable]:
-    claimed = p["claimed_village_code"].to_numpy()
-    actual = p["village_code"].to_numpy()
-    points = shapely.points(p["lon"].to_numpy(), p["lat"].to_numpy())
-    return {
-        "submission_id": p["submission_id"].tolist(),
-        "village_id": [area_ids[c] for c in actual],
-        "village_code": actual.tolist(),
-        "claimed_village_id": [area_ids[c] for c in claimed],
-        "claimed_village_code": claimed.tolist(),
-        "team_id": [team_ids.get(c) for c in claimed],
-        "planted_on": _dates(p["planted_on"]),
-        "species_id": [species_ids[s] for s in p["species"]],
-        "tree_count": p["tree_count"].astype(int).tolist(),
-        "site_type": p["site_type"].tolist(),
-        "site_name": p["site_name"].tolist(),
-        "party_members": p["party_members"].astype(int).tolist(),
-        "villagers": p["villagers"].astype(int).tolist(),
-        "status": p["status"].tolist(),
-        "reject_reason": _none(p["reject_reason"]),
-        "reviewed_at": _moments(p["reviewed_at"]),
-        "source": ["demo"] * len(p),
-        "flags": p["flags"].tolist(),
-        "lon": p["lon"].tolist(),
-        "lat": p["lat"].tolist(),
-        "location_wkb": list(shapely.to_wkb(points)),
-        "is_demo": [True] * len(p),
-    }
+        self.put(Attestation, {
+            "measure_id": a["measure_id"].tolist(), "area_id": [area_ids[c] for c in a["area_code"]],
+            "area_code": a["area_code"].tolist(), "status": a["status"].tolist(),
+            "evidence": a["evidence"].tolist(), "attested_on": list(a["attested_on"])})

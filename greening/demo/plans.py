@@ -106,8 +106,8 @@ def _plan_lines(rng, villages, planned, species: set[str], year: int) -> pd.Data
         spots = points_in_polygon(v.geometry, k, rng)
         for site, count, (x, y) in zip(sites, counts, spots):
             options = {s: w for s, w in SITE_SPECIES[site].items() if s in species}
-            names = list(options)
-            pick = names[int(rng.choice(len(names), p=np.array(list(options.values())) / sum(options.values())))]
+            names, weights = list(options), np.array(list(options.values()))
+            pick = names[int(rng.choice(len(names), p=weights / weights.sum()))]
             site_names = SITE_NAMES[site]
             rows.append(dict(village_code=v.code, year=year, site_type=site,
                              site_name=site_names[int(rng.integers(len(site_names)))], species=pick,

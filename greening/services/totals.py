@@ -11,8 +11,16 @@ from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from greening.actor import Actor
-from greening.models import (AdminArea, Assignment, CareCheck, Designation, GreeningTeam, Person,
-                             Planting, PlantingPlan)
+from greening.models import (
+    AdminArea,
+    Assignment,
+    CareCheck,
+    Designation,
+    GreeningTeam,
+    Person,
+    Planting,
+    PlantingPlan,
+)
 from greening.permissions import require, scope_clause
 
 __all__ = ["TOTAL_LINES", "campaign_totals"]
