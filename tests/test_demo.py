@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from greening.demo import REASONS, generate_campaign, geography, intended_laggards, load_demo
 from greening.demo import calendar as cal
 from greening.demo.geography import COUNTY_PLANS, generate_geography
+from greening.demo.load import check_plantings
 from greening.demo.names import DEMO_MARK
 from greening.demo.plans import tree_total
 from greening.demo.plantings import OUTSIDE_FLAG, generate_plantings, minimum_records
@@ -168,6 +169,10 @@ class TestPlantings:
         with pytest.raises(ValueError, match="1,000"):
             generate_plantings(SEED, villages, campaign.targets, campaign.plans, 1_000)
         assert generate_plantings(SEED, villages, campaign.targets, campaign.plans, 0).empty
+        check_plantings(0, SEED)
+        check_plantings(30_000, SEED)
+        with pytest.raises(ValueError, match="2,233"):
+            check_plantings(100, SEED)
 
     def test_points_fall_in_their_village(self, campaign, areas):
         p = campaign.plantings

@@ -156,3 +156,14 @@ class TestTable:
             get_engine().dispose()
         out = capsys.readouterr()
         assert "党员护绿队" in out.out and "440802" in out.out and "999999" in out.err
+
+
+def test_cli_totals_on_a_missing_database_says_to_initialise(tmp_path, capsys):
+    from greening.cli import main
+    from greening.config import override_settings
+
+    path = tmp_path / "none.sqlite"
+    with override_settings(database_url=f"sqlite:///{path}"):
+        assert main(["totals"]) == 2
+    assert "python -m greening init" in capsys.readouterr().err
+    assert not path.exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from pathlib import Path
 
 from greening.db import get_engine
 
@@ -23,15 +24,17 @@ def register(sub) -> None:
 def _load_demo(args) -> int:
     from greening.config import get_settings
     from greening.demo import load_demo
+    from greening.demo.load import check_plantings
     from greening.schema import upgrade
 
     settings = get_settings()
+    plantings = settings.demo_plantings if args.plantings is None else args.plantings
+    seed = settings.demo_seed if args.seed is None else args.seed
+    check_plantings(plantings, seed)
     engine = get_engine()
     upgrade(engine)
     _sync_measures(engine)
     started = time.perf_counter()
-    plantings = settings.demo_plantings if args.plantings is None else args.plantings
-    seed = settings.demo_seed if args.seed is None else args.seed
 
     def progress(msg: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {msg}", flush=True)
@@ -64,7 +67,8 @@ def _totals(args) -> int:
     from greening.services.totals import campaign_totals
 
     engine = get_engine()
-    if current_revision(engine) is None:
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if (path and not Path(path).exists()) or current_revision(engine) is None:
         raise ValueError("数据库尚未初始化，请先运行 `python -m greening init` / "
                          "the database is not set up yet: run `python -m greening init`")
     actor = Actor.system("totals")

@@ -16,11 +16,11 @@ from greening.demo.attestations import generate_attestations
 from greening.demo.catalogue import load_species_catalogue
 from greening.demo.checks import generate_checks
 from greening.demo.designations import generate_designations
-from greening.demo.geography import generate_geography
-from greening.demo.lagging_truth import choose_laggards
+from greening.demo.geography import VILLAGE_TOTAL, generate_geography
+from greening.demo.lagging_truth import LAGGARD_COUNTS, choose_laggards
 from greening.demo.people import generate_institutions, generate_people, generate_teams
-from greening.demo.plans import generate_plans
-from greening.demo.plantings import generate_plantings
+from greening.demo.plans import generate_plans, tree_total
+from greening.demo.plantings import check_record_count, generate_plantings
 from greening.demo.summary import DemoSummary
 
 __all__ = ["DemoCampaign", "generate_campaign"]
@@ -60,6 +60,7 @@ def generate_campaign(seed: int, plantings: int, *, measures: pd.DataFrame | Non
     """
     say = progress or (lambda _msg: None)
     seed = int(seed)
+    check_record_count(int(plantings), VILLAGE_TOTAL, sum(LAGGARD_COUNTS.values()), tree_total(seed))
     say("生成镇村区划 / generating towns and villages")
     areas = generate_geography(seed)
     villages = areas[areas["level"] == "village"].reset_index(drop=True)

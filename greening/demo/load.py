@@ -21,6 +21,10 @@ from greening.audit import record
 from greening.db import read_session, session_scope
 from greening.demo.bulk import insert_columns, spatialite_bulk
 from greening.demo.campaign import DemoCampaign, generate_campaign
+from greening.demo.geography import VILLAGE_TOTAL
+from greening.demo.lagging_truth import LAGGARD_COUNTS
+from greening.demo.plans import tree_total
+from greening.demo.plantings import check_record_count
 from greening.demo.summary import DemoSummary
 from greening.models import (
     AdminArea,
@@ -39,7 +43,7 @@ from greening.models import (
 from greening.models.base import utcnow
 from greening.permissions import install_scope
 
-__all__ = ["load_demo"]
+__all__ = ["load_demo", "check_plantings"]
 
 
 def load_demo(engine: Engine, *, plantings: int, seed: int,
@@ -53,6 +57,7 @@ def load_demo(engine: Engine, *, plantings: int, seed: int,
     """
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
+    check_plantings(plantings, seed)
     with read_session(engine) as session:
         _refuse_unless_empty(session)
         measures = _attestation_measures(session)
@@ -64,6 +69,11 @@ def load_demo(engine: Engine, *, plantings: int, seed: int,
         _Writer(session, actor, campaign, say).write_all()
         say("提交 / committing")
     return campaign.summary(time.perf_counter() - started)
+
+
+def check_plantings(plantings: int, seed: int) -> None:
+    """Raise ValueError unless ``plantings`` records can carry the campaign of ``seed``."""
+    check_record_count(int(plantings), VILLAGE_TOTAL, sum(LAGGARD_COUNTS.values()), tree_total(int(seed)))
 
 
 def _refuse_unless_empty(session: Session) -> None:

@@ -14,7 +14,8 @@ import shapely
 from greening.demo import calendar as cal
 from greening.demo.draw import apportion, apportion_groups, points_in_polygon, rng_for
 
-__all__ = ["REJECTED_SHARE", "OUTSIDE_FLAG", "REJECT_REASONS", "minimum_records", "generate_plantings"]
+__all__ = ["REJECTED_SHARE", "OUTSIDE_FLAG", "REJECT_REASONS", "minimum_records", "check_record_count",
+           "generate_plantings"]
 
 REJECTED_SHARE = 0.02
 OUTSIDE_FLAG = "outside_claimed_village"
@@ -31,6 +32,14 @@ def minimum_records(villages: int, laggards: int) -> int:
     return int(np.ceil(accepted / (1 - REJECTED_SHARE))) + 1
 
 
+def check_record_count(n_records: int, villages: int, laggards: int, trees: int) -> None:
+    """Raise ValueError unless ``n_records`` is 0 or between the minimum and ``trees``."""
+    minimum = minimum_records(villages, laggards)
+    if n_records != 0 and not minimum <= n_records <= trees:
+        raise ValueError(f"示例植树记录数应为 0 或 {minimum:,}–{trees:,} / demo plantings must be 0 "
+                         f"or between {minimum:,} and {trees:,}, got {n_records:,}")
+
+
 def generate_plantings(seed: int, villages: pd.DataFrame, targets: pd.DataFrame,
                        lines: pd.DataFrame, n_records: int) -> pd.DataFrame:
     """``n_records`` planting records (0 gives none), sorted by date.
@@ -45,11 +54,7 @@ def generate_plantings(seed: int, villages: pd.DataFrame, targets: pd.DataFrame,
     if n_records == 0:
         return pd.DataFrame(columns=columns)
     lagging = targets["reason"].notna().to_numpy()
-    minimum = minimum_records(len(targets), int(lagging.sum()))
-    if n_records < minimum or n_records > targets["planted"].sum():
-        raise ValueError(f"示例植树记录数应为 0 或 {minimum:,}–{targets['planted'].sum():,} / "
-                         f"demo plantings must be 0 or between {minimum:,} and "
-                         f"{targets['planted'].sum():,}, got {n_records:,}")
+    check_record_count(n_records, len(targets), int(lagging.sum()), int(targets["planted"].sum()))
     rng = rng_for(seed, "plantings", n_records)
     n_rej = round(REJECTED_SHARE * n_records)
     accepted = _accepted(rng, villages, targets, lines, n_records - n_rej, lagging)
