@@ -132,3 +132,33 @@ def test_damaged_archive_is_refused(live, tmp_path):
             dst.addfile(member, io.BytesIO(data))
     with pytest.raises(RestoreMismatch):
         restore(damaged, database_url=f"sqlite:///{tmp_path / 'x.sqlite'}", photo_dir=tmp_path / "ph")
+
+
+def test_data_commands_round_trip(tmp_path, capsys):
+    """The CLI on one backend (the functions it wraps are tested on both)."""
+    from greening.cli import main
+    from greening.importers.template import TEMPLATE_HEADERS
+    from tests.test_import_ledger import csv_bytes, template_row
+
+    url = f"sqlite:///{tmp_path / 'cli' / 'greening.sqlite'}"
+    with override_settings(database_url=url, data_dir=tmp_path / "cli"):
+        assert main(["migrate"]) == 0
+        engine = make_engine(url)
+        with session_scope(engine) as s:
+            install_scope(s, ADMIN)
+            campaign.build(s)
+        engine.dispose()
+        ledger = tmp_path / "ledger.csv"
+        ledger.write_bytes(csv_bytes(TEMPLATE_HEADERS, [template_row("cli-1"), template_row("cli-2", **{"数量（株）": "x"})]))
+        assert main(["import-ledger", str(ledger)]) == 0
+        assert "第 3 行" in capsys.readouterr().out
+        assert main(["import-ledger", str(ledger), "--apply"]) == 2  # errors not accepted: nothing written
+        assert main(["import-ledger", str(ledger), "--apply", "--accept-valid"]) == 0
+        assert main(["ledger-template", "--out", str(tmp_path / "t.xlsx")]) == 0
+        assert main(["export", "csv", "--what", "plantings", "--out", str(tmp_path / "p.csv")]) == 0
+        assert "cli-1" in (tmp_path / "p.csv").read_text(encoding="utf-8-sig")
+        assert main(["backup", "--out", str(tmp_path / "b.tar.gz")]) == 0
+        target = f"sqlite:///{tmp_path / 'restored.sqlite'}"
+        assert main(["restore", str(tmp_path / "b.tar.gz"), "--database-url", target,
+                     "--photo-dir", str(tmp_path / "ph")]) == 0
+        assert "restored and verified" in capsys.readouterr().out

@@ -54,13 +54,14 @@ def register(sub) -> None:
     p.set_defaults(func=_ledger_template)
 
 
-def _session():
-    from greening.db import get_engine, session_scope
+def _session(write: bool = True):
+    """A session bound to the CLI's actor; ``write=False`` does not take SQLite's write lock."""
+    from greening.db import get_engine, read_session, session_scope
     from greening.permissions import install_scope
 
     class _Scope:
         def __enter__(self):
-            self._cm = session_scope(get_engine())
+            self._cm = (session_scope if write else read_session)(get_engine())
             session = self._cm.__enter__()
             return install_scope(session, _ACTOR)
 
@@ -73,24 +74,24 @@ def _session():
 def _import_boundaries(args) -> int:
     from greening.importers.boundaries import apply_boundary_import, plan_boundary_import
 
-    with _session() as s:
+    with _session(write=False) as s:  # the dry run only reads
         plan = plan_boundary_import(s, args.file, level=args.level, crs=args.crs, code_field=args.code_field,
                                     name_field=args.name_field, encoding=args.encoding, layer=args.layer,
                                     retire_demo=not args.keep_demo)
-        print(f"文件 / file: {plan.source}  坐标系 / CRS: {plan.crs} ({plan.crs_source})  编码 / encoding: "
-              f"{plan.encoding or '-'}  字段 / fields: {plan.code_field}, {plan.name_field}  图斑 / features: {plan.feature_count}")
-        counts = plan.counts()
-        print("新增 add {add} · 修改 change {change} · 不变 unchanged {unchanged} · 停用 retire {retire} · "
-              "拒绝 refuse {refuse}".format(**counts))
-        if plan.plantings is not None:
-            print(f"种植记录将改变所在村 / plantings changing village: {plan.plantings.moved}")
-        for item in plan.items:
-            if item.action != "unchanged":
-                reason = f"  {item.reason_zh}" if item.issues else ""
-                print(f"  {item.action:<8} {item.level or '-':<7} {item.code or '-':<12} {item.name or ''}{reason}")
-        if not args.apply:
-            print("（试运行，未写入；加 --apply 导入 / dry run: nothing written; add --apply to import）")
-            return 0
+    print(f"文件 / file: {plan.source}  坐标系 / CRS: {plan.crs} ({plan.crs_source})  编码 / encoding: "
+          f"{plan.encoding or '-'}  字段 / fields: {plan.code_field}, {plan.name_field}  图斑 / features: {plan.feature_count}")
+    print("新增 add {add} · 修改 change {change} · 不变 unchanged {unchanged} · 停用 retire {retire} · "
+          "拒绝 refuse {refuse}".format(**plan.counts()))
+    if plan.plantings is not None:
+        print(f"种植记录将改变所在村 / plantings changing village: {plan.plantings.moved}")
+    for item in plan.items:
+        if item.action != "unchanged":
+            reason = f"  {item.reason_zh}" if item.issues else ""
+            print(f"  {item.action:<8} {item.level or '-':<7} {item.code or '-':<12} {item.name or ''}{reason}")
+    if not args.apply:
+        print("（试运行，未写入；加 --apply 导入 / dry run: nothing written; add --apply to import）")
+        return 0
+    with _session() as s:
         result = apply_boundary_import(s, _ACTOR, plan, accept_valid=args.accept_valid)
     print(f"已导入 / imported: add {result.added}, change {result.changed}, retire {result.retired}; "
           f"plantings re-assigned {result.plantings.moved}")
@@ -104,7 +105,7 @@ def _print_ledger(report, limit: int = 50) -> None:
           f"{s['warning_rows']} · 已导入过 / already imported {s['already_imported']}")
     if report.ignored_columns:
         print("未使用的列 / columns not used: " + "、".join(report.ignored_columns))
-    shown = [i for i in report.issues if i.severity != "info"]
+    shown = sorted((i for i in report.issues if i.severity != "info"), key=lambda i: i.row or 0)
     for i in shown[:limit]:
         print(f"  第 {i.row} 行 row {i.row}  [{i.column or '-'}] {i.code}: {i.zh}")
     if len(shown) > limit:
@@ -115,16 +116,17 @@ def _import_ledger(args) -> int:
     from greening.importers.ledger import apply_ledger, validate_ledger
 
     data = Path(args.file).read_bytes()
-    with _session() as s:
+    with _session(write=False) as s:  # checking only reads: other writers are not held up
         report = validate_ledger(s, _ACTOR, data, Path(args.file).name, datum=args.datum)
-        _print_ledger(report)
-        if args.errors_csv:
-            from greening.exports import to_csv_bytes
+    _print_ledger(report)
+    if args.errors_csv:
+        from greening.exports import to_csv_bytes
 
-            Path(args.errors_csv).write_bytes(to_csv_bytes(report.issues_frame()))
-        if not args.apply:
-            print("（试运行，未写入；加 --apply 导入 / dry run: nothing written; add --apply to import）")
-            return 0
+        Path(args.errors_csv).write_bytes(to_csv_bytes(report.issues_frame()))
+    if not args.apply:
+        print("（试运行，未写入；加 --apply 导入 / dry run: nothing written; add --apply to import）")
+        return 0
+    with _session() as s:
         result = apply_ledger(s, _ACTOR, report, accept_valid_rows=args.accept_valid)
     print(f"已导入 / imported: {result.inserted} 行 rows; skipped {result.skipped}; refused {result.refused_rows}")
     return 0
@@ -133,7 +135,7 @@ def _import_ledger(args) -> int:
 def _export(args) -> int:
     from greening import exports
 
-    with _session() as s:
+    with _session(write=False) as s:
         if args.format == "excel":
             data = exports.coverage_report_xlsx(s, _ACTOR, args.county)
         elif args.format == "csv":
