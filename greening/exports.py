@@ -305,8 +305,11 @@ def coverage_report_xlsx(session: Session, actor: Actor, county: str | None = No
 
 
 def export_layers(session: Session, actor: Actor, fmt: str, county: str | None = None,
-                  as_of: dt.date | None = None) -> bytes:
-    """Villages (with their coverage) and plantings as ``geojson`` (villages only), ``gpkg`` or ``shp`` (zip)."""
+                  as_of: dt.date | None = None, what: str = "villages") -> bytes:
+    """Villages (with their coverage) and plantings as ``gpkg`` or ``shp`` (zip, both layers), or
+    ``geojson`` (one layer: ``what`` is ``"villages"`` or ``"plantings"``)."""
+    if fmt == "geojson" and what == "plantings":
+        return to_geojson_bytes(plantings_frame(session, actor, county))
     levels, lagging = coverage_frames(session, actor, county, as_of)
     villages = gpd.GeoDataFrame(_with_lagging(levels["village"], lagging), crs=4326)
     if fmt == "geojson":

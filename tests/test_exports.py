@@ -151,5 +151,7 @@ class TestFromDatabase:
         wb = load_workbook(io.BytesIO(coverage_report_xlsx(with_plantings, admin, county="440802")))
         assert {"市", "县区", "镇街", "村"} <= set(wb.sheetnames)
         assert wb["村"].max_row == 1 + len(campaign.VILLAGES)
+        points = gpd.read_file(io.BytesIO(export_layers(with_plantings, admin, "geojson", what="plantings")))
+        assert sorted(points["submission_id"]) == ["e1", "e2"]
         data = export_layers(with_plantings, admin, "shp")
         assert {"villages.shp", "plantings.shp"} <= set(zipfile.ZipFile(io.BytesIO(data)).namelist())

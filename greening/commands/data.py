@@ -36,7 +36,8 @@ def register(sub) -> None:
     p.add_argument("format", choices=["excel", "geojson", "gpkg", "shp", "csv"])
     p.add_argument("--out", required=True, help="file to write")
     p.add_argument("--county", help="6-digit county code (adcode), e.g. 440802")
-    p.add_argument("--what", choices=["villages", "plantings"], default="villages", help="for csv: which table")
+    p.add_argument("--what", choices=["villages", "plantings"], default="villages",
+                   help="for csv and geojson: which table (gpkg and shp hold both)")
     p.set_defaults(func=_export)
 
     p = sub.add_parser("backup", help="back up the database and photos into a .tar.gz archive")
@@ -141,7 +142,7 @@ def _export(args) -> int:
         elif args.format == "csv":
             data = exports.export_csv(s, _ACTOR, args.what, args.county)
         else:
-            data = exports.export_layers(s, _ACTOR, args.format, args.county)
+            data = exports.export_layers(s, _ACTOR, args.format, args.county, what=args.what)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_bytes(data)
     print(f"已写入 / written: {args.out} ({len(data):,} bytes)")
