@@ -58,6 +58,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.trees": ("株数", "Trees"),
     "common.species": ("树种", "Species"),
     "common.site_type": ("种植地点类型", "Site type"),
+    "common.site_name": ("地点名称", "Place name"),
     "common.count_of": ("{n} 个", "{n}"),
     "common.open_village": ("打开村详情", "Open village detail"),
     "common.selected_village": ("已选：{name}", "Selected: {name}"),
@@ -83,6 +84,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "metric.planted": ("已种株数", "Planted"),
     "metric.secured": ("已落实苗木", "Seedlings secured"),
     "metric.of_target": ("{value} / {target}", "{value} / {target}"),
+    "metric.with_target": ("{label}（目标 {target}）", "{label} (target {target})"),
     # --- maps ---------------------------------------------------------------------------------
     "map.basemap": ("底图", "Basemap"),
     "map.basemap.osm": ("OpenStreetMap", "OpenStreetMap"),

@@ -9,13 +9,13 @@ from ui.maps_st import basemap_picker, datum_of, map_data, new_click, picked_gro
 from ui.pickers import pick_village
 from ui.planting_form import POINT_KEY, confirmation, planting_form, typed_point, where_is
 from ui.session import require_actor
+from ui.tables import recent_table
 
 actor = require_actor("planting.create")
 page_header(tr("log.title"))
 if confirmation(actor):
     st.markdown(f"#### {tr('log.recent')}")
-    st.dataframe(data.recent(actor, team_id=actor.team_id, limit=10)[["planted_on", "species", "tree_count", "village_name"]],
-                 hide_index=True, width="stretch")
+    recent_table(data.recent(actor, team_id=actor.team_id, limit=10))
     st.stop()
 
 village_code = pick_village(actor)
@@ -45,5 +45,4 @@ if point is not None:
 planting_form(actor, point, village_code)
 
 st.markdown(f"#### {tr('log.recent')}")
-recent = data.recent(actor, village_code=village_code, limit=10)
-st.dataframe(recent[["planted_on", "species", "tree_count", "site_name", "status"]], hide_index=True, width="stretch")
+recent_table(data.recent(actor, village_code=village_code, limit=10))

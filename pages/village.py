@@ -24,7 +24,7 @@ except (PermissionDenied, LookupError) as exc:
     show_error(exc)
     st.stop()
 v = detail.village
-page_header(tr("village.title", name=v["name"]))
+page_header(tr("village.title", name=md_escape(v["name"])))
 st.caption(" · ".join(md_escape(x) for x in (v.get("town_name"), v.get("county_name"), code) if x))
 
 basemap = basemap_picker()
@@ -37,7 +37,7 @@ with left:
     st.markdown(f"#### {tr('village.team')}")
     team = detail.team
     if team:
-        st.write(tr("village.team_line", name=team["name"], leader=team.get("leader_name") or "—",
+        st.markdown(tr("village.team_line", name=md_escape(team["name"]), leader=md_escape(team.get("leader_name") or "—"),
                     members=fmt_int(team.get("members")), party=fmt_int(team.get("party_members"))))
     else:
         st.info(tr("village.no_team"))

@@ -182,8 +182,11 @@ class TestBasemaps:
         with pytest.raises(ValueError):
             build_map(MapData(), basemap="tianditu")
 
-    def test_no_basemap_has_no_tiles(self):
-        assert not _of_type(build_map(MapData(villages=_villages()), basemap="none").map, folium.TileLayer)
+    def test_no_basemap_has_no_tiles_but_zoom_limits(self):
+        m = build_map(MapData(villages=_villages(), plantings=_plantings(5)), basemap="none").map
+        assert not _of_type(m, folium.TileLayer)
+        # Leaflet.markercluster throws "Map has no maxZoom specified" without it.
+        assert m.options["maxZoom"] == 19
 
     def test_amap_shifts_every_layer_to_gcj02(self, full_map_data):
         plain = build_map(full_map_data, basemap="osm").map

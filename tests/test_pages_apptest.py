@@ -29,6 +29,10 @@ PAGES = {
     "pages/designations.py": ["city", "leizhou"],
     "pages/lagging.py": ["city", "suixi"],
     "pages/measures.py": ["city", "suixi-town"],
+    # registered in the navigation, written elsewhere
+    "pages/review.py": ["suixi"],
+    "pages/admin_users.py": ["admin"],
+    "pages/admin_audit.py": ["admin"],
 }
 
 
@@ -100,7 +104,7 @@ class TestGate:
 def test_page_opens_without_error(settings, page, user):
     at = _app(user, page)
     _no_exception(at)
-    assert at.subheader, "every page has a title"
+    assert at.title or at.header or at.subheader, "every page has a title"
 
 
 def test_english_interface(settings):
@@ -111,7 +115,7 @@ def test_english_interface(settings):
     at.run()
     _no_exception(at)
     assert any("City overview" in s.value for s in at.subheader)
-    assert any(m.label == "Trees planted" for m in at.metric)
+    assert any(m.label.startswith("Trees planted") for m in at.metric)
 
 
 def test_language_preference_is_saved(settings):

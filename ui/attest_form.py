@@ -7,7 +7,7 @@ from greening.actor import Actor
 from greening.permissions import PermissionDenied, allowed
 from ui import data
 from ui.i18n_st import lang, tr
-from ui.layout import show_error
+from ui.layout import md_escape, show_error
 from ui.session import db_session
 
 __all__ = ["attest_form"]
@@ -45,4 +45,4 @@ def attest_form(actor: Actor, measures) -> None:
         show_error(exc)
         return
     data.invalidate()
-    st.success(tr("measures.saved", measure=measure_id, area=names.get(area_code, area_code)))
+    st.success(tr("measures.saved", measure=measure_id, area=md_escape(names.get(area_code, area_code))))

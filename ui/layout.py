@@ -16,13 +16,18 @@ __all__ = ["PHONE_CSS", "apply_css", "demo_banner", "progress_metric", "md_escap
 # scroll sideways instead of squeezing. Streamlit's own toolbar is hidden by .streamlit/config.toml.
 PHONE_CSS = """
 <style>
-.block-container{padding-top:2.2rem;padding-bottom:3rem}
+.block-container{padding-top:3.4rem;padding-bottom:3rem}
 @media (max-width: 640px){
-  .block-container{padding-left:.6rem;padding-right:.6rem;padding-top:1rem}
+  .block-container{padding-left:.6rem;padding-right:.6rem;padding-top:3rem}
   h1{font-size:1.45rem !important} h2{font-size:1.2rem !important} h3{font-size:1.05rem !important}
   div[data-testid="stMetricValue"]{font-size:1.3rem}
   .stButton button,.stFormSubmitButton button,.stDownloadButton button{width:100%;min-height:3rem;font-size:1.05rem}
   div[data-testid="stHorizontalBlock"]{gap:.4rem}
+  /* headline figures two by two instead of one per screen row */
+  div[data-testid="stHorizontalBlock"]:has(div[data-testid="stMetric"]){flex-wrap:wrap;flex-direction:row}
+  div[data-testid="stHorizontalBlock"]:has(div[data-testid="stMetric"]) > div[data-testid="stColumn"]{
+    flex:1 1 calc(50% - .4rem) !important;min-width:calc(50% - .4rem) !important;width:calc(50% - .4rem) !important}
+  div[data-testid="stMetricLabel"] p{font-size:.8rem}
   input,textarea,select{font-size:16px !important}
 }
 </style>
@@ -47,7 +52,7 @@ def demo_banner() -> None:
     except Exception:  # noqa: BLE001 - a banner must never break a page
         present = False
     if present:
-        st.warning(tr("demo.banner"), icon="🧪")
+        st.warning(tr("demo.banner"))
 
 
 def page_header(title: str) -> None:
@@ -70,9 +75,10 @@ def progress_metric(column, label: str, value, target=None, *, kind: str = "coun
         shown = fmt_count(value, lg, unit_zh, unit_en) if kind == "count" else fmt_int(value, lg)
         share = (float(value or 0) / target) if target else None
     with column:
-        text = shown if not target else tr("metric.of_target", value=shown,
-                                           target=fmt_count(target, lg, unit_zh, unit_en) if kind == "count" else fmt_int(target, lg))
-        st.metric(label, text, help=help)
+        if target:
+            goal = fmt_count(target, lg, unit_zh, unit_en) if kind == "count" else fmt_int(target, lg)
+            label = tr("metric.with_target", label=label, target=goal)
+        st.metric(label, shown, help=help)
         if share is not None and share == share:  # not NaN
             st.progress(min(max(float(share), 0.0), 1.0))
 
@@ -81,4 +87,4 @@ def show_error(exc: BaseException) -> None:
     """A service's refusal or validation error in the tab's language (never a traceback)."""
     from greening.i18n import error_text
 
-    st.error(error_text(exc, lang()))
+    st.error(md_escape(error_text(exc, lang())))

@@ -22,7 +22,7 @@ from greening.models.enums import SiteType
 from greening.permissions import PermissionDenied
 from ui import data
 from ui.i18n_st import labels, lang, tr
-from ui.layout import show_error
+from ui.layout import md_escape, show_error
 from ui.session import db_session
 
 __all__ = ["POINT_KEY", "SUBMISSION_KEY", "DONE_KEY", "submission_id", "typed_point", "where_is",
@@ -67,11 +67,11 @@ def where_is(actor: Actor, point, claimed_code: str | None):
         st.warning(tr("common.no_village_here"))
         return None
     code, name, town, county = found
-    st.success(tr("log.in_village", name=name, town=town or "—", county=county or "—"))
+    st.success(tr("log.in_village", name=md_escape(name), town=md_escape(town or "—"), county=md_escape(county or "—")))
     if claimed_code and code != claimed_code:
         claimed = data.villages(actor, claimed_code)
         claimed_name = claimed["name"].iloc[0] if len(claimed) else claimed_code
-        st.warning(tr("log.not_team_village", team_village=claimed_name))
+        st.warning(tr("log.not_team_village", team_village=md_escape(claimed_name)))
     return code
 
 
@@ -179,15 +179,15 @@ def confirmation(actor: Actor) -> bool:
     if not done:
         return False
     if done["created"]:
-        st.success(tr("log.saved", species=done["species"], count=fmt_count(done["count"], lang()), id=done["id"]))
+        st.success(tr("log.saved", species=md_escape(done["species"]), count=fmt_count(done["count"], lang()), id=done["id"]))
     else:
         st.info(tr("log.duplicate", id=done["id"]))
     if done.get("photos"):
         st.caption(tr("log.photo_saved", n=done["photos"]))
     for reason in done.get("photo_errors", []):
-        st.warning(tr("log.photo_failed", reason=reason))
+        st.warning(tr("log.photo_failed", reason=md_escape(reason)))
     if done.get("flags"):
-        st.warning(tr("log.flags", flags="；".join(str(f) for f in done["flags"])))
+        st.warning(tr("log.flags", flags=md_escape("；".join(str(f) for f in done["flags"]))))
     if st.button(tr("log.another"), type="primary", width="stretch", key="log_another"):
         for key in (DONE_KEY, SUBMISSION_KEY, POINT_KEY, "log_coords"):
             st.session_state.pop(key, None)

@@ -69,3 +69,24 @@ def checklist_table(measures, attestations, rule_results=None, area_code=None) -
     show_table(frame, {"id": "#", "plan_name": tr("measures.plan"), "title": tr("measures.measure"),
                        "level_name": tr("measures.level"), "evaluation_name": tr("measures.evaluation"),
                        "status_name": tr("common.status"), "evidence": tr("village.evidence")}, height=400)
+
+
+def recent_table(frame: pd.DataFrame) -> None:
+    """A few recent planting records as a plain HTML table (readable on a phone, text only)."""
+    from greening.i18n import fmt_date
+    from greening.models.enums import PlantingStatus, SiteType
+
+    if frame is None or not len(frame):
+        st.info(tr("common.no_data"))
+        return
+    lg = lang()
+    shown = pd.DataFrame({
+        tr("common.date"): frame["planted_on"].map(lambda d: fmt_date(d, lg)),
+        tr("common.village"): frame.get("village_name", pd.Series("", index=frame.index)),
+        tr("common.species"): frame["species"],
+        tr("common.trees"): frame["tree_count"],
+        tr("common.site_type"): frame["site_type"].map(lambda x: label(SiteType, x)),
+        tr("common.site_name"): frame["site_name"].fillna(""),
+        tr("common.status"): frame["status"].map(lambda x: label(PlantingStatus, x)),
+    })
+    st.table(shown.reset_index(drop=True))

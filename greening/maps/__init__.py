@@ -37,6 +37,7 @@ __all__ = ["MapData", "MapResult", "build_map", "geometry_features", "esc", "MET
            "NO_BASEMAP", "MAX_MARKERS", "available_basemaps", "picked_to_wgs84", "asset_urls",
            "DESIGNATION_LAYERS", "ZHANJIANG_BOUNDS"]
 
+SHOWN_DESIGNATIONS = {"demo_town", "industry_model"}
 ZHANJIANG_BOUNDS = [[20.2, 109.65], [21.95, 110.95]]  # [[south, west], [north, east]]
 
 #: designation kind -> layer-name key; kinds not listed go to "other designations"
@@ -103,8 +104,10 @@ def build_map(data: MapData, *, lang: str = "zh", basemap: str = "osm", metric: 
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; expected one of {sorted(METRICS)}")
     datum = BASEMAPS[basemap].datum
+    # Zoom limits on the map itself: with no tile layer (no basemap) Leaflet has none, and
+    # MarkerCluster refuses to start without a maxZoom.
     m = folium.Map(location=[21.2, 110.3], zoom_start=9, tiles=None, control_scale=True,
-                   max_zoom=19, min_zoom=7)
+                   max_zoom=19, min_zoom=7, maxZoom=19, minZoom=7)
     m.get_root().header.add_child(Element(MAP_CSS), name="greening_css")
     if basemap == NO_BASEMAP:
         m.get_root().header.add_child(Element("<style>.leaflet-container{background:#eef2ea}</style>"),
@@ -171,7 +174,10 @@ def _add_points(m, data: MapData, datum: str, lang: str) -> None:
                     out.append(f"{t('designations.progress', lang)}：{fmt_pct(progress, lang)}")
                 return [x for x in out if x]
 
-            point_layer(group, name=t(key, lang), datum=datum, tooltip_rows=rows, kind=kind).add_to(m)
+            # Towns and models are few and shown; the hundreds of demonstration villages and
+            # courtyards are one tap away in the layer control, so the map stays readable.
+            point_layer(group, name=t(key, lang), datum=datum, tooltip_rows=rows, kind=kind,
+                        show=kind in SHOWN_DESIGNATIONS or len(group) <= 50).add_to(m)
     if data.teams is not None and len(data.teams):
         def team_rows(r):
             out = [getattr(r, "name", ""), getattr(r, "village_name", None)]
