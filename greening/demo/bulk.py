@@ -18,6 +18,7 @@ import contextlib
 from collections.abc import Iterator, Sequence
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import bindparam, func, insert, text
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,8 @@ def insert_columns(session: Session, table, columns: dict[str, Sequence], *,
                    geometry: dict[str, str] | None = None) -> int:
     """Insert rows given as ``{column: values}`` (all the same length) into ``table``.
 
-    Values may be lists or numpy arrays (converted a chunk at a time, which keeps memory low).
+    Values may be lists, numpy arrays or pandas Series (taken by position and converted a chunk at
+    a time, which keeps memory low).
     ``geometry`` maps a geometry column to the key in ``columns`` holding WKB bytes (or None);
     they are stored with ``ST_GeomFromWKB(wkb, 4326)``. Columns with a constant Python-side
     default may be left out; columns whose default is computed (e.g. ``created_at``) must be
@@ -92,8 +94,13 @@ class _Source:
         if self.data is None:
             raw = [self.constant] * (stop - start)
         else:
-            raw = self.data[start:stop]
-            raw = raw.tolist() if isinstance(raw, np.ndarray) else list(raw)
+            data = self.data
+            if isinstance(data, pd.Series):
+                raw = data.iloc[start:stop].tolist()
+            elif isinstance(data, np.ndarray):
+                raw = data[start:stop].tolist()
+            else:
+                raw = list(data[start:stop])
         if self.process is None:
             return raw
         return [self._one(v) for v in raw]

@@ -235,24 +235,21 @@ class _Writer:
         p = self.c.plantings
         if p.empty:
             return np.empty(0, dtype=np.int64)
-        # numpy arrays, converted a chunk at a time by insert_columns: a million rows fit in memory.
+        # Series and arrays, converted a chunk at a time by insert_columns: 10^6 rows fit in memory.
         claimed, actual = p["claimed_village_code"], p["village_code"]
         ints = lambda s: s.to_numpy(dtype=np.int64)  # noqa: E731
         cols = {
-            "submission_id": p["submission_id"].to_numpy(dtype=object),
-            "village_id": ints(actual.map(area_ids)), "village_code": actual.to_numpy(dtype=object),
-            "claimed_village_id": ints(claimed.map(area_ids)),
-            "claimed_village_code": claimed.to_numpy(dtype=object),
+            "submission_id": p["submission_id"],
+            "village_id": ints(actual.map(area_ids)), "village_code": actual,
+            "claimed_village_id": ints(claimed.map(area_ids)), "claimed_village_code": claimed,
             "team_id": ints(claimed.map(team_ids)),
             "planted_on": p["planted_on"].to_numpy(dtype="datetime64[D]"),
             "species_id": ints(p["species"].map(species_ids)), "tree_count": ints(p["tree_count"]),
-            "site_type": p["site_type"].to_numpy(dtype=object),
-            "site_name": p["site_name"].to_numpy(dtype=object),
+            "site_type": p["site_type"], "site_name": p["site_name"],
             "party_members": ints(p["party_members"]), "villagers": ints(p["villagers"]),
-            "status": p["status"].to_numpy(dtype=object), "reject_reason": _none(p["reject_reason"]),
+            "status": p["status"], "reject_reason": _none(p["reject_reason"]),
             "reviewed_at": _moments(p["reviewed_at"]), "source": ["demo"] * len(p),
-            "flags": p["flags"].to_numpy(dtype=object), "lon": p["lon"].to_numpy(dtype=float),
-            "lat": p["lat"].to_numpy(dtype=float),
+            "flags": p["flags"], "lon": p["lon"].to_numpy(dtype=float), "lat": p["lat"].to_numpy(dtype=float),
             "location_wkb": shapely.to_wkb(shapely.points(p["lon"].to_numpy(), p["lat"].to_numpy())),
             "is_demo": [True] * len(p),
         }
@@ -273,12 +270,11 @@ class _Writer:
             return
         self.put(CareCheck, {
             "planting_id": planting_ids[c["planting_index"].to_numpy()],
-            "village_code": c["village_code"].to_numpy(dtype=object),
-            "kind": c["kind"].to_numpy(dtype=object),
+            "village_code": c["village_code"], "kind": c["kind"],
             "checked_on": c["checked_on"].to_numpy(dtype="datetime64[D]"),
             "alive_count": [None if pd.isna(a) else int(a) for a in c["alive_count"]],
-            "responsible": c["responsible"].to_numpy(dtype=object), "note": _none(c["note"]),
-            "submission_id": c["submission_id"].to_numpy(dtype=object)})
+            "responsible": c["responsible"], "note": _none(c["note"]),
+            "submission_id": c["submission_id"]})
 
     def attestations(self, area_ids) -> None:
         a = self.c.attestations
