@@ -10,12 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from greening.actor import Actor
 from greening.models import AuditLog, LoginSession
 from greening.models.base import Tracked
+
+if TYPE_CHECKING:
+    from greening.actor import Actor
 
 __all__ = ["MissingActor", "record", "snapshot"]
 
@@ -108,7 +112,14 @@ def _audit_flush(session: Session, _ctx, _instances) -> None:
         if isinstance(obj, Tracked):
             raise MissingActor(f"{type(obj).__name__} rows are deleted softly: set deleted_at")
         pending.append(("purge", obj, snapshot(obj, old=True)))
-    session.info.setdefault("_audit_pending", []).extend(pending)
+    # Replace, never extend: a flush that failed after this hook must not leave its entries
+    # behind to be written as if they had happened.
+    session.info["_audit_pending"] = pending
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _audit_discard(session: Session, _previous_transaction) -> None:
+    session.info.pop("_audit_pending", None)
 
 
 @event.listens_for(Session, "after_flush")

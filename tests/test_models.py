@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -139,3 +139,20 @@ class TestAudit:
         with pytest.raises(StaleDataError):
             b.commit()
         b.close()
+
+
+class TestAuditFailedFlush:
+    def test_failed_flush_leaves_no_phantom_audit_rows(self, db):
+        sp = Species(name_zh="沉香", category="tree")
+        db.add(sp)
+        db.flush()
+        before = db.scalar(select(func.count()).select_from(AuditLog))
+        with pytest.raises(Exception):
+            with db.begin_nested():
+                db.add(Species(name_zh="沉香", category="tree"))  # duplicate name: flush fails
+                db.flush()
+        db.add(Species(name_zh="荔枝", category="fruit"))
+        db.flush()
+        db.flush()
+        rows = db.scalars(select(AuditLog).where(AuditLog.id > 0).order_by(AuditLog.id)).all()[before:]
+        assert [r.after["name_zh"] for r in rows] == ["荔枝"]
