@@ -104,7 +104,3 @@ def _lagging_towns(laggards: dict[str, str]) -> dict[str, list[str]]:
     for town, _n in ranked:
         out.setdefault(town[:6], []).append(town)
     return out
-
-
-
-
