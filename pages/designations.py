@@ -23,7 +23,7 @@ for col, (kind, target) in zip(cols, DESIGNATION_TARGETS.items()):
 
 kinds = [k.value for k in DesignationKind if k.value in counts]
 chosen = st.multiselect(tr("designations.kind"), kinds, default=kinds, format_func=lambda k: label(DesignationKind, k),
-                        key="des_kinds")
+                        key="des_kinds", placeholder=tr("common.all"))
 shown = sites[sites["kind"].isin(chosen)]
 basemap = basemap_picker()
 md = map_data(actor, datum=datum_of(basemap), villages=data.villages(actor).iloc[0:0])

@@ -27,7 +27,7 @@ shown = shown if town == all_ else shown[shown["town_name"] == town]
 en = lang() == "en"
 reason_names = {code: (e if en else z) for rs in lagging["reason_list"] for code, z, e in rs}
 picked = c3.multiselect(tr("lagging.filter_reason"), sorted(reason_names), format_func=reason_names.get,
-                        key="lag_reasons")
+                        key="lag_reasons", placeholder=all_)
 if picked:
     shown = shown[shown["reason_list"].map(lambda rs: bool({r[0] for r in rs} & set(picked)))]
 shown = shown.assign(reasons=shown["reason_list"].map(lambda rs: "；".join(e if en else z for _c, z, e in rs)))

@@ -63,7 +63,7 @@ else:
     st.info(tr("common.no_data"))
 
 st.markdown(f"#### {tr('village.checklist')}")
-checklist_table(data.measures(), detail.attestations, data.coverage(actor).get("measures_by_area"), code)
+checklist_table(data.measures(), detail.attestations, data.coverage(actor).get("measure_status"), code)
 
 st.markdown(f"#### {tr('village.recent')}")
 recent = detail.plantings.head(50).assign(

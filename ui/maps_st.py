@@ -20,16 +20,25 @@ MAP_HEIGHT = 460  # fits a phone screen with the page header above it
 
 
 def basemap_picker(container=None, key: str = BASEMAP_KEY) -> str:
-    """The basemap choice (shared by every map in the tab): OSM by default, "no basemap" one tap away."""
+    """The basemap choice, kept for the whole tab: OSM by default, "no basemap" one tap away.
+
+    The choice lives in ``session_state[key]`` (not a widget key: Streamlit drops a widget's state
+    when the user opens another page, and every page has its own picker).
+    """
     settings = get_settings()
     options = available_basemaps(settings.tianditu_key)
     if st.session_state.get(key) not in options:
         st.session_state[key] = settings.extra.get("default_basemap", "osm") if "osm" in options else NO_BASEMAP
+    widget = f"_{key}_choice"
+
+    def keep():
+        st.session_state[key] = st.session_state.get(widget) or st.session_state[key]
+
     where = container or st
-    where.segmented_control(tr("map.basemap"), options, key=key,
+    where.segmented_control(tr("map.basemap"), options, default=st.session_state[key], key=widget,
                             format_func=lambda b: tr(f"map.basemap.{b}"), selection_mode="single",
-                           required=True)
-    return st.session_state.get(key) or NO_BASEMAP
+                            required=True, on_change=keep)
+    return st.session_state[key]
 
 
 def render(data: MapData, *, basemap: str, **kwargs) -> MapResult:

@@ -102,6 +102,7 @@ def planting_form(actor: Actor, point, village_code: str) -> None:
     lg = lang()
     names = dict(zip(species["id"], species["name_en"].fillna(species["name_zh"]) if lg == "en" else species["name_zh"]))
     sites = labels(SiteType)
+    shot = st.camera_input(tr("log.camera"), key="log_camera") if st.toggle(tr("log.camera"), key="log_use_camera") else None
     with st.form("log_form", border=True):
         st.markdown(f"##### {tr('log.what')}")
         species_id = st.selectbox(tr("common.species"), list(names), format_func=names.get, key="log_species")
@@ -128,7 +129,8 @@ def planting_form(actor: Actor, point, village_code: str) -> None:
                   party_members=int(party), villagers=int(villagers), note=note.strip() or None,
                   team_id=actor.team_id)
     try:
-        message = _save(actor, fields, photos or [], names.get(species_id, ""))
+        message = _save(actor, fields, [*(photos or []), *([shot] if shot is not None else [])],
+                        names.get(species_id, ""))
     except (ValueError, PermissionDenied) as exc:
         show_error(exc)
         return
@@ -145,7 +147,8 @@ def _save(actor: Actor, fields: dict, photos: list, species_name: str) -> dict:
         result = create_planting(s, actor, PlantingInput(**fields))
         planting_id = result.planting.id
     warnings = [error_text(w, lang()) for w in getattr(result, "warnings", [])]
-    stored, failed = _store_photos(actor, planting_id, photos) if result.created else (0, [])
+    # Also on a replay: a photo already stored for the record is recognised, not stored twice.
+    stored, failed = _store_photos(actor, planting_id, photos)
     return {"created": result.created, "id": planting_id, "species": species_name, "count": fields["tree_count"],
             "flags": warnings, "photos": stored, "photo_errors": failed}
 
@@ -153,18 +156,13 @@ def _save(actor: Actor, fields: dict, photos: list, species_name: str) -> dict:
 def _store_photos(actor: Actor, planting_id: int, photos: list) -> tuple[int, list[str]]:
     if not photos:
         return 0, []
-    from greening.models import Planting
-
-    try:
-        from greening.photos import store_photo
-    except ImportError:
-        return 0, [tr("error.unavailable", what="photos")]
+    from greening.photos import store_photo
 
     stored, failed = 0, []
     for upload in photos:
         try:
             with db_session(actor, write=True) as s:
-                store_photo(s, actor, s.get(Planting, planting_id), upload)
+                store_photo(s, actor, planting_id, upload)
             stored += 1
         except (ValueError, PermissionDenied) as exc:
             from greening.i18n import error_text

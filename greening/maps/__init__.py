@@ -177,7 +177,7 @@ def _add_points(m, data: MapData, datum: str, lang: str) -> None:
             # Towns and models are few and shown; the hundreds of demonstration villages and
             # courtyards are one tap away in the layer control, so the map stays readable.
             point_layer(group, name=t(key, lang), datum=datum, tooltip_rows=rows, kind=kind,
-                        show=kind in SHOWN_DESIGNATIONS or len(group) <= 50).add_to(m)
+                        show=kind in SHOWN_DESIGNATIONS).add_to(m)
     if data.teams is not None and len(data.teams):
         def team_rows(r):
             out = [getattr(r, "name", ""), getattr(r, "village_name", None)]
