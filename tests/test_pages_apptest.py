@@ -247,3 +247,52 @@ class TestLogPlanting:
         assert lon == pytest.approx(village["label_lon"], abs=1e-6)
         assert lat == pytest.approx(village["label_lat"], abs=1e-6)
         assert any(village["name"] in s.value for s in at.success)
+
+
+class TestScopeAndAttestation:
+    def test_two_counties_never_share_a_cached_view(self, settings):
+        for user, county in (("suixi", "遂溪县"), ("leizhou", "雷州市"), ("suixi", "遂溪县")):
+            at = _app(user, "pages/teams.py")
+            _no_exception(at)
+            (table,) = [df.value for df in at.dataframe if "县（市、区）" in df.value]
+            assert set(table["县（市、区）"]) == {county}
+
+    def test_a_town_lead_attests_a_measure_with_evidence(self, settings):
+        from sqlalchemy import select as sa_select
+
+        from greening.models import Attestation, AuditLog, Measure
+
+        at = _app("suixi-town", "pages/measures.py")
+        _no_exception(at)
+        town = at.session_state["greening_token"] and _town_of("suixi-town")
+        with make_engine().connect() as conn:
+            taken = set(conn.execute(sa_select(Attestation.measure_id).where(Attestation.area_code == town)).scalars())
+            measure = next(m for m in conn.execute(sa_select(Measure.id).where(
+                Measure.level == "town", Measure.evaluation == "attestation").order_by(Measure.id)).scalars()
+                if m not in taken)
+        at.selectbox(key="attest_measure").set_value(measure).run()
+        at.selectbox(key="attest_area").set_value(town)
+        at.text_area(key="attest_evidence").set_value("培训签到表 `${x}` <b>照片</b>")
+        next(b for b in at.button if b.label == "提交申报").click().run()
+        _no_exception(at)
+        assert any("已申报" in s.value for s in at.success), _texts(at)
+        with make_engine().connect() as conn:
+            row = conn.execute(sa_select(Attestation).where(Attestation.area_code == town,
+                                                            Attestation.measure_id == measure)).one()
+            assert row.status == "claimed" and row.evidence.startswith("培训签到表")
+            audited = conn.execute(sa_select(AuditLog).where(AuditLog.table_name == "attestations",
+                                                             AuditLog.record_id == str(row.id))).all()
+            assert audited and audited[0].username == "suixi-town"
+        # The same measure again for the same town: refused, nothing written.
+        at.selectbox(key="attest_area").set_value(town)
+        at.text_area(key="attest_evidence").set_value("again")
+        next(b for b in at.button if b.label == "提交申报").click().run()
+        assert any("已申报措施" in e.value for e in at.error)
+
+
+def _town_of(username: str) -> str:
+    from greening.auth import actor_from_token
+
+    with session_scope(make_engine()) as s:
+        actor = actor_from_token(s, _token(username))
+    return actor.scope_prefix + "000"
