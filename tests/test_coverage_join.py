@@ -75,6 +75,43 @@ class TestRasterGrid:
         fresh.ensure_grid(cell=cell)
         assert (fresh.positions(x, y, use_grid=True) == exact).all()
 
+    @pytest.mark.parametrize("cell", [0.0007, 0.001, 0.0031])
+    def test_concave_villages_holes_and_islands(self, cell):
+        # a U-shaped village hugging a square one, a ring with an empty hole, and an island
+        u = shapely.Polygon([(0, 0), (0.03, 0), (0.03, 0.03), (0.02, 0.03), (0.02, 0.01),
+                             (0.01, 0.01), (0.01, 0.03), (0, 0.03)])
+        inner = box(0.01, 0.015, 0.02, 0.03)
+        ring = box(0.04, 0, 0.07, 0.03).difference(box(0.05, 0.01, 0.06, 0.02))
+        island = box(0.08, 0.0, 0.09, 0.005)
+        idx = VillageIndex(["440823101001", "440823101002", "440823101003", "440823101004"],
+                           [u, inner, ring, island])
+        rng = np.random.default_rng(3)
+        x, y = rng.uniform(-0.005, 0.095, 30_000), rng.uniform(-0.005, 0.035, 30_000)
+        exact = idx.positions(x, y, use_grid=False)
+        idx.ensure_grid(cell=cell)
+        assert (idx.positions(x, y, use_grid=True) == exact).all()
+        assert idx.locate(0.055, 0.015) is None  # in the hole
+        assert idx.locate(0.015, 0.012) is None  # in the U's gap, below the square
+        assert idx.locate(0.015, 0.005) == "440823101001"  # the bottom of the U
+
+    def test_many_chunks_on_two_threads(self, index, monkeypatch):
+        import greening.coverage.index as mod
+
+        monkeypatch.setattr(mod, "_CHUNK", 1000)
+        rng = np.random.default_rng(5)
+        x, y = rng.uniform(109.99, 110.07, 10_000), rng.uniform(20.98, 21.03, 10_000)
+        fresh = VillageIndex.from_frame(sample_villages())
+        assert (fresh.positions(x, y, use_grid=True) == index.positions(x, y, use_grid=False)).all()
+
+    def test_count_points_over_chunks_equals_the_join(self, index):
+        rng = np.random.default_rng(9)
+        x, y = rng.uniform(109.99, 110.07, 5_000), rng.uniform(20.98, 21.03, 5_000)
+        pos = index.positions(x, y, use_grid=False)
+        fresh = VillageIndex.from_frame(sample_villages())
+        counts, outside = fresh.count_points((x[i:i + 700], y[i:i + 700]) for i in range(0, 5_000, 700))
+        assert counts.tolist() == np.bincount(pos[pos >= 0], minlength=len(fresh)).tolist()
+        assert outside == int((pos < 0).sum())
+
     def test_cells_on_boundaries_are_marked_border(self, index):
         grid = RasterGrid.build(index.geoms, index._exact, 0.001)
         got = grid.lookup(np.array([110.01, 110.005, 110.5]), np.array([21.005, 21.005, 21.5]))

@@ -30,6 +30,7 @@ OUTSIDE = -1
 #: rounding in the grid arithmetic can never place a boundary point in an interior cell.
 EPS = 1e-9
 _ROW_BLOCK = 512
+_GEOM_BATCH = 500
 
 
 class RasterGrid:
@@ -60,78 +61,137 @@ class RasterGrid:
         dtype = np.int16 if n < np.iinfo(np.int16).max else np.int32
         cells = np.zeros((ny, nx), dtype=dtype)
         _mark_borders(cells, geoms, x0, y0, cell)
-        for r0 in range(0, ny, _ROW_BLOCK):
-            _fill_runs(cells, r0, min(ny, r0 + _ROW_BLOCK), x0, y0, cell, exact)
+        _fill_runs(cells, x0, y0, cell, exact)
         return cls(cells, x0, y0, cell)
 
     def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Village position per point (int32): ``BORDER`` means "use the exact test"."""
-        ix = np.floor((x - self.x0) / self.cell)
-        iy = np.floor((y - self.y0) / self.cell)
-        inside = (ix >= 0) & (ix < self.nx) & (iy >= 0) & (iy < self.ny)  # False for NaN too
         out = np.full(len(x), OUTSIDE, dtype=np.int32)
-        flat = iy[inside].astype(np.int64) * self.nx + ix[inside].astype(np.int64)
+        ix = x - self.x0
+        ix /= self.cell
+        np.floor(ix, out=ix)
+        iy = y - self.y0
+        iy /= self.cell
+        np.floor(iy, out=iy)
+        # NaN compares False, so missing coordinates stay OUTSIDE.
+        inside = np.flatnonzero((ix >= 0) & (ix < self.nx) & (iy >= 0) & (iy < self.ny))
+        flat = iy[inside].astype(np.int64)
+        flat *= self.nx
+        flat += ix[inside].astype(np.int64)
         out[inside] = self.cells.reshape(-1)[flat]
         return out
 
 
 def _segments(geoms):
-    """Start and end coordinates of every ring segment of the (multi)polygons ``geoms``."""
+    """x0, y0, x1, y1 of every ring segment of the (multi)polygons ``geoms``."""
     rings = shapely.get_rings(shapely.get_parts(geoms))
     xy, ring = shapely.get_coordinates(rings, return_index=True)
-    same = ring[1:] == ring[:-1]
-    return xy[:-1][same], xy[1:][same]
+    keep = np.flatnonzero(ring[1:] == ring[:-1])
+    x, y = xy[:, 0], xy[:, 1]
+    return x[keep], y[keep], x[keep + 1], y[keep + 1]
 
 
 def _mark_borders(cells, geoms, x0, y0, cell) -> None:
-    a, b = _segments(geoms)
+    # A few hundred villages at a time keeps the temporaries small (tens of MB).
+    for lo in range(0, len(geoms), _GEOM_BATCH):
+        _mark_segments(cells, *_segments(geoms[lo:lo + _GEOM_BATCH]), x0, y0, cell)
+
+
+def _mark_segments(cells, ax, ay, bx, by, x0, y0, cell) -> None:
     ny, nx = cells.shape
     flat = cells.reshape(-1)
-    # Pieces of at most one cell per axis, in batches to bound memory.
-    steps = np.maximum(np.ceil(np.abs(b - a).max(axis=1) / cell), 1).astype(np.int64)
+    # Cut segments into pieces of at most one cell along either axis (most already are).
+    steps = np.maximum(np.ceil(np.maximum(np.abs(bx - ax), np.abs(by - ay)) / cell), 1)
+    steps = steps.astype(np.int64)
+    batch = 1 << 18
     bounds = np.concatenate([[0], np.cumsum(steps)])
-    batch = 1 << 21
     lo = 0
     while lo < len(steps):
-        hi = int(np.searchsorted(bounds, bounds[lo] + batch, side="right")) - 1
-        hi = max(hi, lo + 1)
+        hi = max(int(np.searchsorted(bounds, bounds[lo] + batch, side="right")) - 1, lo + 1)
         k = steps[lo:hi]
-        seg = np.repeat(np.arange(lo, hi), k)
-        j = np.arange(len(seg)) - np.repeat(bounds[lo:hi] - bounds[lo], k)
-        kk = steps[seg]
-        t0, t1 = j / kk, (j + 1) / kk
-        d = b[seg] - a[seg]
-        p0 = a[seg] + t0[:, None] * d
-        p1 = np.where((j + 1 == kk)[:, None], b[seg], a[seg] + t1[:, None] * d)
-        lo_xy, hi_xy = np.minimum(p0, p1) - EPS, np.maximum(p0, p1) + EPS
-        i0 = np.floor((lo_xy[:, 0] - x0) / cell).astype(np.int64)
-        i1 = np.floor((hi_xy[:, 0] - x0) / cell).astype(np.int64)
-        r0 = np.floor((lo_xy[:, 1] - y0) / cell).astype(np.int64)
-        r1 = np.floor((hi_xy[:, 1] - y0) / cell).astype(np.int64)
-        reach = int(max((i1 - i0).max(), (r1 - r0).max())) + 1  # 3 at most: one cell + EPS
-        for di in range(reach):
-            for dj in range(reach):
-                sel = (i0 + di <= i1) & (r0 + dj <= r1)
-                ii = np.clip(i0[sel] + di, 0, nx - 1)
-                rr = np.clip(r0[sel] + dj, 0, ny - 1)
-                flat[rr * nx + ii] = BORDER
+        if (k == 1).all():
+            px0, py0, px1, py1 = ax[lo:hi], ay[lo:hi], bx[lo:hi], by[lo:hi]
+        else:
+            seg = np.repeat(np.arange(lo, hi), k)
+            j = np.arange(len(seg)) - np.repeat(bounds[lo:hi] - bounds[lo], k)
+            kk = steps[seg]
+            t0, t1 = j / kk, (j + 1) / kk
+            dx, dy = bx[seg] - ax[seg], by[seg] - ay[seg]
+            last = j + 1 == kk
+            px0, py0 = ax[seg] + t0 * dx, ay[seg] + t0 * dy
+            px1 = np.where(last, bx[seg], ax[seg] + t1 * dx)
+            py1 = np.where(last, by[seg], ay[seg] + t1 * dy)
+        _mark_pieces(flat, nx, ny, x0, y0, cell, px0, py0, px1, py1)
         lo = hi
 
 
-def _fill_runs(cells, r0, r1, x0, y0, cell, exact) -> None:
-    block = cells[r0:r1]
-    free = block != BORDER
-    left = np.zeros_like(free)
-    left[:, 1:] = free[:, :-1]
-    right = np.zeros_like(free)
-    right[:, :-1] = free[:, 1:]
-    nx = block.shape[1]
-    starts = np.flatnonzero(free & ~left)
-    ends = np.flatnonzero(free & ~right)
-    if len(starts) == 0:
+def _mark_pieces(flat, nx, ny, x0, y0, cell, px0, py0, px1, py1) -> None:
+    """Mark every cell within EPS of a piece's bounding box (pieces span at most one cell)."""
+    i0 = np.floor((np.minimum(px0, px1) - EPS - x0) / cell).astype(np.int64)
+    i1 = np.floor((np.maximum(px0, px1) + EPS - x0) / cell).astype(np.int64)
+    r0 = np.floor((np.minimum(py0, py1) - EPS - y0) / cell).astype(np.int64)
+    r1 = np.floor((np.maximum(py0, py1) + EPS - y0) / cell).astype(np.int64)
+    np.clip(i0, 0, nx - 1, out=i0)
+    np.clip(i1, 0, nx - 1, out=i1)
+    np.clip(r0, 0, ny - 1, out=r0)
+    np.clip(r1, 0, ny - 1, out=r1)
+    for r in (r0, r1):
+        for i in (i0, i1):
+            flat[r * nx + i] = BORDER
+    # A box can reach a third cell when EPS straddles a cell edge on both sides: rare.
+    wide = np.flatnonzero((i1 - i0 > 1) | (r1 - r0 > 1))
+    for w in wide:
+        flat[(np.arange(r0[w], r1[w] + 1)[:, None] * nx
+              + np.arange(i0[w], i1[w] + 1)[None, :]).ravel()] = BORDER
+
+
+def _runs(cells):
+    """Flat indices of the first and last cell of every run of non-border cells, row by row."""
+    ny, nx = cells.shape
+    firsts, lasts = [], []
+    for r0 in range(0, ny, _ROW_BLOCK):
+        free = cells[r0:r0 + _ROW_BLOCK] != BORDER
+        left = np.zeros_like(free)
+        left[:, 1:] = free[:, :-1]
+        right = np.zeros_like(free)
+        right[:, :-1] = free[:, 1:]
+        firsts.append(np.flatnonzero(free & ~left) + r0 * nx)
+        lasts.append(np.flatnonzero(free & ~right) + r0 * nx)
+    dtype = np.int32 if cells.size < np.iinfo(np.int32).max else np.int64
+    return np.concatenate(firsts).astype(dtype), np.concatenate(lasts).astype(dtype)
+
+
+def _fill_runs(cells, x0, y0, cell, exact) -> None:
+    """Label every run. A run touching a run of the row below it shares a free cell edge with
+    it, which no boundary crosses, so both have the same answer: runs are linked to the run
+    above them, the links followed to the top run of each region (pointer jumping), and only
+    those top runs are answered by the exact join."""
+    ny, nx = cells.shape
+    first, last = _runs(cells)
+    n = len(first)
+    if n == 0:
         return
-    cx = x0 + (starts % nx + 0.5) * cell
-    cy = y0 + (starts // nx + r0 + 0.5) * cell
-    labels = exact(cx, cy).astype(cells.dtype)
-    flat = block.reshape(-1)
-    flat[free.reshape(-1)] = np.repeat(labels, ends - starts + 1)
+    j = np.searchsorted(last, first - nx, side="left")  # first run ending at or after (r-1, s)
+    ok = j < n
+    ok[ok] = first[j[ok]] <= last[ok] - nx
+    parent = np.where(ok, j, np.arange(n)).astype(first.dtype)
+    while True:
+        up = parent[parent]
+        if np.array_equal(up, parent):
+            break
+        parent = up
+    roots = np.flatnonzero(parent == np.arange(n))
+    top = first[roots]
+    labels = np.empty(n, dtype=cells.dtype)
+    labels[roots] = exact(x0 + (top % nx + 0.5) * cell, y0 + (top // nx + 0.5) * cell)
+    labels = labels[parent]
+    # Write run by run, a block of rows at a time (bounded temporaries).
+    row_of_first = first // nx
+    flat = cells.reshape(-1)
+    for r0 in range(0, ny, _ROW_BLOCK):
+        a, b = np.searchsorted(row_of_first, [r0, r0 + _ROW_BLOCK])
+        if a == b:
+            continue
+        block = flat[r0 * nx:(r0 + _ROW_BLOCK) * nx]
+        free = block != BORDER
+        block[free] = np.repeat(labels[a:b], last[a:b] - first[a:b] + 1)

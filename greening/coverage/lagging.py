@@ -71,7 +71,7 @@ def seasonal_pace(day: dt.date) -> float:
 
 
 def _graded(weight: float, magnitude: float) -> float:
-    return weight * (0.5 + 0.5 * float(np.clip(magnitude, 0, 1)))
+    return weight * (0.5 + 0.5 * min(max(float(magnitude), 0.0), 1.0))
 
 
 def _pct(x) -> str:
@@ -138,15 +138,17 @@ def _reasons(row, pace: float, s) -> list[Reason]:
 def responsible_people(villages: pd.DataFrame, inputs: CoverageInputs) -> pd.DataFrame:
     """Team leader, first secretaries, town / county / city leaders in charge, per village code."""
     a = inputs.assignments
-    label = a["name"].astype(str) + a["title"].fillna("").map(lambda t: f"（{t}）" if t else "")
-    by = pd.DataFrame({"area_code": a["area_code"].astype(str), "role": a["role"], "label": label})
-    names = by.groupby(["role", "area_code"])["label"].agg(lambda s: "、".join(sorted(s)))
+    names: dict[tuple[str, str], list[str]] = {}
+    for role, area, name, title in zip(a["role"].astype(str), a["area_code"].astype(str),
+                                       a["name"].astype(str), a["title"]):
+        label = f"{name}（{title}）" if isinstance(title, str) and title else name
+        names.setdefault((role, area), []).append(label)
     codes = villages["code"].astype(str)
     town, county = parent_codes(codes, "town"), parent_codes(codes, "county")
     city = parent_codes(codes, "city")
 
     def lookup(role, where):
-        table = names[role] if role in names.index.get_level_values(0) else pd.Series(dtype=str)
+        table = {area: "、".join(sorted(v)) for (r, area), v in names.items() if r == role}
         return where.map(table)
 
     out = pd.DataFrame({"code": codes.to_numpy()})
@@ -173,7 +175,11 @@ def lagging_villages(villages: pd.DataFrame, status: pd.DataFrame, inputs: Cover
     ids = np.array(status.columns)
     at = pd.Index(status.index).get_indexer(villages["code"])
     rows = []
-    for i, row in enumerate(villages.itertuples(index=False)):
+    cols = ["code", "name", "town_code", "county_code", "planned", "completion", "trees",
+            "coverage", "measures_satisfied", "measures_applicable", "days_inactive",
+            "survival_rate", "teams", "active_teams", "villages_with_first_secretary",
+            "villages_with_cadre", "outside_plantings", "outside_trees", "score"]
+    for i, row in enumerate(villages[cols].itertuples(index=False)):
         reasons = _reasons(row, pace, settings)
         if not reasons:
             continue

@@ -1,0 +1,99 @@
+"""``python -m bench coverage [--quick] [--province] [--db]`` and ``python -m bench all``.
+
+Prints medians of repeated runs and ratios measured in the same run. Exits non-zero only when a
+benchmark cannot run at all; a missed target is printed, never an error.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+from bench.timing import machine
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="what", metavar="BENCHMARK", required=True)
+    c = sub.add_parser("coverage", help="coverage engine: full computation, province join, databases")
+    c.add_argument("--quick", action="store_true",
+                   help="smoke run: 300 villages, 10^4 and 5x10^4 points, 2 repeats (seconds)")
+    c.add_argument("--province", action="store_true",
+                   help="also (b): 20,000 villages x 10^7 points vs DuckDB (minutes)")
+    c.add_argument("--db", action="store_true",
+                   help="also (c): the join inside SpatiaLite and PostGIS")
+    c.add_argument("--db-points", type=int, default=1_000_000,
+                   help="points for (c) (default 10^6)")
+    c.add_argument("--province-points", type=int, default=10_000_000)
+    c.add_argument("--repeats", type=int, default=None, help="repeats per figure (median)")
+    c.add_argument("--json", metavar="F", help="also write the figures to F as JSON")
+    a = sub.add_parser("all", help="every benchmark at full size (coverage with --province --db)")
+    a.add_argument("--json", metavar="F", help="also write the figures to F as JSON")
+    sub.add_parser("import", help="the ledger import benchmark (bench/bench_import.py)",
+                   add_help=False)
+    return p
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def coverage(quick: bool, province: bool, db: bool, repeats: int | None, db_points: int,
+             province_points: int) -> dict:
+    from bench.coverage import run_databases, run_full
+
+    _say(f"coverage benchmarks, {dt.date.today()}, {machine()}")
+    out: dict = {"date": str(dt.date.today()), "machine": machine()}
+    if quick:
+        out["full"] = run_full(300, [10_000, 50_000], repeats or 2, _say)
+    else:
+        out["full"] = run_full(1722, [10_000, 100_000, 1_000_000], repeats or 3, _say)
+    at = [r for r in out["full"] if "ratio_cold" in r][-1]
+    _say(f"target (a): full computation / bare STRtree join <= 1.3 at 10^6 points: "
+         f"cold {at['ratio_cold']:.2f}, warm {at['ratio_warm']:.2f} at {at['points']:,} points"
+         + ("" if at["points"] >= 1_000_000 else " (quick run: not the target size)"))
+    if db:
+        _say("")
+        out["databases"] = run_databases(1722, db_points, repeats or 3, _say)
+    if province:
+        from bench.province import run_isolated
+
+        _say("")
+        rows = run_isolated(20_000, province_points, repeats or 1, _say)
+        out["province"] = rows
+        if len(rows) == 2:
+            ours, duck = rows
+            _say(f"target (b): faster than DuckDB with no more memory: time "
+                 f"{'met' if ours['wall_s'] < duck['wall_s'] else 'MISSED'} "
+                 f"({ours['wall_s']:.1f} s vs {duck['wall_s']:.1f} s per process), memory "
+                 f"{'met' if ours['peak_mb'] <= duck['peak_mb'] else 'MISSED'} "
+                 f"({ours['peak_mb']:.0f} MB vs {duck['peak_mb']:.0f} MB)")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["import"]:
+        from bench import bench_import
+
+        bench_import.main(argv[1:])
+        return 0
+    args = _parser().parse_args(argv)
+    try:
+        if args.what == "coverage":
+            out = coverage(args.quick, args.province, args.db, args.repeats, args.db_points,
+                           args.province_points)
+        else:
+            out = coverage(False, True, True, None, 1_000_000, 10_000_000)
+    except Exception as exc:  # noqa: BLE001 - the one way this command fails
+        print(f"benchmark could not run: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    if getattr(args, "json", None):
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(out, fh, indent=1, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

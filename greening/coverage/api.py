@@ -1,0 +1,49 @@
+"""The entry points pages and commands call: coverage and the lagging list for an actor."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from greening.actor import Actor
+from greening.coverage.compute import CoverageResult, compute_coverage
+from greening.coverage.load import load_inputs
+from greening.coverage.metrics import ScoreWeights
+from greening.permissions import require
+
+__all__ = ["coverage_for", "lagging_for", "catalogue_in_force"]
+
+
+def catalogue_in_force(conn) -> list:
+    """The measures as synchronised into the Measure table, or the catalogue file if empty."""
+    from sqlalchemy import select
+
+    from greening.measures import MeasureSpec, load_catalogue
+    from greening.models import Measure
+
+    table = Measure.__table__
+    rows = conn.execute(select(table).order_by(table.c.id)).mappings().all()
+    if not rows:
+        return load_catalogue()
+    return [MeasureSpec(id=r["id"], plan=r["plan"], level=r["level"], title_zh=r["title_zh"],
+                        title_en=r["title_en"] or "", evaluation=r["evaluation"], rule=r["rule"],
+                        params=dict(r["params"] or {})) for r in rows]
+
+
+def coverage_for(conn, actor: Actor, as_of: dt.date | None = None, *, catalogue=None,
+                 settings=None, weights: ScoreWeights | None = None) -> CoverageResult:
+    """Village, town, county and city coverage and the lagging list, for ``actor``'s area.
+
+    ``conn``: a SQLAlchemy Connection; ``as_of`` defaults to today; ``catalogue`` to the Measure
+    table (or the catalogue file when the table is empty); ``settings`` to the settings in force.
+    """
+    require(actor, "village.view")
+    catalogue = catalogue if catalogue is not None else catalogue_in_force(conn)
+    inputs = load_inputs(conn, actor, as_of, catalogue=catalogue)
+    return compute_coverage(inputs, catalogue, settings, inputs.as_of, weights=weights)
+
+
+def lagging_for(conn, actor: Actor, as_of: dt.date | None = None, **kwargs) -> pd.DataFrame:
+    """The lagging villages of ``actor``'s area, most severe first (see ``lagging``)."""
+    require(actor, "lagging.view")
+    return coverage_for(conn, actor, as_of, **kwargs).lagging

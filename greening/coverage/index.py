@@ -1,0 +1,285 @@
+"""The village index: planting points (lon/lat arrays) to villages, exactly and fast.
+
+No shapely Point is ever built (about 0.5 µs and 230 bytes each, as much as the join itself).
+Only numpy and shapely are needed here, so the write path and the benchmarks stay light.
+
+1. a ``STRtree`` over the village polygons answers, once per index, which villages touch each
+   bucket of a coarse grid (about half a village wide); a point's candidates are its bucket's
+   villages whose bounding box holds it;
+2. candidate pairs are taken in rounds (first candidate of every point, then the second, ...),
+   each round sorted by village so that ``shapely.contains_xy`` runs village by village on
+   prepared polygons (2-10x faster than in point order), split over two threads by village (GEOS
+   releases the GIL; no prepared geometry is ever shared between threads);
+3. candidates are in code order and a point stops at its first hit, so a point inside two
+   overlapping villages goes to the lowest code; a point on a boundary (inside none) goes to the
+   lowest code among the villages whose closure holds it (``intersects_xy``); a point in none is
+   outside (position -1, code ``None``) and is reported, never dropped.
+
+For large batches :class:`~greening.coverage.grid.RasterGrid` answers most points by lookup and
+sends only points near a boundary to the exact test; answers are identical.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import shapely
+
+from greening.coverage.grid import BORDER, RasterGrid
+
+__all__ = ["VillageIndex", "PointJoin", "join_points", "assign_village", "GRID_MIN_POINTS"]
+
+#: Batches at least this large get the raster grid (built once per index, about 1-2 s).
+GRID_MIN_POINTS = 500_000
+#: Upper bound on grid cells (int16: 2 bytes each).
+GRID_MAX_CELLS = 40_000_000
+_THREADS = 2
+_PARALLEL_MIN = 50_000
+_CHUNK = 1 << 18  # points per grid lookup task: small temporaries, two threads
+
+
+class VillageIndex:
+    """Village polygons ready for point lookups; positions follow ascending code order.
+
+    ``codes`` and ``geoms`` are sorted by code, so position order is code order (the tie-break).
+    ``token`` identifies the village layer version the index was built from.
+    """
+
+    def __init__(self, codes, geoms, *, token: str | None = None):
+        codes = np.asarray(codes, dtype=object)
+        geoms = np.asarray(geoms, dtype=object)
+        if len(codes) != len(geoms):
+            raise ValueError(f"{len(codes)} codes but {len(geoms)} geometries")
+        if len(set(codes.tolist())) != len(codes):
+            raise ValueError("village codes are not unique")
+        bad = [str(c) for c, g in zip(codes, geoms)
+               if g is None or shapely.is_empty(g) or shapely.get_type_id(g) not in (3, 6)]
+        if bad:
+            raise ValueError(f"村界缺失或不是面 / village without a polygon: {', '.join(bad[:5])}")
+        order = np.argsort(codes.astype(str), kind="stable")
+        self.codes = codes[order]
+        self.geoms = geoms[order]
+        self.token = token
+        shapely.prepare(self.geoms)
+        self.bounds = shapely.bounds(self.geoms) if len(self.geoms) else np.zeros((0, 4))
+        self.tree = shapely.STRtree(self.geoms)
+        self._pos_dtype = np.int16 if len(self.codes) < np.iinfo(np.int16).max else np.int32
+        self._buckets = _Buckets(self) if len(self.codes) else None
+        self.grid: RasterGrid | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_frame(cls, villages: gpd.GeoDataFrame, code: str = "code", *,
+                   token: str | None = None) -> "VillageIndex":
+        """An index of the ``villages`` GeoDataFrame (WGS 84), keyed by its ``code`` column."""
+        gs = villages.geometry
+        if gs.crs is not None and gs.crs.to_epsg() != 4326:
+            gs = gs.to_crs(4326)
+        return cls(villages[code].to_numpy(dtype=object), gs.to_numpy(), token=token)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    # -- queries --------------------------------------------------------------------------
+    def locate(self, lon: float, lat: float) -> str | None:
+        """The code of the village holding (``lon``, ``lat``), or None (a few µs per call)."""
+        pos = self.positions(np.array([lon], dtype=float), np.array([lat], dtype=float))[0]
+        return None if pos < 0 else self.codes[pos]
+
+    def locate_many(self, lons, lats) -> np.ndarray:
+        """Codes (object array, None where outside every village) for many points."""
+        pos = self.positions(lons, lats)
+        out = np.full(len(pos), None, dtype=object)
+        hit = pos >= 0
+        out[hit] = self.codes[pos[hit]]
+        return out
+
+    def positions(self, lons, lats, *, use_grid: bool | None = None) -> np.ndarray:
+        """Village positions (int32, -1 outside) for longitude/latitude arrays.
+
+        ``use_grid``: None chooses by batch size (:data:`GRID_MIN_POINTS`); True builds the
+        grid if needed; False never uses it.
+        """
+        x = np.ascontiguousarray(lons, dtype=float)
+        y = np.ascontiguousarray(lats, dtype=float)
+        if x.shape != y.shape or x.ndim != 1:
+            raise ValueError(f"lon/lat arrays differ in shape: {x.shape} vs {y.shape}")
+        if len(self.codes) == 0 or len(x) == 0:
+            return np.full(len(x), -1, dtype=np.int32)
+        if use_grid or (use_grid is None and (self.grid is not None or len(x) >= GRID_MIN_POINTS)):
+            return self._grid_positions(x, y, self.ensure_grid())
+        return self._exact(x, y)
+
+    def _grid_positions(self, x: np.ndarray, y: np.ndarray, grid: RasterGrid) -> np.ndarray:
+        out = self._grid_lookup(x, y, grid)
+        near = np.flatnonzero(out == BORDER)
+        if len(near):
+            out[near] = self._exact(x[near], y[near])
+        return out
+
+    def _grid_lookup(self, x: np.ndarray, y: np.ndarray, grid: RasterGrid) -> np.ndarray:
+        # Chunk by chunk on two threads (numpy releases the GIL); BORDER marks the points left
+        # for the exact test, which the caller runs in one pass (itself split by village).
+        out = np.empty(len(x), dtype=np.int32)
+
+        def lookup(lo: int) -> None:
+            sl = slice(lo, lo + _CHUNK)
+            out[sl] = grid.lookup(x[sl], y[sl])
+
+        starts = range(0, len(x), _CHUNK)
+        if len(starts) > 1:
+            with ThreadPoolExecutor(_THREADS) as pool:
+                list(pool.map(lookup, starts))
+        else:
+            lookup(0)
+        return out
+
+    def count_points(self, chunks) -> tuple[np.ndarray, int]:
+        """(points per village, points in no village) for an iterable of (lons, lats) chunks.
+
+        Memory stays bounded whatever the total: each chunk is looked up on the grid and only
+        its points near a border (a few %) are kept, then answered in one exact pass, where
+        many points per village make the prepared polygons pay off.
+        """
+        n = len(self.codes)
+        counts = np.zeros(n + 1, dtype=np.int64)
+        near_x, near_y = [], []
+        grid = self.ensure_grid() if n else None
+        for lons, lats in chunks:
+            x = np.ascontiguousarray(lons, dtype=float)
+            y = np.ascontiguousarray(lats, dtype=float)
+            if grid is None:
+                counts[n] += len(x)
+                continue
+            pos = self._grid_lookup(x, y, grid)
+            near = pos == BORDER
+            near_x.append(x[near])
+            near_y.append(y[near])
+            counts += np.bincount(np.where(pos[~near] >= 0, pos[~near], n), minlength=n + 1)
+        if near_x:
+            pos = self._exact(np.concatenate(near_x), np.concatenate(near_y))
+            counts += np.bincount(np.where(pos >= 0, pos, n), minlength=n + 1)
+        return counts[:n], int(counts[n])
+
+    def ensure_grid(self, cell: float | None = None) -> RasterGrid:
+        """Build (once) and return the raster grid fast path."""
+        with self._lock:
+            if self.grid is None or (cell is not None and cell != self.grid.cell):
+                self.grid = RasterGrid.build(self.geoms, self._exact, cell or self._grid_cell())
+            return self.grid
+
+    # -- internals ------------------------------------------------------------------------
+    def _grid_cell(self) -> float:
+        # About 64 cells across a typical village (about 4 % of cells on a border), coarser
+        # when the area would need more than GRID_MAX_CELLS.
+        b = self.bounds
+        width = float(np.median(np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])))
+        total = shapely.total_bounds(self.geoms)
+        span = (total[2] - total[0]) * (total[3] - total[1])
+        return max(width / 64, math.sqrt(span / GRID_MAX_CELLS), 1e-6)
+
+    def _exact(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return self._buckets.locate(x, y)
+
+
+class _Buckets:
+    """Candidate villages per coarse bucket (CSR), answered once by the village STRtree."""
+
+    def __init__(self, index: VillageIndex):
+        b = index.bounds
+        self.index = index
+        width = float(np.median(np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])))
+        total = shapely.total_bounds(index.geoms)
+        span = max(total[2] - total[0], total[3] - total[1], 1e-9)
+        size = max(width / 2, span / 2048, 1e-6)
+        self.x0, self.y0, self.size = total[0], total[1], size
+        self.nx = int((total[2] - total[0]) // size) + 1
+        self.ny = int((total[3] - total[1]) // size) + 1
+        ix, iy = np.meshgrid(np.arange(self.nx), np.arange(self.ny))
+        ix, iy = ix.ravel(), iy.ravel()
+        boxes = shapely.box(self.x0 + ix * size, self.y0 + iy * size,
+                            self.x0 + (ix + 1) * size, self.y0 + (iy + 1) * size)
+        bucket, village = index.tree.query(boxes, predicate="intersects")
+        order = np.lexsort((village, bucket))  # by bucket, then code order
+        self.villages = village[order].astype(np.int32)
+        self.start = np.searchsorted(bucket[order], np.arange(self.nx * self.ny + 1)).astype(np.int64)
+
+    def locate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        out = np.full(len(x), -1, dtype=np.int32)
+        ix = np.floor((x - self.x0) / self.size)
+        iy = np.floor((y - self.y0) / self.size)
+        ok = (ix >= 0) & (ix < self.nx) & (iy >= 0) & (iy < self.ny)
+        pts = np.flatnonzero(ok)
+        bucket = iy[pts].astype(np.int64) * self.nx + ix[pts].astype(np.int64)
+        first, count = self.start[bucket], self.start[bucket + 1] - self.start[bucket]
+        # Interior first (contains), then closure (intersects) for what is left: boundary points.
+        for predicate in (shapely.contains_xy, shapely.intersects_xy):
+            todo, k = np.arange(len(pts)), 0
+            while len(todo):
+                todo = todo[count[todo] > k]
+                if not len(todo):
+                    break
+                v = self.villages[first[todo] + k]
+                hit = self._test(predicate, v, x[pts[todo]], y[pts[todo]])
+                out[pts[todo[hit]]] = v[hit]
+                todo = todo[~hit]
+                k += 1
+            keep = out[pts] < 0
+            pts, first, count = pts[keep], first[keep], count[keep]
+        return out
+
+    def _test(self, predicate, v, px, py) -> np.ndarray:
+        b = self.index.bounds[v]
+        inbox = (px >= b[:, 0]) & (px <= b[:, 2]) & (py >= b[:, 1]) & (py <= b[:, 3])
+        hit = np.zeros(len(v), dtype=bool)
+        sel = np.flatnonzero(inbox)
+        if not len(sel):
+            return hit
+        order = sel[np.argsort(v[sel].astype(self.index._pos_dtype), kind="stable")]
+        vs, xs, ys = v[order], px[order], py[order]
+        geoms = self.index.geoms
+        if len(order) < _PARALLEL_MIN:
+            hit[order] = predicate(geoms[vs], xs, ys)
+            return hit
+        # Two threads on disjoint villages: GEOS releases the GIL, and no prepared geometry is
+        # shared between threads.
+        cut = int(np.searchsorted(vs, vs[len(vs) // 2], side="left")) or len(vs) // 2
+        parts = [slice(0, cut), slice(cut, len(vs))]
+        with ThreadPoolExecutor(_THREADS) as pool:
+            res = list(pool.map(lambda s: predicate(geoms[vs[s]], xs[s], ys[s]), parts))
+        hit[order] = np.concatenate(res)
+        return hit
+
+
+class PointJoin:
+    """Result of :func:`join_points`: a position per point and which points are outside."""
+
+    def __init__(self, index: VillageIndex, positions: np.ndarray):
+        self.index = index
+        self.positions = positions
+
+    @property
+    def codes(self) -> np.ndarray:
+        out = np.full(len(self.positions), None, dtype=object)
+        hit = self.positions >= 0
+        out[hit] = self.index.codes[self.positions[hit]]
+        return out
+
+    @property
+    def outside(self) -> np.ndarray:
+        """Indices of the points that fall in no village."""
+        return np.flatnonzero(self.positions < 0)
+
+
+def join_points(lons, lats, index: VillageIndex, *, use_grid: bool | None = None) -> PointJoin:
+    """Join points (lon/lat arrays, WGS 84) to villages; points outside are kept and reported."""
+    return PointJoin(index, index.positions(lons, lats, use_grid=use_grid))
+
+
+def assign_village(lon: float, lat: float, index: VillageIndex) -> str | None:
+    """The village a planting written at (``lon``, ``lat``) falls in: the per-write lookup."""
+    return index.locate(lon, lat)
+
+
