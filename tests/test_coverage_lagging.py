@@ -51,6 +51,12 @@ class TestReasons:
         assert "1 条植树记录（20 株）点位不在本村范围内" in v2.reasons_zh
         assert "Behind the seasonal pace" in v2.reasons_en
 
+    def test_reason_list_pairs_codes_with_texts(self, catalogue):
+        v2 = lagging(catalogue).loc[V2]
+        assert [c for c, _zh, _en in v2.reason_list] == v2.reasons
+        assert v2.reason_list[0][1] in v2.reasons_zh and v2.reason_list[0][2] in v2.reasons_en
+        assert (v2.town_name, v2.county_name) == ("甲镇", "遂溪县")
+
     def test_no_plan_and_no_team(self, catalogue):
         lag = lagging(catalogue)
         assert {"no_plan", "no_team", "inactive"} <= set(lag.loc[V5].reasons)

@@ -119,15 +119,32 @@ def _fmt(x) -> str:
     return "—" if pd.isna(x) else f"{100 * float(x):.0f}%"
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-align ``text`` in ``width`` terminal columns (Chinese characters take two)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 1)
+
+
+def _rpad(text: str, width: int) -> str:
+    """Right-align ``text`` in ``width`` terminal columns."""
+    padded = _pad(text, width)
+    body = padded.rstrip(" ")
+    return " " * (len(padded) - len(body)) + body
+
+
 def _coverage(args) -> int:
     r = _result(args)
     table = r.towns if args.county else r.counties
     print(f"覆盖情况 / coverage as of {r.as_of} ({'county ' + args.county if args.county else 'city'})")
-    print(f"{'代码':<14}{'名称':<12}{'村':>5}{'植树':>9}{'计划':>9}{'完成率':>8}{'措施':>7}{'得分':>7}")
+    print(_pad("代码 code", 14) + _pad("名称 name", 22) + "".join(
+        _rpad(h, w) for h, w in (("村", 5), ("植树", 12), ("计划", 12), ("完成率", 10),
+                                 ("措施", 8), ("得分", 7))))
     for row in table.itertuples(index=False):
         name = row.name if isinstance(row.name, str) else ""
-        print(f"{row.code:<14}{name:<12}{int(row.villages):>5}{int(row.trees):>9}"
-              f"{int(row.planned):>9}{_fmt(row.completion):>8}{_fmt(row.coverage):>7}"
+        print(f"{row.code:<14}{_pad(name, 22)}{int(row.villages):>5}{int(row.trees):>12}"
+              f"{int(row.planned):>12}{_fmt(row.completion):>10}{_fmt(row.coverage):>8}"
               f"{row.score if not pd.isna(row.score) else '—':>7}")
     total = r.villages
     print(f"村 {len(total)} · 植树 {int(total['trees'].sum())} · 无村界点位 / outside every "

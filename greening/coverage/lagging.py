@@ -24,6 +24,11 @@ year's plan done by the end of each month is :data:`SEASONAL_PACE` (Jan 10 %, Fe
 Severity ranks the list: each reason adds its weight (:data:`REASON_WEIGHTS`) times
 (0.5 + 0.5 × how far past the threshold the village is, 0-1); fixed reasons add their full weight.
 
+Each row: rank, code, name, town and county (code and name), severity, ``reasons`` (codes),
+``reason_list`` ((code, Chinese, English) per reason), ``reasons_zh`` / ``reasons_en`` (joined
+with "；" / "; "), completion, expected_pace, coverage, days_inactive, survival_rate, score,
+``unmet_measures`` (ids, comma-separated) and the people below.
+
 Responsible people: the team leader, the village's first secretaries / instructors, and the
 nearest town leader, county leader and city leader in charge (Assignment roles town_leader,
 county_leader, city_leader on the village's town, county or city; a city leader in charge of a
@@ -188,6 +193,7 @@ def lagging_villages(villages: pd.DataFrame, status: pd.DataFrame, inputs: Cover
             "county_code": row.county_code,
             "severity": round(sum(r.severity for r in reasons), 1),
             "reasons": [r.code for r in reasons],
+            "reason_list": [(r.code, r.zh, r.en) for r in reasons],
             "reasons_zh": "；".join(r.zh for r in reasons),
             "reasons_en": "; ".join(r.en for r in reasons),
             "completion": row.completion, "expected_pace": round(pace, 3),
@@ -200,13 +206,16 @@ def lagging_villages(villages: pd.DataFrame, status: pd.DataFrame, inputs: Cover
     out = pd.DataFrame(rows).sort_values(["severity", "code"], ascending=[False, True],
                                          kind="stable").reset_index(drop=True)
     out = out.join(people, on="code")
+    names = inputs.areas.drop_duplicates("code").set_index("code")["name"]
+    out.insert(4, "town_name", out["town_code"].map(names))
+    out.insert(6, "county_name", out["county_code"].map(names))
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out
 
 
 def _empty_lagging() -> pd.DataFrame:
-    cols = ["rank", "code", "name", "town_code", "county_code", "severity", "reasons",
-            "reasons_zh", "reasons_en", "completion", "expected_pace", "coverage",
+    cols = ["rank", "code", "name", "town_code", "town_name", "county_code", "county_name",
+            "severity", "reasons", "reason_list", "reasons_zh", "reasons_en", "completion", "expected_pace", "coverage",
             "days_inactive", "survival_rate", "score", "unmet_measures", "team_leader",
             "team_leader_phone", "first_secretary", "town_leader", "county_leader", "city_leader"]
     return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
