@@ -56,6 +56,16 @@ class TestLocate:
         empty = VillageIndex([], [])
         assert empty.locate(110.0, 21.0) is None
 
+    def test_one_index_shared_by_threads(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        idx = VillageIndex.from_frame(sample_villages())
+        lons = [p[1] for p in POINTS] * 20
+        lats = [p[2] for p in POINTS] * 20
+        with ThreadPoolExecutor(8) as pool:
+            got = list(pool.map(idx.locate, lons, lats))
+        assert got == [p[3] for p in POINTS] * 20
+
     def test_bad_village_geometry_is_refused_naming_it(self):
         with pytest.raises(ValueError, match="440823101001"):
             VillageIndex(["440823101001"], [shapely.Point(110, 21)])

@@ -165,5 +165,25 @@ class TestCommands:
         err = capsys.readouterr().err
         assert f"第 {line_of(bad.read_text(encoding='utf-8'), 'rule: nope')} 行" in err
 
+    def test_measures_load_command_replaces_and_syncs(self, fresh_engine, tmp_path, monkeypatch,
+                                                      capsys):
+        import greening.measures as measures
+        from greening.cli import main
+        from greening.config import override_settings
+
+        in_force = tmp_path / "in_force.yaml"
+        monkeypatch.setattr(measures, "DEFAULT_PATH", in_force)
+        official = tmp_path / "official.yaml"
+        official.write_text(TEXT.replace("title_zh: 创建示范村", "title_zh: 创建绿美示范村"),
+                            encoding="utf-8")
+        url = fresh_engine.url.render_as_string(hide_password=False)
+        with override_settings(database_url=url):
+            assert main(["measures", "load", str(official)]) == 0
+        assert "added 56" in capsys.readouterr().out
+        assert in_force.read_bytes() == official.read_bytes()
+        with fresh_engine.connect() as conn:
+            title = conn.execute(select(Measure.title_zh).where(Measure.id == "M21")).scalar_one()
+        assert title == "创建绿美示范村"
+
     def test_shipped_path_is_the_default(self):
         assert DEFAULT_PATH == Path(__file__).resolve().parent.parent / "data" / "measures.yaml"

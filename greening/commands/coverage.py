@@ -10,21 +10,19 @@ import pandas as pd
 
 from greening.actor import Actor
 
-__all__ = ["register", "csv_safe"]
-
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
+__all__ = ["register"]
 
 
 def register(sub) -> None:
-    p = sub.add_parser("measures", help="措施目录 / the 56-measure catalogue: check or load a file")
-    msub = p.add_subparsers(dest="measures_action", metavar="ACTION")
+    measures = sub.add_parser("measures", help="措施目录 / the 56-measure catalogue: check or load a file")
+    msub = measures.add_subparsers(dest="measures_action", metavar="ACTION")
     c = msub.add_parser("check", help="validate a catalogue file and say what is wrong, by line")
     c.add_argument("file")
     c.set_defaults(func=_measures_check)
     c = msub.add_parser("load", help="validate, then replace the catalogue in force and sync it")
     c.add_argument("file")
     c.set_defaults(func=_measures_load)
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    measures.set_defaults(func=lambda args: (measures.print_help(), 2)[1])
 
     p = sub.add_parser("coverage", help="覆盖情况 / coverage by county (or by town with --county)")
     _common(p)
@@ -96,22 +94,10 @@ def _result(args):
         return coverage_for(conn, _actor(args), _as_of(args))
 
 
-def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and _FORMULA.match(v) else v)
-    return out
-
-
 def _write_csv(df: pd.DataFrame, path: str) -> None:
-    df = df.drop(columns=[c for c in ("geometry",) if c in df])
-    for col in df.columns:
-        if df[col].map(lambda v: isinstance(v, list)).any():
-            df[col] = df[col].map(lambda v: ",".join(v) if isinstance(v, list) else v)
-    csv_safe(df).to_csv(path, index=False, encoding="utf-8-sig")
+    from greening.exports import to_csv_bytes  # the project's formula-safe CSV
+
+    Path(path).write_bytes(to_csv_bytes(pd.DataFrame(df)))
     print(f"已写出 / wrote {path} ({len(df)} rows)")
 
 
@@ -152,12 +138,10 @@ def _coverage(args) -> int:
     if args.csv:
         _write_csv(pd.DataFrame(r.villages), args.csv)
     if args.geojson:
-        geo = r.villages.copy()
-        for col in geo.columns:
-            if col != "geometry" and not pd.api.types.is_numeric_dtype(geo[col]):
-                geo[col] = geo[col].astype(str).where(geo[col].notna())
-        geo.to_file(args.geojson, driver="GeoJSON")
-        print(f"已写出 / wrote {args.geojson} ({len(geo)} villages)")
+        from greening.exports import to_geojson_bytes
+
+        Path(args.geojson).write_bytes(to_geojson_bytes(r.villages))
+        print(f"已写出 / wrote {args.geojson} ({len(r.villages)} villages)")
     return 0
 
 

@@ -45,6 +45,10 @@ class VillageIndex:
 
     ``codes`` and ``geoms`` are sorted by code, so position order is code order (the tie-break).
     ``token`` identifies the village layer version the index was built from.
+
+    Safe to share between threads (the app caches one per process): GEOS prepared geometries are
+    not thread-safe, so exact tests are serialised per index, and each one is split over two
+    threads that never touch the same village.
     """
 
     def __init__(self, codes, geoms, *, token: str | None = None):
@@ -69,6 +73,7 @@ class VillageIndex:
         self._buckets = _Buckets(self) if len(self.codes) else None
         self.grid: RasterGrid | None = None
         self._lock = threading.Lock()
+        self._exact_lock = threading.Lock()
 
     @classmethod
     def from_frame(cls, villages: gpd.GeoDataFrame, code: str = "code", *,
@@ -181,7 +186,8 @@ class VillageIndex:
         return max(width / 64, math.sqrt(span / GRID_MAX_CELLS), 1e-6)
 
     def _exact(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return self._buckets.locate(x, y)
+        with self._exact_lock:
+            return self._buckets.locate(x, y)
 
 
 class _Buckets:
