@@ -2,7 +2,6 @@
 index, the commands, and the demo campaign's deliberate laggards."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -11,7 +10,6 @@ import shapely
 from sqlalchemy import select
 
 from greening.actor import Actor
-from greening.config import get_settings
 from greening.coverage import compute_coverage, coverage_for, lagging_for, load_inputs, village_index
 from greening.coverage.samples import AS_OF, COUNTY, TOWN_A, V1, V2, V6, sample_inputs
 from greening.geodb import to_db
@@ -167,11 +165,9 @@ class TestWriteIndex:
 
 @pytest.fixture(scope="module")
 def demo_result(demo_engine, demo_summary):
-    """The demo campaign's coverage for the city, lagging thresholds as generated (no minimum
-    measure coverage: the demo records only some attestations)."""
-    relaxed = dataclasses.replace(get_settings(), lag_min_coverage=0.0)
+    """The demo campaign's coverage for the city, with the default lagging thresholds."""
     with demo_engine.connect() as conn:
-        return coverage_for(conn, city(), demo_summary.as_of, settings=relaxed)
+        return coverage_for(conn, city(), demo_summary.as_of)
 
 
 class TestCommands:
