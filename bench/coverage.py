@@ -12,6 +12,7 @@ the arrays) queried with the village polygons, predicate ``contains``, no DataFr
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -123,6 +124,7 @@ def _spatialite(villages, lon, lat, repeats: int, say) -> dict:
     finally:
         raw.close()
         engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _part_index(villages):
