@@ -146,6 +146,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                      "Tap where the trees were planted; or press the locate button (top left) to use the phone's GPS."),
     "log.gps_hint": ("点击地图左上角的 ◎ 定位按钮，允许浏览器获取位置后即自动取点（需 HTTPS 或本机访问）。",
                      "Press the ◎ locate button at the map's top left and allow location access; the point is taken at once (needs HTTPS or localhost)."),
+    "log.gps_failed": ("定位失败：", "Could not get the location:"),
     "log.coords": ("坐标（经度, 纬度）", "Coordinates (longitude, latitude)"),
     "log.datum": ("坐标系", "Datum"),
     "log.datum.wgs84": ("WGS 84（GPS、天地图）", "WGS 84 (GPS, Tianditu)"),

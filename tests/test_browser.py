@@ -126,7 +126,7 @@ def dialogs():
 
 
 def _page(browser, base, dialogs, viewport):
-    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    context = browser.new_context(viewport=viewport, locale="zh-CN", permissions=["geolocation"])
     page = context.new_page()
 
     def on_dialog(dialog):
@@ -168,15 +168,31 @@ def _shot(page, name: str) -> Path:
     return path
 
 
+def _team_village_point(db_url: str, username: str, password: str) -> tuple[float, float]:
+    """A point inside the team's own village (its label point), WGS 84 (lon, lat)."""
+    from greening.auth import actor_from_token, authenticate
+    from greening.db import make_engine, session_scope
+    from greening.services.villages import area_frame
+
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        actor = actor_from_token(s, authenticate(s, username, password).token)
+    with engine.connect() as conn:
+        row = area_frame(conn, actor, "village").iloc[0]
+    engine.dispose()
+    return float(row["label_lon"]), float(row["label_lat"])
+
+
 def _static_ok(base: str, path: str, content_type: str) -> None:
     with urllib.request.urlopen(base + path, timeout=10) as r:
         assert r.status == 200 and content_type in r.headers["Content-Type"], (path, r.headers["Content-Type"])
 
 
-def test_overview_map_and_a_planting_logged_by_tapping(server, browser, dialogs):
+def test_overview_map_and_a_planting_logged_by_tapping(server, demo_db, browser, dialogs):
     from greening.auth import DEMO_ACCOUNTS
 
     passwords = {a.username: a.password for a in DEMO_ACCOUNTS}
+    gps = _team_village_point(demo_db, "team-suixi", passwords["team-suixi"])
     _static_ok(server, "/app/static/vendor/leaflet/leaflet.js", "javascript")
     _static_ok(server, "/app/static/vendor/leaflet/images/marker-icon.png", "image/png")
 
@@ -219,6 +235,17 @@ def test_overview_map_and_a_planting_logged_by_tapping(server, browser, dialogs)
     team.wait_for_selector("text=已登记", timeout=60_000)
     team.get_by_text("浏览器测试路口").first.wait_for(timeout=30_000)
     _shot(team, "log-planting-saved-phone")
+
+    # The next record by the phone's GPS: the fix is taken as the place at once.
+    team.context.set_geolocation({"latitude": gps[1], "longitude": gps[0], "accuracy": 10})
+    team.get_by_role("button", name="登记下一条").click()
+    _no_basemap(team)
+    frame = _map(team)
+    team.locator(MAP_FRAME).first.scroll_into_view_if_needed()  # so the tap lands on the button
+    team.wait_for_timeout(500)
+    frame.locator(".leaflet-control-locate a").first.click()
+    team.wait_for_selector(f"text=经度 {gps[0]:.6f}", timeout=60_000)
+    team.wait_for_selector("text=该点位于", timeout=60_000)
     team.context.close()
 
     # The hostile names were on the maps and tables above: no script ran.

@@ -249,3 +249,17 @@ class TestGeometry:
         assert sorted(feats) == sorted(_villages()["code"])
         coords = shapely.get_coordinates(shapely.from_geojson(__import__("json").dumps(feats["440823101001"])))
         assert np.allclose(coords, np.round(coords, 5))
+
+
+class TestLocate:
+    def test_gps_fix_counts_as_a_tap_and_never_alerts(self):
+        from streamlit_folium import generate_leaflet_string
+
+        m = build_map(MapData(villages=_villages()), basemap="none", locate=True).map
+        script = generate_leaflet_string(m)
+        assert "L.control.locate" in script
+        # the plugin's defaults call alert(); both are replaced before any location is asked for
+        assert "control.options.onLocationError = function" in script
+        assert "control.options.onLocationOutsideMapBounds = function" in script
+        assert "map.fire('click', {latlng: e.latlng})" in script
+        assert "alert(" not in script

@@ -43,6 +43,9 @@ def pick_village(actor: Actor, container=None) -> str | None:
     wanted = st.session_state.pop(VILLAGE_KEY, None) or st.query_params.get("village")
     if wanted in labels:
         st.session_state["village_pick"] = wanted
+    elif wanted:
+        # A link or an old tab naming a village outside the user's area: say so, read nothing of it.
+        st.warning(tr("common.outside_scope"))
     elif st.session_state.get("village_pick") not in labels:
         st.session_state["village_pick"] = codes[0]
     where = container or st

@@ -213,24 +213,40 @@ def _add_plantings(m, data: MapData, datum: str, lang: str, heat: bool, max_mark
 
 
 class _LocateAsClick(MacroElement):
-    """When the GPS fix arrives, treat it as a tap on the map (streamlit-folium reads map clicks)."""
+    """When the GPS fix arrives, treat it as a tap on the map (streamlit-folium reads map clicks).
+
+    Also replaces the plugin's default error handlers, which call ``alert()``: a refused or
+    failed location is reported in the control's tooltip instead of a dialog.
+    """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.on('locationfound', function(e) {
-            {{ this._parent.get_name() }}.fire('click', {latlng: e.latlng});
-        });
+        (function(map, control) {
+            control.options.onLocationError = function(err) {
+                control._link.title = {{ this.failed|tojson }} + ' ' + err.message;
+                console.warn('locate: ' + err.message);
+            };
+            control.options.onLocationOutsideMapBounds = function(c) { c.stop(); };
+            map.on('locationfound', function(e) { map.fire('click', {latlng: e.latlng}); });
+        })({{ this._parent.get_name() }}, {{ this.control.get_name() }});
         {% endmacro %}
     """)
 
+    def __init__(self, control, failed: str):
+        super().__init__()
+        self._name = "LocateAsClick"
+        self.control = control
+        self.failed = failed
+
 
 def _add_locate(m, lang: str) -> None:
-    folium.plugins.LocateControl(
+    control = folium.plugins.LocateControl(
         position="topleft", icon="gr-locate", iconLoading="gr-locate", setView="once", flyTo=False,
         initialZoomLevel=16, drawCircle=True, showPopup=False,
         strings={"title": t("log.how.gps", lang)},
-        locateOptions={"enableHighAccuracy": True, "maxZoom": 17}).add_to(m)
-    m.add_child(_LocateAsClick())
+        locateOptions={"enableHighAccuracy": True, "maxZoom": 17})
+    control.add_to(m)
+    m.add_child(_LocateAsClick(control, t("log.gps_failed", lang)))
 
 
 def _bounds(data: MapData, datum: str) -> list[list[float]]:

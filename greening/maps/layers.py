@@ -54,7 +54,7 @@ MAP_CSS = """
  box-shadow:0 0 4px rgba(0,0,0,.3);max-width:46vw}
 .gr-legend i{display:inline-block;width:14px;height:10px;margin-right:5px;border:1px solid #999}
 .gr-nobase{background:#eef2ea}
-.leaflet-control-locate a.gr-locate::before{content:"\\25CE";font-size:20px;line-height:30px}
+.leaflet-control-locate .gr-locate::before{content:"\\25CE";font-size:20px;line-height:30px;color:#2E7D32}
 .leaflet-touch .leaflet-control-layers-toggle{width:40px;height:40px}
 </style>
 """
