@@ -36,6 +36,9 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "login_lock_minutes": ("GREENING_LOGIN_LOCK_MINUTES", "how long a lock after repeated failures lasts"),
     "session_hours": ("GREENING_SESSION_HOURS", "how long a log-in stays valid"),
     "oidc_enabled": ("GREENING_OIDC", "1 to offer single sign-on through Streamlit's OIDC login"),
+    "measures_path": ("GREENING_MEASURES_FILE", "the 56-measure catalogue in force (default: the data folder's "
+                      "measures.yaml once an administrator loaded one, else the shipped data/measures.yaml)"),
+    "campaign_start": ("GREENING_CAMPAIGN_START", "first day a planting may be dated (YYYY-MM-DD)"),
 }
 
 
@@ -61,6 +64,8 @@ class Settings:
     login_lock_minutes: int = 15
     session_hours: int = 12
     oidc_enabled: bool = False
+    measures_path: str = ""
+    campaign_start: str = "2023-01-01"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -77,6 +82,29 @@ class Settings:
     @property
     def photo_dir(self) -> Path:
         return self.data_dir / "photos"
+
+    @property
+    def catalogue_file(self) -> Path:
+        """The measure catalogue in force; an administrator's replacement lives in the data folder."""
+        if self.measures_path:
+            return Path(self.measures_path)
+        replaced = self.data_dir / "measures.yaml"
+        return replaced if replaced.exists() else REPO_ROOT / "data" / "measures.yaml"
+
+    @property
+    def catalogue_target(self) -> Path:
+        """Where ``measures load`` writes a replacement (never the shipped file)."""
+        return Path(self.measures_path) if self.measures_path else self.data_dir / "measures.yaml"
+
+    @property
+    def campaign_start_date(self):
+        import datetime as dt
+
+        try:
+            return dt.date.fromisoformat(self.campaign_start)
+        except ValueError:
+            raise ValueError(f"setting GREENING_CAMPAIGN_START={self.campaign_start!r} is not a date "
+                             "(YYYY-MM-DD)") from None
 
     @property
     def backup_dir(self) -> Path:

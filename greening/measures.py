@@ -82,8 +82,7 @@ class CatalogueError(ValueError):
 def catalogue_path() -> Path:
     """The catalogue in force: the ``measures_path`` setting when there is one, else the shipped
     data/measures.yaml."""
-    configured = getattr(get_settings(), "measures_path", None)
-    return Path(configured) if configured else DEFAULT_PATH
+    return get_settings().catalogue_file
 
 
 def load_catalogue(path: str | Path | None = None) -> list[MeasureSpec]:
@@ -319,7 +318,7 @@ def replace_catalogue(session: Session, source: str | Path,
     """
     source = Path(source)
     read_catalogue(source)  # raises CatalogueError naming the bad line
-    target = Path(target) if target is not None else catalogue_path()
+    target = Path(target) if target is not None else get_settings().catalogue_target
     data = source.read_bytes()
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".measures-", suffix=".yaml")

@@ -167,20 +167,21 @@ class TestCommands:
 
     def test_measures_load_command_replaces_and_syncs(self, fresh_engine, tmp_path, monkeypatch,
                                                       capsys):
-        import greening.measures as measures
         from greening.cli import main
-        from greening.config import override_settings
+        from greening.config import get_settings, override_settings
 
-        in_force = tmp_path / "in_force.yaml"
-        monkeypatch.setattr(measures, "DEFAULT_PATH", in_force)
+        shipped = DEFAULT_PATH.read_bytes()
+        in_force = tmp_path / "measures.yaml"  # the data folder's replacement
         official = tmp_path / "official.yaml"
         official.write_text(TEXT.replace("title_zh: 创建示范村", "title_zh: 创建绿美示范村"),
                             encoding="utf-8")
         url = fresh_engine.url.render_as_string(hide_password=False)
-        with override_settings(database_url=url):
+        with override_settings(database_url=url, data_dir=tmp_path):
             assert main(["measures", "load", str(official)]) == 0
+            assert get_settings().catalogue_file == in_force  # the replacement is now in force
         assert "added 56" in capsys.readouterr().out
         assert in_force.read_bytes() == official.read_bytes()
+        assert DEFAULT_PATH.read_bytes() == shipped  # the shipped catalogue is never overwritten
         with fresh_engine.connect() as conn:
             title = conn.execute(select(Measure.title_zh).where(Measure.id == "M21")).scalar_one()
         assert title == "创建绿美示范村"

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 #: The earliest planting date accepted: the campaign runs under the province's 2023 programmes
-#: (百千万工程, 绿美广东). ``settings.extra["campaign_start"]`` ("YYYY-MM-DD") overrides it.
+#: (百千万工程, 绿美广东). The setting ``GREENING_CAMPAIGN_START`` ("YYYY-MM-DD") is the one in force.
 CAMPAIGN_START = dt.date(2023, 1, 1)
 #: One record is one planting event; more trees than this in one record is almost surely a typo.
 MAX_TREES_PER_RECORD = 50_000
@@ -107,8 +107,7 @@ def today() -> dt.date:
 def campaign_start() -> dt.date:
     from greening.config import get_settings
 
-    raw = get_settings().extra.get("campaign_start")
-    return dt.date.fromisoformat(raw) if raw else CAMPAIGN_START
+    return get_settings().campaign_start_date
 
 
 # -- numbers ------------------------------------------------------------------------------------
