@@ -13,14 +13,18 @@ die() { printf '\033[1;31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
 # --- system packages -------------------------------------------------------------------------
 need=()
 have_spatialite() {
-  ls /usr/lib/*/mod_spatialite.so* /usr/lib/mod_spatialite.so* /usr/local/lib/mod_spatialite* \
-     /opt/homebrew/lib/mod_spatialite* 2>/dev/null | grep -q .
+  local f
+  for f in /usr/lib/*/mod_spatialite.so* /usr/lib/mod_spatialite.so* /usr/local/lib/mod_spatialite* \
+           /opt/homebrew/lib/mod_spatialite*; do
+    [[ -e $f ]] && return 0
+  done
+  return 1
 }
 have_spatialite || need+=(libsqlite3-mod-spatialite)
 if [[ $DEV == 1 ]]; then
   ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql postgresql-postgis)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
-  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+  fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cjk)
 fi
 command -v npm >/dev/null 2>&1 || need+=(npm)
 if ((${#need[@]})); then
