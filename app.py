@@ -17,19 +17,20 @@ from ui.session import current_actor, db_session, logout_button, require_actor
 
 HERE = Path(__file__).resolve().parent
 
-# (file, title key, icon, section, action that must be allowed to see it)
+# (file, title key, icon, section, action that must be allowed to see it). Material icons come
+# with Streamlit's own assets: they render without an emoji font and without a CDN.
 PAGES = [
-    ("pages/overview.py", "nav.overview", "🗺️", "overview", "dashboard.view"),
-    ("pages/county.py", "nav.county", "📊", "overview", "dashboard.view"),
-    ("pages/lagging.py", "nav.lagging", "⚠️", "overview", "lagging.view"),
-    ("pages/designations.py", "nav.designations", "🏅", "overview", "dashboard.view"),
-    ("pages/measures.py", "nav.measures", "📋", "overview", "dashboard.view"),
-    ("pages/log_planting.py", "nav.log_planting", "🌱", "work", "planting.create"),
-    ("pages/village.py", "nav.village", "🏡", "work", "village.view"),
-    ("pages/teams.py", "nav.teams", "👥", "work", "village.view"),
-    ("pages/review.py", "nav.review", "✅", "work", ("planting.review", "attestation.review")),
-    ("pages/admin_users.py", "nav.admin_users", "🔑", "admin", "user.manage"),
-    ("pages/admin_audit.py", "nav.admin_audit", "📜", "admin", "audit.view"),
+    ("pages/overview.py", "nav.overview", ":material/map:", "overview", "dashboard.view"),
+    ("pages/county.py", "nav.county", ":material/bar_chart:", "overview", "dashboard.view"),
+    ("pages/lagging.py", "nav.lagging", ":material/warning:", "overview", "lagging.view"),
+    ("pages/designations.py", "nav.designations", ":material/military_tech:", "overview", "dashboard.view"),
+    ("pages/measures.py", "nav.measures", ":material/checklist:", "overview", "dashboard.view"),
+    ("pages/log_planting.py", "nav.log_planting", ":material/add_location_alt:", "work", "planting.create"),
+    ("pages/village.py", "nav.village", ":material/home:", "work", "village.view"),
+    ("pages/teams.py", "nav.teams", ":material/groups:", "work", "village.view"),
+    ("pages/review.py", "nav.review", ":material/fact_check:", "work", ("planting.review", "attestation.review")),
+    ("pages/admin_users.py", "nav.admin_users", ":material/manage_accounts:", "admin", "user.manage"),
+    ("pages/admin_audit.py", "nav.admin_audit", ":material/history:", "admin", "audit.view"),
 ]
 
 
@@ -62,7 +63,7 @@ def _save_language(actor):
 
 def main() -> None:
     st.set_page_config(page_title="湛江乡村绿化", page_icon="🌳", layout="wide",
-                       initial_sidebar_state="collapsed")
+                       initial_sidebar_state="auto")
     apply_css()
     actor = current_actor()
     if actor is None:

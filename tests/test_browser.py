@@ -227,7 +227,13 @@ def test_overview_map_and_a_planting_logged_by_tapping(server, demo_db, browser,
     team.wait_for_selector("text=该点位于", timeout=60_000)
     icon = frame.locator("img.leaflet-marker-icon").first
     icon.wait_for(timeout=30_000)
-    assert icon.evaluate("img => img.complete && img.naturalWidth > 0"), "Leaflet's marker image loads"
+    loaded = False
+    for _ in range(40):  # the image may still be on its way
+        loaded = icon.evaluate("img => img.complete && img.naturalWidth > 0")
+        if loaded:
+            break
+        team.wait_for_timeout(250)
+    assert loaded, "Leaflet's marker image loads (images/ beside leaflet.css)"
     team.get_by_label("株数").fill("37")
     team.get_by_label("地点名称（可选）").fill("浏览器测试路口")
     _shot(team, "log-planting-phone")
