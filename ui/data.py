@@ -13,7 +13,6 @@ import streamlit as st
 
 from greening.actor import Actor
 from greening.config import get_settings
-from greening.db import make_engine
 
 __all__ = ["engine", "scope_of", "invalidate", "villages", "towns", "counties", "geoms", "teams",
            "designations", "plantings", "species", "demo_present", "coverage", "village_detail",
@@ -22,14 +21,11 @@ __all__ = ["engine", "scope_of", "invalidate", "villages", "towns", "counties", 
 TTL = 300  # seconds; writes clear the caches at once
 
 
-@st.cache_resource(show_spinner=False)
-def _engine(url: str):
-    return make_engine(url)
-
-
 def engine():
-    """The engine of the configured database (one per URL for the server's life)."""
-    return _engine(get_settings().resolved_database_url)
+    """The engine of the configured database: the one the log-in gate uses (one pool per URL)."""
+    from ui.session import engine as session_engine
+
+    return session_engine()
 
 
 def _db() -> str:
