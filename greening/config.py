@@ -39,6 +39,8 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "measures_path": ("GREENING_MEASURES_FILE", "the 56-measure catalogue in force (default: the data folder's "
                       "measures.yaml once an administrator loaded one, else the shipped data/measures.yaml)"),
     "campaign_start": ("GREENING_CAMPAIGN_START", "first day a planting may be dated (YYYY-MM-DD)"),
+    "as_of": ("GREENING_AS_OF", "date the figures are reported as of (YYYY-MM-DD); default today, or the "
+              "demo campaign's snapshot date (2024-06-10) while the database holds demo data"),
 }
 
 
@@ -66,6 +68,7 @@ class Settings:
     oidc_enabled: bool = False
     measures_path: str = ""
     campaign_start: str = "2023-01-01"
+    as_of: str = ""
     extra: dict = field(default_factory=dict)
 
     @property

@@ -13,6 +13,7 @@ import streamlit as st
 
 from greening.actor import Actor
 from greening.config import get_settings
+from greening.db import get_engine
 
 __all__ = ["engine", "scope_of", "invalidate", "villages", "towns", "counties", "geoms", "teams",
            "designations", "plantings", "species", "demo_present", "coverage", "village_detail",
@@ -151,20 +152,11 @@ def demo_present() -> bool:
 
 
 def report_date():
-    """The date figures are reported as of: today, or the snapshot date of the demo campaign
-    (its records stop in June 2024; measured against today every demo village would lag)."""
-    import datetime as dt
+    """The date figures are reported as of (see :func:`greening.coverage.load.report_date`)."""
+    from greening.coverage.load import report_date as domain_report_date
 
-    as_of = get_settings().extra.get("as_of")
-    if as_of:
-        return dt.date.fromisoformat(str(as_of))
-    if demo_present():
-        try:
-            from greening.demo.calendar import AS_OF
-            return AS_OF
-        except ImportError:
-            pass
-    return dt.date.today()
+    with get_engine(_db()).connect() as conn:
+        return domain_report_date(conn)
 
 
 def coverage(actor: Actor) -> dict:

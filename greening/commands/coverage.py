@@ -38,7 +38,7 @@ def register(sub) -> None:
 def _common(p) -> None:
     p.add_argument("--county", metavar="ADCODE", help="one county (6-digit adcode, e.g. 440823)")
     p.add_argument("--csv", metavar="F", help="write the village rows as CSV (UTF-8 with BOM)")
-    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="date of the figures (default today)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="date of the figures (default: GREENING_AS_OF, the demo snapshot date with demo data, else today)")
 
 
 def _measures_check(args) -> int:

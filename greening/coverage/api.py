@@ -34,7 +34,7 @@ def coverage_for(conn, actor: Actor, as_of: dt.date | None = None, *, catalogue=
                  settings=None, weights: ScoreWeights | None = None) -> CoverageResult:
     """Village, town, county and city coverage and the lagging list, for ``actor``'s area.
 
-    ``conn``: a SQLAlchemy Connection; ``as_of`` defaults to today; ``catalogue`` to the Measure
+    ``conn``: a SQLAlchemy Connection; ``as_of`` defaults to :func:`greening.coverage.load.report_date`; ``catalogue`` to the Measure
     table (or the catalogue file when the table is empty); ``settings`` to the settings in force.
     """
     require(actor, "village.view")

@@ -53,14 +53,33 @@ def _within(actor: Actor, prefix: str, column):
     return scope_clause(dataclasses.replace(actor, scope_prefix=prefix), column)
 
 
+def report_date(conn) -> dt.date:
+    """The date figures are reported as of when none is asked for: the ``GREENING_AS_OF``
+    setting, else the demo campaign's snapshot date while the database holds demo areas (measured
+    against today every demo village would lag), else today."""
+    from greening.config import get_settings
+
+    configured = get_settings().as_of
+    if configured:
+        try:
+            return dt.date.fromisoformat(configured)
+        except ValueError:
+            raise ValueError(f"setting GREENING_AS_OF={configured!r} is not a date (YYYY-MM-DD)") from None
+    if conn.execute(select(AdminArea.id).where(AdminArea.is_demo.is_(True)).limit(1)).first():
+        from greening.demo.calendar import AS_OF
+
+        return AS_OF
+    return dt.date.today()
+
+
 def load_inputs(conn, actor: Actor, as_of: dt.date | None = None, *,
                 catalogue=None) -> CoverageInputs:
-    """The frames of a coverage computation for ``actor`` as of ``as_of`` (default today).
+    """The frames of a coverage computation for ``actor`` as of ``as_of`` (default :func:`report_date`).
 
     ``catalogue``: the measures to be evaluated (decides how far around the actor's area rows
     are read, see the module docstring); None reads only the actor's area.
     """
-    as_of = as_of or dt.date.today()
+    as_of = as_of or report_date(conn)
     year_start = dt.date(as_of.year, 1, 1)
     act, ros = context_prefixes(actor.scope_prefix, catalogue)
     ancestors = ancestor_codes(actor.scope_prefix)
