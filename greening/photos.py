@@ -35,7 +35,7 @@ from greening.config import get_settings
 from greening.geo.crs import distance_m
 from greening.importers.errors import message
 from greening.models import Photo, Planting
-from greening.permissions import require, scope_clause
+from greening.services.plantings import load_planting
 
 __all__ = ["PhotoRejected", "store_photo", "photo_path", "check_image", "read_exif", "FLAGS",
            "TOO_FAR_M", "TIME_FAR_DAYS", "DUPLICATE_BITS", "THUMB_SIZE"]
@@ -220,21 +220,13 @@ def store_photo(session: Session, actor: Actor, planting_id: int, data: bytes, f
     planting again returns the stored photo. Flushes; the caller commits. If the transaction rolls
     back, the files written are removed.
     """
-    require(actor, "photo.upload")
     if isinstance(planting_id, Planting):
         planting_id = planting_id.id
+    planting = load_planting(session, actor, planting_id, "photo.upload", "planting_id")
     if not isinstance(data, (bytes, bytearray, memoryview)):
         filename = filename or getattr(data, "name", "")
         data = data.getvalue() if hasattr(data, "getvalue") else data.read()
     data, filename = bytes(data), filename or ""
-    planting = session.scalars(select(Planting).where(
-        Planting.id == planting_id, Planting.deleted_at.is_(None),
-        scope_clause(actor, Planting.claimed_village_code))).one_or_none()
-    if planting is None:
-        from greening.services.plantings import PlantingError
-
-        raise PlantingError("record_not_found", "planting_id", value=planting_id)
-    require(actor, "photo.upload", planting.claimed_village_code)
     digest = hashlib.sha256(data).hexdigest()
     same = session.scalars(select(Photo).where(Photo.planting_id == planting.id, Photo.sha256 == digest,
                                                Photo.deleted_at.is_(None))).first()

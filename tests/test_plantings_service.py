@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
 import pytest
+import shapely
 from sqlalchemy import func, select
 
 from greening.actor import Actor
+from greening.coverage.join import village_index
+from greening.geodb import to_db
 from greening.geo.gcj02 import wgs84_to_gcj02
-from greening.models import AuditLog, Planting
+from greening.models import AdminArea, AuditLog, Planting
 from greening.models.enums import Role
 from greening.permissions import PermissionDenied, install_scope
 from greening.services.care import record_check
@@ -54,6 +58,54 @@ class TestLocate:
     def test_border_point_goes_to_lowest_code(self, db, area):
         x = campaign.X0 + campaign.SIZE  # the shared edge of 甲村 and 乙村
         assert locate_village(db, x, campaign.Y0 + 0.005).code == A
+
+
+
+@pytest.fixture(scope="module")
+def demo_county():
+    """The demo's villages of 赤坎区 (Voronoi cells clipped to the coast, default demo seed)."""
+    from greening.demo.geography import generate_geography
+
+    g = generate_geography(20240601)
+    return g[(g["level"] == "village") & g["code"].str.startswith("440802")].sort_values("code")
+
+
+class TestOneBorderRule:
+    """The form's lookup (spatial-index candidates read in the writer's transaction) and the bulk
+    index of the importers and the coverage join give the same village for every point."""
+
+    def test_form_and_bulk_lookups_agree_with_the_rule(self, db, demo_county):
+        for code, name, geom in zip(demo_county["code"], demo_county["name"], demo_county.geometry):
+            db.add(AdminArea(code=code, level="village", name=name, scope_prefix=code, geom=to_db(geom)))
+        db.flush()
+        rings = shapely.get_rings(shapely.get_parts(demo_county.geometry.to_numpy()))
+        xy, ring = shapely.get_coordinates(rings, return_index=True)
+        same = np.flatnonzero(ring[1:] == ring[:-1])
+        vertices = np.unique(xy, axis=0)
+        midpoints = (xy[same] + xy[same + 1]) / 2  # on shared borders and on the coast
+        x0, y0, x1, y1 = shapely.total_bounds(demo_county.geometry.to_numpy())
+        rng = np.random.default_rng(11)
+        randoms = np.column_stack([rng.uniform(x0 - 0.02, x1 + 0.02, 2500),
+                                   rng.uniform(y0 - 0.02, y1 + 0.02, 2500)])
+        outside = np.array([[x0 - 0.05, y0], [x1 + 0.05, y1], [(x0 + x1) / 2, y1 + 0.05]])
+        pts = np.concatenate([vertices, midpoints, randoms, outside])
+        x, y = pts[:, 0], pts[:, 1]
+
+        # the rule itself, by brute force: the lowest code whose closed polygon holds the point
+        codes = demo_county["code"].to_numpy()
+        holds = np.array([shapely.intersects_xy(g, x, y) for g in demo_county.geometry])
+        expected = [codes[h.argmax()] if h.any() else None for h in holds.T]
+        assert (holds[:, :len(vertices)].sum(axis=0) >= 3).sum() > 20  # three-village vertices
+        assert (holds.sum(axis=0) >= 2).sum() > 100 and expected.count(None) > 100
+
+        index = village_index(db.connection())
+        assert list(index.locate_many(x, y)) == expected
+        grid = index.positions(x, y, use_grid=True)
+        assert [index.codes[p] if p >= 0 else None for p in grid] == expected
+        form = [locate_village(db, float(a), float(b)) for a, b in pts]
+        assert [hit.code if hit else None for hit in form] == expected
+        names = dict(zip(demo_county["code"], demo_county["name"]))
+        assert all(hit.name == names[hit.code] for hit in form if hit)
 
 
 class TestCreate:

@@ -6,14 +6,15 @@ What pages and commands call (``conn``: a SQLAlchemy Connection, e.g. ``session.
   (GeoDataFrame), ``towns``, ``counties``, ``city``, ``measure_status``, ``weekly``,
   ``unassigned``, ``outside`` and ``lagging``, limited to the actor's area;
 - :func:`lagging_for` ``(conn, actor, as_of=None)`` -> the lagging list (a DataFrame);
-- :func:`village_index` ``(conn)`` -> the cached :class:`VillageIndex` for the planting write path
-  (``index.locate(lon, lat)`` -> village code or None).
+- :func:`village_index` ``(conn)`` -> the :class:`VillageIndex` of the villages as ``conn``'s
+  transaction sees them (``index.locate(lon, lat)`` -> village code or None; ``locate_many``).
 
-Modules: ``index`` (points to villages) and ``grid`` (its raster fast path), ``join`` (cached
-index, codes, nesting, areas), ``metrics`` (per village, composite score), ``rollup`` (towns,
-counties, city, weekly), ``rules`` (computed rules), ``evaluate`` (the catalogue on the frames),
-``lagging``, ``load`` (the database edge), ``compute`` (one computation), ``api`` (the entry
-points above). Names are imported on first use, so ``greening.coverage.index`` alone stays light.
+Modules: ``index`` (points to villages) and ``grid`` (its raster fast path), ``join`` (the
+index as a transaction sees it, codes, nesting, areas), ``metrics`` (per village, composite
+score), ``rollup`` (towns, counties, city, weekly), ``rules`` (computed rules), ``evaluate``
+(the catalogue on the frames), ``lagging``, ``load`` (the database edge), ``compute`` (one
+computation), ``api`` (the entry points above). Names are imported on first use, so
+``greening.coverage.index`` alone stays light.
 """
 from __future__ import annotations
 
@@ -23,8 +24,7 @@ _EXPORTS = {
     "coverage_for": "api", "lagging_for": "api", "catalogue_in_force": "api",
     "compute_coverage": "compute", "CoverageResult": "compute", "CoverageInputs": "inputs",
     "load_inputs": "load", "ScoreWeights": "metrics", "VillageIndex": "index",
-    "assign_village": "index", "join_points": "index", "village_index": "join",
-    "seasonal_pace": "lagging",
+    "join_points": "index", "village_index": "join", "seasonal_pace": "lagging",
 }
 __all__ = sorted(_EXPORTS)
 

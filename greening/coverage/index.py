@@ -1,19 +1,27 @@
-"""The village index: planting points (lon/lat arrays) to villages, exactly and fast.
+"""The village index: the one way a point (or an array of points) finds its village.
 
-No shapely Point is ever built (about 0.5 µs and 230 bytes each, as much as the join itself).
-Only numpy and shapely are needed here, so the write path and the benchmarks stay light.
+Every lookup goes through :class:`VillageIndex`: the coverage join, the importers (a whole file
+at once, and re-assigning plantings after a boundary change) and the planting form
+(:func:`greening.services.plantings.locate_village`, which builds one over the few villages the
+database's spatial index gives it). So there is one border rule, in :meth:`_Buckets.locate`:
+
+    a point belongs to the village with the lowest code among those whose polygon, boundary
+    included, holds it; a point in none is outside (position -1, code ``None``), never dropped.
+
+A point on a shared border or vertex therefore goes to the lowest code, and so does a point where
+villages overlap. No shapely Point is built per point looked up (about 0.5 µs and 230 bytes each,
+as much as the join itself). Only numpy and shapely are needed here, so the write path and the
+benchmarks stay light.
 
 1. a ``STRtree`` over the village polygons answers, once per index, which villages touch each
    bucket of a coarse grid (about half a village wide); a point's candidates are its bucket's
    villages whose bounding box holds it;
 2. candidate pairs are taken in rounds (first candidate of every point, then the second, ...),
-   each round sorted by village so that ``shapely.contains_xy`` runs village by village on
+   each round sorted by village so that ``shapely.intersects_xy`` runs village by village on
    prepared polygons (2-10x faster than in point order), split over two threads by village (GEOS
    releases the GIL; no prepared geometry is ever shared between threads);
-3. candidates are in code order and a point stops at its first hit, so a point inside two
-   overlapping villages goes to the lowest code; a point on a boundary (inside none) goes to the
-   lowest code among the villages whose closure holds it (``intersects_xy``); a point in none is
-   outside (position -1, code ``None``) and is reported, never dropped.
+3. candidates are in code order, the test is ``intersects_xy`` (the closed polygon) and a point
+   stops at its first hit: the border rule above.
 
 For large batches :class:`~greening.coverage.grid.RasterGrid` answers most points by lookup and
 sends only points near a boundary to the exact test; answers are identical.
@@ -29,7 +37,7 @@ import shapely
 
 from greening.coverage.grid import BORDER, RasterGrid
 
-__all__ = ["VillageIndex", "PointJoin", "join_points", "assign_village", "GRID_MIN_POINTS"]
+__all__ = ["VillageIndex", "PointJoin", "join_points", "GRID_MIN_POINTS"]
 
 #: Batches at least this large get the raster grid (built once per index, about 1-2 s).
 GRID_MIN_POINTS = 500_000
@@ -100,6 +108,17 @@ class VillageIndex:
         hit = pos >= 0
         out[hit] = self.codes[pos[hit]]
         return out
+
+    def nearest(self, lon: float, lat: float) -> tuple[int, float] | None:
+        """``(position, metres)`` of the village nearest to a point, or None without villages
+        (to name it when a point falls in none)."""
+        if not len(self.codes):
+            return None
+        from greening.geo.crs import distance_m
+
+        point = shapely.Point(lon, lat)
+        position = int(self.tree.query_nearest(point)[0])
+        return position, float(distance_m(self.geoms[position], point))
 
     def positions(self, lons, lats, *, use_grid: bool | None = None) -> np.ndarray:
         """Village positions (int32, -1 outside) for longitude/latitude arrays.
@@ -220,23 +239,20 @@ class _Buckets:
         pts = np.flatnonzero(ok)
         bucket = iy[pts].astype(np.int64) * self.nx + ix[pts].astype(np.int64)
         first, count = self.start[bucket], self.start[bucket + 1] - self.start[bucket]
-        # Interior first (contains), then closure (intersects) for what is left: boundary points.
-        for predicate in (shapely.contains_xy, shapely.intersects_xy):
-            todo, k = np.arange(len(pts)), 0
-            while len(todo):
-                todo = todo[count[todo] > k]
-                if not len(todo):
-                    break
-                v = self.villages[first[todo] + k]
-                hit = self._test(predicate, v, x[pts[todo]], y[pts[todo]])
-                out[pts[todo[hit]]] = v[hit]
-                todo = todo[~hit]
-                k += 1
-            keep = out[pts] < 0
-            pts, first, count = pts[keep], first[keep], count[keep]
+        # The border rule: candidates in code order, closed polygons, first hit wins.
+        todo, k = np.arange(len(pts)), 0
+        while len(todo):
+            todo = todo[count[todo] > k]
+            if not len(todo):
+                break
+            v = self.villages[first[todo] + k]
+            hit = self._test(v, x[pts[todo]], y[pts[todo]])
+            out[pts[todo[hit]]] = v[hit]
+            todo = todo[~hit]
+            k += 1
         return out
 
-    def _test(self, predicate, v, px, py) -> np.ndarray:
+    def _test(self, v, px, py) -> np.ndarray:
         b = self.index.bounds[v]
         inbox = (px >= b[:, 0]) & (px <= b[:, 2]) & (py >= b[:, 1]) & (py <= b[:, 3])
         hit = np.zeros(len(v), dtype=bool)
@@ -247,14 +263,14 @@ class _Buckets:
         vs, xs, ys = v[order], px[order], py[order]
         geoms = self.index.geoms
         if len(order) < _PARALLEL_MIN:
-            hit[order] = predicate(geoms[vs], xs, ys)
+            hit[order] = shapely.intersects_xy(geoms[vs], xs, ys)
             return hit
         # Two threads on disjoint villages: GEOS releases the GIL, and no prepared geometry is
         # shared between threads.
         cut = int(np.searchsorted(vs, vs[len(vs) // 2], side="left")) or len(vs) // 2
         parts = [slice(0, cut), slice(cut, len(vs))]
         with ThreadPoolExecutor(_THREADS) as pool:
-            res = list(pool.map(lambda s: predicate(geoms[vs[s]], xs[s], ys[s]), parts))
+            res = list(pool.map(lambda s: shapely.intersects_xy(geoms[vs[s]], xs[s], ys[s]), parts))
         hit[order] = np.concatenate(res)
         return hit
 
@@ -282,10 +298,5 @@ class PointJoin:
 def join_points(lons, lats, index: VillageIndex, *, use_grid: bool | None = None) -> PointJoin:
     """Join points (lon/lat arrays, WGS 84) to villages; points outside are kept and reported."""
     return PointJoin(index, index.positions(lons, lats, use_grid=use_grid))
-
-
-def assign_village(lon: float, lat: float, index: VillageIndex) -> str | None:
-    """The village a planting written at (``lon``, ``lat``) falls in: the per-write lookup."""
-    return index.locate(lon, lat)
 
 

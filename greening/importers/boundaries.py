@@ -23,12 +23,14 @@ from sqlalchemy.orm import Session
 
 from greening import audit
 from greening.actor import Actor
+from greening.coverage.index import VillageIndex
+from greening.coverage.join import village_index
 from greening.geo.boundaries import COUNTIES
 from greening.geo.crs import area_m2, validate_geometry
 from greening.geodb import from_db, to_db
 from greening.importers.boundary_files import read_boundary_file
 from greening.importers.errors import Issue, file_error, issue
-from greening.importers.relocate import Reassignment, VillageLocator, reassign_plantings
+from greening.importers.relocate import Reassignment, reassign_plantings
 from greening.models import AdminArea
 from greening.models.base import utcnow
 from greening.permissions import require
@@ -241,7 +243,7 @@ def plan_boundary_import(session: Session, source, *, filename: str | None = Non
     dissolved = {code: _dissolve(parts) for code, parts in by_code.items()}
     _compare(session, plan, dissolved, retire_demo)
     if any(i.level == "village" and i.action in ("add", "change", "retire") for i in plan.items):
-        plan.plantings = reassign_plantings(session, _future_locator(session, plan), dry_run=True)
+        plan.plantings = reassign_plantings(session, _future_index(session, plan), dry_run=True)
     return plan
 
 
@@ -290,14 +292,11 @@ def _retire_demo(session: Session, plan: ImportPlan, dissolved: dict) -> None:
                 plan.items.append(PlanItem("retire", level, area.code, area.name))
 
 
-def _future_locator(session: Session, plan: ImportPlan) -> VillageLocator:
-    """The village layer as it would be after applying ``plan`` (new villages get id -1)."""
-    replaced = {i.code for i in plan.items if i.level == "village" and i.action in ("change", "retire")}
-    ids = dict(session.execute(select(AdminArea.code, AdminArea.id).where(AdminArea.code.in_(replaced))).all()) \
-        if replaced else {}
-    extra = [(ids.get(i.code, -1), i.code, i.name, i.geometry) for i in plan.items
-             if i.level == "village" and i.action in ("add", "change")]
-    return VillageLocator.from_session(session, exclude_codes=replaced, extra=extra)
+def _future_index(session: Session, plan: ImportPlan) -> VillageIndex:
+    """The village layer as it would be after applying ``plan``."""
+    changes = {i.code: i.geometry if i.action in ("add", "change") else None for i in plan.items
+               if i.level == "village" and i.action in ("add", "change", "retire")}
+    return village_index(session.connection(), changes=changes)
 
 
 # -- applying -------------------------------------------------------------------------------------

@@ -30,17 +30,17 @@ from sqlalchemy.orm import Session
 from greening import audit
 from greening.actor import Actor
 from greening.config import get_settings
-from greening.geo.boundaries import COUNTIES
+from greening.coverage.index import VillageIndex
+from greening.coverage.join import village_index
 from greening.geo.coords import CoordinateError, parse_point
 from greening.geo.gcj02 import gcj02_to_wgs84
 from greening.importers import fields as F
 from greening.importers.columns import ColumnMap, match_columns
 from greening.importers.encoding import decode_text
 from greening.importers.errors import Issue, file_error, issue
-from greening.importers.relocate import VillageLocator
 from greening.models import AdminArea, GreeningTeam, Planting
 from greening.permissions import PermissionDenied, require
-from greening.services.plantings import OUTSIDE_FLAG, UNLOCATED_FLAG, content_hash
+from greening.services.plantings import OUTSIDE_FLAG, content_hash, in_no_village_params, location_flags
 
 __all__ = ["LedgerReport", "LedgerApplyResult", "validate_ledger", "apply_ledger", "read_table",
            "MAX_ROWS", "INSERT_COLUMNS"]
@@ -177,20 +177,20 @@ class _Reference:
     by_name: dict[str, list[str]]  # name -> codes
     species: F.SpeciesLookup
     teams: dict[str, int]  # village code -> team id
-    locator: VillageLocator
+    index: VillageIndex  # the villages with a boundary
 
 
 def _reference(session: Session) -> _Reference:
-    rows = session.execute(select(AdminArea.id, AdminArea.code, AdminArea.name, AdminArea.geom.is_(None))
+    rows = session.execute(select(AdminArea.id, AdminArea.code, AdminArea.name)
                            .where(AdminArea.level == "village", AdminArea.deleted_at.is_(None))).all()
     villages, by_name = {}, {}
-    for vid, code, name, _ in rows:
+    for vid, code, name in rows:
         villages[code] = (vid, name)
         by_name.setdefault(F.clean_text(name), []).append(code)
     teams = dict(session.execute(select(GreeningTeam.village_code, GreeningTeam.id).where(
         GreeningTeam.deleted_at.is_(None), GreeningTeam.active.is_(True))).all())
     return _Reference(villages, by_name, F.SpeciesLookup.from_session(session), teams,
-                      VillageLocator.from_session(session))
+                      village_index(session.connection()))
 
 
 # -- checking rows -------------------------------------------------------------------------------------
@@ -408,32 +408,27 @@ def _locate(parsed: list, ref: _Reference, report: LedgerReport) -> list:
         return parsed
     lons = np.fromiter((v["lon"] for _, _, v in parsed), float, len(parsed))
     lats = np.fromiter((v["lat"] for _, _, v in parsed), float, len(parsed))
-    positions = ref.locator.locate(lons, lats)
+    index = ref.index
+    with_boundary = set(index.codes)
     kept = []
-    loc = ref.locator
-    for (row, cells, values), pos in zip(parsed, positions):
+    for (row, cells, values), code in zip(parsed, index.locate_many(lons, lats)):
         claimed = values["village_code"]
         claimed_name = ref.villages[claimed][1]
-        if pos < 0:
-            if claimed in loc.codes:  # the claimed village has a boundary: the point is nowhere
-                near = loc.nearest(values["lon"], values["lat"])
-                village, county, metres = "", ("", ""), ""
-                if near is not None:
-                    village, metres = loc.names[near[0]], f"{near[1]:,.0f}"
-                    county = COUNTIES.get(loc.codes[near[0]][:6], ("", ""))
-                report.issues.append(issue("in_no_village", row=row, lon=f"{values['lon']:.6f}",
-                                           lat=f"{values['lat']:.6f}", village=village, village_en=village,
-                                           county=county[0], county_en=county[1], distance_m=metres))
-                continue
+        if code is None and claimed in with_boundary:  # the claimed village has a boundary: nowhere
+            near = index.nearest(values["lon"], values["lat"])
+            if near is not None:
+                near_code = index.codes[near[0]]
+                near = (near_code, ref.villages[near_code][1], near[1])
+            report.issues.append(issue("in_no_village", row=row,
+                                       **in_no_village_params(values["lon"], values["lat"], near)))
+            continue
+        if code is None:
             report.issues.append(issue("village_no_boundary", row=row, village=claimed_name))
-            values.update(actual_id=None, actual_code=None, flags=[UNLOCATED_FLAG])
-        else:
-            code = loc.codes[pos]
-            values.update(actual_id=int(loc.ids[pos]), actual_code=code, flags=[])
-            if code != claimed:
-                values["flags"] = [OUTSIDE_FLAG]
-                report.issues.append(issue(OUTSIDE_FLAG, row=row, actual=loc.names[pos], actual_code=code,
-                                           claimed=claimed_name, claimed_code=claimed))
+        elif code != claimed:
+            report.issues.append(issue(OUTSIDE_FLAG, row=row, actual=ref.villages[code][1], actual_code=code,
+                                       claimed=claimed_name, claimed_code=claimed))
+        values.update(actual_id=None if code is None else ref.villages[code][0], actual_code=code,
+                      flags=location_flags(code, claimed))
         kept.append((row, cells, values))
     return kept
 

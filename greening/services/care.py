@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from greening.actor import Actor
 from greening.importers import fields as F
-from greening.models import CareCheck, Planting
+from greening.models import CareCheck
 from greening.models.enums import CheckKind
-from greening.permissions import require, scope_clause
-from greening.services.plantings import CreateResult, PlantingError, SubmissionConflict
+from greening.services._idempotent import insert_once
+from greening.services.plantings import (CreateResult, PlantingError, SubmissionConflict, clean_submission_id,
+                                         load_planting)
 
 __all__ = ["record_check", "MAX_RESPONSIBLE", "MAX_NOTE"]
 
@@ -49,15 +48,6 @@ def _alive(value, kind: str, tree_count: int):
     return alive
 
 
-def _existing(session: Session, submission_id: str) -> CareCheck | None:
-    return session.scalars(select(CareCheck).where(CareCheck.submission_id == submission_id)
-                           .execution_options(skip_scope=True, populate_existing=True)).one_or_none()
-
-
-def _same(check: CareCheck, values: dict) -> bool:
-    return all(getattr(check, k) == v for k, v in values.items())
-
-
 def record_check(session: Session, actor: Actor, planting_id: int, kind: str, checked_on: dt.date | str,
                  alive_count: int | None, responsible: str | None, note: str | None,
                  submission_id: str) -> CreateResult:
@@ -67,18 +57,8 @@ def record_check(session: Session, actor: Actor, planting_id: int, kind: str, ch
     kind, date in the future or before the planting, more alive than planted), or
     :class:`~greening.services.plantings.SubmissionConflict`. Flushes; the caller commits.
     """
-    require(actor, "care.create")
-    planting = session.scalars(select(Planting).where(
-        Planting.id == planting_id, Planting.deleted_at.is_(None),
-        scope_clause(actor, Planting.claimed_village_code))).one_or_none()
-    if planting is None:
-        raise PlantingError("record_not_found", "planting_id", value=planting_id)
-    require(actor, "care.create", planting.claimed_village_code)
-    sid = F.clean_text(submission_id)
-    if not sid:
-        raise PlantingError("submission_id_missing", "submission_id")
-    if len(sid) > 64:
-        raise PlantingError("text_too_long", "submission_id", length=len(sid), limit=64)
+    planting = load_planting(session, actor, planting_id, "care.create", "planting_id")
+    sid = clean_submission_id(submission_id)
     try:
         kind_value = _kind(kind)
         day = F.check_date(F.parse_date(checked_on, "checked_on"), "checked_on")
@@ -93,21 +73,13 @@ def record_check(session: Session, actor: Actor, planting_id: int, kind: str, ch
     if day < planting.planted_on:
         raise PlantingError("check_before_planting", "checked_on", value=day.isoformat(),
                             planted_on=planting.planted_on.isoformat())
-    existing = _existing(session, sid)
-    if existing is not None:
-        if not _same(existing, values):
+
+    def check_replay(stored: CareCheck) -> None:
+        if any(getattr(stored, k) != v for k, v in values.items()):
             raise SubmissionConflict("id_conflict", "submission_id", value=sid)
-        return CreateResult(existing, False)
-    check = CareCheck(village_code=planting.claimed_village_code, submission_id=sid, **values)
-    try:
-        with session.begin_nested():
-            session.add(check)
-    except IntegrityError:
-        session.info.pop("_audit_pending", None)
-        existing = _existing(session, sid)
-        if existing is None:
-            raise
-        if not _same(existing, values):
-            raise SubmissionConflict("id_conflict", "submission_id", value=sid) from None
-        return CreateResult(existing, False)
-    return CreateResult(check, True)
+
+    def build() -> CareCheck:
+        return CareCheck(village_code=planting.claimed_village_code, submission_id=sid, **values)
+
+    check, created = insert_once(session, CareCheck, sid, build, check_replay)
+    return CreateResult(check, created)

@@ -3,15 +3,16 @@
 Every value is checked at the edge with the same rules as the ledger importer
 (:mod:`greening.importers.fields`); a refusal is a :class:`PlantingError` naming the bad value in
 Chinese and English. Submissions are idempotent by their client-generated ``submission_id``
-(RELIABILITY 19-20): a replay with the same content returns the stored record, a replay with
-different content is a :class:`SubmissionConflict` and the original is kept. Two concurrent
-inserts of one id leave one row: the loser's INSERT fails on the unique constraint inside a
-SAVEPOINT and it returns the winner's row.
+(RELIABILITY 19-20, :mod:`greening.services._idempotent`): a replay with the same content returns
+the stored record, a replay with different content is a :class:`SubmissionConflict` and the
+original is kept; of two concurrent inserts of one id, one row is kept.
 
-The village is found at write time in the database (SpatiaLite R*Tree through its
-``SpatialIndex`` table, PostGIS GiST): a point in another village than claimed is stored with the
-flag ``outside_claimed_village`` and a warning; a point in no village (the sea) is refused
-naming the nearest village and county.
+The village is found at write time (:func:`locate_village`): the database's spatial index
+(SpatiaLite R*Tree through its ``SpatialIndex`` table, PostGIS GiST) gives the candidates in the
+writer's own transaction, and :class:`~greening.coverage.index.VillageIndex` applies the one
+border rule. A point in another village than claimed is stored with the flag
+``outside_claimed_village`` and a warning; a point in no village (the sea) is refused naming the
+nearest village and county.
 """
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ from typing import NamedTuple
 import shapely
 from shapely.geometry import Point
 from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from greening import audit  # noqa: F401 - registers the audit hook every write here relies on
 from greening.actor import Actor
+from greening.coverage.index import VillageIndex
 from greening.geo.boundaries import COUNTIES
 from greening.geo.crs import distance_m, validate_geometry
 from greening.geo.gcj02 import gcj02_to_wgs84
@@ -39,12 +40,14 @@ from greening.models import AdminArea, Planting
 from greening.models.base import utcnow
 from greening.models.enums import PlantingStatus, RecordSource
 from greening.permissions import require, scope_clause
+from greening.services._idempotent import insert_once
 
 __all__ = [
     "PlantingInput", "PlantingError", "Conflict", "SubmissionConflict", "VersionConflict",
     "PlantingWarning", "CreateResult", "VillageHit", "OUTSIDE_FLAG", "UNLOCATED_FLAG",
     "create_planting", "update_planting", "delete_planting", "recent_plantings",
-    "locate_village", "nearest_village", "content_hash", "EDITABLE",
+    "locate_village", "nearest_village", "content_hash", "EDITABLE", "location_flags",
+    "with_location_flags", "in_no_village_params", "clean_submission_id", "load_planting",
 ]
 
 OUTSIDE_FLAG = "outside_claimed_village"
@@ -129,14 +132,15 @@ class VillageHit(NamedTuple):
 
 
 # -- locating ---------------------------------------------------------------------------------------
-_LOCATE_SQLITE = text(
-    "SELECT id, code, name FROM admin_areas WHERE level = 'village' AND deleted_at IS NULL "
-    "AND ROWID IN (SELECT ROWID FROM SpatialIndex WHERE f_table_name = 'admin_areas' "
-    "AND f_geometry_column = 'geom' AND search_frame = MakePoint(:lon, :lat, 4326)) "
-    "AND ST_Intersects(geom, MakePoint(:lon, :lat, 4326)) = 1 ORDER BY code LIMIT 1")
-_LOCATE_POSTGIS = text(
-    "SELECT id, code, name FROM admin_areas WHERE level = 'village' AND deleted_at IS NULL "
-    "AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) ORDER BY code LIMIT 1")
+# The villages whose bounding box holds the point, from the spatial index.
+_CANDIDATES_SQLITE = text(
+    "SELECT id, code, name, ST_AsBinary(geom) FROM admin_areas WHERE level = 'village' "
+    "AND deleted_at IS NULL AND ROWID IN (SELECT ROWID FROM SpatialIndex WHERE "
+    "f_table_name = 'admin_areas' AND f_geometry_column = 'geom' "
+    "AND search_frame = MakePoint(:lon, :lat, 4326))")
+_CANDIDATES_POSTGIS = text(
+    "SELECT id, code, name, ST_AsBinary(geom) FROM admin_areas WHERE level = 'village' "
+    "AND deleted_at IS NULL AND geom && ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)")
 _NEAR_SQLITE = text(
     "SELECT id, code, name, ST_AsBinary(geom) FROM admin_areas WHERE level = 'village' "
     "AND deleted_at IS NULL AND ROWID IN (SELECT ROWID FROM SpatialIndex WHERE "
@@ -156,12 +160,18 @@ def _is_sqlite(session: Session) -> bool:
 def locate_village(session: Session, lon: float, lat: float) -> VillageHit | None:
     """The village whose boundary holds the WGS 84 point, or None (the sea, or no boundaries).
 
-    Uses the spatial index on both backends (a few ms). A point on a shared border goes to the
-    village with the lowest code, as in :mod:`greening.coverage.join`.
+    The spatial index (both backends, a few ms) gives the villages whose bounding box holds the
+    point, read in the caller's transaction, so a boundary change is seen at once, committed or
+    not, and nothing is cached; :class:`~greening.coverage.index.VillageIndex` picks among them
+    with the rule every lookup uses: a point on a shared border goes to the lowest code.
     """
-    stmt = _LOCATE_SQLITE if _is_sqlite(session) else _LOCATE_POSTGIS
-    row = session.execute(stmt, {"lon": float(lon), "lat": float(lat)}).first()
-    return None if row is None else VillageHit(int(row[0]), row[1], row[2])
+    stmt = _CANDIDATES_SQLITE if _is_sqlite(session) else _CANDIDATES_POSTGIS
+    rows = {row[1]: row for row in session.execute(stmt, {"lon": float(lon), "lat": float(lat)})}
+    if not rows:
+        return None
+    index = VillageIndex(list(rows), shapely.from_wkb([bytes(row[3]) for row in rows.values()]))
+    code = index.locate(float(lon), float(lat))
+    return None if code is None else VillageHit(int(rows[code][0]), code, rows[code][2])
 
 
 def nearest_village(session: Session, lon: float, lat: float) -> tuple[VillageHit, float] | None:
@@ -179,6 +189,30 @@ def nearest_village(session: Session, lon: float, lat: float) -> tuple[VillageHi
         return None
     geom = shapely.from_wkb(bytes(row[3]))
     return VillageHit(int(row[0]), row[1], row[2]), float(distance_m(geom, Point(lon, lat)))
+
+
+def in_no_village_params(lon: float, lat: float, near: tuple[str, str, float] | None) -> dict:
+    """The parameters of the ``in_no_village`` message: the point, and the nearest village as
+    ``(code, name, metres)`` with its county (None: no village at all)."""
+    village, county, metres = "", ("", ""), ""
+    if near is not None:
+        code, village, distance = near
+        county, metres = COUNTIES.get(code[:6], ("", "")), f"{distance:,.0f}"
+    return dict(lon=f"{lon:.6f}", lat=f"{lat:.6f}", village=village, village_en=village,
+                county=county[0], county_en=county[1], distance_m=metres)
+
+
+def location_flags(located: str | None, claimed: str) -> list[str]:
+    """The location flags of a record whose point lies in village ``located`` (None: in none)."""
+    if located is None:
+        return [UNLOCATED_FLAG]
+    return [OUTSIDE_FLAG] if located != claimed else []
+
+
+def with_location_flags(flags, located: str | None, claimed: str) -> list[str]:
+    """``flags`` with the location flags replaced by those of a point in ``located``."""
+    kept = [f for f in (flags or []) if f not in (OUTSIDE_FLAG, UNLOCATED_FLAG)]
+    return kept + location_flags(located, claimed)
 
 
 # -- the one content hash -----------------------------------------------------------------------
@@ -261,37 +295,31 @@ def _parse(session: Session, data: dict) -> dict:
     return out
 
 
-def _place(session: Session, lon: float, lat: float, claimed: AdminArea) -> tuple[VillageHit | None, list, list]:
-    """The village holding the point, the flags and the warnings for the record."""
+def _place(session: Session, lon: float, lat: float, claimed: AdminArea) -> tuple[VillageHit | None, list]:
+    """The village holding the point and the warnings for the record."""
     hit = locate_village(session, lon, lat)
     if hit is None:
         if claimed.geom is None:
             zh, en = message("village_no_boundary", village=claimed.name)
-            return None, [UNLOCATED_FLAG], [PlantingWarning("village_no_boundary", zh, en)]
+            return None, [PlantingWarning("village_no_boundary", zh, en)]
         near = nearest_village(session, lon, lat)
-        village, county, county_en, distance = "", "", "", ""
-        if near is not None:
-            village, distance = near[0].name, f"{near[1]:,.0f}"
-            county, county_en = COUNTIES.get(near[0].code[:6], ("", ""))
-        raise PlantingError("in_no_village", "location", lon=f"{lon:.6f}", lat=f"{lat:.6f}",
-                            village=village, village_en=village, county=county,
-                            county_en=county_en, distance_m=distance)
+        raise PlantingError("in_no_village", "location", **in_no_village_params(
+            lon, lat, None if near is None else (near[0].code, near[0].name, near[1])))
     if hit.code != claimed.code:
         zh, en = message(OUTSIDE_FLAG, actual=hit.name, actual_code=hit.code, claimed=claimed.name,
                          claimed_code=claimed.code)
-        return hit, [OUTSIDE_FLAG], [PlantingWarning(OUTSIDE_FLAG, zh, en)]
-    return hit, [], []
+        return hit, [PlantingWarning(OUTSIDE_FLAG, zh, en)]
+    return hit, []
 
 
-def _existing(session: Session, submission_id: str) -> Planting | None:
-    return session.scalars(select(Planting).where(Planting.submission_id == submission_id)
-                           .execution_options(skip_scope=True, populate_existing=True)).one_or_none()
-
-
-def _replay(actor: Actor, existing: Planting, digest: str) -> CreateResult:
-    if existing.content_hash != digest or not actor.covers(existing.claimed_village_code):
-        raise SubmissionConflict("id_conflict", "submission_id", value=existing.submission_id)
-    return CreateResult(existing, False)
+def clean_submission_id(value) -> str:
+    """A client's submission id, checked: present and at most 64 characters."""
+    submission_id = F.clean_text(value)
+    if not submission_id:
+        raise PlantingError("submission_id_missing", "submission_id")
+    if len(submission_id) > 64:
+        raise PlantingError("text_too_long", "submission_id", length=len(submission_id), limit=64)
+    return submission_id
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -303,11 +331,7 @@ def create_planting(session: Session, actor: Actor, data: PlantingInput) -> Crea
     :class:`~greening.permissions.PermissionDenied`. Flushes; the caller commits.
     """
     require(actor, "planting.create", str(data.village_code or "").strip() or None)
-    submission_id = F.clean_text(data.submission_id)
-    if not submission_id:
-        raise PlantingError("submission_id_missing", "submission_id")
-    if len(submission_id) > 64:
-        raise PlantingError("text_too_long", "submission_id", length=len(submission_id), limit=64)
+    submission_id = clean_submission_id(data.submission_id)
     claimed = _claimed_village(session, data.village_code)
     raw = {k: getattr(data, k) for k in ("planted_on", "species", "tree_count", "site_type", "site_name",
                                          "note", "area_m2", "party_members", "villagers", "lon",
@@ -316,43 +340,46 @@ def create_planting(session: Session, actor: Actor, data: PlantingInput) -> Crea
     digest = content_hash({**values, "village_code": claimed.code, "lon": values["lon_in"],
                            "lat": values["lat_in"],
                            "block": None if values.get("block") is None else values["block"].wkt})
-    existing = _existing(session, submission_id)
-    if existing is not None:
-        return _replay(actor, existing, digest)
-    hit, flags, warnings = _place(session, values["lon"], values["lat"], claimed)
-    planting = Planting(
-        submission_id=submission_id, content_hash=digest,
-        village_id=hit.village_id if hit else None, village_code=hit.code if hit else None,
-        claimed_village_id=claimed.id, claimed_village_code=claimed.code,
-        team_id=data.team_id if data.team_id is not None else actor.team_id,
-        planted_on=values["planted_on"], species_id=values["species_id"], tree_count=values["tree_count"],
-        area_m2=values.get("area_m2"), site_type=values["site_type"], site_name=values.get("site_name"),
-        party_members=values.get("party_members", 0), villagers=values.get("villagers", 0),
-        note=values.get("note"), source=data.source, status=PlantingStatus.SUBMITTED.value, flags=flags,
-        lon=values["lon"], lat=values["lat"], location=to_db(Point(values["lon"], values["lat"])),
-        block=to_db(values.get("block")))
-    try:
-        with session.begin_nested():
-            session.add(planting)
-    except IntegrityError:
-        # Lost a race with a concurrent insert of the same id: the audit entries queued by the
-        # failed flush describe a row that was never written.
-        session.info.pop("_audit_pending", None)
-        existing = _existing(session, submission_id)
-        if existing is None:
-            raise
-        return _replay(actor, existing, digest)
-    return CreateResult(planting, True, warnings)
+    warnings: list[PlantingWarning] = []
+
+    def build() -> Planting:  # only for a submission not stored yet
+        hit, found = _place(session, values["lon"], values["lat"], claimed)
+        warnings.extend(found)
+        return Planting(
+            submission_id=submission_id, content_hash=digest,
+            village_id=hit.village_id if hit else None, village_code=hit.code if hit else None,
+            claimed_village_id=claimed.id, claimed_village_code=claimed.code,
+            team_id=data.team_id if data.team_id is not None else actor.team_id,
+            planted_on=values["planted_on"], species_id=values["species_id"], tree_count=values["tree_count"],
+            area_m2=values.get("area_m2"), site_type=values["site_type"], site_name=values.get("site_name"),
+            party_members=values.get("party_members", 0), villagers=values.get("villagers", 0),
+            note=values.get("note"), source=data.source, status=PlantingStatus.SUBMITTED.value,
+            flags=location_flags(hit.code if hit else None, claimed.code),
+            lon=values["lon"], lat=values["lat"], location=to_db(Point(values["lon"], values["lat"])),
+            block=to_db(values.get("block")))
+
+    def check_replay(stored: Planting) -> None:
+        if stored.content_hash != digest or not actor.covers(stored.claimed_village_code):
+            raise SubmissionConflict("id_conflict", "submission_id", value=stored.submission_id)
+
+    planting, created = insert_once(session, Planting, submission_id, build, check_replay)
+    return CreateResult(planting, created, warnings if created else [])
 
 
-def _load(session: Session, actor: Actor, planting_id: int, action: str) -> Planting:
+def load_planting(session: Session, actor: Actor, planting_id: int, action: str,
+                  field: str = "id") -> Planting:
+    """The live planting ``planting_id`` for ``action``, fresh from the database, if the actor may.
+
+    Refused with ``PermissionDenied`` or, for a planting missing or outside the actor's area, a
+    :class:`PlantingError` ``record_not_found`` on ``field``.
+    """
     require(actor, action)
     planting = session.scalars(select(Planting).where(
         Planting.id == planting_id, Planting.deleted_at.is_(None),
         scope_clause(actor, Planting.claimed_village_code)).execution_options(populate_existing=True)
     ).one_or_none()
     if planting is None:
-        raise PlantingError("record_not_found", "id", value=planting_id)
+        raise PlantingError("record_not_found", field, value=planting_id)
     require(actor, action, planting.claimed_village_code)
     return planting
 
@@ -372,7 +399,7 @@ def update_planting(session: Session, actor: Actor, planting_id: int, expected_v
     review (status ``submitted``). The submission's content hash is kept, so a late replay of the
     original submission is still recognised.
     """
-    planting = _load(session, actor, planting_id, "planting.edit")
+    planting = load_planting(session, actor, planting_id, "planting.edit")
     _check_version(planting, expected_version)
     unknown = set(changes) - EDITABLE
     if unknown:
@@ -397,13 +424,12 @@ def update_planting(session: Session, actor: Actor, planting_id: int, expected_v
         planting.block = to_db(values.get("block"))
     warnings = []
     if "lon" in values:
-        hit, flags, warnings = _place(session, values["lon"], values["lat"], claimed)
+        hit, warnings = _place(session, values["lon"], values["lat"], claimed)
         planting.claimed_village_id, planting.claimed_village_code = claimed.id, claimed.code
         planting.village_id, planting.village_code = (hit.village_id, hit.code) if hit else (None, None)
         planting.lon, planting.lat = values["lon"], values["lat"]
         planting.location = to_db(Point(values["lon"], values["lat"]))
-        kept = [f for f in (planting.flags or []) if f not in (OUTSIDE_FLAG, UNLOCATED_FLAG)]
-        planting.flags = kept + flags
+        planting.flags = with_location_flags(planting.flags, planting.village_code, claimed.code)
     if "block" in changes or any(getattr(planting, k) != v for k, v in before.items()):
         planting.status = PlantingStatus.SUBMITTED.value
     _flush(session, planting, expected_version)
@@ -413,7 +439,7 @@ def update_planting(session: Session, actor: Actor, planting_id: int, expected_v
 def delete_planting(session: Session, actor: Actor, planting_id: int,
                     expected_version: int | None = None) -> Planting:
     """Soft-delete a planting (``deleted_at``); audited as a delete. Stale version: :class:`VersionConflict`."""
-    planting = _load(session, actor, planting_id, "planting.delete")
+    planting = load_planting(session, actor, planting_id, "planting.delete")
     _check_version(planting, expected_version)
     planting.deleted_at = utcnow()
     _flush(session, planting, expected_version)

@@ -22,6 +22,7 @@ from greening.config import get_settings
 from greening.models import AdminArea, GreeningTeam, Planting, Species
 from greening.models.enums import PlantingStatus
 from greening.permissions import PermissionDenied, require, scope_clause
+from greening.services.plantings import PlantingError, load_planting
 
 __all__ = ["Conflict", "verify", "reject", "review_queue", "team_records", "spot_check",
            "period_range", "MAX_REASON"]
@@ -42,15 +43,11 @@ class Conflict(ValueError):
 
 def _load_for_review(session: Session, actor: Actor, planting_id: int) -> Planting:
     """The planting, if it exists inside the actor's area; otherwise refuse without saying which."""
-    require(actor, "planting.review")
-    planting = session.scalars(
-        select(Planting).where(Planting.id == planting_id, Planting.deleted_at.is_(None),
-                               scope_clause(actor, Planting.claimed_village_code))
-        .execution_options(populate_existing=True)).one_or_none()
-    if planting is None:
+    try:
+        planting = load_planting(session, actor, planting_id, "planting.review")
+    except PlantingError:
         raise PermissionDenied(f"记录 {planting_id} 不存在或不在您的管辖范围内。",
-                               f"Record {planting_id} does not exist or is outside your area.")
-    require(actor, "planting.review", planting.claimed_village_code)
+                               f"Record {planting_id} does not exist or is outside your area.") from None
     if planting.created_by_id is not None and planting.created_by_id == actor.user_id:
         raise PermissionDenied("不能审核自己提交的记录。", "You cannot review a record you submitted.")
     return planting
