@@ -373,3 +373,64 @@ class TestLoginGate:
             assert not any("SECRET" in m.value for m in at.markdown)
             assert at.text_input(key="login_username")
             assert any("重新登录" in w.value for w in at.warning)
+
+    @staticmethod
+    def cookie_scripts(at) -> list[str]:
+        return [e.proto.srcdoc for e in at.get("iframe")]
+
+    def test_the_log_in_cookie_is_adopted_only_while_the_database_accepts_it(self, request, backend,
+                                                                            monkeypatch):
+        """A reloaded tab (no session_state) takes the cookie's token, checked like any other."""
+        if backend != "spatialite":
+            pytest.skip("the gate is database-agnostic; one backend is enough")
+        fresh_engine = request.getfixturevalue("fresh_engine")
+        import ui.session
+        from greening.config import get_settings
+        from greening.db import session_scope
+        from streamlit.testing.v1 import AppTest
+
+        url = fresh_engine.url.render_as_string(hide_password=False)
+        with override_settings(extra=FAST_ARGON2, database_url=url):
+            with session_scope(fresh_engine) as s:
+                install_scope(s, Actor.system("tests"))
+                s.add(AdminArea(code="440823000000", level="county", name="遂溪县", scope_prefix="440823"))
+                s.flush()
+                user_id = add_user(s, "suixi", Role.COUNTY_LEAD, "440823000000").id
+            # Logging in with the form asks the browser to keep the token in the cookie.
+            at = AppTest.from_function(self.page).run(timeout=30)
+            at.text_input(key="login_username").input("suixi")
+            at.text_input(key="login_password").input(PASSWORD)
+            at.button[0].click().run(timeout=30)
+            token = at.session_state[ui.session.TOKEN_KEY]
+            [script] = self.cookie_scripts(at)
+            max_age = get_settings().session_hours * 3600
+            assert f"{ui.session.COOKIE_NAME}={token}; Path=/; Max-Age={max_age}; SameSite=Strict" in script
+            assert "window.parent" in script
+            at.run(timeout=30)
+            assert self.cookie_scripts(at) == []  # written once
+
+            # A new tab (a reload) whose browser sends that cookie is logged in.
+            monkeypatch.setattr(ui.session, "_browser_cookie", lambda: token)
+            tab = AppTest.from_function(self.page).run(timeout=30)
+            assert any("SECRET rows for suixi" in m.value for m in tab.markdown)
+            assert self.cookie_scripts(tab) == []
+
+            # Disabled: the cookie no longer opens the app, and the browser is told to drop it.
+            with session_scope(fresh_engine) as s:
+                install_scope(s, Actor.system("tests"))
+                users.set_active(s, Actor.system("tests"), user_id, False)
+            tab.run(timeout=30)
+            assert not any("SECRET" in m.value for m in tab.markdown)
+            assert tab.text_input(key="login_username")
+            [script] = self.cookie_scripts(tab)
+            assert f'"{ui.session.COOKIE_NAME}={token}"' in script  # cleared only while it holds this token
+            assert f"{ui.session.COOKIE_NAME}=; Path=/; Max-Age=0" in script
+            fresh = AppTest.from_function(self.page).run(timeout=30)
+            assert not any("SECRET" in m.value for m in fresh.markdown)
+
+            # Garbage and other people's cookies never get further than the database check.
+            for junk in ("", "x" * 500, "<script>", "a" * 43):
+                monkeypatch.setattr(ui.session, "_browser_cookie", lambda junk=junk: junk)
+                junk_tab = AppTest.from_function(self.page).run(timeout=30)
+                assert not any("SECRET" in m.value for m in junk_tab.markdown)
+                assert junk_tab.text_input(key="login_username")

@@ -3,7 +3,8 @@ driven by headless Chromium (Playwright, Debian's chromium). Marked ``browser``.
 
 It logs in, checks that the overview map renders village shapes from the locally served Leaflet,
 logs a planting by tapping the map as a greening team and sees it listed, and fails if any
-JavaScript dialog fires (a village and a team carry hostile names). Screenshots go to
+JavaScript dialog fires (a village and a team carry hostile names). It also checks that a log-in
+survives a page reload (the log-in cookie) and that a log-out ends it. Screenshots go to
 ``test-artifacts/`` (desktop 1280×900 and phone 390×844).
 """
 from __future__ import annotations
@@ -255,6 +256,71 @@ def test_overview_map_and_a_planting_logged_by_tapping(server, demo_db, browser,
     team.context.close()
 
     # The hostile names were on the maps and tables above: no script ran.
+    assert dialogs == []
+    page.context.close()
+
+
+def _login_form_shown(page) -> None:
+    """The log-in form, and (once the run has finished) nothing of the logged-in pages."""
+    page.get_by_label("用户名 / User name").wait_for(timeout=60_000)
+    page.wait_for_selector("text=全市总览", state="detached", timeout=30_000)
+    page.wait_for_selector("text=退出登录 / Log out", state="detached", timeout=30_000)
+
+
+def _logged_in_page_shown(page) -> None:
+    """The overview page and the log-out button, and no log-in form."""
+    page.wait_for_selector("text=全市总览", timeout=60_000)
+    page.wait_for_selector("text=退出登录 / Log out", state="attached", timeout=60_000)
+    page.get_by_label("用户名 / User name").wait_for(state="detached", timeout=30_000)
+
+
+def _session_cookie(context):
+    from ui.session import COOKIE_NAME
+
+    found = [c for c in context.cookies() if c["name"] == COOKIE_NAME]
+    return found[0] if found else None
+
+
+def test_a_reload_keeps_the_log_in_and_a_log_out_ends_it(server, browser, dialogs):
+    """A phone reloading the page stays logged in (the cookie); after logging out it does not."""
+    from greening.auth import DEMO_ACCOUNTS
+    from greening.config import get_settings
+
+    password = {a.username: a.password for a in DEMO_ACCOUNTS}["suixi"]
+    page = _page(browser, server, dialogs, {"width": 1280, "height": 900})  # the sidebar open
+    _login_form_shown(page)
+    _login(page, "suixi", password)
+    _logged_in_page_shown(page)
+    cookie = None
+    for _ in range(40):  # written by the page's script just after the log-in
+        cookie = _session_cookie(page.context)
+        if cookie:
+            break
+        page.wait_for_timeout(250)
+    assert cookie, "the log-in cookie is set"
+    assert cookie["path"] == "/" and cookie["sameSite"] == "Strict" and not cookie["secure"]  # http
+    lifetime = cookie["expires"] - time.time()
+    assert abs(lifetime - get_settings().session_hours * 3600) < 600, lifetime
+
+    page.reload(wait_until="domcontentloaded")
+    _logged_in_page_shown(page)
+
+    # A second tab of the same browser is logged in too; logging out in the first ends both.
+    other = page.context.new_page()
+    other.goto(server, wait_until="domcontentloaded")
+    _logged_in_page_shown(other)
+
+    page.get_by_role("button", name="退出登录 / Log out").click()
+    _login_form_shown(page)
+    for _ in range(40):
+        if _session_cookie(page.context) is None:
+            break
+        page.wait_for_timeout(250)
+    assert _session_cookie(page.context) is None, "logging out clears the cookie"
+    page.reload(wait_until="domcontentloaded")
+    _login_form_shown(page)
+    other.reload(wait_until="domcontentloaded")
+    _login_form_shown(other)
     assert dialogs == []
     page.context.close()
 

@@ -17,6 +17,16 @@ with different areas never share an entry::
 
     df = plantings(scope_key(actor), 2024)
 
+Staying logged in across a reload: ``session_state`` is lost when the page is reloaded (a phone
+browser does that to a backgrounded tab), so after a password log-in the same opaque token is also
+kept in a cookie for this site (:data:`COOKIE_NAME`, ``SameSite=Strict``, ``Secure`` over https,
+expiring with the log-in session). A run whose tab holds no token reads that cookie from the
+connection's request (``st.context.cookies``) and adopts it only when
+:func:`greening.auth.actor_from_token` accepts it; nothing else is taken from the browser. The
+cookie is written and cleared by a tiny script in a hidden same-origin iframe (Streamlit cannot
+set response headers); logging out clears it, and the revocation in the database ends it anyway.
+Anyone who can run script on this site can read the cookie (it cannot be ``HttpOnly``).
+
 Single sign-on: when ``settings.oidc_enabled`` is on and ``.streamlit/secrets.toml`` has an
 ``[auth]`` section, the log-in form also offers Streamlit's OIDC log-in (``st.login``); the
 identity is mapped to a user by :func:`greening.auth.oidc_login` (unknown identities are refused).
@@ -24,6 +34,8 @@ identity is mapped to a user by :func:`greening.auth.oidc_login` (unknown identi
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -39,11 +51,16 @@ from greening.models.enums import Role
 from greening.permissions import PermissionDenied, allowed, install_scope
 
 __all__ = ["current_actor", "require_actor", "login_form", "password_change_form", "logout_button",
-           "scope_key", "scope_actor", "db_session", "engine", "show_error", "TOKEN_KEY"]
+           "scope_key", "scope_actor", "db_session", "engine", "show_error", "TOKEN_KEY", "COOKIE_NAME"]
 
 TOKEN_KEY = "greening_token"
 _FLASH = "greening_auth_flash"
 _SSO_PAUSED = "greening_sso_paused"
+COOKIE_NAME = "greening_session"
+_COOKIE_WRITE = "greening_cookie_write"  # ("set" | "clear", token) for the next run
+_COOKIE_TRIED = "greening_cookie_tried"  # the cookie value this tab has already tried
+_COOKIE_BOX = "greening_cookie"  # key of the hidden container holding the cookie script
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")  # secrets.token_urlsafe
 
 
 def engine():
@@ -104,8 +121,76 @@ def _sso_token() -> str | None:
     return result.token
 
 
+# --- the log-in cookie --------------------------------------------------------------------------
+
+def _browser_cookie() -> str | None:
+    """The log-in cookie sent with the request that opened this tab's connection, if any."""
+    try:
+        value = st.context.cookies.get(COOKIE_NAME)
+    except Exception:  # noqa: BLE001 - no browser connection (bare mode): no cookie
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _cookie_token() -> str | None:
+    """The token in this browser's log-in cookie, adopted by the tab once per cookie value.
+
+    ``st.context.cookies`` holds the cookies of the request that opened this connection, so they
+    stay the same for the life of the tab: a value already tried (or logged out) is not tried
+    again. The caller checks the token against the database like any other.
+    """
+    value = _browser_cookie()
+    if not value or not _TOKEN_SHAPE.match(value):
+        return None
+    if st.session_state.get(_COOKIE_TRIED) == value:
+        return None
+    st.session_state[_COOKIE_TRIED] = value
+    st.session_state[TOKEN_KEY] = value
+    return value
+
+
+def _remember_in_cookie(token: str) -> None:
+    """Have the browser keep ``token`` in the log-in cookie (written on the next run)."""
+    st.session_state[_COOKIE_WRITE] = ("set", token)
+
+
+def _forget_cookie(token: str) -> None:
+    """Have the browser drop the log-in cookie on the next run, if it still holds ``token``.
+
+    The cookie is shared by the browser's tabs: one that has since logged in as someone else
+    keeps its log-in.
+    """
+    st.session_state[_COOKIE_WRITE] = ("clear", token)
+
+
+def _cookie_script(action: str, token: str) -> str:
+    """The script that sets the cookie to ``token``, or clears it while it holds ``token``."""
+    if action not in ("set", "clear") or not _TOKEN_SHAPE.match(token):
+        raise ValueError("not a session token")
+    max_age = get_settings().session_hours * 3600 if action == "set" else 0
+    cookie = f"{COOKIE_NAME}={token if action == 'set' else ''}; Path=/; Max-Age={max_age}; SameSite=Strict"
+    # Only [A-Za-z0-9_-] reach the page (checked above); json.dumps makes them JS string literals.
+    return ("<script>(function(){var w=window.parent,d=w.document;"
+            + ("" if action == "set" else
+               f"if((' '+d.cookie+';').indexOf(' '+{json.dumps(COOKIE_NAME + '=' + token)}+';')<0)return;")
+            + f"d.cookie={json.dumps(cookie)}+(w.location.protocol==='https:'?'; Secure':'');"
+            "})();</script>")
+
+
+def _sync_cookie() -> None:
+    """Write or clear the log-in cookie when a log-in or log-out asked for it (once)."""
+    pending = st.session_state.pop(_COOKIE_WRITE, None)
+    if not pending or not _TOKEN_SHAPE.match(pending[1] or ""):
+        return
+    # A srcdoc iframe in Streamlit's sandbox (allow-scripts allow-same-origin) shares the app's
+    # origin, so its script may set the page's cookie. The container is hidden (no blank gap).
+    st.html(f"<style>.st-key-{_COOKIE_BOX}{{display:none}}</style>")
+    with st.container(key=_COOKIE_BOX):
+        st.iframe(_cookie_script(*pending), height=1)
+
+
 def _gate() -> _Gate:
-    token = st.session_state.get(TOKEN_KEY) or _sso_token()
+    token = st.session_state.get(TOKEN_KEY) or _sso_token() or _cookie_token()
     if not token:
         return _Gate()
     try:
@@ -115,6 +200,7 @@ def _gate() -> _Gate:
         return _Gate(must_change_password=True)
     except SessionEnded as exc:
         st.session_state.pop(TOKEN_KEY, None)
+        _forget_cookie(token)
         st.session_state[_FLASH] = f"{exc.zh} / {exc.en}"
         # A stale SSO identity in this tab must not log it straight back in: the user has to
         # choose "sign in" again.
@@ -134,6 +220,7 @@ def require_actor(action: str | None = None, area_code: str | None = None) -> Ac
     one-time password: shows the password change form and stops. Not allowed: says so and stops.
     """
     gate = _gate()
+    _sync_cookie()
     if gate.must_change_password:
         password_change_form(forced=True)
         st.stop()
@@ -166,6 +253,7 @@ def login_form() -> None:
             result = authenticate(s, username, password)
         if result.ok:
             st.session_state[TOKEN_KEY] = result.token
+            _remember_in_cookie(result.token)
             st.rerun()
         st.error(result.message)
     st.caption(f"连续输错 {settings.login_max_failures} 次密码后，账户将锁定 "
@@ -215,6 +303,7 @@ def logout_button(*, key: str = "greening_logout") -> None:
     with session_scope(engine()) as s:
         logout(s, token)
     st.session_state.pop(TOKEN_KEY, None)
+    _forget_cookie(token)
     st.session_state[_SSO_PAUSED] = True
     if _sso_configured() and st.user.get("is_logged_in", False):
         st.logout()
