@@ -31,7 +31,9 @@ __all__ = [
     "SpatiaLiteMissing",
 ]
 
-BUSY_TIMEOUT_MS = 30_000
+# Long enough for a city-wide all-or-nothing import (~30 s on SpatiaLite) to finish while a phone
+# submission waits for the write lock instead of failing.
+BUSY_TIMEOUT_MS = 60_000
 
 
 class SpatiaLiteMissing(RuntimeError):
