@@ -530,20 +530,24 @@ def _write_sqlite(session: Session, rows: list[tuple]) -> int:
 
 def _write_postgis(session: Session, rows: list[tuple]) -> int:
     """COPY into a temporary table, then one INSERT ... ON CONFLICT DO NOTHING (3x faster than executemany)."""
+    from psycopg import sql
+
     cursor = session.connection().connection.driver_connection.cursor()
-    temp = "ledger_" + uuid.uuid4().hex[:12]
-    cols = ", ".join(INSERT_COLUMNS)
+    # Identifiers composed by psycopg (quoted); values only ever travel through COPY.
+    temp = sql.Identifier("ledger_" + uuid.uuid4().hex[:12])
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in (*INSERT_COLUMNS, "location"))
     # Column types only (no defaults, no constraints): COPY must not draw ids from the sequence.
-    cursor.execute(f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT {cols}, location FROM plantings WITH NO DATA")
+    cursor.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM plantings WITH NO DATA")
+                   .format(temp, cols))
     try:
-        with cursor.copy(f"COPY {temp} ({cols}, location) FROM STDIN") as copy:
+        with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(temp, cols)) as copy:
             lon_at, lat_at = INSERT_COLUMNS.index("lon"), INSERT_COLUMNS.index("lat")
             for r in rows:
                 copy.write_row((*_db_row(r), f"SRID=4326;POINT({r[lon_at]!r} {r[lat_at]!r})"))
-        cursor.execute(f"INSERT INTO plantings ({cols}, location) SELECT {cols}, location FROM {temp} "
-                       "ON CONFLICT (submission_id) DO NOTHING")
+        cursor.execute(sql.SQL("INSERT INTO plantings ({}) SELECT {} FROM {} "
+                               "ON CONFLICT (submission_id) DO NOTHING").format(cols, cols, temp))
         return max(cursor.rowcount, 0)
     finally:
-        cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+        cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(temp))
         cursor.close()
 
