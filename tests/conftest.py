@@ -144,3 +144,24 @@ def demo_engine(request, backend, tmp_path_factory):
 def demo_summary(demo_engine, backend):
     """What loading the ``demo_engine`` campaign reported (counts, laggards)."""
     return _demo_summaries[backend]
+
+
+#: Argon2 costs low enough for tests (set through settings.extra; production keeps OWASP's).
+FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 8, "argon2_parallelism": 1}
+
+
+@pytest.fixture
+def app_engine(request, backend):
+    """A fresh database that the app (pages, log-in gate) is pointed at, with cheap Argon2.
+
+    Page tests run on SpatiaLite only: the pages are database-agnostic and the services they call
+    are tested on both backends.
+    """
+    if backend != "spatialite":
+        pytest.skip("the pages are database-agnostic; one backend is enough")
+    from greening.config import override_settings
+
+    engine = request.getfixturevalue("fresh_engine")
+    url = engine.url.render_as_string(hide_password=False)
+    with override_settings(database_url=url, extra=FAST_ARGON2):
+        yield engine

@@ -16,7 +16,6 @@ from greening.actor import Actor
 from greening.auth import (LOGIN_FAILED, PasswordChangeRequired, SessionEnded, WeakPassword,
                            actor_from_token, authenticate, change_password, logout, oidc_login,
                            seed_demo_users, token_hash)
-from greening.auth.passwords import hash_password
 from greening.config import override_settings
 from greening.geodb import to_db
 from greening.models import (AdminArea, AuditLog, GreeningTeam, LoginSession, Planting, Species,
@@ -25,7 +24,7 @@ from greening.models.enums import Role
 from greening.permissions import install_scope
 from greening.services import users
 
-FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 8, "argon2_parallelism": 1}
+from tests.conftest import FAST_ARGON2  # noqa: E402  (re-exported for the other test modules)
 PASSWORD = "correct-horse-7"
 SUIXI_TOWN, SUIXI_V1, SUIXI_V2 = "440823101000", "440823101201", "440823101202"
 LEIZHOU_TOWN, LEIZHOU_V1 = "440882102000", "440882102201"
@@ -343,94 +342,86 @@ class TestLoginGate:
         assert at.text_input(key="login_username") and at.text_input(key="login_password")
         assert not any("SECRET" in m.value for m in at.markdown)
 
-    def test_log_in_then_logout_elsewhere_ends_this_tab(self, request, backend):
-        if backend != "spatialite":
-            pytest.skip("the gate is database-agnostic; one backend is enough")
-        fresh_engine = request.getfixturevalue("fresh_engine")
+    @staticmethod
+    def add_county_lead(engine) -> int:
+        """遂溪县 and its county lead "suixi" (password PASSWORD); returns the user id."""
+        from greening.db import session_scope
+
+        with session_scope(engine) as s:
+            install_scope(s, Actor.system("tests"))
+            s.add(AdminArea(code="440823000000", level="county", name="遂溪县", scope_prefix="440823"))
+            s.flush()
+            return add_user(s, "suixi", Role.COUNTY_LEAD, "440823000000").id
+
+    def test_log_in_then_logout_elsewhere_ends_this_tab(self, app_engine):
         from greening.db import session_scope
         from streamlit.testing.v1 import AppTest
 
-        url = fresh_engine.url.render_as_string(hide_password=False)
-        with override_settings(extra=FAST_ARGON2, database_url=url):
-            with session_scope(fresh_engine) as s:
-                install_scope(s, Actor.system("tests"))
-                s.add(AdminArea(code="440823000000", level="county", name="遂溪县", scope_prefix="440823"))
-                s.flush()
-                add_user(s, "suixi", Role.COUNTY_LEAD, "440823000000")
-            at = AppTest.from_function(self.page).run(timeout=30)
-            at.text_input(key="login_username").input("suixi")
-            at.text_input(key="login_password").input("wrong-password")
-            at.button[0].click().run(timeout=30)
-            assert any(LOGIN_FAILED in e.value for e in at.error)
-            at.text_input(key="login_username").input("suixi")
-            at.text_input(key="login_password").input(PASSWORD)
-            at.button[0].click().run(timeout=30)
-            assert any("SECRET rows for suixi" in m.value for m in at.markdown)
-            with session_scope(fresh_engine) as s:  # log out in another tab
-                other = login(s, "suixi")
-                logout(s, other)
-            at.run(timeout=30)
-            assert not any("SECRET" in m.value for m in at.markdown)
-            assert at.text_input(key="login_username")
-            assert any("重新登录" in w.value for w in at.warning)
+        self.add_county_lead(app_engine)
+        at = AppTest.from_function(self.page).run(timeout=30)
+        at.text_input(key="login_username").input("suixi")
+        at.text_input(key="login_password").input("wrong-password")
+        at.button[0].click().run(timeout=30)
+        assert any(LOGIN_FAILED in e.value for e in at.error)
+        at.text_input(key="login_username").input("suixi")
+        at.text_input(key="login_password").input(PASSWORD)
+        at.button[0].click().run(timeout=30)
+        assert any("SECRET rows for suixi" in m.value for m in at.markdown)
+        with session_scope(app_engine) as s:  # log out in another tab
+            other = login(s, "suixi")
+            logout(s, other)
+        at.run(timeout=30)
+        assert not any("SECRET" in m.value for m in at.markdown)
+        assert at.text_input(key="login_username")
+        assert any("重新登录" in w.value for w in at.warning)
 
     @staticmethod
     def cookie_scripts(at) -> list[str]:
         return [e.proto.srcdoc for e in at.get("iframe")]
 
-    def test_the_log_in_cookie_is_adopted_only_while_the_database_accepts_it(self, request, backend,
-                                                                            monkeypatch):
+    def test_the_log_in_cookie_is_adopted_only_while_the_database_accepts_it(self, app_engine, monkeypatch):
         """A reloaded tab (no session_state) takes the cookie's token, checked like any other."""
-        if backend != "spatialite":
-            pytest.skip("the gate is database-agnostic; one backend is enough")
-        fresh_engine = request.getfixturevalue("fresh_engine")
         import ui.session
         from greening.config import get_settings
         from greening.db import session_scope
         from streamlit.testing.v1 import AppTest
 
-        url = fresh_engine.url.render_as_string(hide_password=False)
-        with override_settings(extra=FAST_ARGON2, database_url=url):
-            with session_scope(fresh_engine) as s:
-                install_scope(s, Actor.system("tests"))
-                s.add(AdminArea(code="440823000000", level="county", name="遂溪县", scope_prefix="440823"))
-                s.flush()
-                user_id = add_user(s, "suixi", Role.COUNTY_LEAD, "440823000000").id
-            # Logging in with the form asks the browser to keep the token in the cookie.
-            at = AppTest.from_function(self.page).run(timeout=30)
-            at.text_input(key="login_username").input("suixi")
-            at.text_input(key="login_password").input(PASSWORD)
-            at.button[0].click().run(timeout=30)
-            token = at.session_state[ui.session.TOKEN_KEY]
-            [script] = self.cookie_scripts(at)
-            max_age = get_settings().session_hours * 3600
-            assert f"{ui.session.COOKIE_NAME}={token}; Path=/; Max-Age={max_age}; SameSite=Strict" in script
-            assert "window.parent" in script
-            at.run(timeout=30)
-            assert self.cookie_scripts(at) == []  # written once
+        user_id = self.add_county_lead(app_engine)
+        # Logging in with the form asks the browser to keep the token in the cookie.
+        at = AppTest.from_function(self.page).run(timeout=30)
+        at.text_input(key="login_username").input("suixi")
+        at.text_input(key="login_password").input(PASSWORD)
+        at.button[0].click().run(timeout=30)
+        token = at.session_state[ui.session.TOKEN_KEY]
+        [script] = self.cookie_scripts(at)
+        max_age = get_settings().session_hours * 3600
+        assert f"{ui.session.COOKIE_NAME}={token}; Path=/; Max-Age={max_age}; SameSite=Strict" in script
+        assert "window.parent" in script
+        at.run(timeout=30)
+        assert self.cookie_scripts(at) == []  # written once
 
-            # A new tab (a reload) whose browser sends that cookie is logged in.
-            monkeypatch.setattr(ui.session, "_browser_cookie", lambda: token)
-            tab = AppTest.from_function(self.page).run(timeout=30)
-            assert any("SECRET rows for suixi" in m.value for m in tab.markdown)
-            assert self.cookie_scripts(tab) == []
+        # A new tab (a reload) whose browser sends that cookie is logged in.
+        monkeypatch.setattr(ui.session, "_browser_cookie", lambda: token)
+        tab = AppTest.from_function(self.page).run(timeout=30)
+        assert any("SECRET rows for suixi" in m.value for m in tab.markdown)
+        assert self.cookie_scripts(tab) == []
 
-            # Disabled: the cookie no longer opens the app, and the browser is told to drop it.
-            with session_scope(fresh_engine) as s:
-                install_scope(s, Actor.system("tests"))
-                users.set_active(s, Actor.system("tests"), user_id, False)
-            tab.run(timeout=30)
-            assert not any("SECRET" in m.value for m in tab.markdown)
-            assert tab.text_input(key="login_username")
-            [script] = self.cookie_scripts(tab)
-            assert f'"{ui.session.COOKIE_NAME}={token}"' in script  # cleared only while it holds this token
-            assert f"{ui.session.COOKIE_NAME}=; Path=/; Max-Age=0" in script
-            fresh = AppTest.from_function(self.page).run(timeout=30)
-            assert not any("SECRET" in m.value for m in fresh.markdown)
+        # Disabled: the cookie no longer opens the app, and the browser is told to drop it.
+        with session_scope(app_engine) as s:
+            install_scope(s, Actor.system("tests"))
+            users.set_active(s, Actor.system("tests"), user_id, False)
+        tab.run(timeout=30)
+        assert not any("SECRET" in m.value for m in tab.markdown)
+        assert tab.text_input(key="login_username")
+        [script] = self.cookie_scripts(tab)
+        assert f'"{ui.session.COOKIE_NAME}={token}"' in script  # cleared only while it holds this token
+        assert f"{ui.session.COOKIE_NAME}=; Path=/; Max-Age=0" in script
+        fresh = AppTest.from_function(self.page).run(timeout=30)
+        assert not any("SECRET" in m.value for m in fresh.markdown)
 
-            # Garbage and other people's cookies never get further than the database check.
-            for junk in ("", "x" * 500, "<script>", "a" * 43):
-                monkeypatch.setattr(ui.session, "_browser_cookie", lambda junk=junk: junk)
-                junk_tab = AppTest.from_function(self.page).run(timeout=30)
-                assert not any("SECRET" in m.value for m in junk_tab.markdown)
-                assert junk_tab.text_input(key="login_username")
+        # Garbage and other people's cookies never get further than the database check.
+        for junk in ("", "x" * 500, "<script>", "a" * 43):
+            monkeypatch.setattr(ui.session, "_browser_cookie", lambda junk=junk: junk)
+            junk_tab = AppTest.from_function(self.page).run(timeout=30)
+            assert not any("SECRET" in m.value for m in junk_tab.markdown)
+            assert junk_tab.text_input(key="login_username")

@@ -166,28 +166,22 @@ class TestCommands:
 
 
 class TestAdminPages:
-    def test_admin_pages_open_for_admins_only(self, request, backend):
-        if backend != "spatialite":
-            pytest.skip("the pages are database-agnostic; one backend is enough")
+    def test_admin_pages_open_for_admins_only(self, app_engine):
         from streamlit.testing.v1 import AppTest
 
-        from greening.config import override_settings
-
-        engine = request.getfixturevalue("fresh_engine")
-        url = engine.url.render_as_string(hide_password=False)
-        with override_settings(database_url=url, extra=FAST_ARGON2):
-            with session_scope(engine) as s:
-                install_scope(s, SYSTEM)
-                world(s)
-                add_user(s, "root", Role.ADMIN)
-                add_user(s, "city", Role.CITY)
-                tokens = {name: login(s, name) for name in ("root", "city")}
-            for page in ("../pages/admin_users.py", "../pages/admin_audit.py"):
-                at = AppTest.from_file(page, default_timeout=30)
-                at.session_state["greening_token"] = tokens["root"]
-                at.run()
-                assert not at.exception and not at.error and len(at.dataframe) == 1
-                city = AppTest.from_file(page, default_timeout=30)
-                city.session_state["greening_token"] = tokens["city"]
-                city.run()
-                assert not city.dataframe and "无权" in city.error[0].value
+        engine = app_engine
+        with session_scope(engine) as s:
+            install_scope(s, SYSTEM)
+            world(s)
+            add_user(s, "root", Role.ADMIN)
+            add_user(s, "city", Role.CITY)
+            tokens = {name: login(s, name) for name in ("root", "city")}
+        for page in ("../pages/admin_users.py", "../pages/admin_audit.py"):
+            at = AppTest.from_file(page, default_timeout=30)
+            at.session_state["greening_token"] = tokens["root"]
+            at.run()
+            assert not at.exception and not at.error and len(at.dataframe) == 1
+            city = AppTest.from_file(page, default_timeout=30)
+            city.session_state["greening_token"] = tokens["city"]
+            city.run()
+            assert not city.dataframe and "无权" in city.error[0].value
