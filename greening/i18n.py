@@ -112,6 +112,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "map.tap_hint": ("点击村庄查看详情。", "Tap a village to open its detail."),
     # --- overview -----------------------------------------------------------------------------
     "overview.title": ("全市总览", "City overview"),
+    "overview.title_area": ("辖区总览", "Overview of your area"),
     "overview.headline": ("对照工作目标", "Against the campaign's figures"),
     # --- county -------------------------------------------------------------------------------
     "county.title": ("县区看板：{name}", "County dashboard: {name}"),

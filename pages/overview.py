@@ -11,7 +11,7 @@ from ui.maps_st import basemap_picker, datum_of, map_data, new_click, render, sh
 from ui.session import require_actor
 
 actor = require_actor("dashboard.view")
-page_header(tr("overview.title"))
+page_header(tr("overview.title" if actor.is_citywide else "overview.title_area"))
 show_headline(actor)
 
 left, middle, right = st.columns([2, 3, 1], vertical_alignment="bottom")
