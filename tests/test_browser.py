@@ -263,13 +263,13 @@ def test_overview_map_and_a_planting_logged_by_tapping(server, demo_db, browser,
 def _login_form_shown(page) -> None:
     """The log-in form, and (once the run has finished) nothing of the logged-in pages."""
     page.get_by_label("用户名 / User name").wait_for(timeout=60_000)
-    page.wait_for_selector("text=全市总览", state="detached", timeout=30_000)
+    page.wait_for_selector("text=/全市总览|辖区总览/", state="detached", timeout=30_000)
     page.wait_for_selector("text=退出登录 / Log out", state="detached", timeout=30_000)
 
 
 def _logged_in_page_shown(page) -> None:
-    """The overview page and the log-out button, and no log-in form."""
-    page.wait_for_selector("text=全市总览", timeout=60_000)
+    """The overview page (the city's, or a lead's own area) and the log-out button, no log-in form."""
+    page.wait_for_selector("text=/全市总览|辖区总览/", timeout=60_000)
     page.wait_for_selector("text=退出登录 / Log out", state="attached", timeout=60_000)
     page.get_by_label("用户名 / User name").wait_for(state="detached", timeout=30_000)
 
