@@ -112,7 +112,7 @@ def _spatialite(villages, lon, lat, repeats: int, say) -> dict:
         cur.executemany("INSERT INTO v (id, geom) VALUES (?, GeomFromWKB(?, 4326))",
                         [(i, bytes(b)) for i, b in enumerate(wkb)])
         cur.executemany("INSERT INTO p (id, geom) VALUES (?, MakePoint(?, ?, 4326))",
-                        zip(range(len(lon)), lon.tolist(), lat.tolist()))
+                        zip(range(len(lon)), lon.tolist(), lat.tolist(), strict=False))
         cur.execute("SELECT CreateSpatialIndex('p', 'geom')")
         cur.execute("COMMIT")
         load_s = (dt.datetime.now() - t).total_seconds()

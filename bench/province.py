@@ -86,7 +86,7 @@ def run_province(n_villages: int, n_points: int, repeats: int, say=print) -> lis
                 f"{fmt_mb(med['vm_hwm_mb']):>10}")
         if len(rows) == 2:
             ours, duck = rows
-            differ = sum(a != b for a, b in zip(ours["counts"], duck["counts"]))
+            differ = sum(a != b for a, b in zip(ours["counts"], duck["counts"], strict=False))
             say(f"ratios ours/DuckDB: join {ours['join_s'] / duck['join_s']:.3f}, build+join "
                 f"{(ours['build_s'] + ours['join_s']) / duck['join_s']:.3f}, whole process "
                 f"{ours['wall_s'] / duck['wall_s']:.3f}, peak memory "

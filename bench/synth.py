@@ -69,7 +69,7 @@ def _codes(cells, box) -> list[str]:
     names = [(_COUNTIES[i] if i < len(_COUNTIES) else f"44{90 + i // 100:02d}{i % 100:02d}")
              for i in range(len(uniq))]
     out, seen = [], {}
-    for ci, ti in zip(county, town):
+    for ci, ti in zip(county, town, strict=False):
         key = (ci, ti)
         seen[key] = seen.get(key, 0) + 1
         out.append(f"{names[uniq[ci]]}{101 + ti:03d}{200 + seen[key]:03d}")

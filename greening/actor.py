@@ -28,7 +28,7 @@ class Actor:
     session_token_hash: str | None = None
 
     @classmethod
-    def system(cls, reason: str = "system") -> "Actor":
+    def system(cls, reason: str = "system") -> Actor:
         """The actor for set-up work done from the command line (demo load, migrations)."""
         return cls(user_id=None, username=f"system:{reason}", role=Role.ADMIN, scope_prefix=CITY_PREFIX)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-
 from typing import TYPE_CHECKING
 
 from sqlalchemy import event, inspect
@@ -89,7 +88,7 @@ def _audit_flush(session: Session, _ctx, _instances) -> None:
     actor: Actor | None = session.info.get("actor")
     if actor is None:
         raise MissingActor("refusing to write: no acting user is bound to this session")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     pending = []
     for obj in session.new:
         if isinstance(obj, _SKIP_TYPES):

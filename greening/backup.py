@@ -182,7 +182,7 @@ def backup(engine: Engine, out: str | Path | None = None, *, photo_dir: str | Pa
         db_path = Path(tmp) / db_name
         stats = _sqlite_copy(engine, db_path) if sqlite else _pg_dump(engine, db_path)
         photos = _photo_entries(photo_dir)
-        manifest = {"format": FORMAT_VERSION, "created_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        manifest = {"format": FORMAT_VERSION, "created_at": dt.datetime.now(dt.UTC).isoformat(),
                     "backend": "spatialite" if sqlite else "postgis", "database_file": db_name,
                     "database_sha256": hashlib.sha256(db_path.read_bytes()).hexdigest(),
                     **stats, "photos": photos}

@@ -114,7 +114,7 @@ class Settings:
         return self.data_dir / "backups"
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Read every setting from ``env`` (default ``os.environ``), converting types.
 
         A malformed value raises ValueError naming the variable and the value.

@@ -10,9 +10,20 @@ import datetime as dt
 import math
 from enum import StrEnum
 
-from greening.models.enums import (AreaLevel, AttestationStatus, CheckKind, DesignationKind,
-                                   MeasureLevel, PersonKind, PlantingStatus, RecordSource, Role,
-                                   SiteType, SpeciesCategory)
+from greening.models.enums import (
+    AreaLevel,
+    AttestationStatus,
+    CheckKind,
+    DesignationKind,
+    MeasureLevel,
+    PersonKind,
+    PlantingStatus,
+    RecordSource,
+    Role,
+    SiteType,
+    SpeciesCategory,
+)
+from greening.strings import collect
 
 __all__ = ["LANGS", "STRINGS", "ENUM_LABELS", "PLAN_NAMES", "t", "label", "labels", "plan_name",
            "error_text", "fmt_int", "fmt_count", "fmt_pct", "fmt_num", "fmt_date", "normalise_lang"]
@@ -314,6 +325,9 @@ ENUM_LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
         "survival": ("成活率核查", "Survival check"),
     },
 }
+
+
+STRINGS = collect(STRINGS)
 
 
 def normalise_lang(lang: str | None) -> str:

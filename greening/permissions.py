@@ -91,8 +91,7 @@ def scope_clause(actor: Actor, column):
 
 
 def _scoped_models():
-    from greening.models import (Assignment, Attestation, CareCheck, GreeningTeam, Planting,
-                                 PlantingPlan)
+    from greening.models import Assignment, Attestation, CareCheck, GreeningTeam, Planting, PlantingPlan
 
     # model -> the column holding the area code that decides who may see the row
     return {

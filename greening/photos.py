@@ -14,6 +14,7 @@ date) and ``duplicate_photo`` (perceptual hash within 4 bits of a photo of anoth
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -265,10 +266,8 @@ def photo_path(photo: Photo, thumbnail: bool = False) -> Path:
 
 def _remove(paths) -> None:
     for path in paths:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             Path(path).unlink()
-        except FileNotFoundError:
-            pass
 
 
 @event.listens_for(Session, "after_commit")

@@ -42,7 +42,7 @@ with new_tab, st.form("user_new", clear_on_submit=True):
 
 with edit_tab:
     ids = table["id"].tolist()
-    uid = st.selectbox("用户 / User", ids, format_func=dict(zip(table["id"], table["username"])).get)
+    uid = st.selectbox("用户 / User", ids, format_func=dict(zip(table["id"], table["username"], strict=False)).get)
     if uid is not None:
         c1, c2, c3 = st.columns(3)
         if c1.button("停用 / Disable"):

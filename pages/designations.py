@@ -17,7 +17,7 @@ page_header(tr("designations.title"))
 sites = data.designations(actor)
 counts = sites["kind"].value_counts()
 cols = st.columns(len(DESIGNATION_TARGETS))
-for col, (kind, target) in zip(cols, DESIGNATION_TARGETS.items()):
+for col, (kind, target) in zip(cols, DESIGNATION_TARGETS.items(), strict=False):
     progress_metric(col, label(DesignationKind, kind), int(counts.get(kind, 0)),
                     target if actor.is_citywide else None, kind="int")
 

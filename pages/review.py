@@ -17,7 +17,7 @@ def decision_queue(actor) -> None:
         st.success(note)
     with db_session(actor) as s:
         queue = review.review_queue(s, actor)
-    st.session_state["review_seen_versions"] = {int(i): int(v) for i, v in zip(queue["id"], queue["version"])}
+    st.session_state["review_seen_versions"] = {int(i): int(v) for i, v in zip(queue["id"], queue["version"], strict=False)}
     if queue.empty:
         st.info("暂无待审核记录。 / Nothing awaits review.")
         return

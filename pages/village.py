@@ -1,6 +1,5 @@
 """村详情 Village detail: boundary and plantings, team, cadres and experts, plan vs planted,
 the 56-measure checklist, survival."""
-import pandas as pd
 import streamlit as st
 
 from greening.i18n import fmt_date, fmt_int, fmt_pct

@@ -13,18 +13,36 @@ from shapely.geometry import Point
 from sqlalchemy import func, select
 
 from greening.actor import Actor
-from greening.auth import (LOGIN_FAILED, PasswordChangeRequired, SessionEnded, WeakPassword,
-                           actor_from_token, authenticate, change_password, logout, oidc_login,
-                           seed_demo_users, token_hash)
+from greening.auth import (
+    LOGIN_FAILED,
+    PasswordChangeRequired,
+    SessionEnded,
+    WeakPassword,
+    actor_from_token,
+    authenticate,
+    change_password,
+    logout,
+    oidc_login,
+    seed_demo_users,
+    token_hash,
+)
 from greening.config import override_settings
 from greening.geodb import to_db
-from greening.models import (AdminArea, AuditLog, GreeningTeam, LoginSession, Planting, Species,
-                             User, code_prefix)
+from greening.models import (
+    AdminArea,
+    AuditLog,
+    GreeningTeam,
+    LoginSession,
+    Planting,
+    Species,
+    User,
+    code_prefix,
+)
 from greening.models.enums import Role
 from greening.permissions import install_scope
 from greening.services import users
-
 from tests.conftest import FAST_ARGON2  # noqa: E402  (re-exported for the other test modules)
+
 PASSWORD = "correct-horse-7"
 SUIXI_TOWN, SUIXI_V1, SUIXI_V2 = "440823101000", "440823101201", "440823101202"
 LEIZHOU_TOWN, LEIZHOU_V1 = "440882102000", "440882102201"
@@ -153,7 +171,7 @@ class TestLockout:
     def test_lock_after_repeated_failures_and_expiry(self, db):
         world(db)
         user = add_user(db, "suixi", Role.COUNTY_LEAD, "440823000000")
-        t0 = dt.datetime(2024, 5, 1, 8, 0, tzinfo=dt.timezone.utc)
+        t0 = dt.datetime(2024, 5, 1, 8, 0, tzinfo=dt.UTC)
         with override_settings(extra=FAST_ARGON2, login_max_failures=3, login_lock_minutes=15):
             reasons = [authenticate(db, "suixi", f"wrong-{i}", now=t0).reason for i in range(3)]
             assert reasons == ["bad_credentials", "bad_credentials", "locked"]
@@ -171,7 +189,7 @@ class TestLockout:
     def test_a_lapsed_lock_gives_a_fresh_count(self, db):
         world(db)
         add_user(db, "suixi", Role.COUNTY_LEAD, "440823000000")
-        t0 = dt.datetime(2024, 5, 1, 8, 0, tzinfo=dt.timezone.utc)
+        t0 = dt.datetime(2024, 5, 1, 8, 0, tzinfo=dt.UTC)
         with override_settings(extra=FAST_ARGON2, login_max_failures=2, login_lock_minutes=5):
             for _ in range(2):
                 authenticate(db, "suixi", "wrong-pass", now=t0)
@@ -218,7 +236,7 @@ class TestSessions:
         world(db)
         add_user(db, "suixi", Role.COUNTY_LEAD, "440823000000")
         token = login(db, "suixi")
-        later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=13)
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=13)
         for bad, now in ((token, later), ("not-a-token", None), ("", None), (None, None), ("x" * 10_000, None)):
             with pytest.raises(SessionEnded):
                 actor_from_token(db, bad, now=now)
@@ -354,8 +372,9 @@ class TestLoginGate:
             return add_user(s, "suixi", Role.COUNTY_LEAD, "440823000000").id
 
     def test_log_in_then_logout_elsewhere_ends_this_tab(self, app_engine):
-        from greening.db import session_scope
         from streamlit.testing.v1 import AppTest
+
+        from greening.db import session_scope
 
         self.add_county_lead(app_engine)
         at = AppTest.from_function(self.page).run(timeout=30)
@@ -381,10 +400,11 @@ class TestLoginGate:
 
     def test_the_log_in_cookie_is_adopted_only_while_the_database_accepts_it(self, app_engine, monkeypatch):
         """A reloaded tab (no session_state) takes the cookie's token, checked like any other."""
+        from streamlit.testing.v1 import AppTest
+
         import ui.session
         from greening.config import get_settings
         from greening.db import session_scope
-        from streamlit.testing.v1 import AppTest
 
         user_id = self.add_county_lead(app_engine)
         # Logging in with the form asks the browser to keep the token in the cookie.

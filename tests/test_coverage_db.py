@@ -14,8 +14,18 @@ from greening.coverage import compute_coverage, coverage_for, lagging_for, load_
 from greening.coverage.samples import AS_OF, COUNTY, TOWN_A, V1, V2, V6, sample_inputs
 from greening.geodb import to_db
 from greening.measures import load_catalogue, sync_catalogue
-from greening.models import (AdminArea, Assignment, Attestation, CareCheck, Designation,
-                             GreeningTeam, Person, Planting, PlantingPlan, Species)
+from greening.models import (
+    AdminArea,
+    Assignment,
+    Attestation,
+    CareCheck,
+    Designation,
+    GreeningTeam,
+    Person,
+    Planting,
+    PlantingPlan,
+    Species,
+)
 from greening.models.enums import Role
 from greening.permissions import PermissionDenied
 
@@ -117,7 +127,7 @@ class TestLoad:
 
     def test_deleted_and_rejected_rows_do_not_count(self, sample_db):
         p = sample_db.scalars(select(Planting).where(Planting.submission_id == "s1")).one()
-        p.deleted_at = dt.datetime.now(dt.timezone.utc)
+        p.deleted_at = dt.datetime.now(dt.UTC)
         sample_db.flush()
         r = coverage_for(sample_db.connection(), city(), AS_OF)
         assert r.villages.set_index("code").loc[V1, "trees"] == 50
@@ -155,7 +165,7 @@ class TestVillageIndex:
         a = village_index(conn)
         assert a.locate(110.01, 21.005) == V1 and a.locate(110.5, 21.5) is None
         v = sample_db.scalars(select(AdminArea).where(AdminArea.code == V1)).one()
-        v.deleted_at = dt.datetime.now(dt.timezone.utc)
+        v.deleted_at = dt.datetime.now(dt.UTC)
         sample_db.flush()
         b = village_index(conn)
         assert b.locate(110.005, 21.005) is None

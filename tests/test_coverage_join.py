@@ -8,8 +8,15 @@ import shapely
 from shapely.geometry import box
 
 from greening.coverage.grid import BORDER, RasterGrid
-from greening.coverage.join import (VillageIndex, area_code_of, areas_m2, check_nesting, join_points,
-                                    parent_code, parent_codes)
+from greening.coverage.join import (
+    VillageIndex,
+    area_code_of,
+    areas_m2,
+    check_nesting,
+    join_points,
+    parent_code,
+    parent_codes,
+)
 from greening.coverage.samples import POINTS, V1, V2, V3, V4, V5, V6, sample_villages
 
 

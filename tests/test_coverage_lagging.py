@@ -36,7 +36,7 @@ class TestSeasonalPace:
         assert seasonal_pace(day) == pytest.approx(expected)
 
     def test_curve_never_decreases(self):
-        assert all(a <= b for a, b in zip(SEASONAL_PACE, SEASONAL_PACE[1:]))
+        assert all(a <= b for a, b in zip(SEASONAL_PACE, SEASONAL_PACE[1:], strict=False))
 
 
 class TestReasons:

@@ -9,8 +9,7 @@ import pytest
 
 from greening.coverage import ScoreWeights, compute_coverage
 from greening.coverage.metrics import score
-from greening.coverage.samples import (AS_OF, COUNTY, TOWN_A, TOWN_B, V1, V2, V3, V4, V5,
-                                       sample_inputs)
+from greening.coverage.samples import AS_OF, COUNTY, TOWN_A, TOWN_B, V1, V2, V3, V4, V5, sample_inputs
 from greening.measures import load_catalogue
 
 

@@ -61,7 +61,7 @@ class TestGeography:
         lengths = areas["scope_prefix"].str.len().groupby(areas["level"]).unique()
         assert {k: list(v) for k, v in lengths.items()} == {
             "city": [4], "county": [6], "town": [9], "village": [12]}
-        assert all(code.startswith(prefix) for code, prefix in zip(areas["code"], areas["scope_prefix"]))
+        assert all(code.startswith(prefix) for code, prefix in zip(areas["code"], areas["scope_prefix"], strict=False))
 
     def test_every_area_is_a_valid_multipolygon(self, areas):
         assert (areas.geometry.geom_type == "MultiPolygon").all()
@@ -145,7 +145,7 @@ class TestFigures:
         assert d["name"].str.endswith(DEMO_MARK).all()
         villages = level(areas, "village").set_index("code")
         pts = d[d["kind"].isin(["industry_model", "courtyard"])]
-        inside = [villages.geometry[c].contains(g) for c, g in zip(pts["area_code"], pts.geometry)]
+        inside = [villages.geometry[c].contains(g) for c, g in zip(pts["area_code"], pts.geometry, strict=False)]
         assert all(inside)
         assert not set(d.loc[d["kind"] == "demo_village", "area_code"]) & set(campaign.laggards)
         assert d.loc[d["kind"] == "industry_model", "name"].str.contains("产业\\+绿化").all()
@@ -177,7 +177,7 @@ class TestPlantings:
     def test_points_fall_in_their_village(self, campaign, areas):
         p = campaign.plantings
         geoms = level(areas, "village").set_index("code").geometry
-        ok = [shapely.contains_xy(geoms[c], x, y) for c, x, y in zip(p["village_code"], p["lon"], p["lat"])]
+        ok = [shapely.contains_xy(geoms[c], x, y) for c, x, y in zip(p["village_code"], p["lon"], p["lat"], strict=False)]
         assert all(ok)
         outside = p["flags"].apply(lambda f: OUTSIDE_FLAG in f)
         assert (p.loc[outside, "village_code"] != p.loc[outside, "claimed_village_code"]).all()

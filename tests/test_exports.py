@@ -14,9 +14,19 @@ from openpyxl import load_workbook
 from shapely.geometry import Point, box
 
 from greening.actor import Actor
-from greening.exports import (coverage_report_xlsx, coverage_workbook, export_csv, export_layers,
-                              plantings_frame, shapefile_field_names, to_csv_bytes, to_geojson_bytes,
-                              to_geopackage_bytes, to_shapefile_zip, to_xlsx_bytes)
+from greening.exports import (
+    coverage_report_xlsx,
+    coverage_workbook,
+    export_csv,
+    export_layers,
+    plantings_frame,
+    shapefile_field_names,
+    to_csv_bytes,
+    to_geojson_bytes,
+    to_geopackage_bytes,
+    to_shapefile_zip,
+    to_xlsx_bytes,
+)
 from greening.models.enums import Role
 from greening.permissions import PermissionDenied
 from greening.services.plantings import PlantingInput, create_planting

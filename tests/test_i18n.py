@@ -8,8 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from greening.i18n import (ENUM_LABELS, PLAN_NAMES, STRINGS, fmt_count, fmt_date, fmt_int, fmt_pct, label,
-                           labels, t)
+from greening.i18n import (
+    ENUM_LABELS,
+    PLAN_NAMES,
+    STRINGS,
+    fmt_count,
+    fmt_date,
+    fmt_int,
+    fmt_pct,
+    label,
+    labels,
+    t,
+)
 from greening.models import enums
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -209,7 +209,7 @@ class TestFormats:
     @pytest.mark.parametrize("data, name, code", [
         (b"", "x.csv", "file_empty"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "old.xls", "file_type_unsupported"),
-        ("提交编号,村代码,种植日期,树种,数量（株）,经度,纬度\r\n".encode("utf-8"), "x.csv", "no_rows"),
+        ("提交编号,村代码,种植日期,树种,数量（株）,经度,纬度\r\n".encode(), "x.csv", "no_rows"),
         (b"<html><body>hello</body></html>", "x.html", "file_type_unsupported"),
     ])
     def test_unusable_files(self, db, area, data, name, code):

@@ -11,8 +11,15 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from greening.geo.gcj02 import wgs84_to_gcj02
-from greening.maps import (MapData, asset_urls, available_basemaps, build_map, esc, geometry_features,
-                           picked_to_wgs84)
+from greening.maps import (
+    MapData,
+    asset_urls,
+    available_basemaps,
+    build_map,
+    esc,
+    geometry_features,
+    picked_to_wgs84,
+)
 from greening.maps.assets import UnvendoredAsset, localise
 from greening.maps.geojson import simplify_coverage
 from greening.maps.layers import MAX_HEAT_CELLS, Legend

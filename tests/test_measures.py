@@ -7,8 +7,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from greening.measures import (DEFAULT_PATH, CatalogueError, load_catalogue, parse_catalogue,
-                               read_catalogue, replace_catalogue, sync_catalogue)
+from greening.measures import (
+    DEFAULT_PATH,
+    CatalogueError,
+    load_catalogue,
+    parse_catalogue,
+    read_catalogue,
+    replace_catalogue,
+    sync_catalogue,
+)
 from greening.models import Measure
 
 TEXT = DEFAULT_PATH.read_text(encoding="utf-8")
@@ -187,4 +194,4 @@ class TestCommands:
         assert title == "创建绿美示范村"
 
     def test_shipped_path_is_the_default(self):
-        assert DEFAULT_PATH == Path(__file__).resolve().parent.parent / "data" / "measures.yaml"
+        assert Path(__file__).resolve().parent.parent / "data" / "measures.yaml" == DEFAULT_PATH

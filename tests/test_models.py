@@ -4,16 +4,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from greening.audit import MissingActor
 from greening.geodb import from_db, read_gdf, to_db, wkb_column
+from greening.models import AdminArea, AuditLog, CareCheck, GreeningTeam, Planting, Species
 from greening.permissions import install_scope
-from greening.models import (AdminArea, AuditLog, CareCheck, GreeningTeam, Planting, Species)
 
 SQUARE = MultiPolygon([Polygon([(110.30, 21.20), (110.31, 21.20), (110.31, 21.21), (110.30, 21.21)])])
 
@@ -81,18 +81,16 @@ class TestRoundTrip:
         db.add(sp)
         db.flush()
         make_planting(db, v, sp, sub="dup")
-        with pytest.raises(Exception):
-            with db.begin_nested():
-                make_planting(db, v, sp, sub="dup")
+        with pytest.raises(IntegrityError), db.begin_nested():
+            make_planting(db, v, sp, sub="dup")
 
     def test_tree_count_must_be_positive(self, db):
         v = make_village(db)
         sp = Species(name_zh="龙眼", category="fruit")
         db.add(sp)
         db.flush()
-        with pytest.raises(Exception):
-            with db.begin_nested():
-                make_planting(db, v, sp, sub="zero", count=0)
+        with pytest.raises(IntegrityError), db.begin_nested():
+            make_planting(db, v, sp, sub="zero", count=0)
 
 
 class TestAudit:
@@ -100,7 +98,7 @@ class TestAudit:
         v = make_village(db)
         v.name = "改名村"
         db.flush()
-        v.deleted_at = dt.datetime.now(dt.timezone.utc)
+        v.deleted_at = dt.datetime.now(dt.UTC)
         db.flush()
         db.flush()  # the audit rows themselves
         rows = db.scalars(select(AuditLog).where(AuditLog.table_name == "admin_areas",
@@ -147,10 +145,9 @@ class TestAuditFailedFlush:
         db.add(sp)
         db.flush()
         before = db.scalar(select(func.count()).select_from(AuditLog))
-        with pytest.raises(Exception):
-            with db.begin_nested():
-                db.add(Species(name_zh="沉香", category="tree"))  # duplicate name: flush fails
-                db.flush()
+        with pytest.raises(IntegrityError), db.begin_nested():
+            db.add(Species(name_zh="沉香", category="tree"))  # duplicate name: flush fails
+            db.flush()
         db.add(Species(name_zh="荔枝", category="fruit"))
         db.flush()
         db.flush()

@@ -134,9 +134,8 @@ def test_language_preference_is_saved(settings):
         install_scope(s, actor)
         assert get_language(s, actor) == "en"
         set_language(s, actor, "zh")
-    with pytest.raises(ValueError):
-        with session_scope(engine) as s:
-            set_language(install_scope(s, actor), actor, "fr")
+    with pytest.raises(ValueError), session_scope(engine) as s:
+        set_language(install_scope(s, actor), actor, "fr")
 
 
 def _village(code_prefix: str = "440823") -> dict:

@@ -9,11 +9,19 @@ from greening.auth import actor_from_token, scope_for
 from greening.auth.roles import AccountMisconfigured
 from greening.models import AuditLog, Planting
 from greening.models.enums import Role
-from greening.permissions import (ACTIONS, PermissionDenied, allowed, install_scope, require,
-                                  scope_clause)
+from greening.permissions import ACTIONS, PermissionDenied, allowed, install_scope, require, scope_clause
 from greening.services import review
-from tests.test_auth import (LEIZHOU_V1, SUIXI_TOWN, SUIXI_V1, SUIXI_V2, add_planting, add_user,
-                             fast_argon2, login, world)  # noqa: F401 - fast_argon2 is a fixture
+from tests.test_auth import (
+    LEIZHOU_V1,
+    SUIXI_TOWN,
+    SUIXI_V1,
+    SUIXI_V2,
+    add_planting,
+    add_user,
+    fast_argon2,  # noqa: F401 - fast_argon2 is a fixture
+    login,
+    world,
+)
 
 SUIXI_LEAD = Actor(user_id=None, username="suixi-lead", role=Role.COUNTY_LEAD, scope_prefix="440823")
 LEIZHOU_LEAD = Actor(user_id=None, username="leizhou-lead", role=Role.COUNTY_LEAD, scope_prefix="440882")

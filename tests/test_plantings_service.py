@@ -12,16 +12,25 @@ from sqlalchemy import func, select
 
 from greening.actor import Actor
 from greening.coverage.join import village_index
-from greening.geodb import to_db
 from greening.geo.gcj02 import wgs84_to_gcj02
+from greening.geodb import to_db
 from greening.models import AdminArea, AuditLog, Planting
 from greening.models.enums import Role
 from greening.permissions import PermissionDenied, install_scope
 from greening.services.care import record_check
-from greening.services.plantings import (OUTSIDE_FLAG, PlantingError, PlantingInput, SubmissionConflict,
-                                         VersionConflict, create_planting, delete_planting,
-                                         locate_village, nearest_village, recent_plantings,
-                                         update_planting)
+from greening.services.plantings import (
+    OUTSIDE_FLAG,
+    PlantingError,
+    PlantingInput,
+    SubmissionConflict,
+    VersionConflict,
+    create_planting,
+    delete_planting,
+    locate_village,
+    nearest_village,
+    recent_plantings,
+    update_planting,
+)
 from tests.fixtures import campaign
 
 DAY = dt.date(2024, 3, 12)
@@ -75,7 +84,7 @@ class TestOneBorderRule:
     index of the importers and the coverage join give the same village for every point."""
 
     def test_form_and_bulk_lookups_agree_with_the_rule(self, db, demo_county):
-        for code, name, geom in zip(demo_county["code"], demo_county["name"], demo_county.geometry):
+        for code, name, geom in zip(demo_county["code"], demo_county["name"], demo_county.geometry, strict=False):
             db.add(AdminArea(code=code, level="village", name=name, scope_prefix=code, geom=to_db(geom)))
         db.flush()
         rings = shapely.get_rings(shapely.get_parts(demo_county.geometry.to_numpy()))
@@ -104,7 +113,7 @@ class TestOneBorderRule:
         assert [index.codes[p] if p >= 0 else None for p in grid] == expected
         form = [locate_village(db, float(a), float(b)) for a, b in pts]
         assert [hit.code if hit else None for hit in form] == expected
-        names = dict(zip(demo_county["code"], demo_county["name"]))
+        names = dict(zip(demo_county["code"], demo_county["name"], strict=False))
         assert all(hit.name == names[hit.code] for hit in form if hit)
 
 

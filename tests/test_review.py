@@ -13,8 +13,7 @@ from greening.models.enums import Role
 from greening.permissions import PermissionDenied, install_scope
 from greening.services import review
 from greening.services.review import Conflict, period_range
-from tests.test_auth import (LEIZHOU_V1, SUIXI_V1, SUIXI_V2, add_planting, fast_argon2,  # noqa: F401
-                             world)
+from tests.test_auth import LEIZHOU_V1, SUIXI_V1, SUIXI_V2, add_planting, fast_argon2, world  # noqa: F401
 
 TOWN_LEAD = Actor(user_id=None, username="town-lead", role=Role.TOWN_LEAD, scope_prefix="440823101")
 COUNTY_LEAD = Actor(user_id=None, username="county-lead", role=Role.COUNTY_LEAD, scope_prefix="440823")
@@ -93,10 +92,9 @@ class TestTwoReviewers:
         with session_scope(fresh_engine) as s:
             install_scope(s, TOWN_LEAD)
             review.verify(s, TOWN_LEAD, pid, expected_version=seen["town-lead"])
-        with pytest.raises(Conflict):
-            with session_scope(fresh_engine) as s:
-                install_scope(s, COUNTY_LEAD)
-                review.reject(s, COUNTY_LEAD, pid, expected_version=seen["county-lead"], reason="数量不实")
+        with pytest.raises(Conflict), session_scope(fresh_engine) as s:
+            install_scope(s, COUNTY_LEAD)
+            review.reject(s, COUNTY_LEAD, pid, expected_version=seen["county-lead"], reason="数量不实")
         # Reloaded, the county lead can still overrule, and the trail holds both decisions.
         with session_scope(fresh_engine) as s:
             install_scope(s, COUNTY_LEAD)

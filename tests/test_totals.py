@@ -100,7 +100,7 @@ class TestCityTotals:
             install_scope(session, actor)
             before = campaign_totals(session, actor)
             p = session.scalars(select(Planting).where(Planting.status == "verified").limit(1)).one()
-            p.deleted_at = dt.datetime.now(dt.timezone.utc)
+            p.deleted_at = dt.datetime.now(dt.UTC)
             session.flush()
             after = campaign_totals(session, actor)
             assert after["trees_planted"] == before["trees_planted"] - p.tree_count

@@ -16,8 +16,17 @@ from greening.models.enums import Role
 from greening.permissions import PermissionDenied, install_scope
 from greening.services import users
 from greening.services.users import LastAdmin
-from tests.test_auth import (FAST_ARGON2, LEIZHOU_V1, PASSWORD, SUIXI_V1, SUIXI_V2, add_user,  # noqa: F401
-                             fast_argon2, login, world)
+from tests.test_auth import (  # noqa: F401
+    FAST_ARGON2,
+    LEIZHOU_V1,
+    PASSWORD,
+    SUIXI_V1,
+    SUIXI_V2,
+    add_user,
+    fast_argon2,
+    login,
+    world,
+)
 
 SYSTEM = Actor.system("tests")
 

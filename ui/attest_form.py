@@ -21,19 +21,19 @@ def attest_form(actor: Actor, measures) -> None:
     level_frames = {"village": data.villages(actor), "town": data.towns(actor),
                     "county": counties[counties["code"].map(actor.covers)]}
     titles = dict(zip(measures["id"], measures["title_en"].fillna(measures["title_zh"]) if lang() == "en"
-                      else measures["title_zh"]))
+                      else measures["title_zh"], strict=False))
     attestable = measures[measures["evaluation"] == "attestation"]
     if not len(attestable):
         attestable = measures
     # The measure is chosen outside the form: the areas offered depend on its level.
     measure_id = st.selectbox(tr("measures.measure"), attestable["id"].tolist(),
                               format_func=lambda m: f"{m} {titles.get(m, '')}", key="attest_measure")
-    level = dict(zip(measures["id"], measures["level"])).get(measure_id, "village")
+    level = dict(zip(measures["id"], measures["level"], strict=False)).get(measure_id, "village")
     areas = level_frames.get(level)
     if areas is None or not len(areas):
         st.info(tr("common.no_data"))
         return
-    names = dict(zip(areas["code"], areas["name"]))
+    names = dict(zip(areas["code"], areas["name"], strict=False))
     with st.form("attest_form", clear_on_submit=True):
         area_code = st.selectbox(tr("measures.area"), list(names), format_func=names.get, key="attest_area")
         evidence = st.text_area(tr("measures.evidence"), max_chars=2000, key="attest_evidence")

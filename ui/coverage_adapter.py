@@ -47,8 +47,8 @@ def _lagging(lagging: pd.DataFrame) -> pd.DataFrame:
     if lagging is None or not len(lagging):
         return pd.DataFrame(columns=["rank", "code", "name", "reason_list", "responsible"])
     out = lagging.copy()
-    out["reason_list"] = [list(zip(codes, zh.split("；"), en.split("; ")))
-                          for codes, zh, en in zip(out["reasons"], out["reasons_zh"], out["reasons_en"])]
+    out["reason_list"] = [list(zip(codes, zh.split("；"), en.split("; "), strict=False))
+                          for codes, zh, en in zip(out["reasons"], out["reasons_zh"], out["reasons_en"], strict=False)]
     out["responsible"] = out[[c for c in _PEOPLE if c in out]].apply(
         lambda r: "、".join(str(v) for v in r if isinstance(v, str) and v), axis=1)
     return out

@@ -18,7 +18,7 @@ def plan_shares(status: pd.DataFrame, measures: pd.DataFrame, level: str) -> pd.
 
     Village rows roll up to their town (first 9 digits) when ``level`` is "town".
     """
-    plans = dict(zip(measures["id"], measures["plan"]))
+    plans = dict(zip(measures["id"], measures["plan"], strict=False))
     s = status.assign(plan=status["measure_id"].map(plans)).dropna(subset=["plan"])
     if level == "town":
         s = s.assign(area_code=s["area_code"].str[:9] + "000")
@@ -35,7 +35,7 @@ def coverage_matrix(actor: Actor, measures: pd.DataFrame) -> None:
         return
     table = plan_shares(status, measures, level)
     areas = data.towns(actor) if level == "town" else data.villages(actor)
-    names = dict(zip(areas["code"], areas["name"]))
+    names = dict(zip(areas["code"], areas["name"], strict=False))
     table.index = [names.get(c, c) for c in table.index]
     table.columns = [plan_name(p, lang()) for p in table.columns]
     config = {c: st.column_config.ProgressColumn(c, min_value=0.0, max_value=1.0, format="percent")

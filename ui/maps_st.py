@@ -10,7 +10,15 @@ from __future__ import annotations
 import streamlit as st
 
 from greening.config import get_settings
-from greening.maps import BASEMAPS, NO_BASEMAP, MapData, MapResult, available_basemaps, build_map, picked_to_wgs84
+from greening.maps import (
+    BASEMAPS,
+    NO_BASEMAP,
+    MapData,
+    MapResult,
+    available_basemaps,
+    build_map,
+    picked_to_wgs84,
+)
 from ui.i18n_st import lang, tr
 
 __all__ = ["basemap_picker", "render", "show_map", "new_click", "clicked_wgs84", "BASEMAP_KEY", "MAP_HEIGHT"]

@@ -39,7 +39,7 @@ def pick_village(actor: Actor, container=None) -> str | None:
         st.info(tr("common.no_data"))
         return None
     codes = villages["code"].tolist()
-    labels = dict(zip(codes, villages["name"] + " · " + villages["town_name"].fillna("")))
+    labels = dict(zip(codes, villages["name"] + " · " + villages["town_name"].fillna(""), strict=False))
     wanted = st.session_state.pop(VILLAGE_KEY, None) or st.query_params.get("village")
     if wanted in labels:
         st.session_state["village_pick"] = wanted

@@ -100,7 +100,7 @@ def planting_form(actor: Actor, point, village_code: str) -> None:
         return
     sid = submission_id()
     lg = lang()
-    names = dict(zip(species["id"], species["name_en"].fillna(species["name_zh"]) if lg == "en" else species["name_zh"]))
+    names = dict(zip(species["id"], species["name_en"].fillna(species["name_zh"]) if lg == "en" else species["name_zh"], strict=False))
     sites = labels(SiteType)
     shot = st.camera_input(tr("log.camera"), key="log_camera") if st.toggle(tr("log.camera"), key="log_use_camera") else None
     with st.form("log_form", border=True):

@@ -43,8 +43,16 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from greening.actor import Actor
-from greening.auth import (PasswordChangeRequired, SessionEnded, WeakPassword, actor_from_token,
-                           authenticate, change_password, logout, oidc_login)
+from greening.auth import (
+    PasswordChangeRequired,
+    SessionEnded,
+    WeakPassword,
+    actor_from_token,
+    authenticate,
+    change_password,
+    logout,
+    oidc_login,
+)
 from greening.config import get_settings
 from greening.db import get_engine, read_session, session_scope
 from greening.models.enums import Role

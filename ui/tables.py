@@ -44,7 +44,7 @@ def checklist_frame(measures: pd.DataFrame, attestations: pd.DataFrame, rule_res
     done = {}
     if isinstance(rule_results, pd.DataFrame) and area_code is not None and len(rule_results):
         sub = rule_results[rule_results.get("area_code", pd.Series(dtype=str)) == area_code]
-        done = dict(zip(sub.get("measure_id", []), sub.get("done", [])))
+        done = dict(zip(sub.get("measure_id", []), sub.get("done", []), strict=False))
     elif isinstance(rule_results, dict):
         done = rule_results
 

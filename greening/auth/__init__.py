@@ -14,13 +14,27 @@ Argon2 cost parameters come from ``settings.extra`` (keys ``argon2_time_cost``,
 them. A stored hash made with other parameters is re-hashed at the next successful log-in.
 """
 from greening.auth.demo_users import DEMO_ACCOUNTS, seed_demo_users
-from greening.auth.passwords import (WeakPassword, check_password_policy, generate_password,
-                                     hash_password, verify_password)
+from greening.auth.passwords import (
+                                     WeakPassword,
+                                     check_password_policy,
+                                     generate_password,
+                                     hash_password,
+                                     verify_password,
+)
 from greening.auth.roles import ROLE_AREA_LEVEL, actor_for_user, scope_for
-from greening.auth.sessions import (LOGIN_FAILED, LoginResult, PasswordChangeRequired,
-                                    SessionEnded, actor_from_token, authenticate,
-                                    change_password, logout, oidc_login, revoke_sessions,
-                                    token_hash)
+from greening.auth.sessions import (
+                                     LOGIN_FAILED,
+                                     LoginResult,
+                                     PasswordChangeRequired,
+                                     SessionEnded,
+                                     actor_from_token,
+                                     authenticate,
+                                     change_password,
+                                     logout,
+                                     oidc_login,
+                                     revoke_sessions,
+                                     token_hash,
+)
 
 __all__ = [
     "DEMO_ACCOUNTS", "LOGIN_FAILED", "LoginResult", "PasswordChangeRequired", "ROLE_AREA_LEVEL",

@@ -1,6 +1,7 @@
 """Password hashing (Argon2id), the password rules, and one-time passwords."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import secrets
 
@@ -63,10 +64,8 @@ def verify_password(stored_hash: str | None, password: str | None) -> tuple[bool
 def burn_time(password: str | None) -> None:
     """Spend as long as a real check would, so an unknown user cannot be told apart by timing."""
     params = _params()
-    try:
+    with contextlib.suppress(VerificationError):
         _hasher(params).verify(_dummy_hash(params), (password or "")[:MAX_LENGTH])
-    except VerificationError:
-        pass
 
 
 def check_password_policy(password: str, *, username: str | None = None) -> None:

@@ -18,8 +18,14 @@ from sqlalchemy.orm import Session
 
 from greening.actor import CITY_PREFIX, Actor
 from greening.audit import record
-from greening.auth.passwords import (MAX_LENGTH, WeakPassword, burn_time, check_password_policy,
-                                     hash_password, verify_password)
+from greening.auth.passwords import (
+    MAX_LENGTH,
+    WeakPassword,
+    burn_time,
+    check_password_policy,
+    hash_password,
+    verify_password,
+)
 from greening.auth.roles import AccountMisconfigured, actor_for_user
 from greening.config import get_settings
 from greening.models import LoginSession, User
@@ -87,14 +93,14 @@ def normalise_username(username: str | None) -> str | None:
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
-    return now or dt.datetime.now(dt.timezone.utc)
+    return now or dt.datetime.now(dt.UTC)
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
     # SQLite hands back naive datetimes; everything is stored in UTC.
     if value is None or value.tzinfo is not None:
         return value
-    return value.replace(tzinfo=dt.timezone.utc)
+    return value.replace(tzinfo=dt.UTC)
 
 
 def _audit_actor(user: User | None, attempted: str | None = None) -> Actor:
@@ -285,9 +291,8 @@ def change_password(session: Session, token: str, new_password: str, *,
     now = _now(now)
     login, user = _live_login(session, token, now)
     check_password_policy(new_password, username=user.username)
-    if not user.must_change_password:
-        if not verify_password(user.password_hash, current_password)[0]:
-            raise WeakPassword("当前密码不正确 / the current password is wrong")
+    if not user.must_change_password and not verify_password(user.password_hash, current_password)[0]:
+        raise WeakPassword("当前密码不正确 / the current password is wrong")
     if verify_password(user.password_hash, new_password)[0]:
         raise WeakPassword("新密码不能与原密码相同 / the new password must differ from the old one")
     session.execute(update(_USERS).where(_USERS.c.id == user.id).values(

@@ -179,10 +179,7 @@ def _ledger_template(args) -> int:
     from greening.importers.template import ledger_template_csv, ledger_template_xlsx
 
     out = Path(args.out)
-    if out.suffix.lower() == ".csv":
-        data = ledger_template_csv()
-    else:
-        data = ledger_template_xlsx(_species_names())
+    data = ledger_template_csv() if out.suffix.lower() == ".csv" else ledger_template_xlsx(_species_names())
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     print(f"已写入 / written: {out}")

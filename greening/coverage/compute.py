@@ -18,8 +18,7 @@ from greening.coverage.evaluate import evaluate_catalogue, measure_counts
 from greening.coverage.inputs import CoverageInputs
 from greening.coverage.join import VillageIndex, join_points, parent_codes
 from greening.coverage.lagging import lagging_villages
-from greening.coverage.metrics import (PlantingArrays, ScoreWeights, planting_arrays, score,
-                                       village_metrics)
+from greening.coverage.metrics import PlantingArrays, ScoreWeights, planting_arrays, score, village_metrics
 from greening.coverage.rollup import rollup, weekly_trees
 
 __all__ = ["CoverageResult", "compute_coverage"]

@@ -51,7 +51,7 @@ class RasterGrid:
 
     @classmethod
     def build(cls, geoms: np.ndarray, exact: Callable[[np.ndarray, np.ndarray], np.ndarray],
-              cell: float) -> "RasterGrid":
+              cell: float) -> RasterGrid:
         """Grid of cell size ``cell`` (degrees) over ``geoms``; ``exact(x, y)`` answers run centres."""
         bounds = shapely.total_bounds(geoms)
         x0, y0 = bounds[0] - 2 * cell, bounds[1] - 2 * cell

@@ -31,11 +31,15 @@ from __future__ import annotations
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 
 from greening.coverage.grid import BORDER, RasterGrid
+
+if TYPE_CHECKING:  # geopandas is only needed by callers that hand in frames
+    import geopandas as gpd
 
 __all__ = ["VillageIndex", "PointJoin", "join_points", "GRID_MIN_POINTS"]
 
@@ -66,7 +70,7 @@ class VillageIndex:
             raise ValueError(f"{len(codes)} codes but {len(geoms)} geometries")
         if len(set(codes.tolist())) != len(codes):
             raise ValueError("village codes are not unique")
-        bad = [str(c) for c, g in zip(codes, geoms)
+        bad = [str(c) for c, g in zip(codes, geoms, strict=False)
                if g is None or shapely.is_empty(g) or shapely.get_type_id(g) not in (3, 6)]
         if bad:
             raise ValueError(f"村界缺失或不是面 / village without a polygon: {', '.join(bad[:5])}")
@@ -85,7 +89,7 @@ class VillageIndex:
 
     @classmethod
     def from_frame(cls, villages: gpd.GeoDataFrame, code: str = "code", *,
-                   token: str | None = None) -> "VillageIndex":
+                   token: str | None = None) -> VillageIndex:
         """An index of the ``villages`` GeoDataFrame (WGS 84), keyed by its ``code`` column."""
         gs = villages.geometry
         if gs.crs is not None and gs.crs.to_epsg() != 4326:

@@ -50,7 +50,7 @@ def _frame(name: str, df: pd.DataFrame | None) -> pd.DataFrame:
     df = df.copy()
     for col, kind in spec.items():
         if col not in df:
-            default = {"int": 0, "float": np.nan, "bool": True, "date": pd.NaT}.get(kind, None)
+            default = {"int": 0, "float": np.nan, "bool": True, "date": pd.NaT}.get(kind)
             df[col] = default
         if kind == "date":
             df[col] = pd.to_datetime(df[col])
@@ -77,7 +77,7 @@ class CoverageInputs:
     notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def build(cls, villages: gpd.GeoDataFrame, **frames) -> "CoverageInputs":
+    def build(cls, villages: gpd.GeoDataFrame, **frames) -> CoverageInputs:
         """Inputs from the frames given; missing frames are empty, missing columns defaulted."""
         extra = {k: frames.pop(k) for k in ("scope_prefix", "as_of", "notes") if k in frames}
         unknown = set(frames) - set(COLUMNS)

@@ -45,7 +45,7 @@ def village_index(conn, *, changes: Mapping[str, object] | None = None) -> Villa
     gdf = read_gdf(conn, select(AdminArea.code, wkb_column(AdminArea.geom)).where(
         AdminArea.level == AreaLevel.VILLAGE, AdminArea.deleted_at.is_(None),
         AdminArea.geom.is_not(None)))
-    layer = dict(zip(gdf["code"], gdf.geometry))
+    layer = dict(zip(gdf["code"], gdf.geometry, strict=False))
     layer.update(changes or {})
     layer = {code: geom for code, geom in layer.items() if geom is not None}
     return VillageIndex(list(layer), list(layer.values()))

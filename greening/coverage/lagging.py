@@ -145,7 +145,7 @@ def responsible_people(villages: pd.DataFrame, inputs: CoverageInputs) -> pd.Dat
     a = inputs.assignments
     names: dict[tuple[str, str], list[str]] = {}
     for role, area, name, title in zip(a["role"].astype(str), a["area_code"].astype(str),
-                                       a["name"].astype(str), a["title"]):
+                                       a["name"].astype(str), a["title"], strict=False):
         label = f"{name}（{title}）" if isinstance(title, str) and title else name
         names.setdefault((role, area), []).append(label)
     codes = villages["code"].astype(str)

@@ -25,8 +25,17 @@ from greening.actor import Actor
 from greening.coverage.inputs import CoverageInputs
 from greening.coverage.rules import RULES
 from greening.geodb import read_df, read_gdf, wkb_column
-from greening.models import (AdminArea, Assignment, Attestation, CareCheck, Designation,
-                             GreeningTeam, Person, Planting, PlantingPlan)
+from greening.models import (
+    AdminArea,
+    Assignment,
+    Attestation,
+    CareCheck,
+    Designation,
+    GreeningTeam,
+    Person,
+    Planting,
+    PlantingPlan,
+)
 from greening.models.enums import AreaLevel, PlantingStatus
 from greening.permissions import scope_clause
 

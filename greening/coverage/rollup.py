@@ -15,8 +15,7 @@ import pandas as pd
 
 from greening.coverage.inputs import CoverageInputs
 from greening.coverage.join import area_code_of, parent_codes
-from greening.coverage.metrics import (DESIGNATION_KINDS, ROLES, SITE_TYPES, PlantingArrays,
-                                       derive)
+from greening.coverage.metrics import DESIGNATION_KINDS, ROLES, SITE_TYPES, PlantingArrays, derive
 
 __all__ = ["rollup", "weekly_trees", "SUM_COLUMNS", "LEVEL_KEYS"]
 
@@ -96,7 +95,7 @@ def weekly_trees(pa: PlantingArrays, village_counties: np.ndarray) -> pd.DataFra
     return pd.DataFrame({
         "county_code": counties[nz // nw].astype(str),
         "week_start": starts,
-        "iso_week": [f"{y}-W{w:02d}" for y, w in zip(iso["year"], iso["week"])],
+        "iso_week": [f"{y}-W{w:02d}" for y, w in zip(iso["year"], iso["week"], strict=False)],
         "trees": trees[nz].astype(np.int64),
         "plantings": count[nz].astype(np.int64),
     })

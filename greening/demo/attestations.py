@@ -38,7 +38,7 @@ def generate_attestations(seed: int, measures: pd.DataFrame, areas: pd.DataFrame
         chosen = codes[rng.random(len(codes)) < share]
         status = rng.choice(_STATUS[0], size=len(chosen), p=_STATUS[1])
         days = rng.integers(0, span, len(chosen))
-        for code, st, d in zip(chosen, status, days):
+        for code, st, d in zip(chosen, status, days, strict=False):
             rows.append(dict(measure_id=m.id, area_code=code, status=str(st),
                              evidence=f"示例佐证材料：{m.title_zh}（示例数据）",
                              attested_on=start + dt.timedelta(days=int(d))))

@@ -63,8 +63,8 @@ def insert_columns(session: Session, table, columns: dict[str, Sequence], *,
         for start in range(0, n, CHUNK):
             stop = min(start + CHUNK, n)
             chunk = [source.values(start, stop) for source in sources]
-            rows = (list(zip(*chunk)) if compiled.positional
-                    else [dict(zip(names, row)) for row in zip(*chunk)])
+            rows = (list(zip(*chunk, strict=False)) if compiled.positional
+                    else [dict(zip(names, row, strict=False)) for row in zip(*chunk, strict=False)])
             cursor.executemany(compiled.string, rows)
     finally:
         cursor.close()

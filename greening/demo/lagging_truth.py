@@ -59,4 +59,4 @@ def choose_laggards(seed: int, villages: pd.DataFrame) -> dict[str, str]:
     total = sum(LAGGARD_COUNTS.values())
     picked = rng.choice(len(codes), size=total, replace=False, p=weight / weight.sum())
     reasons = np.repeat(list(LAGGARD_COUNTS), list(LAGGARD_COUNTS.values()))
-    return dict(sorted(zip(codes[picked].tolist(), reasons.tolist())))
+    return dict(sorted(zip(codes[picked].tolist(), reasons.tolist(), strict=False)))

@@ -101,7 +101,7 @@ def _wkb(geoms) -> list:
 
 def _moments(values) -> list:
     """datetime64 values (UTC) as aware datetimes; NaT becomes None."""
-    utc = dt.timezone.utc
+    utc = dt.UTC
     return [None if v is None else v.replace(tzinfo=utc)
             for v in np.asarray(values, dtype="datetime64[us]").astype(object)]
 
@@ -206,7 +206,7 @@ class _Writer:
         # People have no natural key: take their ids back in the order given.
         table = Person.__table__
         result = self.s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-        key_to_id = dict(zip(p["key"], result.scalars().all()))
+        key_to_id = dict(zip(p["key"], result.scalars().all(), strict=False))
         self.audit("people", len(rows))
         a = self.c.assignments
         self.put(Assignment, {"person_id": [key_to_id[k] for k in a["person_key"]],

@@ -65,7 +65,7 @@ def person_names(rng: np.random.Generator, n: int) -> list[str]:
     g2 = rng.integers(len(_GIVEN), size=n)
     two = rng.random(n) < 0.8
     return [mark(_SURNAMES[s] + _GIVEN[a] + (_GIVEN[b] if t else ""))
-            for s, a, b, t in zip(sur, g1, g2, two)]
+            for s, a, b, t in zip(sur, g1, g2, two, strict=False)]
 
 
 #: 28 invented institutions (name, kind) for expert pairing; none of them is a real body.

@@ -128,7 +128,7 @@ def _assemble(rng, batches) -> tuple[pd.DataFrame, pd.DataFrame]:
     people, assignments = [], []
     for kind, titles, area_codes, starts, extra in batches:
         names = person_names(rng, len(area_codes))
-        for i, (code, start, name) in enumerate(zip(area_codes, starts, names)):
+        for i, (code, start, name) in enumerate(zip(area_codes, starts, names, strict=False)):
             key = len(people)
             title = (extra[i] if kind in {"county_leader", "town_leader"}
                      else titles[int(rng.integers(len(titles)))])
@@ -145,7 +145,7 @@ def _add_city_leaders(rng, people, assignments, county_codes, towns, leader_town
     names = person_names(rng, n)
     new_people, new_assign = [], []
     start = dt.date(year, 1, 2)
-    for i, (county, title, name) in enumerate(zip(charge, _CITY_TITLES, names)):
+    for i, (county, title, name) in enumerate(zip(charge, _CITY_TITLES, names, strict=False)):
         key = len(people) + i
         new_people.append(dict(key=key, kind="city_leader", name=name, title=title, institution=None))
         new_assign.append(dict(person_key=key, area_code=county, role="city_leader", start_on=start))

@@ -98,13 +98,13 @@ def _uniform_by(rng, reason, bounds) -> np.ndarray:
 
 def _plan_lines(rng, villages, planned, species: set[str], year: int) -> pd.DataFrame:
     rows = []
-    for v, total in zip(villages.itertuples(), planned):
+    for v, total in zip(villages.itertuples(), planned, strict=False):
         mix = SITE_MIX["community" if v.kind == "community" else "village"]
         k = int(rng.integers(1, 4)) if v.kind == "community" else int(rng.integers(2, 7))
         sites = rng.choice(list(mix), size=k, p=np.array(list(mix.values())) / sum(mix.values()))
         counts = apportion(int(total), rng.dirichlet(np.full(k, 2.0)), floor=1)
         spots = points_in_polygon(v.geometry, k, rng)
-        for site, count, (x, y) in zip(sites, counts, spots):
+        for site, count, (x, y) in zip(sites, counts, spots, strict=False):
             options = {s: w for s, w in SITE_SPECIES[site].items() if s in species}
             names, weights = list(options), np.array(list(options.values()))
             pick = names[int(rng.choice(len(names), p=weights / weights.sum()))]

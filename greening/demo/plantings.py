@@ -114,7 +114,7 @@ def _locate(rng, v, start, per_village, villages, lines, line):
     lat = lines["site_lat"].to_numpy()[line].copy()
     sx, sy = _JITTER_DEG / np.cos(np.radians(21.2)), _JITTER_DEG
     geoms = villages.geometry.to_numpy()
-    for i, (s, n) in enumerate(zip(start, per_village)):
+    for i, (s, n) in enumerate(zip(start, per_village, strict=False)):
         x0, y0 = lon[s:s + n].copy(), lat[s:s + n].copy()
         x, y = x0 + rng.normal(0, sx, n), y0 + rng.normal(0, sy, n)
         for _retry in range(4):

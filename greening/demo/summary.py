@@ -59,7 +59,7 @@ class DemoSummary:
     seconds: float = 0.0
 
     @classmethod
-    def of(cls, campaign, seconds: float = 0.0) -> "DemoSummary":
+    def of(cls, campaign, seconds: float = 0.0) -> DemoSummary:
         from greening.demo import calendar as cal
         from greening.demo.people import WORTHIES_MOBILISED
 

@@ -5,6 +5,7 @@ them). The cluster lives in a temporary folder, runs with fsync off and is remov
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -61,10 +62,8 @@ class PostgisCluster:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             _as_postgres([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop"])
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.datadir.parent, ignore_errors=True)
 
 

@@ -233,7 +233,7 @@ def plan_boundary_import(session: Session, source, *, filename: str | None = Non
                       feature_count=len(frame))
     by_code: dict[str, list] = collections.defaultdict(list)
     for number, (code_raw, name_raw, geom) in enumerate(
-            zip(frame[code_col], frame[name_col], frame.geometry), start=1):
+            zip(frame[code_col], frame[name_col], frame.geometry, strict=False), start=1):
         checked = _check_feature(number, code_raw, name_raw, geom, level, max_area_change)
         code, found_level, name, fixed, issues = checked
         if fixed is None:

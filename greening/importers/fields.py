@@ -293,7 +293,7 @@ class SpeciesLookup:
                     self._names.setdefault(key, zh)
 
     @classmethod
-    def from_session(cls, session) -> "SpeciesLookup":
+    def from_session(cls, session) -> SpeciesLookup:
         from sqlalchemy import select
 
         from greening.models import Species

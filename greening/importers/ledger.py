@@ -13,6 +13,7 @@ again adds nothing.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -230,10 +231,8 @@ class _RowCheck:
                 hit = fn(key)
             except F.FieldError as exc:
                 hit = exc
-            try:
+            with contextlib.suppress(TypeError):
                 cache[key] = hit
-            except TypeError:
-                pass
         if isinstance(hit, F.FieldError):
             raise hit
         return hit
@@ -411,7 +410,7 @@ def _locate(parsed: list, ref: _Reference, report: LedgerReport) -> list:
     index = ref.index
     with_boundary = set(index.codes)
     kept = []
-    for (row, cells, values), code in zip(parsed, index.locate_many(lons, lats)):
+    for (row, cells, values), code in zip(parsed, index.locate_many(lons, lats), strict=False):
         claimed = values["village_code"]
         claimed_name = ref.villages[claimed][1]
         if code is None and claimed in with_boundary:  # the claimed village has a boundary: nowhere

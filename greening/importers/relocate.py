@@ -41,7 +41,7 @@ def _plan_reassignment(session: Session, index: VillageIndex):
     updates, result = [], Reassignment(checked=len(df))
     for (pid, vid, vcode, claimed, flags), new_code in zip(
             df[["id", "village_id", "village_code", "claimed_village_code", "flags"]].itertuples(index=False),
-            codes):
+            codes, strict=False):
         flags = list(flags or [])
         new_id = ids.get(new_code, -1) if new_code is not None else None  # -1: a village not written yet
         new_flags = with_location_flags(flags, new_code, claimed)

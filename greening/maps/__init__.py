@@ -27,11 +27,20 @@ from jinja2 import Template
 
 from greening.i18n import fmt_int, fmt_num, fmt_pct, t
 from greening.maps.assets import asset_urls, localise
-from greening.maps.basemaps import (BASEMAPS, NO_BASEMAP, add_basemap, available_basemaps,
-                                    picked_to_wgs84)
+from greening.maps.basemaps import BASEMAPS, NO_BASEMAP, add_basemap, available_basemaps, picked_to_wgs84
 from greening.maps.geojson import esc, geometry_features, to_datum_xy
-from greening.maps.layers import (MAP_CSS, MAX_MARKERS, METRICS, Legend, colormap_for, outline_layer,
-                                  plantings_cluster, plantings_heat, point_layer, village_layer)
+from greening.maps.layers import (
+    MAP_CSS,
+    MAX_MARKERS,
+    METRICS,
+    Legend,
+    colormap_for,
+    outline_layer,
+    plantings_cluster,
+    plantings_heat,
+    point_layer,
+    village_layer,
+)
 
 __all__ = ["MapData", "MapResult", "build_map", "geometry_features", "esc", "METRICS", "BASEMAPS",
            "NO_BASEMAP", "MAX_MARKERS", "available_basemaps", "picked_to_wgs84", "asset_urls",
@@ -151,12 +160,12 @@ def _add_boundaries(m, data: MapData, datum: str, lang: str, metric: str) -> Non
         m.add_child(Legend.for_colormap(cmap, label, fmt, t("map.no_value", lang)))
     if data.towns is not None and len(data.towns):
         geoms = _geoms(data.towns, data.town_geoms, datum, True)
-        names = dict(zip(data.towns["code"].astype(str), data.towns["name"]))
+        names = dict(zip(data.towns["code"].astype(str), data.towns["name"], strict=False))
         outline_layer(geoms, names, name=t("map.layer.towns", lang), colour="#6a51a3", weight=1.2,
                       dash="4 3").add_to(m)
     if data.counties is not None and len(data.counties):
         geoms = _geoms(data.counties, data.county_geoms, datum, False)
-        names = dict(zip(data.counties["code"].astype(str), data.counties["name"]))
+        names = dict(zip(data.counties["code"].astype(str), data.counties["name"], strict=False))
         outline_layer(geoms, names, name=t("map.layer.counties", lang), colour="#252525", weight=2.2).add_to(m)
 
 

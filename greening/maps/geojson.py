@@ -87,4 +87,4 @@ def geometry_features(frame: gpd.GeoDataFrame, id_column: str, *, datum: str = "
         geoms = geometry_wgs84_to_gcj02(geoms)
     geoms = round_coords(geoms)
     texts = shapely.to_geojson(geoms)
-    return {str(k): json.loads(t) for k, t in zip(frame[id_column], texts) if t is not None}
+    return {str(k): json.loads(t) for k, t in zip(frame[id_column], texts, strict=False) if t is not None}

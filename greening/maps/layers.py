@@ -99,7 +99,7 @@ class Legend(MacroElement):
         self.position = position
 
     @classmethod
-    def for_colormap(cls, cmap: StepColormap, caption: str, fmt, no_data: str) -> "Legend":
+    def for_colormap(cls, cmap: StepColormap, caption: str, fmt, no_data: str) -> Legend:
         """Swatches for each step of ``cmap``, labelled with ``fmt(low)``–``fmt(high)``."""
         rows = [f"<b>{esc(caption)}</b>"]
         for i, colour in enumerate(cmap.colors):
@@ -195,7 +195,7 @@ def plantings_cluster(plantings: pd.DataFrame, *, name: str, datum: str, tooltip
         pts = (pts.sort_values(order, ascending=False) if order else pts).head(max_markers)
     xs, ys = to_datum_xy(pts["lon"].to_numpy(), pts["lat"].to_numpy(), datum)
     tips = ["<br>".join(esc(line) for line in tooltip_rows(row)) for row in pts.itertuples(index=False)]
-    data = [[round(float(y), 5), round(float(x), 5), tip] for x, y, tip in zip(xs, ys, tips)]
+    data = [[round(float(y), 5), round(float(x), 5), tip] for x, y, tip in zip(xs, ys, tips, strict=False)]
     layer = folium.plugins.FastMarkerCluster(data, name=name, callback=_CLUSTER_CALLBACK, show=show,
                                              options={"maxClusterRadius": 50, "chunkedLoading": True})
     return layer, len(data)

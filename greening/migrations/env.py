@@ -15,7 +15,7 @@ SPATIALITE_TABLES = {
     "views_geometry_columns_statistics", "views_geometry_columns_field_infos",
     "virts_geometry_columns_auth", "virts_geometry_columns_statistics",
     "virts_geometry_columns_field_infos", "spatialite_history", "spatial_ref_sys",
-    "SpatialIndex", "sqlite_sequence", "alembic_version",
+    "sqlite_sequence", "alembic_version",
 }
 
 

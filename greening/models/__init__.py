@@ -2,9 +2,19 @@
 from greening.models.area import AdminArea, code_prefix
 from greening.models.base import WGS84, Base, Tracked, utcnow
 from greening.models.campaign import Assignment, Designation, GreeningTeam, Institution, Person
-from greening.models.enums import (AreaLevel, AttestationStatus, CheckKind, DesignationKind,
-                                   MeasureLevel, PersonKind, PlantingStatus, RecordSource, Role,
-                                   SiteType, SpeciesCategory)
+from greening.models.enums import (
+                                   AreaLevel,
+                                   AttestationStatus,
+                                   CheckKind,
+                                   DesignationKind,
+                                   MeasureLevel,
+                                   PersonKind,
+                                   PlantingStatus,
+                                   RecordSource,
+                                   Role,
+                                   SiteType,
+                                   SpeciesCategory,
+)
 from greening.models.measure import Attestation, Measure
 from greening.models.planting import CareCheck, Photo, Planting, PlantingPlan, Species
 from greening.models.user import AuditLog, LoginSession, User

@@ -44,7 +44,7 @@ class AdminArea(Tracked, Base):
     source_crs: Mapped[str | None] = mapped_column(String(60))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
 
-    parent: Mapped["AdminArea | None"] = relationship(remote_side="AdminArea.id")
+    parent: Mapped[AdminArea | None] = relationship(remote_side="AdminArea.id")
 
     def __repr__(self) -> str:
         return f"<AdminArea {self.level} {self.code} {self.name}>"

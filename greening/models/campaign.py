@@ -77,7 +77,7 @@ class Person(Tracked, Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
 
     institution: Mapped[Institution | None] = relationship()
-    assignments: Mapped[list["Assignment"]] = relationship(back_populates="person")
+    assignments: Mapped[list[Assignment]] = relationship(back_populates="person")
 
 
 class Assignment(Tracked, Base):

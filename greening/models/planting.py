@@ -4,8 +4,18 @@ from __future__ import annotations
 import datetime as dt
 
 from geoalchemy2 import Geometry
-from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer,
-                        String, Text, UniqueConstraint)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from greening.models.area import AdminArea
@@ -92,8 +102,8 @@ class Planting(Tracked, Base):
     village: Mapped[AdminArea | None] = relationship(foreign_keys=[village_id])
     claimed_village: Mapped[AdminArea] = relationship(foreign_keys=[claimed_village_id])
     species: Mapped[Species] = relationship()
-    photos: Mapped[list["Photo"]] = relationship(back_populates="planting")
-    checks: Mapped[list["CareCheck"]] = relationship(back_populates="planting")
+    photos: Mapped[list[Photo]] = relationship(back_populates="planting")
+    checks: Mapped[list[CareCheck]] = relationship(back_populates="planting")
 
 
 class Photo(Tracked, Base):

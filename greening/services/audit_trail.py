@@ -65,8 +65,8 @@ def _json(value) -> str | None:
 
 def _day_start(value) -> dt.datetime:
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-    return dt.datetime.combine(value, dt.time(), tzinfo=dt.timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
 
 
 def _query(*, username=None, table=None, action=None, since=None, until=None, record_id=None):

@@ -16,8 +16,13 @@ from greening.importers import fields as F
 from greening.models import CareCheck
 from greening.models.enums import CheckKind
 from greening.services._idempotent import insert_once
-from greening.services.plantings import (CreateResult, PlantingError, SubmissionConflict, clean_submission_id,
-                                         load_planting)
+from greening.services.plantings import (
+    CreateResult,
+    PlantingError,
+    SubmissionConflict,
+    clean_submission_id,
+    load_planting,
+)
 
 __all__ = ["record_check", "MAX_RESPONSIBLE", "MAX_NOTE"]
 

@@ -63,7 +63,7 @@ def _decide(session: Session, actor: Actor, planting_id: int, expected_version: 
     planting.status = status.value
     planting.reject_reason = reason
     planting.reviewed_by_id = actor.user_id
-    planting.reviewed_at = dt.datetime.now(dt.timezone.utc)
+    planting.reviewed_at = dt.datetime.now(dt.UTC)
     try:
         # The UPDATE names the version read above: a change committed in between makes it miss.
         session.flush()
@@ -169,7 +169,7 @@ def spot_check(session: Session, actor: Actor, *, period: str, seed: int | str =
                "tree_count", "site_type", "site_name", "status", "lon", "lat"]
     if df.empty:
         return pd.DataFrame(columns=columns)
-    df["_key"] = [_draw_key(seed, period, v, s) for v, s in zip(df["village_code"], df["submission_id"])]
+    df["_key"] = [_draw_key(seed, period, v, s) for v, s in zip(df["village_code"], df["submission_id"], strict=False)]
     df = df.sort_values(["village_code", "_key"])
     size = df.groupby("village_code")["id"].transform("size")
     rank = df.groupby("village_code").cumcount()

@@ -259,7 +259,7 @@ def team_accounts_xlsx(accounts: list[TeamAccount]) -> bytes:
             # Text, never a formula: openpyxl would store "=..." as a formula otherwise.
             cell.value = safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
             cell.data_type = "s"
-    for col, width in zip("ABCD", (34, 30, 18, 18)):
+    for col, width in zip("ABCD", (34, 30, 18, 18), strict=False):
         ws.column_dimensions[col].width = width
     buf = io.BytesIO()
     wb.save(buf)

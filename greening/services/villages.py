@@ -19,8 +19,18 @@ from sqlalchemy.orm import aliased
 
 from greening.actor import Actor
 from greening.geodb import read_df, read_gdf, wkb_column
-from greening.models import (AdminArea, Assignment, Attestation, CareCheck, Designation, GreeningTeam,
-                             Person, Planting, PlantingPlan, Species)
+from greening.models import (
+    AdminArea,
+    Assignment,
+    Attestation,
+    CareCheck,
+    Designation,
+    GreeningTeam,
+    Person,
+    Planting,
+    PlantingPlan,
+    Species,
+)
 from greening.permissions import require, scope_clause
 
 __all__ = ["area_frame", "village_at", "has_demo_data", "teams_frame", "designations_frame",

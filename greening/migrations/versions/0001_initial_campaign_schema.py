@@ -1,11 +1,11 @@
 """initial campaign schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-27 15:39:04.268667
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from geoalchemy2 import Geometry
 
 revision = '0001'
