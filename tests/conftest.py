@@ -16,6 +16,8 @@ from greening.actor import Actor
 from greening.db import make_engine
 from greening.permissions import install_scope
 from greening.schema import upgrade
+from tests.fixtures.accounts import FAST_ARGON2
+from tests.fixtures.browser import app_server, browser, browser_db, dialogs  # noqa: F401 - fixtures
 
 BACKENDS = ["spatialite", "postgis"]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -144,10 +146,6 @@ def demo_engine(request, backend, tmp_path_factory):
 def demo_summary(demo_engine, backend):
     """What loading the ``demo_engine`` campaign reported (counts, laggards)."""
     return _demo_summaries[backend]
-
-
-#: Argon2 costs low enough for tests (set through settings.extra; production keeps OWASP's).
-FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 8, "argon2_parallelism": 1}
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from greening.models.enums import Role
 from greening.permissions import PermissionDenied, install_scope
 from greening.services import audit_trail as trail
 from greening.services.audit_trail import safe_cell
-from tests.test_auth import SUIXI_V1, add_planting, fast_argon2, world  # noqa: F401
+from tests.fixtures.accounts import SUIXI_V1, add_planting, fast_argon2, world  # noqa: F401
 
 ADMIN = Actor(user_id=None, username="admin", role=Role.ADMIN)
 LEAD = Actor(user_id=None, username="lead", role=Role.COUNTY_LEAD, scope_prefix="440823")

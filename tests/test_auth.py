@@ -1,15 +1,13 @@
 """Log-in, lockout, sessions across tabs, one-time passwords, single sign-on, demo accounts, the gate.
 
-This module also holds the small campaign world the account tests share (``world``, ``add_user``,
-``add_planting``, ``login``) and the fixture that makes Argon2 cheap in tests.
+The small campaign world these tests share lives in ``tests/fixtures/accounts.py``; the names are
+imported here too, so ``from tests.test_auth import world`` keeps working.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import pytest
-from shapely.geometry import Point
 from sqlalchemy import func, select
 
 from greening.actor import Actor
@@ -27,94 +25,26 @@ from greening.auth import (
     token_hash,
 )
 from greening.config import override_settings
-from greening.geodb import to_db
-from greening.models import (
-    AdminArea,
-    AuditLog,
-    GreeningTeam,
-    LoginSession,
-    Planting,
-    Species,
-    User,
-    code_prefix,
-)
+from greening.models import AdminArea, AuditLog, LoginSession, User
 from greening.models.enums import Role
 from greening.permissions import install_scope
 from greening.services import users
-from tests.conftest import FAST_ARGON2  # noqa: E402  (re-exported for the other test modules)
-
-PASSWORD = "correct-horse-7"
-SUIXI_TOWN, SUIXI_V1, SUIXI_V2 = "440823101000", "440823101201", "440823101202"
-LEIZHOU_TOWN, LEIZHOU_V1 = "440882102000", "440882102201"
-
-
-@pytest.fixture(autouse=True)
-def fast_argon2():
-    """Argon2 at its cheapest: the tests check behaviour, not hashing cost."""
-    with override_settings(extra=dict(FAST_ARGON2)) as s:
-        yield s
-
-
-@dataclass
-class World:
-    areas: dict[str, AdminArea]
-    teams: dict[str, GreeningTeam]
-    species: Species
-
-
-def world(db) -> World:
-    """City, 遂溪 (one town, two villages) and 雷州 (one town, one village), a team per village."""
-    specs = [("440800000000", "city", "湛江市"), ("440823000000", "county", "遂溪县"),
-             ("440882000000", "county", "雷州市"), (SUIXI_TOWN, "town", "遂城镇"),
-             ("440823102000", "town", "黄略镇"), (LEIZHOU_TOWN, "town", "雷城街道"),
-             (SUIXI_V1, "village", "甲村"), (SUIXI_V2, "village", "乙村"), (LEIZHOU_V1, "village", "丙村")]
-    areas = {}
-    for code, level, name in specs:
-        areas[code] = AdminArea(code=code, level=level, name=name, scope_prefix=code_prefix(code, level))
-        db.add(areas[code])
-    db.flush()
-    teams = {}
-    for code in (SUIXI_V1, SUIXI_V2, LEIZHOU_V1):
-        teams[code] = GreeningTeam(village_id=areas[code].id, village_code=code,
-                                   name=f"{areas[code].name}党员护绿队", members=10, party_members=6)
-        db.add(teams[code])
-    species = Species(name_zh="小叶榄仁", category="tree")
-    db.add(species)
-    db.flush()
-    return World(areas, teams, species)
-
-
-def add_user(db, username: str, role: Role | str, area_code: str | None = None,
-             password: str | None = PASSWORD) -> User:
-    """An account made through the administration service (as the system)."""
-    user, _ = users.create_user(db, Actor.system("tests"), username=username, display_name=username,
-                                role=role, area_code=area_code, password=password)
-    return user
-
-
-def login(db, username: str, password: str = PASSWORD) -> str:
-    result = authenticate(db, username, password)
-    assert result.ok, result
-    return result.token
-
-
-def add_planting(db, w: World, village_code: str, sub: str, *, count: int = 5,
-                 planted_on: dt.date = dt.date(2024, 3, 12), created_by: int | None = None,
-                 flush: bool = True) -> Planting:
-    v = w.areas[village_code]
-    p = Planting(submission_id=sub, village_id=v.id, village_code=v.code, claimed_village_id=v.id,
-                 claimed_village_code=v.code, team_id=w.teams[village_code].id, planted_on=planted_on,
-                 species_id=w.species.id, tree_count=count, site_type="road_side", lon=110.2, lat=21.3,
-                 location=to_db(Point(110.2, 21.3)), created_by_id=created_by)
-    db.add(p)
-    if flush:
-        db.flush()
-    return p
-
-
-def audit_rows(db, action: str) -> list[AuditLog]:
-    db.flush()
-    return db.scalars(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)).all()
+from tests.fixtures.accounts import (  # noqa: F401  (re-exported for other test modules)
+    FAST_ARGON2,
+    LEIZHOU_TOWN,
+    LEIZHOU_V1,
+    PASSWORD,
+    SUIXI_TOWN,
+    SUIXI_V1,
+    SUIXI_V2,
+    World,
+    add_planting,
+    add_user,
+    audit_rows,
+    fast_argon2,
+    login,
+    world,
+)
 
 
 class TestPasswords:

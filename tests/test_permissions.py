@@ -11,7 +11,7 @@ from greening.models import AuditLog, Planting
 from greening.models.enums import Role
 from greening.permissions import ACTIONS, PermissionDenied, allowed, install_scope, require, scope_clause
 from greening.services import review
-from tests.test_auth import (
+from tests.fixtures.accounts import (
     LEIZHOU_V1,
     SUIXI_TOWN,
     SUIXI_V1,

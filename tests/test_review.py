@@ -13,7 +13,7 @@ from greening.models.enums import Role
 from greening.permissions import PermissionDenied, install_scope
 from greening.services import review
 from greening.services.review import Conflict, period_range
-from tests.test_auth import LEIZHOU_V1, SUIXI_V1, SUIXI_V2, add_planting, fast_argon2, world  # noqa: F401
+from tests.fixtures.accounts import LEIZHOU_V1, SUIXI_V1, SUIXI_V2, add_planting, fast_argon2, world  # noqa: F401
 
 TOWN_LEAD = Actor(user_id=None, username="town-lead", role=Role.TOWN_LEAD, scope_prefix="440823101")
 COUNTY_LEAD = Actor(user_id=None, username="county-lead", role=Role.COUNTY_LEAD, scope_prefix="440823")
@@ -190,7 +190,7 @@ class TestReviewPage:
     def test_page_decides_on_the_version_the_reviewer_saw(self, app_engine):
         from streamlit.testing.v1 import AppTest
 
-        from tests.test_auth import add_user, login
+        from tests.fixtures.accounts import add_user, login
 
         engine = app_engine
         with session_scope(engine) as s:

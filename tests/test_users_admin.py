@@ -16,7 +16,7 @@ from greening.models.enums import Role
 from greening.permissions import PermissionDenied, install_scope
 from greening.services import users
 from greening.services.users import LastAdmin
-from tests.test_auth import (  # noqa: F401
+from tests.fixtures.accounts import (  # noqa: F401
     FAST_ARGON2,
     LEIZHOU_V1,
     PASSWORD,

@@ -1,0 +1,33 @@
+"""Under CI a browser test that cannot run is a failure, not a skip (as for PostGIS)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from greening.config import REPO_ROOT
+
+
+def _run_browser_tests(ci: bool) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GREENING_TEST_CHROMIUM": "/nonexistent/chromium"}
+    env.pop("CI", None)
+    if ci:
+        env["CI"] = "true"
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/test_browser.py", "-q", "-p", "no:cacheprovider",
+         "-k", "reload"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_missing_chromium_fails_under_ci():
+    run = _run_browser_tests(ci=True)
+    assert run.returncode == 1, run.stdout[-2000:]
+    assert "browser tests are required in CI: /nonexistent/chromium is not installed" in run.stdout
+    assert "1 error" in run.stdout
+
+
+def test_missing_chromium_is_a_skip_outside_ci():
+    run = _run_browser_tests(ci=False)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert "1 skipped" in run.stdout
+    assert "/nonexistent/chromium is not installed" in run.stdout
