@@ -41,6 +41,24 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "campaign_start": ("GREENING_CAMPAIGN_START", "first day a planting may be dated (YYYY-MM-DD)"),
     "as_of": ("GREENING_AS_OF", "date the figures are reported as of (YYYY-MM-DD); default today, or the "
               "demo campaign's snapshot date (2024-06-10) while the database holds demo data"),
+    "notice_deadline_days": ("GREENING_NOTICE_DEADLINE_DAYS", "days a supervision notice gives for rectification unless the issuer picks a deadline"),
+    "notice_escalate_days": ("GREENING_NOTICE_ESCALATE_DAYS", "days overdue after which a notice escalated to the county goes on to the city"),
+    "care_months": ("GREENING_CARE_MONTHS", "months after planting at which care and survival checks are due, comma-separated"),
+    "care_early_days": ("GREENING_CARE_EARLY_DAYS", "a check up to this many days before a due date counts for it"),
+    "care_match_m": ("GREENING_CARE_MATCH_METERS", "a check logged by position within this many metres of a planting of the same species is matched to it"),
+    "notify_wecom": ("GREENING_NOTIFY_WECOM", "WeCom (企业微信) group-robot webhooks by area: code-prefix=URL, separated by ';'"),
+    "notify_dingtalk": ("GREENING_NOTIFY_DINGTALK", "DingTalk (钉钉) group-robot webhooks by area: code-prefix=URL or code-prefix=URL|signing-secret, ';'-separated"),
+    "notify_email": ("GREENING_NOTIFY_EMAIL", "e-mail recipients by area: code-prefix=addr,addr, ';'-separated"),
+    "smtp_host": ("GREENING_SMTP_HOST", "SMTP server for e-mail notifications; empty: no e-mail"),
+    "smtp_port": ("GREENING_SMTP_PORT", "SMTP port"),
+    "smtp_user": ("GREENING_SMTP_USER", "SMTP user name (empty: no log-in)"),
+    "smtp_password": ("GREENING_SMTP_PASSWORD", "SMTP password"),
+    "smtp_from": ("GREENING_SMTP_FROM", "sender address of e-mail notifications"),
+    "smtp_starttls": ("GREENING_SMTP_STARTTLS", "1 to switch the SMTP connection to TLS (STARTTLS)"),
+    "notify_max_attempts": ("GREENING_NOTIFY_MAX_ATTEMPTS", "delivery attempts of a message before it is marked failed"),
+    "notify_backoff_seconds": ("GREENING_NOTIFY_BACKOFF_SECONDS", "wait before the first retry; doubles after each failure (at most a day)"),
+    "notify_timeout_seconds": ("GREENING_NOTIFY_TIMEOUT_SECONDS", "network timeout of one delivery, seconds"),
+    "pdf_font": ("GREENING_PDF_FONT", "TTF/OTF/TTC font with Chinese glyphs for PDF documents; default: the first one found on the machine"),
 }
 
 
@@ -69,6 +87,24 @@ class Settings:
     measures_path: str = ""
     campaign_start: str = "2023-01-01"
     as_of: str = ""
+    notice_deadline_days: int = 14
+    notice_escalate_days: int = 7
+    care_months: str = "1,3,6,12"
+    care_early_days: int = 14
+    care_match_m: float = 30.0
+    notify_wecom: str = ""
+    notify_dingtalk: str = ""
+    notify_email: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_starttls: bool = False
+    notify_max_attempts: int = 8
+    notify_backoff_seconds: int = 60
+    notify_timeout_seconds: int = 10
+    pdf_font: str = ""
     extra: dict = field(default_factory=dict)
 
     @property
@@ -108,6 +144,18 @@ class Settings:
         except ValueError:
             raise ValueError(f"setting GREENING_CAMPAIGN_START={self.campaign_start!r} is not a date "
                              "(YYYY-MM-DD)") from None
+
+    @property
+    def care_due_months(self) -> tuple[int, ...]:
+        """``care_months`` as sorted whole months (e.g. (1, 3, 6, 12))."""
+        try:
+            months = sorted({int(p) for p in self.care_months.replace("，", ",").split(",") if p.strip()})
+        except ValueError:
+            months = []
+        if not months or months[0] < 1:
+            raise ValueError(f"setting GREENING_CARE_MONTHS={self.care_months!r} is not a list of months "
+                             "such as 1,3,6,12")
+        return tuple(months)
 
     @property
     def backup_dir(self) -> Path:

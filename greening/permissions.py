@@ -48,6 +48,16 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "user.manage": frozenset({A}),
     "measures.replace": frozenset({A}),
     "backup.run": frozenset({A}),
+    # supervision notices (督办单), the inbox, notifications and the monthly ranking
+    "notice.view": frozenset({T, TL, CL, C, A}),
+    "notice.issue": frozenset({CL, C, A}),
+    "notice.acknowledge": frozenset({T, TL}),
+    "notice.report": frozenset({T, TL}),
+    "notice.verify": frozenset({CL, C, A}),
+    "ranking.view": frozenset({TL, CL, C, A}),
+    "ranking.freeze": frozenset({C, A}),
+    "outbox.view": frozenset({A}),
+    "outbox.requeue": frozenset({A}),
 }
 
 
@@ -91,7 +101,15 @@ def scope_clause(actor: Actor, column):
 
 
 def _scoped_models():
-    from greening.models import Assignment, Attestation, CareCheck, GreeningTeam, Planting, PlantingPlan
+    from greening.models import (
+        Assignment,
+        Attestation,
+        CareCheck,
+        GreeningTeam,
+        Planting,
+        PlantingPlan,
+        SupervisionNotice,
+    )
 
     # model -> the column holding the area code that decides who may see the row
     return {
@@ -101,6 +119,7 @@ def _scoped_models():
         GreeningTeam: "village_code",
         Attestation: "area_code",
         Assignment: "area_code",
+        SupervisionNotice: "village_code",
     }
 
 

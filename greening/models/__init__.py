@@ -17,12 +17,13 @@ from greening.models.enums import (
 )
 from greening.models.measure import Attestation, Measure
 from greening.models.planting import CareCheck, Photo, Planting, PlantingPlan, Species
+from greening.models.supervision import OutboxMessage, RankingSnapshot, SupervisionNotice
 from greening.models.user import AuditLog, LoginSession, User
 
 __all__ = [
     "AdminArea", "Assignment", "Attestation", "AuditLog", "AreaLevel", "AttestationStatus", "Base",
     "CareCheck", "CheckKind", "Designation", "DesignationKind", "GreeningTeam", "Institution",
-    "LoginSession", "Measure", "MeasureLevel", "Person", "PersonKind", "Photo", "Planting",
+    "LoginSession", "Measure", "OutboxMessage", "RankingSnapshot", "SupervisionNotice", "MeasureLevel", "Person", "PersonKind", "Photo", "Planting",
     "PlantingPlan", "PlantingStatus", "RecordSource", "Role", "SiteType", "Species",
     "SpeciesCategory", "Tracked", "User", "WGS84", "code_prefix", "utcnow",
 ]

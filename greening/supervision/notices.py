@@ -1,0 +1,272 @@
+"""Issuing and answering supervision notices (督办单).
+
+A county or city user issues a notice to a lagging village: the reasons (pre-filled from the
+lagging list, editable), the people it is addressed to (team leader, first secretary, town and
+county leads in charge), a deadline and a number 年份-序号 (``2024-0007``: the seventh notice
+of 2024, shown as 〔2024〕7号). The village's team or its town lead acknowledges it and reports
+the rectification (what was done, with plantings and photos of the village linked); the issuing
+level (or one above) closes it or returns it. Each step checks permission and scope, names the
+version of the notice the user saw (a stale step is refused), is audited (the notice is a tracked
+record) and queues its notifications in the same transaction (:mod:`greening.supervision.outbox`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from greening.actor import Actor
+from greening.config import get_settings
+from greening.importers import fields as F
+from greening.models import AdminArea, Photo, Planting, SupervisionNotice
+from greening.permissions import PermissionDenied, require
+from greening.supervision import outbox
+from greening.supervision.states import next_state
+
+__all__ = ["NoticeDraft", "NoticeError", "StaleNotice", "issue_notice", "acknowledge", "report",
+           "close", "return_notice", "load_notice", "display_number", "draft_from_lagging",
+           "ADDRESSEE_ROLES", "MAX_TEXT"]
+
+MAX_TEXT = 4000
+#: lagging-list column -> (Chinese, English) of the addressee's role
+ADDRESSEE_ROLES = {
+    "team_leader": ("护绿队队长", "team leader"),
+    "first_secretary": ("第一书记/党建指导员", "first secretary / instructor"),
+    "town_leader": ("包镇领导", "town lead in charge"),
+    "county_leader": ("包县领导", "county lead in charge"),
+}
+
+
+class NoticeError(ValueError):
+    """Bad input for a notice; the message names the value, in Chinese then English."""
+
+    def __init__(self, zh: str, en: str):
+        self.zh, self.en = zh, en
+        super().__init__(f"{zh} / {en}")
+
+
+class StaleNotice(NoticeError):
+    def __init__(self, notice_id: int):
+        super().__init__(f"督办单 {notice_id} 已被他人处理，请刷新", f"notice {notice_id} changed, reload")
+
+
+@dataclass
+class NoticeDraft:
+    """What the issue form holds for one village."""
+
+    village_code: str
+    reasons: str
+    reason_codes: list[str] = field(default_factory=list)
+    addressees: list[dict] = field(default_factory=list)
+
+
+def display_number(notice: SupervisionNotice) -> str:
+    return f"湛绿督〔{notice.year}〕{notice.seq}号"
+
+
+def _text(value, name_zh: str, name_en: str, *, required: bool) -> str | None:
+    try:
+        text = F.clean_text(value, MAX_TEXT, name_en)
+    except F.FieldError:
+        raise NoticeError(f"{name_zh}过长（最多 {MAX_TEXT} 字）",
+                          f"{name_en} is too long (at most {MAX_TEXT} characters)") from None
+    if text and any(ord(ch) < 32 and ch not in "\n\t" or ord(ch) == 127 for ch in text):
+        raise NoticeError(f"{name_zh}含有控制字符", f"{name_en} holds control characters")
+    if required and not text:
+        raise NoticeError(f"请填写{name_zh}", f"{name_en} is required")
+    return text
+
+
+def draft_from_lagging(row) -> NoticeDraft:
+    """A draft from one row of the lagging list (``reason_list`` or ``reasons_zh``, people columns)."""
+    get = row.get if hasattr(row, "get") else lambda k, d=None: getattr(row, k, d)
+    reason_list = get("reason_list") or []
+    if reason_list:
+        reasons = "\n".join(f"{i}. {zh}" for i, (_c, zh, _e) in enumerate(reason_list, 1))
+        codes = [c for c, _z, _e in reason_list]
+    else:
+        reasons, codes = str(get("reasons_zh") or ""), list(get("reasons") or [])
+    people = []
+    for col, (zh, _en) in ADDRESSEE_ROLES.items():
+        value = get(col)
+        if isinstance(value, str) and value.strip():
+            people.append({"role": col, "role_zh": zh, "name": value.strip()})
+    return NoticeDraft(str(get("code")), reasons, codes, people)
+
+
+def _village(session: Session, code: str) -> AdminArea:
+    area = session.scalar(select(AdminArea).where(AdminArea.code == str(code), AdminArea.level == "village",
+                                                  AdminArea.deleted_at.is_(None)))
+    if area is None:
+        raise NoticeError(f"村代码 {code} 不存在", f"no village with code {code}")
+    return area
+
+
+def _addressees(value) -> list[dict]:
+    out = []
+    for item in value or []:
+        name = _text(item.get("name"), "受文人", "addressee", required=False)
+        if name:
+            out.append({"role": str(item.get("role") or ""), "role_zh": str(item.get("role_zh") or ""),
+                        "name": name})
+    if not out:
+        raise NoticeError("请至少填写一位受文责任人", "name at least one person the notice is addressed to")
+    return out
+
+
+def _names(session: Session, notice: SupervisionNotice) -> tuple[str, str]:
+    village = session.get(AdminArea, notice.village_id)
+    town = session.scalar(select(AdminArea.name).where(AdminArea.code == notice.village_code[:9] + "000"))
+    return (village.name if village else notice.village_code), (town or "")
+
+
+def _announce(session: Session, notice: SupervisionNotice, event: str, zh: str, en: str,
+              min_prefix_len: int | None = None) -> None:
+    village, town = _names(session, notice)
+    subject = f"督办单 {display_number(notice)} {zh} / notice {notice.number} {en}"
+    body = (f"【乡村绿化督办】{display_number(notice)}（{town}{village}）{zh}。\n"
+            f"整改时限：{notice.deadline.isoformat()}\n问题：{notice.reasons}\n"
+            f"[Greening supervision] notice {notice.number} ({village}) {en}; deadline {notice.deadline.isoformat()}.")
+    outbox.enqueue(session, event=event, key=f"notice:{notice.id}:{event}:{notice.version}",
+                   village_code=notice.village_code, subject=subject, body=body, notice_id=notice.id,
+                   min_prefix_len=min_prefix_len if min_prefix_len is not None else len(notice.issuer_scope))
+
+
+def issue_notice(session: Session, actor: Actor, draft: NoticeDraft, *, deadline: dt.date | None = None,
+                 issued_on: dt.date) -> SupervisionNotice:
+    """Issue one notice to ``draft.village_code`` (in the actor's area). Flushes; the caller commits."""
+    require(actor, "notice.issue", str(draft.village_code))
+    village = _village(session, draft.village_code)
+    reasons = _text(draft.reasons, "督办事由", "reasons", required=True)
+    people = _addressees(draft.addressees)
+    deadline = deadline or issued_on + dt.timedelta(days=get_settings().notice_deadline_days)
+    if deadline <= issued_on:
+        raise NoticeError(f"整改时限 {deadline.isoformat()} 须晚于下发日期 {issued_on.isoformat()}",
+                          f"the deadline {deadline.isoformat()} must be after the issue date {issued_on.isoformat()}")
+    for attempt in range(5):
+        seq = (session.scalar(select(func.max(SupervisionNotice.seq))
+                              .where(SupervisionNotice.year == issued_on.year)
+                              .execution_options(skip_scope=True)) or 0) + 1
+        notice = SupervisionNotice(
+            year=issued_on.year, seq=seq, number=f"{issued_on.year}-{seq:04d}", village_id=village.id,
+            village_code=village.code, issuer_id=actor.user_id, issuer_name=actor.username,
+            issuer_scope=actor.scope_prefix, reason_codes=list(draft.reason_codes), reasons=reasons,
+            addressees=people, issued_on=issued_on, deadline=deadline, status="issued",
+            report_planting_ids=[], report_photo_ids=[], times_returned=0)
+        try:
+            with session.begin_nested():
+                session.add(notice)
+                session.flush()
+        except IntegrityError:
+            # Another issuer took this number between our read and our write: take the next one.
+            if attempt == 4:
+                raise
+            continue
+        break
+    _announce(session, notice, "issued", "已下发，请签收并按期整改", "was issued")
+    session.flush()
+    return notice
+
+
+def load_notice(session: Session, actor: Actor, notice_id: int, action: str = "notice.view") -> SupervisionNotice:
+    """The notice, if it exists inside the actor's area; otherwise refuse without saying which."""
+    require(actor, action)
+    notice = session.get(SupervisionNotice, int(notice_id))
+    if notice is None or notice.deleted_at is not None or not actor.covers(notice.village_code):
+        raise PermissionDenied(f"督办单 {notice_id} 不存在或不在您的管辖范围内。",
+                               f"Notice {notice_id} does not exist or is outside your area.")
+    return notice
+
+
+def _step(session: Session, notice: SupervisionNotice, expected_version: int | None, verb: str) -> None:
+    if expected_version is not None and notice.version != expected_version:
+        raise StaleNotice(notice.id)
+    notice.status = next_state(notice.status, verb)
+
+
+def _flush(session: Session, notice: SupervisionNotice) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleNotice(notice.id) from None
+
+
+def acknowledge(session: Session, actor: Actor, notice_id: int, *, on: dt.date,
+                expected_version: int | None = None) -> SupervisionNotice:
+    """签收: the village team or its town lead confirms it received the notice."""
+    notice = load_notice(session, actor, notice_id, "notice.acknowledge")
+    _step(session, notice, expected_version, "acknowledge")
+    notice.acknowledged_on, notice.acknowledged_by = on, actor.username
+    _flush(session, notice)
+    _announce(session, notice, "acknowledged", f"已由 {actor.username} 签收", f"acknowledged by {actor.username}")
+    return notice
+
+
+def _linked(session: Session, notice: SupervisionNotice, planting_ids, photo_ids) -> tuple[list[int], list[int]]:
+    plantings = sorted({int(p) for p in planting_ids or []})
+    photos = sorted({int(p) for p in photo_ids or []})
+    if plantings:
+        found = set(session.scalars(select(Planting.id).where(
+            Planting.id.in_(plantings), Planting.deleted_at.is_(None),
+            Planting.claimed_village_code == notice.village_code)))
+        missing = [p for p in plantings if p not in found]
+        if missing:
+            raise NoticeError(f"植树记录 {missing} 不属于本村或不存在",
+                              f"planting(s) {missing} do not exist or are not of this village")
+    if photos:
+        rows = dict(session.execute(select(Photo.id, Photo.planting_id).where(
+            Photo.id.in_(photos), Photo.deleted_at.is_(None))).all())
+        bad = [p for p in photos if rows.get(p) not in plantings]
+        if bad:
+            raise NoticeError(f"照片 {bad} 不属于所附的植树记录", f"photo(s) {bad} are not of the linked plantings")
+    return plantings, photos
+
+
+def report(session: Session, actor: Actor, notice_id: int, *, text: str, on: dt.date,
+           planting_ids=(), photo_ids=(), expected_version: int | None = None) -> SupervisionNotice:
+    """上报整改: what was done, with the village's plantings and their photos linked."""
+    notice = load_notice(session, actor, notice_id, "notice.report")
+    what = _text(text, "整改情况", "what was done", required=True)
+    plantings, photos = _linked(session, notice, planting_ids, photo_ids)
+    _step(session, notice, expected_version, "report")
+    notice.report_text, notice.reported_on, notice.reported_by = what, on, actor.username
+    notice.report_planting_ids, notice.report_photo_ids = plantings, photos
+    _flush(session, notice)
+    _announce(session, notice, "reported", "已上报整改情况，请核验", "rectification reported, please verify")
+    return notice
+
+
+def _load_for_verify(session: Session, actor: Actor, notice_id: int) -> SupervisionNotice:
+    notice = load_notice(session, actor, notice_id, "notice.verify")
+    if not notice.issuer_scope.startswith(actor.scope_prefix):
+        raise PermissionDenied("此督办单由上级下发，须由下发单位核验。",
+                               "This notice was issued by a higher level; it must verify it.")
+    return notice
+
+
+def close(session: Session, actor: Actor, notice_id: int, *, on: dt.date,
+          expected_version: int | None = None) -> SupervisionNotice:
+    """核验办结: the issuing level accepts the rectification."""
+    notice = _load_for_verify(session, actor, notice_id)
+    _step(session, notice, expected_version, "close")
+    notice.closed_on, notice.closed_by = on, actor.username
+    _flush(session, notice)
+    _announce(session, notice, "closed", "整改已核验，办结", "verified and closed")
+    return notice
+
+
+def return_notice(session: Session, actor: Actor, notice_id: int, *, reason: str, on: dt.date,
+                  expected_version: int | None = None) -> SupervisionNotice:
+    """退回: the rectification is not enough; the village reports again (the deadline stands)."""
+    notice = _load_for_verify(session, actor, notice_id)
+    why = _text(reason, "退回原因", "reason for returning", required=True)
+    _step(session, notice, expected_version, "return")
+    notice.return_reason = why
+    notice.times_returned = (notice.times_returned or 0) + 1
+    _flush(session, notice)
+    _announce(session, notice, "returned", f"整改被退回：{why}", f"returned: {why}")
+    return notice

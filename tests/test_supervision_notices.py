@@ -1,0 +1,242 @@
+"""Supervision notices: issuing, every allowed and refused transition by role and scope, numbers,
+overdue and escalation at fixed dates, audit and outbox rows written with the event."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from greening.actor import Actor
+from greening.config import override_settings
+from greening.models import AuditLog, OutboxMessage, SupervisionNotice
+from greening.models.enums import Role
+from greening.permissions import PermissionDenied, install_scope
+from greening.supervision import notices as N
+from greening.supervision.states import (
+    STATES,
+    TRANSITIONS,
+    IllegalTransition,
+    NoticeClock,
+    closed_on_time,
+    escalation_level,
+    is_overdue,
+)
+from tests.test_auth import LEIZHOU_V1, SUIXI_V1, SUIXI_V2, add_planting, fast_argon2, world  # noqa: F401
+
+DAY = dt.date(2024, 6, 10)
+CITY = Actor(user_id=None, username="city", role=Role.CITY)
+ADMIN = Actor(user_id=None, username="admin", role=Role.ADMIN)
+SUIXI = Actor(user_id=None, username="suixi", role=Role.COUNTY_LEAD, scope_prefix="440823")
+LEIZHOU = Actor(user_id=None, username="leizhou", role=Role.COUNTY_LEAD, scope_prefix="440882")
+TOWN = Actor(user_id=None, username="suixi-town", role=Role.TOWN_LEAD, scope_prefix="440823101")
+OTHER_TOWN = Actor(user_id=None, username="other-town", role=Role.TOWN_LEAD, scope_prefix="440823102")
+TEAM = Actor(user_id=None, username="team-suixi", role=Role.TEAM, scope_prefix=SUIXI_V1)
+TEAM_V2 = Actor(user_id=None, username="team-v2", role=Role.TEAM, scope_prefix=SUIXI_V2)
+PEOPLE = [{"role": "team_leader", "role_zh": "护绿队队长", "name": "王队长"}]
+
+
+def draft(code=SUIXI_V1, reasons="1. 种植进度落后"):
+    return N.NoticeDraft(code, reasons, ["behind_pace"], list(PEOPLE))
+
+
+def issue(db, actor=CITY, code=SUIXI_V1, **kw):
+    install_scope(db, actor)
+    return N.issue_notice(db, actor, draft(code), issued_on=kw.pop("issued_on", DAY), **kw)
+
+
+def put_in(db, notice, state):
+    install_scope(db, Actor.system("tests"))
+    notice.status = state
+    if state in ("reported", "closed"):
+        notice.reported_on = DAY
+    db.flush()
+
+
+def do(db, actor, verb, notice):
+    install_scope(db, actor)
+    if verb == "acknowledge":
+        return N.acknowledge(db, actor, notice.id, on=DAY)
+    if verb == "report":
+        return N.report(db, actor, notice.id, text="补种 200 株", on=DAY)
+    if verb == "close":
+        return N.close(db, actor, notice.id, on=DAY)
+    return N.return_notice(db, actor, notice.id, reason="照片不清", on=DAY)
+
+
+class TestIssuing:
+    def test_numbers_run_per_year_and_defaults(self, db):
+        world(db)
+        a, b = issue(db), issue(db, code=SUIXI_V2)
+        c = issue(db, issued_on=dt.date(2025, 1, 2))
+        assert (a.number, b.number, c.number) == ("2024-0001", "2024-0002", "2025-0001")
+        assert N.display_number(b) == "湛绿督〔2024〕2号"
+        assert a.deadline == DAY + dt.timedelta(days=14) and a.status == "issued"
+        assert a.issuer_scope == "4408" and a.addressees == PEOPLE
+
+    def test_deadline_setting_and_bad_input(self, db):
+        world(db)
+        with override_settings(notice_deadline_days=5):
+            assert issue(db).deadline == dt.date(2024, 6, 15)
+        with pytest.raises(N.NoticeError, match="整改时限 2024-06-10 须晚于下发日期"):
+            issue(db, deadline=DAY)
+        with pytest.raises(N.NoticeError, match="请填写督办事由"):
+            N.issue_notice(db, CITY, draft(reasons="  "), issued_on=DAY)
+        with pytest.raises(N.NoticeError, match="控制字符"):
+            N.issue_notice(db, CITY, draft(reasons="a\x00b"), issued_on=DAY)
+        with pytest.raises(N.NoticeError, match="受文责任人"):
+            N.issue_notice(db, CITY, N.NoticeDraft(SUIXI_V1, "x", [], [{"name": " "}]), issued_on=DAY)
+        with pytest.raises(N.NoticeError, match="村代码 440823101299 不存在"):
+            N.issue_notice(db, CITY, draft("440823101299"), issued_on=DAY)
+        assert db.scalar(select(SupervisionNotice.id).where(SupervisionNotice.deadline == DAY)) is None
+
+    @pytest.mark.parametrize("actor,code,ok", [
+        (CITY, LEIZHOU_V1, True), (ADMIN, SUIXI_V1, True), (SUIXI, SUIXI_V1, True),
+        (SUIXI, LEIZHOU_V1, False), (TOWN, SUIXI_V1, False), (TEAM, SUIXI_V1, False)])
+    def test_who_may_issue_where(self, db, actor, code, ok):
+        world(db)
+        if ok:
+            assert issue(db, actor, code).village_code == code
+        else:
+            with pytest.raises(PermissionDenied):
+                issue(db, actor, code)
+
+    def test_draft_from_a_lagging_row(self):
+        row = {"code": SUIXI_V1, "reason_list": [("behind_pace", "种植进度落后", "Behind"),
+                                                 ("no_plan", "未制定计划", "No plan")],
+               "team_leader": "王队长", "first_secretary": None, "town_leader": "李镇长（副镇长）",
+               "county_leader": ""}
+        d = N.draft_from_lagging(row)
+        assert d.reasons == "1. 种植进度落后\n2. 未制定计划" and d.reason_codes == ["behind_pace", "no_plan"]
+        assert [p["name"] for p in d.addressees] == ["王队长", "李镇长（副镇长）"]
+
+    def test_audit_and_outbox_in_the_same_transaction(self, db):
+        world(db)
+        with override_settings(notify_wecom="440823=http://127.0.0.1:9/wecom;440882=http://127.0.0.1:9/lz",
+                               notify_email="4408=city@example.org"):
+            n = issue(db)
+            msgs = db.scalars(select(OutboxMessage).where(OutboxMessage.notice_id == n.id)).all()
+            # a city notice reaches the city's address too; never another county's robot
+            assert sorted((m.channel, m.recipient) for m in msgs) == [
+                ("email", "city@example.org"), ("wecom", "http://127.0.0.1:9/wecom")]
+            assert "湛绿督〔2024〕1号" in msgs[0].body and msgs[0].status == "pending"
+            put_in(db, n, "acknowledged")
+            do(db, TEAM, "report", n)
+            assert db.scalar(select(OutboxMessage.id).where(OutboxMessage.event == "reported")) is not None
+        audit = db.scalars(select(AuditLog).where(AuditLog.table_name == "supervision_notices",
+                                                  AuditLog.record_id == str(n.id))).all()
+        assert [a.action for a in audit] == ["create", "update", "update"]
+        assert audit[-1].after["status"] == "reported" and audit[-1].username == "team-suixi"
+
+
+VERBS = ("acknowledge", "report", "close", "return")
+
+
+class TestStateMachine:
+    @pytest.mark.parametrize("state", STATES)
+    @pytest.mark.parametrize("verb", VERBS)
+    def test_every_state_and_verb(self, db, state, verb):
+        world(db)
+        n = issue(db)
+        put_in(db, n, state)
+        actor = TEAM if verb in ("acknowledge", "report") else CITY
+        if (state, verb) in TRANSITIONS:
+            assert do(db, actor, verb, n).status == TRANSITIONS[(state, verb)]
+        else:
+            with pytest.raises(IllegalTransition):
+                do(db, actor, verb, n)
+            assert n.status == state
+
+    @pytest.mark.parametrize("verb,state", [("acknowledge", "issued"), ("report", "acknowledged")])
+    @pytest.mark.parametrize("actor,ok", [(TEAM, True), (TOWN, True), (TEAM_V2, False), (OTHER_TOWN, False),
+                                          (SUIXI, False), (CITY, False), (ADMIN, False), (LEIZHOU, False)])
+    def test_who_answers(self, db, verb, state, actor, ok):
+        world(db)
+        n = issue(db)
+        put_in(db, n, state)
+        if ok:
+            assert do(db, actor, verb, n).status != state
+        else:
+            with pytest.raises(PermissionDenied):
+                do(db, actor, verb, n)
+
+    @pytest.mark.parametrize("verb", ["close", "return"])
+    @pytest.mark.parametrize("issuer,actor,ok", [
+        (CITY, CITY, True), (CITY, ADMIN, True), (CITY, SUIXI, False), (SUIXI, SUIXI, True),
+        (SUIXI, CITY, True), (SUIXI, LEIZHOU, False), (SUIXI, TOWN, False), (SUIXI, TEAM, False)])
+    def test_who_verifies(self, db, verb, issuer, actor, ok):
+        world(db)
+        n = issue(db, issuer)
+        put_in(db, n, "reported")
+        if ok:
+            assert do(db, actor, verb, n).status in ("closed", "returned")
+        else:
+            with pytest.raises(PermissionDenied):
+                do(db, actor, verb, n)
+            assert n.status == "reported"
+
+    def test_return_and_report_again_then_close(self, db):
+        world(db)
+        n = issue(db)
+        do(db, TEAM, "acknowledge", n)
+        do(db, TEAM, "report", n)
+        do(db, CITY, "return", n)
+        assert (n.status, n.return_reason, n.times_returned) == ("returned", "照片不清", 1)
+        do(db, TOWN, "report", n)
+        do(db, CITY, "close", n)
+        assert (n.status, n.closed_on, n.closed_by) == ("closed", DAY, "city")
+
+    def test_a_stale_version_is_refused(self, db):
+        world(db)
+        n = issue(db)
+        seen = n.version
+        do(db, TOWN, "acknowledge", n)
+        install_scope(db, TEAM)
+        with pytest.raises(N.StaleNotice, match="已被他人处理"):
+            N.report(db, TEAM, n.id, text="x", on=DAY, expected_version=seen)
+
+    def test_report_links_only_this_villages_plantings(self, db):
+        w = world(db)
+        mine, other = add_planting(db, w, SUIXI_V1, "m-1"), add_planting(db, w, SUIXI_V2, "o-1")
+        n = issue(db)
+        put_in(db, n, "acknowledged")
+        install_scope(db, TEAM)
+        with pytest.raises(N.NoticeError, match=rf"植树记录 \[{other.id}\] 不属于本村"):
+            N.report(db, TEAM, n.id, text="补种", on=DAY, planting_ids=[mine.id, other.id])
+        assert n.status == "acknowledged"
+        N.report(db, TEAM, n.id, text="补种", on=DAY, planting_ids=[mine.id])
+        assert n.report_planting_ids == [mine.id]
+
+    def test_out_of_scope_notice_is_not_even_named(self, db):
+        world(db)
+        n = issue(db, code=LEIZHOU_V1)
+        install_scope(db, SUIXI)
+        with pytest.raises(PermissionDenied) as refused:
+            N.load_notice(db, SUIXI, n.id)
+        assert refused.value.zh == f"督办单 {n.id} 不存在或不在您的管辖范围内。"
+        assert db.get(SupervisionNotice, n.id) is n  # identity map; a fresh query is scoped:
+        db.expunge_all()
+        assert db.scalars(select(SupervisionNotice)).all() == []
+
+
+class TestClock:
+    DEADLINE = dt.date(2024, 6, 24)
+
+    @pytest.mark.parametrize("on,state,level,late", [
+        (dt.date(2024, 6, 24), "issued", "town", 0),
+        (dt.date(2024, 6, 25), "issued", "county", 1),
+        (dt.date(2024, 7, 1), "acknowledged", "county", 7),
+        (dt.date(2024, 7, 2), "returned", "city", 8),
+        (dt.date(2024, 7, 2), "reported", "town", 0),
+        (dt.date(2024, 9, 1), "closed", "town", 0),
+    ])
+    def test_overdue_and_escalation_at_fixed_dates(self, on, state, level, late):
+        clock = NoticeClock.of(state, self.DEADLINE, None, on, 7)
+        assert (clock.level, clock.overdue_days) == (level, late)
+        assert is_overdue(state, self.DEADLINE, on) == (late > 0)
+        assert escalation_level(state, self.DEADLINE, on, 30) == ("town" if late == 0 else "county")
+
+    def test_closed_on_time(self):
+        assert closed_on_time("closed", self.DEADLINE, self.DEADLINE)
+        assert not closed_on_time("closed", self.DEADLINE, self.DEADLINE + dt.timedelta(days=1))
+        assert not closed_on_time("reported", self.DEADLINE, self.DEADLINE)
