@@ -21,7 +21,7 @@ from greening.permissions import PermissionDenied, install_scope
 from greening.supervision import delivery, outbox
 from greening.supervision import notices as N
 from greening.supervision.escalation import queue_escalations
-from tests.test_auth import SUIXI_V1, fast_argon2, world  # noqa: F401
+from tests.fixtures.accounts import SUIXI_V1, fast_argon2, world  # noqa: F401
 
 DAY = dt.date(2024, 6, 10)
 CITY = Actor(user_id=None, username="city", role=Role.CITY)

@@ -22,7 +22,7 @@ from greening.supervision.states import (
     escalation_level,
     is_overdue,
 )
-from tests.test_auth import LEIZHOU_V1, SUIXI_V1, SUIXI_V2, add_planting, fast_argon2, world  # noqa: F401
+from tests.fixtures.accounts import LEIZHOU_V1, SUIXI_V1, SUIXI_V2, add_planting, fast_argon2, world  # noqa: F401
 
 DAY = dt.date(2024, 6, 10)
 CITY = Actor(user_id=None, username="city", role=Role.CITY)
