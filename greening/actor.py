@@ -38,4 +38,4 @@ class Actor:
 
     def covers(self, area_code: str | None) -> bool:
         """True when ``area_code`` lies inside the actor's area."""
-        return bool(area_code) and area_code.startswith(self.scope_prefix)
+        return bool(area_code and area_code.startswith(self.scope_prefix))

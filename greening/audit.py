@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
@@ -89,7 +89,7 @@ def _audit_flush(session: Session, _ctx, _instances) -> None:
     if actor is None:
         raise MissingActor("refusing to write: no acting user is bound to this session")
     now = dt.datetime.now(dt.UTC)
-    pending = []
+    pending: list[tuple[str, Any, dict | None]] = []
     for obj in session.new:
         if isinstance(obj, _SKIP_TYPES):
             continue

@@ -168,7 +168,7 @@ class Settings:
         A malformed value raises ValueError naming the variable and the value.
         """
         env = dict(os.environ if env is None else env)
-        kwargs = {}
+        kwargs: dict[str, object] = {}
         types = {f.name: f.type for f in dataclasses.fields(cls)}
         defaults = cls()
         for attr, (var, _meaning) in SETTINGS_DOC.items():
@@ -176,6 +176,7 @@ class Settings:
             if raw is None or raw == "":
                 continue
             default = getattr(defaults, attr)
+            value: object
             try:
                 if isinstance(default, bool):
                     value = raw.strip().lower() in {"1", "true", "yes", "on"}
@@ -190,7 +191,7 @@ class Settings:
             except ValueError:
                 raise ValueError(f"setting {var}={raw!r} is not a valid {types[attr]}") from None
             kwargs[attr] = value
-        return cls(**kwargs)
+        return cls(**kwargs)  # type: ignore[arg-type]  # each value has its field's type
 
 
 _current: Settings | None = None

@@ -174,7 +174,9 @@ class _Checker:
         return out
 
     def measures(self, key_node, node) -> list[MeasureSpec]:
-        specs, seen, duplicates = [], {}, 0
+        specs: list[MeasureSpec] = []
+        seen: dict[str, int] = {}
+        duplicates = 0
         for item in node.value:
             mid, spec = self.measure(item)
             if isinstance(mid, str) and mid in seen:

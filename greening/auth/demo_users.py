@@ -89,6 +89,7 @@ def seed_demo_users(session: Session) -> list[dict]:
             continue
         team = None
         if acc.role is Role.TEAM:
+            assert area is not None  # a team's village is never a city or admin area
             team = session.scalars(select(GreeningTeam).where(
                 GreeningTeam.village_id == area.id, GreeningTeam.deleted_at.is_(None))
                 .order_by(GreeningTeam.id).limit(1)).first()

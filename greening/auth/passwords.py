@@ -29,7 +29,8 @@ class WeakPassword(ValueError):
 
 def _params() -> tuple[int, int, int]:
     extra = get_settings().extra
-    return tuple(int(extra.get(key, default)) for key, default in DEFAULTS.items())
+    time_cost, memory_kib, parallelism = (int(extra.get(key, default)) for key, default in DEFAULTS.items())
+    return time_cost, memory_kib, parallelism
 
 
 @functools.lru_cache(maxsize=4)

@@ -12,8 +12,9 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from typing import cast, overload
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Table, select, update
 from sqlalchemy.orm import Session
 
 from greening.actor import CITY_PREFIX, Actor
@@ -44,8 +45,8 @@ LOGIN_FAILED = f"{LOGIN_FAILED_ZH} / {LOGIN_FAILED_EN}"
 SSO_UNKNOWN = ("此统一身份认证账号尚未开通本系统，请联系管理员关联账户",
                "this single sign-on account has no access here; ask an administrator to link it")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,59}$")
-_USERS = User.__table__
-_SESSIONS = LoginSession.__table__
+_USERS = cast(Table, User.__table__)
+_SESSIONS = cast(Table, LoginSession.__table__)
 
 
 class SessionEnded(PermissionDenied):
@@ -96,6 +97,10 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or dt.datetime.now(dt.UTC)
 
 
+@overload
+def _aware(value: dt.datetime) -> dt.datetime: ...
+@overload
+def _aware(value: None) -> None: ...
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
     # SQLite hands back naive datetimes; everything is stored in UTC.
     if value is None or value.tzinfo is not None:
@@ -186,7 +191,7 @@ def authenticate(session: Session, username: str, password: str, *,
             return _failure("locked")
         _audit(session, user, "login_failed", f"wrong password ({failures} in a row)")
         return _failure("bad_credentials")
-    values = {"failed_logins": 0, "locked_until": None}
+    values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
     if needs_rehash:
         values["password_hash"] = hash_password(password)
     session.execute(update(_USERS).where(_USERS.c.id == user.id).values(**values))
@@ -265,7 +270,8 @@ def revoke_sessions(session: Session, user_id: int, *, now: dt.datetime | None =
     stmt = update(_SESSIONS).where(_SESSIONS.c.user_id == user_id, _SESSIONS.c.revoked_at.is_(None))
     if keep_token_hash is not None:
         stmt = stmt.where(_SESSIONS.c.token_hash != keep_token_hash)
-    return session.execute(stmt.values(revoked_at=_now(now))).rowcount
+    result = cast(CursorResult, session.execute(stmt.values(revoked_at=_now(now))))
+    return result.rowcount
 
 
 def logout(session: Session, token: str | None, *, now: dt.datetime | None = None) -> bool:

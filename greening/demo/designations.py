@@ -70,7 +70,8 @@ def _row(kind, name, year, area_code, description, geometry=None) -> dict:
 
 
 def _industry_models(rng, demo_villages, year) -> list[dict]:
-    rows, used = [], set()
+    rows: list[dict] = []
+    used: set[str] = set()
     for industry, county in INDUSTRIES:
         pool = demo_villages[demo_villages["code"].str.startswith(county)
                              & ~demo_villages["code"].isin(used)]
@@ -102,7 +103,8 @@ def _courtyards(rng, villages, demo_villages, year) -> list[dict]:
     w = np.where(villages["code"].isin(demo_villages["code"]), 3.0, 1.0)
     w = w * np.where(villages["kind"] == "community", 1.5, 1.0)
     idx = np.sort(rng.choice(len(villages), size=FIGURES["courtyard"], replace=True, p=w / w.sum()))
-    rows, seen = [], {}
+    rows: list[dict] = []
+    seen: dict = {}
     for i in idx:
         v = villages.iloc[i]
         seen[v.code] = seen.get(v.code, 0) + 1

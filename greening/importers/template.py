@@ -68,8 +68,8 @@ def ledger_template_xlsx(species: list[str] | None = None) -> bytes:
         notes.append([header, "必填" if required else "选填", explanation, example])
     notes.append([])
     notes.append(["说明", "", "红色列名为必填。请勿修改表头；可以删除不用的选填列。数字请勿带公式。", ""])
-    for col, width in zip("ABCD", (20, 10, 70, 18), strict=False):
-        notes.column_dimensions[col].width = width
+    for letter, width in zip("ABCD", (20, 10, 70, 18), strict=False):
+        notes.column_dimensions[letter].width = width
     for cell in notes[1]:
         cell.font = Font(bold=True)
     buffer = io.BytesIO()

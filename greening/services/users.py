@@ -72,6 +72,7 @@ def _team(session: Session, role: Role, area: AdminArea | None, team_id: int | N
         if team_id is not None:
             raise ValueError("只有护绿队账户可以关联护绿队 / only team accounts belong to a team")
         return None
+    assert area is not None, "scope_for refuses a team account without a village"
     stmt = select(GreeningTeam).where(GreeningTeam.village_id == area.id, GreeningTeam.deleted_at.is_(None))
     if team_id is not None:
         stmt = stmt.where(GreeningTeam.id == team_id)
@@ -259,8 +260,8 @@ def team_accounts_xlsx(accounts: list[TeamAccount]) -> bytes:
             # Text, never a formula: openpyxl would store "=..." as a formula otherwise.
             cell.value = safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
             cell.data_type = "s"
-    for col, width in zip("ABCD", (34, 30, 18, 18), strict=False):
-        ws.column_dimensions[col].width = width
+    for letter, width in zip("ABCD", (34, 30, 18, 18), strict=False):
+        ws.column_dimensions[letter].width = width
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
