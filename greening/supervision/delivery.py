@@ -35,8 +35,9 @@ import uuid
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.engine import Engine
 
 from greening.config import get_settings
@@ -46,6 +47,7 @@ from greening.supervision.outbox import route_secret
 __all__ = ["Delivered", "Retry", "Ambiguous", "DeliveryReport", "deliver_due", "send_one", "wecom_payload",
            "dingtalk_payload", "dingtalk_url", "backoff_seconds", "stale_after", "WECOM_MAX_BYTES"]
 
+_OUTBOX = cast(Table, OutboxMessage.__table__)
 WECOM_MAX_BYTES = 2048
 MAX_BACKOFF = 86_400
 
@@ -166,7 +168,7 @@ def stale_after(settings=None) -> dt.timedelta:
 
 def _recover_stale(engine: Engine, now: dt.datetime, settings, report: DeliveryReport) -> None:
     with engine.begin() as conn:
-        result = conn.execute(update(OutboxMessage.__table__)
+        result = conn.execute(update(_OUTBOX)
                               .where(OutboxMessage.status == "sending",
                                      OutboxMessage.claimed_at < now - stale_after(settings))
                               .values(status="unconfirmed",
@@ -178,7 +180,7 @@ def _recover_stale(engine: Engine, now: dt.datetime, settings, report: DeliveryR
 def _claim(engine: Engine, msg_id: int, now: dt.datetime) -> str | None:
     token = uuid.uuid4().hex
     with engine.begin() as conn:
-        result = conn.execute(update(OutboxMessage.__table__)
+        result = conn.execute(update(_OUTBOX)
                               .where(OutboxMessage.id == msg_id, OutboxMessage.status == "pending")
                               .values(status="sending", claim_token=token, claimed_at=now,
                                       attempts=OutboxMessage.attempts + 1))
@@ -187,7 +189,7 @@ def _claim(engine: Engine, msg_id: int, now: dt.datetime) -> str | None:
 
 def _mark(engine: Engine, msg_id: int, token: str, **values) -> None:
     with engine.begin() as conn:
-        conn.execute(update(OutboxMessage.__table__)
+        conn.execute(update(_OUTBOX)
                      .where(OutboxMessage.id == msg_id, OutboxMessage.claim_token == token)
                      .values(**values))
 

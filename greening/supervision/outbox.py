@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from greening.actor import Actor
@@ -114,11 +115,11 @@ def failures(session: Session, actor: Actor, limit: int = 200) -> list[OutboxMes
 def requeue(session: Session, actor: Actor, message_id: int) -> None:
     """An administrator sends a failed or unconfirmed message again (after checking the receiver)."""
     require(actor, "outbox.requeue")
-    result = session.execute(update(OutboxMessage)
+    result = cast(CursorResult, session.execute(update(OutboxMessage)
                              .where(OutboxMessage.id == message_id,
                                     OutboxMessage.status.in_(("failed", "unconfirmed")))
                              .values(status="pending", attempts=0, claim_token=None,
-                                     next_attempt_at=dt.datetime.now(dt.UTC)))
+                                     next_attempt_at=dt.datetime.now(dt.UTC))))
     if result.rowcount != 1:
         raise ValueError(f"消息 {message_id} 不存在或无需重发 / message {message_id} does not exist or is not failed")
     from greening.audit import record
