@@ -184,31 +184,3 @@ class TestSpotCheck:
             review.spot_check(db, TEAM, period="2024")
         with pytest.raises(PermissionDenied):
             review.spot_check(db, TOWN_LEAD, period="2024", area_code=LEIZHOU_V1)
-
-
-class TestReviewPage:
-    def test_page_decides_on_the_version_the_reviewer_saw(self, app_engine):
-        from streamlit.testing.v1 import AppTest
-
-        from tests.fixtures.accounts import add_user, login
-
-        engine = app_engine
-        with session_scope(engine) as s:
-            install_scope(s, Actor.system("tests"))
-            w = world(s)
-            pid = add_planting(s, w, SUIXI_V1, "page-1").id
-            add_user(s, "lead", Role.TOWN_LEAD, "440823101000")
-            token = login(s, "lead")
-        at = AppTest.from_file("../pages/review.py", default_timeout=30)
-        at.session_state["greening_token"] = token
-        at.run()
-        assert not at.exception and at.title[0].value == "核查审核 / Review"
-        with session_scope(engine) as s:  # the team edits while the lead looks at the list
-            install_scope(s, Actor.system("tests"))
-            s.get(Planting, pid).tree_count = 9
-        at.button[0].click().run()
-        assert any("记录已被他人修改" in e.value for e in at.error)
-        at.button[0].click().run()  # now on the version shown after the reload
-        assert any(f"#{pid}" in m.value for m in at.success)
-        with session_scope(engine) as s:
-            assert s.get(Planting, pid).status == "verified"
