@@ -64,6 +64,7 @@ def _totals(args) -> int:
     from greening.db import read_session
     from greening.models.enums import Role
     from greening.schema import current_revision
+    from greening.services.measure_totals import measure_totals
     from greening.services.totals import campaign_totals
 
     engine = get_engine()
@@ -80,12 +81,16 @@ def _totals(args) -> int:
                       scope_prefix=args.county)
     with read_session(engine) as session:
         totals = campaign_totals(session, actor)
-    print(format_totals(totals))
+    with engine.connect() as conn:
+        measures = measure_totals(conn, actor)
+    print(format_totals(totals, measures))
     return 0
 
 
-def format_totals(totals: dict) -> str:
-    """The totals as a small aligned table: label, value, and the article's figure."""
+def format_totals(totals: dict, measures=None) -> str:
+    """The totals as a small aligned table: label, value, and the article's figure; then the
+    measures and plans with how many are satisfied across the area (``measures``: MeasureTotals)."""
+    from greening.i18n import plan_name
     from greening.services.totals import TOTAL_LINES
 
     citywide = totals.get("scope") == "4408"
@@ -96,6 +101,15 @@ def format_totals(totals: dict) -> str:
     # The article's figures are for the whole city: beside a county's totals they would mislead.
     rows = [(label, _value(totals.get(key)), f"(文章: {article})" if article and citywide else "")
             for key, label, _en, article in TOTAL_LINES]
+    if measures is not None:
+        where = "全市" if citywide else "本区县"
+        rows += [("措施（条）", f"{measures.measures:,}", "(文章: 56条)" if citywide else ""),
+                 ("计划（个）", f"{measures.plans:,}", "(文章: 六大计划)" if citywide else ""),
+                 (f"　{where}已落实的措施", f"{measures.satisfied:,}/{measures.measures:,}",
+                  "所有适用村均已落实 / met in every village it applies to"),
+                 ("　村×措施落实率", _value(measures.coverage),
+                  f"{measures.pairs_met:,}/{measures.pairs_applicable:,}")]
+        rows += [(f"　　{plan_name(plan)}", f"{done:,}/{n:,}", "") for plan, n, done in measures.by_plan]
     w0 = max(_width(r[0]) for r in rows)
     w1 = max(_width(r[1]) for r in rows)
     lines = [title]
