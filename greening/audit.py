@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
 
 from greening.models import AuditLog, LoginSession
 from greening.models.base import Tracked
@@ -36,8 +37,9 @@ def _plain(value):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return float(value)
-    if isinstance(value, (bytes, memoryview)) or type(value).__name__ in {"WKBElement", "WKTElement"}:
-        return "<geometry>"
+    if isinstance(value, (bytes, memoryview, ClauseElement)) or \
+            type(value).__name__ in {"WKBElement", "WKTElement"}:
+        return "<geometry>"  # a ClauseElement is geodb.to_db's ST_GeomFromWKB(...) before the flush
     return value
 
 

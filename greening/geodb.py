@@ -4,28 +4,46 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import shapely
-from geoalchemy2.shape import from_shape, to_shape
+from geoalchemy2 import Geometry
+from geoalchemy2.shape import to_shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func
-from sqlalchemy.sql import Select
+from sqlalchemy import func, select
+from sqlalchemy.sql import ClauseElement, Select
 
 from greening.models.base import WGS84
 
-__all__ = ["to_db", "from_db", "wkb_column", "read_gdf", "read_df"]
+__all__ = ["to_db", "from_db", "wkb_column", "read_gdf", "read_df", "stored_vertices"]
 
 
 def to_db(geom: BaseGeometry | None):
-    """A shapely geometry (WGS 84) as a value for a Geometry column."""
+    """A shapely geometry (WGS 84) as a value for a Geometry column: ``ST_GeomFromWKB(wkb, 4326)``.
+
+    The geometry travels as WKB on both backends. GeoAlchemy2's own binding sends text (EWKT) to
+    SpatiaLite, whose WKT parser gives up on very large rings ("Parser stack overflow", somewhere
+    between 200,000 and 500,000 vertices) and stores NULL without raising; WKB has no such limit.
+    The ORM expires the attribute after the flush, so reading it back gives what the database holds.
+    """
     if geom is None:
         return None
     if geom.is_empty:
         raise ValueError("empty geometry cannot be stored")
-    return from_shape(geom, srid=WGS84)
+    return func.ST_GeomFromWKB(shapely.to_wkb(geom, include_srid=False), WGS84, type_=Geometry(srid=WGS84))
 
 
 def from_db(value) -> BaseGeometry | None:
-    """A Geometry column value as a shapely geometry."""
-    return None if value is None else to_shape(value)
+    """A Geometry column value as a shapely geometry (also a value :func:`to_db` made, not yet flushed)."""
+    if value is None:
+        return None
+    if isinstance(value, ClauseElement):
+        return shapely.from_wkb(value.clauses.clauses[0].value)
+    return to_shape(value)
+
+
+def stored_vertices(conn, column, key_column, keys) -> dict:
+    """``{key: number of vertices the database holds}`` for the rows whose ``key_column`` is in
+    ``keys`` (None where the database stored NULL): to check that what was written is what was meant."""
+    stmt = select(key_column, func.ST_NPoints(column)).where(key_column.in_(list(keys)))
+    return dict(conn.execute(stmt).all())
 
 
 def wkb_column(column, label: str = "geometry"):

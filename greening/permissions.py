@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, with_loader_criteria
 
 from greening.actor import Actor
 from greening.models.enums import Role
+from greening.validation.errors import Refused
 
 __all__ = ["ACTIONS", "PermissionDenied", "allowed", "require", "scope_clause", "install_scope",
            "SCOPED_MODELS"]
@@ -61,13 +62,16 @@ ACTIONS: dict[str, frozenset[Role]] = {
 }
 
 
-class PermissionDenied(PermissionError):
-    """Refused: the message names the action and, where relevant, the area."""
+class PermissionDenied(Refused, PermissionError):
+    """Refused: the message names the action and, where relevant, the area.
+
+    It has the project's one error style (``code``, ``zh``, ``en``, ``params``: see
+    :mod:`greening.validation.errors`) but stays a ``PermissionError``, not a ``ValueError``.
+    """
 
     def __init__(self, zh: str, en: str):
         super().__init__(en)
-        self.zh = zh
-        self.en = en
+        self._fill("permission_denied", zh, en, None)
 
 
 def allowed(actor: Actor | None, action: str, area_code: str | None = None) -> bool:

@@ -34,9 +34,9 @@ from greening import audit  # noqa: F401 - the audit hook records every photo ro
 from greening.actor import Actor
 from greening.config import get_settings
 from greening.geo.crs import distance_m
-from greening.importers.errors import message
 from greening.models import Photo, Planting
 from greening.services.plantings import load_planting
+from greening.validation import Refusal, message
 
 __all__ = ["PhotoRejected", "store_photo", "photo_path", "check_image", "read_exif", "FLAGS",
            "TOO_FAR_M", "TIME_FAR_DAYS", "DUPLICATE_BITS", "THUMB_SIZE"]
@@ -50,13 +50,12 @@ _TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": 
 _PENDING = "_photo_files_written"
 
 
-class PhotoRejected(ValueError):
-    """A file refused as a photo; nothing was stored. ``code`` is in the import catalogue."""
+class PhotoRejected(Refusal):
+    """A file refused as a photo; nothing was stored. ``code`` is in the catalogue."""
 
     def __init__(self, code: str, **params):
-        self.code = code
-        self.zh, self.en = message(code, **params)
-        super().__init__(f"{self.zh} / {self.en}")
+        zh, en = message(code, **params)
+        super().__init__(code, zh, en, params)
 
 
 # -- checking the file -----------------------------------------------------------------------------

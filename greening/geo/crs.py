@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -284,24 +285,48 @@ def _to_multipolygon(geom):
     return shapely.MultiPolygon([geom])
 
 
+_REASON_AT = re.compile(r"^(?P<what>.*?)\[(?P<x>[-+\d.eE]+) (?P<y>[-+\d.eE]+)\]$")
+_CROSSINGS = ("Self-intersection", "Ring Self-intersection", "Interior is disconnected")
+
+
+def _where(geom, reason: str) -> tuple[str, str] | None:
+    """``(zh, en)`` saying that and where the boundary crosses itself (from GEOS's reason), else None."""
+    match = _REASON_AT.match(reason or "")
+    if match is None or match.group("what") not in _CROSSINGS:
+        return None
+    what = match.group("what")
+    x, y = float(match.group("x")), float(match.group("y"))
+    if isinstance(geom, shapely.MultiPolygon) and len(geom.geoms) > 1:
+        zh, en = "边界线相交（自相交或各部分重叠）", "boundary lines cross (a ring crosses itself or parts overlap)"
+    else:
+        zh, en = "边界线自相交", "the boundary ring crosses itself"
+    return (f"{zh}，交叉点约在经度 {x:.6f}、纬度 {y:.6f}（{what}）",
+            f"{en} near lon {x:.6f}, lat {y:.6f} ({what})")
+
+
 def _repair_polygonal(geom, max_area_change):
     reason = shapely.is_valid_reason(geom)
+    crossing = _where(geom, reason)
+    what_zh, what_en = crossing or (f"面无效（{reason}）", f"invalid polygon ({reason})")
     repaired = _polygonal_part(shapely.make_valid(geom, method="structure"))
     if repaired is None:
         raise ValueError(
-            f"面无效（{reason}），修复后没有面积 / invalid polygon ({reason}) has no area left after repair"
+            f"{what_zh}，修复后没有面积 / {what_en}; no area left after repair"
         )
     before, after = geom.area, repaired.area
-    if before <= 0:
+    if before <= after / 2:
+        # The loops of a crossed ring cancel each other out: "as drawn" the area is about zero,
+        # and a percentage of it would be meaningless (it once read 562949953421350 %).
         raise ValueError(
-            f"面无效（{reason}），按原样面积为零，请重新绘制、边不要交叉 / invalid polygon ({reason}) "
-            "has zero area as drawn (its loops cancel out); draw it again without crossing edges"
+            f"{what_zh}，各部分相互抵消，按原样面积几乎为零；请在源数据中修正、边不要交叉 / {what_en}; "
+            "its loops cancel each other out, so as drawn it has about zero area; fix it at its source "
+            "without crossing edges"
         )
     change = abs(after - before) / before
     if change >= max_area_change:
         raise ValueError(
-            f"面无效（{reason}），自动修复会使面积变化 {change:.2%}（上限 {max_area_change:.2%}），"
-            f"请在源数据中修正 / invalid polygon ({reason}): repairing it changes the area by "
+            f"{what_zh}，自动修复会使面积变化 {change:.2%}（上限 {max_area_change:.2%}），"
+            f"请在源数据中修正 / {what_en}: repairing it changes the area by "
             f"{change:.2%} (limit {max_area_change:.2%}); fix the boundary at its source"
         )
     note = f"已自动修复（{reason}），面积变化 {change:.3%} / repaired {reason}; area changed by {change:.3%}"

@@ -27,16 +27,16 @@ from greening.coverage.index import VillageIndex
 from greening.coverage.join import village_index
 from greening.geo.boundaries import COUNTIES
 from greening.geo.crs import area_m2, validate_geometry
-from greening.geodb import from_db, to_db
+from greening.geodb import from_db, stored_vertices, to_db
 from greening.importers.boundary_files import read_boundary_file
-from greening.importers.errors import Issue, file_error, issue
 from greening.importers.relocate import Reassignment, reassign_plantings
 from greening.models import AdminArea
 from greening.models.base import utcnow
 from greening.permissions import require
+from greening.validation import Issue, file_error, issue
 
 __all__ = ["ImportPlan", "PlanItem", "BoundaryApplyResult", "plan_boundary_import", "apply_boundary_import",
-           "CODE_FIELDS", "NAME_FIELDS", "normalise_code"]
+           "CODE_FIELDS", "NAME_FIELDS", "normalise_code", "MAX_VERTICES"]
 
 #: Code and name fields recognised, best first (case-insensitive).
 CODE_FIELDS = ("CJQYDM", "XZQDM", "ZLDWDM", "QHDM", "XZDM", "村代码", "村级代码", "村级区域代码", "镇代码",
@@ -44,6 +44,10 @@ CODE_FIELDS = ("CJQYDM", "XZQDM", "ZLDWDM", "QHDM", "XZDM", "村代码", "村级
 NAME_FIELDS = ("CJQYMC", "XZQMC", "ZLDWMC", "QHMC", "XZMC", "村名称", "村名", "村级区域名称", "镇名称", "镇街名称",
                "区划名称", "行政区划名称", "名称", "name", "mc")
 _LEVEL_ZH = {"county": ("县", "county"), "town": ("镇街", "town"), "village": ("村", "village")}
+#: Vertices one area may have. Stored whole up to this (as WKB, both backends; a 500,000-vertex
+#: ring takes about 3 s on SpatiaLite); above it the area is refused naming the limit, because
+#: every map and lookup would have to carry it.
+MAX_VERTICES = 1_000_000
 _GEOMETRY_TOLERANCE = 1e-9  # relative area of the symmetric difference below which shapes are equal
 
 
@@ -177,6 +181,10 @@ def _check_feature(number: int, code_raw, name_raw, geom, level: str, max_area_c
     if name is None:
         issues.append(issue("name_missing", row=number))
     fixed = None
+    vertices = 0 if geom is None else int(shapely.get_num_coordinates(geom))
+    if vertices > MAX_VERTICES:
+        issues.append(issue("geometry_too_complex", row=number, vertices=f"{vertices:,}", limit=f"{MAX_VERTICES:,}"))
+        return code, found_level, name, None, issues
     try:
         fixed, note = validate_geometry(geom, max_area_change=max_area_change)
         if note:
@@ -220,7 +228,7 @@ def plan_boundary_import(session: Session, source, *, filename: str | None = Non
     ``"village"`` or ``"auto"`` (each feature's level from its code). ``crs`` overrides the file's
     coordinate system (``"EPSG:4546"``, ``"gcj02"``). With ``retire_demo``, demo areas of the same
     level in the counties the file covers, and not in the file, are retired (soft-deleted).
-    Raises :class:`~greening.importers.errors.ImportFileError` for a file that cannot be used.
+    Raises :class:`~greening.validation.errors.ImportFileError` for a file that cannot be used.
     """
     if level not in ("auto", "town", "village"):
         raise ValueError(f"level must be auto, town or village, not {level!r}")
@@ -320,6 +328,18 @@ def _write_area(session: Session, item: PlanItem, plan: ImportPlan) -> None:
         area.deleted_at = None
 
 
+def _check_stored(session: Session, items: list[PlanItem]) -> None:
+    """Refuse (rolling back) unless the database holds every area whole: same number of vertices."""
+    for start in range(0, len(items), 500):
+        chunk = items[start:start + 500]
+        stored = stored_vertices(session.connection(), AdminArea.geom, AdminArea.code, [i.code for i in chunk])
+        for item in chunk:
+            expected = int(shapely.get_num_coordinates(item.geometry))
+            if stored.get(item.code) != expected:
+                raise file_error("geometry_not_stored", code=item.code, name=item.name, vertices=f"{expected:,}",
+                                 stored="NULL" if stored.get(item.code) is None else f"{stored[item.code]:,}")
+
+
 def apply_boundary_import(session: Session, actor: Actor, plan: ImportPlan, *,
                           accept_valid: bool = False) -> BoundaryApplyResult:
     """Write ``plan`` in one transaction (a SAVEPOINT inside the caller's): all of it or nothing.
@@ -336,10 +356,11 @@ def apply_boundary_import(session: Session, actor: Actor, plan: ImportPlan, *,
     counts = plan.counts()
     with session.begin_nested():
         for level in ("town", "village"):  # towns first: villages need their parent
-            for item in plan.items:
-                if item.level == level and item.action in ("add", "change"):
-                    _write_area(session, item, plan)
+            written = [i for i in plan.items if i.level == level and i.action in ("add", "change")]
+            for item in written:
+                _write_area(session, item, plan)
             session.flush()
+            _check_stored(session, written)
         retire = [i.code for i in plan.items if i.action == "retire"]
         if retire:
             now = utcnow()

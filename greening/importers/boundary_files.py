@@ -26,7 +26,7 @@ from pyproj.exceptions import CRSError
 from greening.geo.crs import STORAGE_CRS, CRSMismatchError, check_in_zhanjiang, guess_crs
 from greening.geo.gcj02 import frame_gcj02_to_wgs84
 from greening.importers.encoding import detect_dbf_encoding, normalise_encoding_name
-from greening.importers.errors import file_error
+from greening.validation import file_error
 
 __all__ = ["BoundaryLayer", "read_boundary_file", "SUPPORTED"]
 
@@ -149,7 +149,7 @@ def read_boundary_file(source, *, filename: str | None = None, crs: str | None =
 
     ``crs`` overrides the file's coordinate system (``"EPSG:4546"``, ``"gcj02"`` for data taken
     from Amap); ``encoding`` overrides the attribute encoding of a shapefile. Raises
-    :class:`~greening.importers.errors.ImportFileError`.
+    :class:`~greening.validation.errors.ImportFileError`.
     """
     tmp = Path(tempfile.mkdtemp(prefix="greening-boundary-"))
     try:

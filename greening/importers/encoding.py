@@ -13,7 +13,7 @@ import struct
 
 from charset_normalizer import from_bytes
 
-from greening.importers.errors import file_error
+from greening.validation import file_error
 
 __all__ = ["detect_text_encoding", "decode_text", "dbf_text_bytes", "detect_dbf_encoding",
            "normalise_encoding_name"]
@@ -38,7 +38,7 @@ def normalise_encoding_name(name: str) -> str:
 def detect_text_encoding(data: bytes, filename: str = "") -> str:
     """The encoding of ``data``: ``utf-8-sig`` (BOM), ``utf-16``, ``utf-8``, ``gb18030`` or a guess.
 
-    Raises :class:`~greening.importers.errors.ImportFileError` (``encoding_unknown``).
+    Raises :class:`~greening.validation.errors.ImportFileError` (``encoding_unknown``).
     """
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"

@@ -17,7 +17,6 @@ import contextlib
 import csv
 import hashlib
 import io
-import json
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -35,13 +34,14 @@ from greening.coverage.index import VillageIndex
 from greening.coverage.join import village_index
 from greening.geo.coords import CoordinateError, parse_point
 from greening.geo.gcj02 import gcj02_to_wgs84
-from greening.importers import fields as F
 from greening.importers.columns import ColumnMap, match_columns
 from greening.importers.encoding import decode_text
-from greening.importers.errors import Issue, file_error, issue
 from greening.models import AdminArea, GreeningTeam, Planting
 from greening.permissions import PermissionDenied, require
 from greening.services.plantings import OUTSIDE_FLAG, content_hash, in_no_village_params, location_flags
+from greening.validation import Issue, file_error, issue, records
+from greening.validation import values as F
+from greening.validation.records import INSERT_COLUMNS
 
 __all__ = ["LedgerReport", "LedgerApplyResult", "validate_ledger", "apply_ledger", "read_table",
            "MAX_ROWS", "INSERT_COLUMNS"]
@@ -50,11 +50,6 @@ MAX_ROWS = 200_000
 _CHUNK = 5_000
 Progress = Callable[[str, int, int], None]
 
-#: Column order of the prepared rows (and of the bulk INSERT).
-INSERT_COLUMNS = ("submission_id", "content_hash", "village_id", "village_code", "claimed_village_id",
-                  "claimed_village_code", "team_id", "planted_on", "species_id", "tree_count", "area_m2",
-                  "site_type", "site_name", "party_members", "villagers", "note", "flags", "lon", "lat",
-                  "status", "source", "is_demo", "version", "created_by_id")
 
 
 @dataclass
@@ -201,23 +196,16 @@ class _RowCheck:
     def __init__(self, cols: ColumnMap, ref: _Reference, actor: Actor, default_datum: str):
         self.cols, self.ref, self.actor, self.default_datum = cols, ref, actor, default_datum
         self.get = {name: index for name, index in cols.fields.items()}
-        self._species: dict = {}
-        self._dates: dict = {}
         self.today = F.today()
-        self.checks = (
-            ("planted_on", lambda v: self._cached(self._dates, v, self._date)),
-            ("species", lambda v: self._cached(self._species, v, self.ref.species.resolve)),
-            ("tree_count", F.parse_count),
-            ("area_m2", F.parse_area),
-            ("site_type", lambda v: F.parse_site_type(v, default="other")),
-            ("site_name", lambda v: F.clean_text(v, 200, "site_name")),
-            ("note", lambda v: F.clean_text(v, 2000, "note")),
-            ("party_members", lambda v: F.parse_people(v, "party_members")),
-            ("villagers", lambda v: F.parse_people(v, "villagers")),
-        )
+        ctx = records.Context(species=ref.species, today=self.today, site_type_default="other")
+        # Dates and species repeat down a ledger: their parses are cached per distinct cell.
+        cached = {"planted_on", "species"}
+        self.checks = tuple((f.name, f.column, self._caching(f, ctx) if f.name in cached else
+                             (lambda v, f=f: f.parse(v, ctx))) for f in records.VALUE_FIELDS)
 
-    def _date(self, value):
-        return F.check_date(F.parse_date(value), on=self.today)
+    def _caching(self, f: records.ValueField, ctx: records.Context):
+        cache: dict = {}
+        return lambda v: self._cached(cache, v, lambda value: f.parse(value, ctx))
 
     def cells_by_field(self, cells: list) -> dict:
         n = len(cells)
@@ -319,14 +307,13 @@ class _RowCheck:
         raw = self.cells_by_field(cells)
         code = self.village(raw, row, issues)
         place = self.location(raw, row, issues)
-        for name, check in self.checks:
+        for name, column, check in self.checks:
             try:
-                out[name] = check(raw.get(name))
+                out[column] = check(raw.get(name))
             except F.FieldError as exc:
                 issues.append(_issue(exc, row, self.cols.header(name)))
         if len(issues) > before and any(i.severity == "error" for i in issues[before:]):
             return None
-        out["species_id"] = out.pop("species")
         out["village_code"] = code
         out["lon"], out["lat"], out["lon_in"], out["lat_in"], out["datum"] = place
         return out
@@ -355,7 +342,7 @@ def validate_ledger(session: Session, actor: Actor, file_bytes: bytes, filename:
 
     ``datum`` is the coordinate system of rows that do not say (``"wgs84"`` or ``"gcj02"``).
     ``progress(stage, done, total)`` is called while working. Raises
-    :class:`~greening.importers.errors.ImportFileError` when the file as a whole cannot be used.
+    :class:`~greening.validation.errors.ImportFileError` when the file as a whole cannot be used.
     """
     require(actor, "import.ledger")
     say = progress or (lambda *_: None)
@@ -469,11 +456,12 @@ def _identify(session, parsed, cols, ref, actor, report) -> None:
             continue
         claimed_id = ref.villages[v["village_code"]][0]
         team_id = actor.team_id if actor.team_id is not None else ref.teams.get(v["village_code"])
-        report.rows.append((sid, digest, v["actual_id"], v["actual_code"], claimed_id, v["village_code"],
-                            team_id, v["planted_on"], v["species_id"], v["tree_count"], v["area_m2"],
-                            v["site_type"], v["site_name"], v["party_members"], v["villagers"], v["note"],
-                            v["flags"], float(v["lon"]), float(v["lat"]), "submitted", "import", False, 1,
-                            actor.user_id))
+        report.rows.append(records.ledger_row({
+            **v, "submission_id": sid, "content_hash": digest, "village_id": v["actual_id"],
+            "village_code": v["actual_code"], "claimed_village_id": claimed_id,
+            "claimed_village_code": v["village_code"], "team_id": team_id, "lon": float(v["lon"]),
+            "lat": float(v["lat"]), "status": "submitted", "source": "import", "is_demo": False, "version": 1,
+            "created_by_id": actor.user_id}))
         report.row_numbers.append(row)
 
 
@@ -509,20 +497,13 @@ def apply_ledger(session: Session, actor: Actor, report: LedgerReport, accept_va
     return LedgerApplyResult(inserted=inserted, skipped=total - inserted, refused_rows=report.error_rows)
 
 
-def _db_row(row: tuple) -> tuple:
-    out = list(row)
-    out[7] = out[7].isoformat()
-    out[16] = json.dumps(out[16])
-    return tuple(out)
-
-
 def _write_sqlite(session: Session, rows: list[tuple]) -> int:
     cols = ", ".join(INSERT_COLUMNS)
     marks = ", ".join("?" for _ in INSERT_COLUMNS)
     sql = (f"INSERT INTO plantings ({cols}, location) VALUES ({marks}, MakePoint(?, ?, 4326)) "
            "ON CONFLICT (submission_id) DO NOTHING")
     lon_at, lat_at = INSERT_COLUMNS.index("lon"), INSERT_COLUMNS.index("lat")
-    params = [(*_db_row(r), r[lon_at], r[lat_at]) for r in rows]
+    params = [(*records.driver_row(r), r[lon_at], r[lat_at]) for r in rows]
     result = session.connection().exec_driver_sql(sql, params)
     return max(result.rowcount, 0)
 
@@ -542,7 +523,7 @@ def _write_postgis(session: Session, rows: list[tuple]) -> int:
         with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(temp, cols)) as copy:
             lon_at, lat_at = INSERT_COLUMNS.index("lon"), INSERT_COLUMNS.index("lat")
             for r in rows:
-                copy.write_row((*_db_row(r), f"SRID=4326;POINT({r[lon_at]!r} {r[lat_at]!r})"))
+                copy.write_row((*records.driver_row(r), f"SRID=4326;POINT({r[lon_at]!r} {r[lat_at]!r})"))
         cursor.execute(sql.SQL("INSERT INTO plantings ({}) SELECT {} FROM {} "
                                "ON CONFLICT (submission_id) DO NOTHING").format(cols, cols, temp))
         return max(cursor.rowcount, 0)

@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from greening.importers.fields import SITE_TYPE_ALIASES
+from greening.validation.values import SITE_TYPE_ALIASES
 
 __all__ = ["TEMPLATE_COLUMNS", "TEMPLATE_HEADERS", "ledger_template_xlsx", "ledger_template_csv",
            "LEDGER_SHEET"]

@@ -45,18 +45,26 @@ def simplify_coverage(geoms, tolerance: float = DEFAULT_TOLERANCE):
     """Simplify polygons that tile an area without opening gaps or overlaps between them.
 
     Falls back to per-polygon simplification (topology-preserving) when the polygons are not a
-    valid coverage (e.g. they overlap), which ``coverage_simplify`` cannot handle.
+    valid coverage (e.g. they overlap), which ``coverage_simplify`` cannot handle. A missing or
+    empty geometry (a village without a boundary) stays as it is and does not stop the others:
+    ``coverage_simplify`` itself fails on one ("cannot reshape array of size 1721 into shape (1722,)").
     """
     arr = np.asarray(geoms, dtype=object)
     if len(arr) == 0 or tolerance <= 0:
         return arr
+    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    if not present.any():
+        return arr
+    shapes = arr[present]
     try:
-        out = shapely.coverage_simplify(arr, tolerance)
+        out = shapely.coverage_simplify(shapes, tolerance)
     except shapely.errors.GEOSException:
-        out = shapely.simplify(arr, tolerance, preserve_topology=True)
+        out = shapely.simplify(shapes, tolerance, preserve_topology=True)
     # A sliver can vanish entirely; keep the original rather than lose a village.
     empty = shapely.is_empty(out) | shapely.is_missing(out)
-    return np.where(empty, arr, out)
+    result = arr.copy()
+    result[present] = np.where(empty, shapes, out)
+    return result
 
 
 def round_coords(geoms, precision: int = PRECISION):

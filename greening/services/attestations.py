@@ -13,18 +13,18 @@ from sqlalchemy.orm import Session
 from greening.actor import Actor
 from greening.models import AdminArea, Attestation, Measure
 from greening.permissions import require
+from greening.validation.errors import Refusal
 
 __all__ = ["AttestationError", "create_attestation", "MAX_EVIDENCE"]
 
 MAX_EVIDENCE = 2000
 
 
-class AttestationError(ValueError):
-    """A refused attestation; ``zh``/``en`` say why."""
+class AttestationError(Refusal):
+    """A refused attestation; ``zh``/``en`` say why (the project's one error style, code ``attestation_refused``)."""
 
     def __init__(self, zh: str, en: str):
-        super().__init__(f"{zh} / {en}")
-        self.zh, self.en = zh, en
+        super().__init__("attestation_refused", zh, en)
 
 
 def create_attestation(session: Session, actor: Actor, *, measure_id: str, area_code: str, evidence: str,

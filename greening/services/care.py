@@ -12,7 +12,6 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from greening.actor import Actor
-from greening.importers import fields as F
 from greening.models import CareCheck
 from greening.models.enums import CheckKind
 from greening.services._idempotent import insert_once
@@ -23,11 +22,13 @@ from greening.services.plantings import (
     clean_submission_id,
     load_planting,
 )
+from greening.validation import records
+from greening.validation import values as F
 
 __all__ = ["record_check", "MAX_RESPONSIBLE", "MAX_NOTE"]
 
 MAX_RESPONSIBLE = 60
-MAX_NOTE = 2000
+MAX_NOTE = records.MAX_NOTE  # the same limit as a planting's note (greening.validation.records)
 _KIND_NAMES = {"管护": CheckKind.CARE.value, "养护": CheckKind.CARE.value, "成活率核查": CheckKind.SURVIVAL.value,
                "成活核查": CheckKind.SURVIVAL.value, "成活率": CheckKind.SURVIVAL.value}
 

@@ -1,7 +1,7 @@
 """Writing plantings (种植登记): create, edit, soft-delete, and the village a point falls in.
 
 Every value is checked at the edge with the same rules as the ledger importer
-(:mod:`greening.importers.fields`); a refusal is a :class:`PlantingError` naming the bad value in
+(:mod:`greening.validation.values`); a refusal is a :class:`PlantingError` naming the bad value in
 Chinese and English. Submissions are idempotent by their client-generated ``submission_id``
 (RELIABILITY 19-20, :mod:`greening.services._idempotent`): a replay with the same content returns
 the stored record, a replay with different content is a :class:`SubmissionConflict` and the
@@ -34,13 +34,13 @@ from greening.geo.boundaries import COUNTIES
 from greening.geo.crs import distance_m, validate_geometry
 from greening.geo.gcj02 import gcj02_to_wgs84
 from greening.geodb import to_db
-from greening.importers import fields as F
-from greening.importers.errors import message
 from greening.models import AdminArea, Planting
 from greening.models.base import utcnow
 from greening.models.enums import PlantingStatus, RecordSource
 from greening.permissions import require, scope_clause
 from greening.services._idempotent import insert_once
+from greening.validation import message, records
+from greening.validation import values as F
 
 __all__ = [
     "PlantingInput", "PlantingError", "Conflict", "SubmissionConflict", "VersionConflict",
@@ -52,10 +52,8 @@ __all__ = [
 
 OUTSIDE_FLAG = "outside_claimed_village"
 UNLOCATED_FLAG = "village_unlocated"
-MAX_SITE_NAME = 200
-MAX_NOTE = 2000
-EDITABLE = frozenset({"village_code", "planted_on", "species", "tree_count", "site_type", "site_name",
-                      "area_m2", "party_members", "villagers", "note", "lon", "lat", "datum", "block"})
+# The record's fields, limits and what an edit may change are declared in greening.validation.records.
+MAX_SITE_NAME, MAX_NOTE, EDITABLE = records.MAX_SITE_NAME, records.MAX_NOTE, records.EDITABLE
 
 
 @dataclass
@@ -259,23 +257,11 @@ def _parse(session: Session, data: dict) -> dict:
     """Parse and check every given field of ``data``; returns the parsed values (no DB writes)."""
     out = {}
     try:
-        if "planted_on" in data:
-            out["planted_on"] = F.check_date(F.parse_date(data["planted_on"]))
-        if "species" in data:
-            out["species_id"] = F.SpeciesLookup.from_session(session).resolve(data["species"])
-        if "tree_count" in data:
-            out["tree_count"] = F.parse_count(data["tree_count"])
-        if "site_type" in data:
-            out["site_type"] = F.parse_site_type(data["site_type"])
-        if "site_name" in data:
-            out["site_name"] = F.clean_text(data["site_name"], MAX_SITE_NAME, "site_name")
-        if "note" in data:
-            out["note"] = F.clean_text(data["note"], MAX_NOTE, "note")
-        if "area_m2" in data:
-            out["area_m2"] = F.parse_area(data["area_m2"])
-        for key in ("party_members", "villagers"):
-            if key in data:
-                out[key] = F.parse_people(data[key], key)
+        species = F.SpeciesLookup.from_session(session) if "species" in data else None
+        ctx = records.Context(species=species)
+        for f in records.VALUE_FIELDS:
+            if f.name in data:
+                out[f.column] = f.parse(data[f.name], ctx)
         if "lon" in data or "lat" in data:
             out["datum"] = F.parse_datum(data.get("datum"))
             out["lon_in"] = F.parse_coordinate(data.get("lon"), "lon")
@@ -333,9 +319,7 @@ def create_planting(session: Session, actor: Actor, data: PlantingInput) -> Crea
     require(actor, "planting.create", str(data.village_code or "").strip() or None)
     submission_id = clean_submission_id(data.submission_id)
     claimed = _claimed_village(session, data.village_code)
-    raw = {k: getattr(data, k) for k in ("planted_on", "species", "tree_count", "site_type", "site_name",
-                                         "note", "area_m2", "party_members", "villagers", "lon",
-                                         "lat", "datum", "block")}
+    raw = {k: getattr(data, k) for k in (*(f.name for f in records.VALUE_FIELDS), "lon", "lat", "datum", "block")}
     values = _parse(session, raw)
     digest = content_hash({**values, "village_code": claimed.code, "lon": values["lon_in"],
                            "lat": values["lat_in"],
@@ -413,11 +397,9 @@ def update_planting(session: Session, actor: Actor, planting_id: int, expected_v
         raw.setdefault("lon", planting.lon)
         raw.setdefault("lat", planting.lat)
     values = _parse(session, raw)
-    tracked = ("planted_on", "species_id", "tree_count", "site_type", "site_name", "note", "area_m2",
-               "party_members", "villagers", "lon", "lat", "claimed_village_code")
-    before = {k: getattr(planting, k) for k in tracked}
-    for key in ("planted_on", "species_id", "tree_count", "site_type", "site_name", "note", "area_m2",
-                "party_members", "villagers"):
+    columns = [f.column for f in records.VALUE_FIELDS]
+    before = {k: getattr(planting, k) for k in (*columns, "lon", "lat", "claimed_village_code")}
+    for key in columns:
         if key in values:
             setattr(planting, key, values[key])
     if "block" in changes:
