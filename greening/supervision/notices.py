@@ -71,7 +71,9 @@ def display_number(notice: SupervisionNotice) -> str:
 def _text(value, name_zh: str, name_en: str, *, required: bool) -> str | None:
     try:
         text = F.clean_text(value, MAX_TEXT, name_en)
-    except F.FieldError:
+    except F.FieldError as exc:
+        if exc.code == "text_bad_character":  # clean_text refuses NUL (greening.validation.text)
+            raise NoticeError(f"{name_zh}含有控制字符", f"{name_en} holds control characters") from None
         raise NoticeError(f"{name_zh}过长（最多 {MAX_TEXT} 字）",
                           f"{name_en} is too long (at most {MAX_TEXT} characters)") from None
     if text and any(ord(ch) < 32 and ch not in "\n\t" or ord(ch) == 127 for ch in text):
