@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import struct
 import uuid
 import warnings
 from pathlib import Path
@@ -85,6 +86,46 @@ def _what_is_it(data: bytes) -> str:
     return "unknown"
 
 
+_JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def header_size(data: bytes, kind: str) -> tuple[int, int] | None:
+    """``(width, height)`` as a JPEG, PNG or WebP header states them (nothing decoded), or None."""
+    try:
+        if kind == "PNG" and data[12:16] == b"IHDR":
+            return struct.unpack(">II", data[16:24])
+        if kind == "JPEG":
+            at = 2
+            while at + 9 < len(data):
+                if data[at] != 0xFF:
+                    return None
+                marker = data[at + 1]
+                if marker == 0xFF:  # fill byte
+                    at += 1
+                    continue
+                if marker in _JPEG_SOF:
+                    height, width = struct.unpack(">HH", data[at + 5:at + 9])
+                    return width, height
+                if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # no length
+                    at += 2
+                    continue
+                at += 2 + struct.unpack(">H", data[at + 2:at + 4])[0]
+            return None
+        if kind == "WEBP":
+            chunk = data[12:16]
+            if chunk == b"VP8X":
+                return (1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little"))
+            if chunk == b"VP8L":
+                b0, b1, b2, b3 = data[21:25]
+                return 1 + (((b1 & 0x3F) << 8) | b0), 1 + (((b3 & 0x0F) << 10) | (b2 << 2) | ((b1 & 0xC0) >> 6))
+            if chunk == b"VP8 ":
+                w, h = struct.unpack("<HH", data[26:30])
+                return w & 0x3FFF, h & 0x3FFF
+    except (struct.error, ValueError):
+        return None
+    return None
+
+
 def check_image(data: bytes, filename: str = "") -> tuple[Image.Image, str]:
     """Open ``data`` as a photo, fully decoded; return ``(image, format)`` or raise :class:`PhotoRejected`."""
     settings = get_settings()
@@ -108,7 +149,9 @@ def check_image(data: bytes, filename: str = "") -> tuple[Image.Image, str]:
             image = Image.open(io.BytesIO(data))
             image.load()  # a truncated file fails here ("image file is truncated")
         except Image.DecompressionBombError:
-            raise PhotoRejected("photo_too_many_pixels", width="?", height="?",
+            # Pillow refuses before telling the size: read it from the file's header ourselves.
+            width, height = header_size(data, kind) or ("?", "?")
+            raise PhotoRejected("photo_too_many_pixels", width=width, height=height,
                                 limit=settings.max_image_pixels) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             if isinstance(exc, PhotoRejected):

@@ -34,6 +34,7 @@ from greening.models import AdminArea
 from greening.models.base import utcnow
 from greening.permissions import require
 from greening.validation import Issue, file_error, issue
+from greening.validation.text import bad_character
 
 __all__ = ["ImportPlan", "PlanItem", "BoundaryApplyResult", "plan_boundary_import", "apply_boundary_import",
            "CODE_FIELDS", "NAME_FIELDS", "normalise_code", "MAX_VERTICES"]
@@ -180,6 +181,9 @@ def _check_feature(number: int, code_raw, name_raw, geom, level: str, max_area_c
                                 expected=_LEVEL_ZH.get(expected, ("镇街或村", expected))[0], expected_en=expected))
     if name is None:
         issues.append(issue("name_missing", row=number))
+    elif bad_character(name) is not None:
+        position, character = bad_character(name)
+        issues.append(issue("text_bad_character", row=number, position=position, character=character))
     fixed = None
     vertices = 0 if geom is None else int(shapely.get_num_coordinates(geom))
     if vertices > MAX_VERTICES:

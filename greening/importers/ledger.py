@@ -42,6 +42,7 @@ from greening.services.plantings import OUTSIDE_FLAG, content_hash, in_no_villag
 from greening.validation import Issue, file_error, issue, records
 from greening.validation import values as F
 from greening.validation.records import INSERT_COLUMNS
+from greening.validation.text import check_text, same_name
 
 __all__ = ["LedgerReport", "LedgerApplyResult", "validate_ledger", "apply_ledger", "read_table",
            "MAX_ROWS", "INSERT_COLUMNS"]
@@ -225,6 +226,18 @@ class _RowCheck:
             raise hit
         return hit
 
+    def _bad_characters(self, raw: dict, row, issues) -> bool:
+        """Refuse cells holding characters no database stores (NUL), as the form does."""
+        found = False
+        for name, value in raw.items():
+            if type(value) is str:
+                try:
+                    check_text(value, name)
+                except F.FieldError as exc:
+                    issues.append(_issue(exc, row, self.cols.header(name)))
+                    found = True
+        return found
+
     def village(self, raw: dict, row, issues) -> str | None:
         code = F.clean_text(raw.get("village_code"))
         name = F.clean_text(raw.get("village_name"))
@@ -235,7 +248,7 @@ class _RowCheck:
                 issues.append(issue("village_unknown", row=row, column=column, value=code))
                 return None
             expected = self.ref.villages[code][1]
-            if name and name != expected:
+            if name and not same_name(name, expected):  # 甲村（示例） in the file is 甲村(示例) here
                 issues.append(issue("village_name_mismatch", row=row, column=self.cols.header("village_name"),
                                     value=name, code=code, expected=expected))
         elif name:
@@ -305,6 +318,8 @@ class _RowCheck:
         before = len(issues)
         out = {}
         raw = self.cells_by_field(cells)
+        if self._bad_characters(raw, row, issues):
+            return None
         code = self.village(raw, row, issues)
         place = self.location(raw, row, issues)
         for name, column, check in self.checks:

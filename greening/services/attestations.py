@@ -14,6 +14,7 @@ from greening.actor import Actor
 from greening.models import AdminArea, Attestation, Measure
 from greening.permissions import require
 from greening.validation.errors import Refusal
+from greening.validation.text import check_text
 
 __all__ = ["AttestationError", "create_attestation", "MAX_EVIDENCE"]
 
@@ -31,7 +32,7 @@ def create_attestation(session: Session, actor: Actor, *, measure_id: str, area_
                        attested_on: dt.date | None = None, evidence_photo: str | None = None) -> Attestation:
     """Record that ``area_code`` has carried out ``measure_id``; refuses a second open or confirmed claim."""
     require(actor, "attestation.create", area_code)
-    evidence = (evidence or "").strip()
+    evidence = check_text((evidence or "").strip(), "evidence")
     if not evidence:
         raise AttestationError("请填写佐证说明。", "Please describe the evidence.")
     if len(evidence) > MAX_EVIDENCE:

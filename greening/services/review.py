@@ -23,6 +23,7 @@ from greening.models import AdminArea, GreeningTeam, Planting, Species
 from greening.models.enums import PlantingStatus
 from greening.permissions import PermissionDenied, require, scope_clause
 from greening.services.plantings import PlantingError, load_planting
+from greening.validation.text import check_text
 
 __all__ = ["Conflict", "verify", "reject", "review_queue", "team_records", "spot_check",
            "period_range", "MAX_REASON"]
@@ -80,7 +81,7 @@ def verify(session: Session, actor: Actor, planting_id: int, *, expected_version
 def reject(session: Session, actor: Actor, planting_id: int, *, expected_version: int,
            reason: str) -> Planting:
     """Reject a planting with a reason the team will see. Raises PermissionDenied, Conflict or ValueError."""
-    reason = (reason or "").strip()
+    reason = check_text((reason or "").strip(), "reason")  # NUL: refused the same on both databases
     if not reason:
         raise ValueError("退回必须填写原因 / a rejection needs a reason")
     if len(reason) > MAX_REASON:

@@ -23,6 +23,7 @@ from greening.models import AdminArea, GreeningTeam, User
 from greening.models.enums import Role
 from greening.permissions import require
 from greening.services.audit_trail import safe_cell
+from greening.validation.text import check_text
 
 __all__ = ["create_user", "set_active", "change_role", "reset_password", "link_sso",
            "list_users", "create_team_accounts", "team_accounts_xlsx", "TeamAccount",
@@ -128,7 +129,7 @@ def create_user(session: Session, actor: Actor, *, username: str, display_name: 
         password = one_time = generate_password()
     else:
         check_password_policy(password, username=name)
-    user = User(username=name, display_name=(display_name or name).strip()[:100], role=role.value,
+    user = User(username=name, display_name=check_text((display_name or name).strip()[:100], "display_name"), role=role.value,
                 area_id=None if area is None else area.id, area=area, scope_prefix=scope,
                 team_id=None if team is None else team.id, password_hash=hash_password(password),
                 must_change_password=one_time is not None, active=True)
