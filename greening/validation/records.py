@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from greening.validation import values as F
 
@@ -84,7 +85,7 @@ _INSERT: tuple[tuple[str, str | None], ...] = (
 )
 #: Column order of the ledger's prepared rows (and of its bulk INSERT).
 INSERT_COLUMNS: tuple[str, ...] = tuple(c for c, _ in _INSERT)
-_ENCODE = {"date": lambda d: d.isoformat(), "json": json.dumps}
+_ENCODE: dict[str, Callable[[Any], str]] = {"date": lambda d: d.isoformat(), "json": json.dumps}
 _ENCODED = tuple((i, _ENCODE[kind]) for i, (_, kind) in enumerate(_INSERT) if kind)
 
 
