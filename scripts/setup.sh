@@ -41,16 +41,26 @@ fi
 have_spatialite || die "SpatiaLite (mod_spatialite) is still missing: install libsqlite3-mod-spatialite"
 
 # --- Python environment ----------------------------------------------------------------------
+# Python 3.11 or newer (enum.StrEnum, streamlit-folium 0.27); PYTHON=python3.12 picks another one.
 PY=${PYTHON:-python3}
-"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || die "Python 3.10 or newer is needed"
+too_old() {  # prints the version and fails when "$1" is not Python 3.11+
+  "$1" -c 'import sys; print(".".join(map(str, sys.version_info[:3]))); sys.exit(sys.version_info < (3, 11))'
+}
+command -v "$PY" >/dev/null 2>&1 || die "$PY not found: install Python 3.11 or newer (or set PYTHON=/path/to/python3.11)"
+found=$(too_old "$PY") || die "Python 3.11 or newer is needed; $PY is Python $found. Install python3.11 and run PYTHON=python3.11 bash scripts/setup.sh"
+if [[ -x .venv/bin/python ]] && ! found=$(too_old .venv/bin/python); then
+  die ".venv was made with Python $found; 3.11 or newer is needed: remove .venv and run this again"
+fi
 [[ -x .venv/bin/python ]] || { say "creating .venv"; "$PY" -m venv .venv; }
+# requirements*.txt hold what the code needs (lower bounds); requirements.lock the exact versions
+# installed (refresh: bash scripts/lock.sh). A package not in the lock yet is still installed.
 req=requirements.txt
 [[ $DEV == 1 ]] && req=requirements-dev.txt
-stamp=".venv/.installed-$(cat requirements.txt "$req" | sha256sum | cut -c1-16)"
+stamp=".venv/.installed-$(cat requirements.txt "$req" requirements.lock | sha256sum | cut -c1-16)"
 if [[ ! -f $stamp ]]; then
-  say "installing Python packages from $req"
+  say "installing Python packages from $req, versions from requirements.lock"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -r "$req"
+  .venv/bin/python -m pip install -q -r "$req" -c requirements.lock
   touch "$stamp"
 fi
 
