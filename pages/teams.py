@@ -15,7 +15,7 @@ page_header(tr("teams.title"))
 teams = data.teams(actor)
 query = st.text_input(tr("teams.search"), key="teams_query", max_chars=60).strip()
 if query:
-    # Literal substring match in pandas: the text never reaches SQL (RELIABILITY.md case 9).
+    # Literal substring match in pandas: the text never reaches SQL (docs/reliability.md case 9).
     hay = teams[["name", "village_name", "town_name", "leader_name"]].fillna("").astype(str).agg(" ".join, axis=1)
     teams = teams[hay.str.contains(query, case=False, regex=False)]
 st.caption(tr("common.count_of", n=f"{len(teams):,}"))

@@ -1,6 +1,8 @@
 """Computed rules, their parameter schemas, and how measure levels apply to villages."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -65,6 +67,105 @@ class TestRules:
     def test_located_share(self):
         f = frame(trees=[100, 100, 0], outside_trees=[4, 10, 0])
         assert rule("located_share_at_least", f, pct=95) == [True, False, pd.NA]
+
+
+    # -- one hand-built frame per rule not exercised above --------------------------------
+    def test_team_party_members_scale_with_villages(self):
+        f = frame(villages=[1, 1, 3], team_party_members=[6, 5, 15])
+        assert rule("team_party_members_at_least", f, n=6) == [True, False, False]
+
+    def test_roster_presence_in_every_village(self):
+        f = frame(villages=[1, 2, 2, 0], villages_with_first_secretary=[1, 2, 1, 0],
+                  villages_with_cadre=[0, 2, 2, 0], villages_with_expert=[1, 1, 2, 0])
+        assert rule("has_first_secretary_or_instructor", f) == [True, True, False, False]
+        assert rule("has_graded_cadre", f) == [False, True, True, False]
+        assert rule("expert_paired", f) == [True, False, True, False]
+
+    def test_plan_exists_in_every_village(self):
+        f = frame(villages=[1, 1, 4], villages_with_plan=[1, 0, 3])
+        assert rule("plan_exists", f) == [True, False, False]
+
+    def test_survival_rate_and_checked_share(self):
+        f = frame(survival_rate=pd.array([0.9, 0.84, pd.NA], dtype="Float64"),
+                  survival_checked=[50, 10, 0], trees=[100, 100, 0])
+        assert rule("survival_at_least", f, pct=85) == [True, False, pd.NA]
+        assert rule("survival_checked_at_least", f, pct=50) == [True, False, pd.NA]
+
+    def test_turnout_adds_party_members_and_villagers(self):
+        f = frame(villages=[1, 1, 2], party_turnout=[10, 5, 20], villager_turnout=[10, 14, 19])
+        assert rule("turnout_at_least", f, n=20) == [True, False, False]
+
+    def test_trees_and_care_checks_per_village(self):
+        f = frame(villages=[1, 2, 2], trees=[500, 999, 1000], care_checks=[2, 4, 3])
+        assert rule("trees_at_least", f, n=500) == [True, False, True]
+        assert rule("care_checks_at_least", f, n=2) == [True, True, False]
+
+    def test_theme_forest_designated_or_planted(self):
+        f = frame(des_theme_forest=[1, 0, 0], site_theme_forest=[0, 30, 0])
+        assert rule("theme_forest_exists", f) == [True, True, False]
+
+    def test_trees_per_km2(self):
+        f = frame(trees_per_km2=pd.array([120.0, 99.5, pd.NA], dtype="Float64"))
+        assert rule("trees_per_km2_at_least", f, n=100) == [True, False, pd.NA]
+
+    def test_verified_share(self):
+        f = frame(verified_share=pd.array([0.3, 0.29, pd.NA], dtype="Float64"))
+        assert rule("verified_share_at_least", f, pct=30) == [True, False, pd.NA]
+
+    def test_leader_in_charge_of_the_given_role(self):
+        f = frame(people_city_leader=[1, 0, 0], people_county_leader=[0, 2, 0],
+                  people_town_leader=[0, 0, 0])
+        assert rule("leader_in_charge", f, role=["city_leader"]) == [True, False, False]
+        assert rule("leader_in_charge", f, role=["city_leader", "county_leader"]) == [True, True, False]
+
+    def test_every_rule_has_a_hand_built_frame_test(self):
+        source = Path(__file__).read_text(encoding="utf-8")
+        untested = [name for name in RULES if f'rule("{name}"' not in source]
+        assert not untested, untested
+
+
+def _sample_params(r):
+    """Parameters that pass the rule's own schema: the minimum of numbers, every choice of lists."""
+    params = {}
+    for p in r.params:
+        if p.kind == "choices":
+            params[p.name] = list(p.choices)
+        else:
+            params[p.name] = int(max(p.minimum or 1, 1))
+    assert check_params(r.name, params) == [], (r.name, params)
+    return params
+
+
+@pytest.fixture(scope="module")
+def frames():
+    """The metrics frames of the sample campaign, per level."""
+    r = compute_coverage(sample_inputs(), [], as_of=AS_OF)
+    return {"village": pd.DataFrame(r.villages.drop(columns="geometry")), "town": r.towns,
+            "county": r.counties, "city": r.city}
+
+
+class TestDeclaredColumns:
+    """Each rule says which metric columns it reads; the metrics frames have them, and they suffice."""
+
+    @pytest.mark.parametrize("name", sorted(RULES))
+    def test_declared_columns_are_metric_columns(self, name, frames):
+        r = RULES[name]
+        assert r.reads, f"{name} declares no columns"
+        for level, f in frames.items():
+            missing = [c for c in r.columns() if c not in f.columns]
+            assert not missing, f"{name} reads {missing}, not in the {level} metrics frame"
+
+    @pytest.mark.parametrize("name", sorted(RULES))
+    def test_declared_columns_are_all_it_reads(self, name, frames):
+        r = RULES[name]
+        params = _sample_params(r)
+        f = frames["town"]
+        only = f[r.columns(params)].copy()
+        assert evaluate(name, only, params).tolist() == evaluate(name, f, params).tolist()
+
+    def test_a_frame_without_a_declared_column_is_named(self):
+        with pytest.raises(KeyError, match=r"trees_per_km2_at_least reads metric columns the frame lacks: \['trees_per_km2'\]"):
+            evaluate("trees_per_km2_at_least", frame(trees=[1]), {"n": 1})
 
 
 class TestParamSchemas:

@@ -1,6 +1,6 @@
 """Cached loaders for the pages. Every result that depends on who asks carries the scope in its key.
 
-``st.cache_data`` is shared by every user of the server (RELIABILITY.md case 6): each cached
+``st.cache_data`` is shared by every user of the server (docs/reliability.md case 6): each cached
 function takes ``scope`` (:func:`ui.session.scope_key`) and the database URL as hashed arguments
 and the actor as ``_actor`` (unhashed), so two users of different counties never share a result.
 Results are DataFrames, never ORM objects; writes call :func:`invalidate`. Pages call the public

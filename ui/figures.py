@@ -12,7 +12,7 @@ from ui.layout import progress_metric
 
 __all__ = ["TARGETS", "headline", "show_headline"]
 
-#: The article's figures (CAMPAIGN.md): what the city as a whole is measured against.
+#: The article's figures (docs/campaign.md): what the city as a whole is measured against.
 TARGETS = {"trees": 1_500_000, "teams": 1_722, **DESIGNATION_TARGETS}
 
 

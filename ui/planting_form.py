@@ -3,7 +3,7 @@ and saving it exactly once however often it is sent.
 
 One submission id (a uuid) is made when the form is first shown and kept in ``session_state``
 until the record is saved and the user asks for a new form: a double tap, or a resend after a
-dropped connection, carries the same id, and the planting service stores it once (RELIABILITY.md
+dropped connection, carries the same id, and the planting service stores it once (docs/reliability.md
 case 19). After a save the form is replaced by the confirmation, so a queued second tap has no
 form to submit.
 """

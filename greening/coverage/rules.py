@@ -13,6 +13,7 @@ village say so in ``levels``; the catalogue check refuses them elsewhere.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from greening.models.enums import DesignationKind, MeasureLevel, PersonKind, Sit
 __all__ = ["Param", "Rule", "RULES", "check_params", "evaluate", "FOUR_SIDES"]
 
 ALL_LEVELS = frozenset(MeasureLevel)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 VILLAGE = frozenset({MeasureLevel.VILLAGE})
 FOUR_SIDES = ("village_side", "house_side", "road_side", "water_side")  # 四旁
 
@@ -70,15 +72,32 @@ class Rule:
     levels: frozenset
     uses: str  # "activity": plantings, plans, checks, teams; "roster": people and designations
     doc: str
+    #: the metric columns the rule reads; ``"site_{types}"`` stands for one column per value of
+    #: the list parameter ``types`` (every allowed value when the parameter is left out)
+    reads: tuple[str, ...] = ()
+
+    def columns(self, params: dict | None = None) -> list[str]:
+        """The metric columns read with ``params`` (with None: every column it may read)."""
+        params = params or {}
+        out: list[str] = []
+        for template in self.reads:
+            name = _PLACEHOLDER.search(template)
+            if name is None:
+                out.append(template)
+                continue
+            param = next(p for p in self.params if p.name == name.group(1))
+            values = params.get(param.name) or param.choices
+            out.extend(_PLACEHOLDER.sub(str(v), template) for v in values)
+        return out
 
 
 RULES: dict[str, Rule] = {}
 
 
-def _rule(*params: Param, levels=ALL_LEVELS, uses="activity"):
+def _rule(*params: Param, levels=ALL_LEVELS, uses="activity", reads: tuple[str, ...]):
     def register(func):
         RULES[func.__name__] = Rule(func.__name__, func, params, frozenset(levels), uses,
-                                    (func.__doc__ or "").strip())
+                                    (func.__doc__ or "").strip(), reads)
         return func
     return register
 
@@ -106,6 +125,9 @@ def evaluate(rule_name: str, frame: pd.DataFrame, params: dict) -> pd.Series:
     rule = RULES[rule_name]
     full = {p.name: p.default for p in rule.params if not p.required}
     full.update(params)
+    missing = [c for c in rule.columns(params) if c not in frame.columns]
+    if missing:
+        raise KeyError(f"rule {rule_name} reads metric columns the frame lacks: {missing}")
     return rule.func(frame, **full).astype("boolean")
 
 
@@ -130,137 +152,137 @@ _N = Param("n", "int", 1, 1_000_000)
 
 
 # -- rules --------------------------------------------------------------------------------
-@_rule()
+@_rule(reads=("villages", "active_teams"))
 def has_active_team(frame):
     """The village has an active Party-member greening team (higher levels: every village)."""
     return _every_village(frame, "active_teams")
 
 
-@_rule(_N)
+@_rule(_N, reads=("villages", "team_party_members"))
 def team_party_members_at_least(frame, n):
     """The village's active team has at least n Party members (higher: n × villages in total)."""
     return frame["team_party_members"].ge(n * frame["villages"])
 
 
-@_rule(uses="roster")
+@_rule(uses="roster", reads=("villages", "villages_with_first_secretary"))
 def has_first_secretary_or_instructor(frame):
     """A resident first secretary or Party-building instructor serves the village."""
     return _every_village(frame, "villages_with_first_secretary")
 
 
-@_rule(uses="roster")
+@_rule(uses="roster", reads=("villages", "villages_with_cadre"))
 def has_graded_cadre(frame):
     """A graded cadre has been sent down to the village."""
     return _every_village(frame, "villages_with_cadre")
 
 
-@_rule(uses="roster")
+@_rule(uses="roster", reads=("villages", "villages_with_expert"))
 def expert_paired(frame):
     """An institution expert is paired with the village or with its town."""
     return _every_village(frame, "villages_with_expert")
 
 
-@_rule()
+@_rule(reads=("villages", "villages_with_plan"))
 def plan_exists(frame):
     """The village has a planting plan for the year (site, species, number) with trees in it."""
     return _every_village(frame, "villages_with_plan")
 
 
-@_rule(_PCT)
+@_rule(_PCT, reads=("completion",))
 def plan_completion_at_least(frame, pct):
     """Trees planted / trees planned ≥ pct %; not applicable when nothing is planned."""
     return _at_least(frame["completion"], pct / 100)
 
 
-@_rule(_PCT)
+@_rule(_PCT, reads=("seedlings_secured", "planned"))
 def seedlings_secured_at_least(frame, pct):
     """Seedlings secured / trees planned ≥ pct %; not applicable when nothing is planned."""
     return _at_least(_share(frame["seedlings_secured"], frame["planned"]), pct / 100)
 
 
-@_rule(Param("pct", "number", 0, 100))
+@_rule(Param("pct", "number", 0, 100), reads=("survival_rate",))
 def survival_at_least(frame, pct):
     """Survival rate (alive / planted, over checked plantings) ≥ pct %; NA before any check."""
     return _at_least(frame["survival_rate"], pct / 100)
 
 
-@_rule(Param("pct", "number", 0, 100))
+@_rule(Param("pct", "number", 0, 100), reads=("survival_checked", "trees"))
 def survival_checked_at_least(frame, pct):
     """Share of this year's trees covered by a survival check ≥ pct %; NA with no trees."""
     return _at_least(_share(frame["survival_checked"], frame["trees"]), pct / 100)
 
 
 @_rule(Param("k", "int", 1, len(SiteType)),
-       Param("types", "choices", choices=tuple(SiteType), required=False))
+       Param("types", "choices", choices=tuple(SiteType), required=False), reads=("site_{types}",))
 def site_types_at_least(frame, k, types=None):
     """Trees planted on at least k kinds of site (of ``types``, default all), e.g. 四旁."""
     cols = [f"site_{t}" for t in (types or list(SiteType))]
     return frame[cols].gt(0).sum(axis=1).ge(k)
 
 
-@_rule(_N)
+@_rule(_N, reads=("villages", "party_plantings"))
 def party_plantings_at_least(frame, n):
     """At least n plantings with Party members taking part (higher: n × villages)."""
     return frame["party_plantings"].ge(n * frame["villages"])
 
 
-@_rule(_N)
+@_rule(_N, reads=("villages", "party_turnout", "villager_turnout"))
 def turnout_at_least(frame, n):
     """At least n person-times of villagers and Party members planting (higher: n × villages)."""
     return (frame["party_turnout"] + frame["villager_turnout"]).ge(n * frame["villages"])
 
 
-@_rule(_N)
+@_rule(_N, reads=("villages", "trees"))
 def trees_at_least(frame, n):
     """At least n trees planted this year (higher: n × villages)."""
     return frame["trees"].ge(n * frame["villages"])
 
 
-@_rule(_N)
+@_rule(_N, reads=("villages", "care_checks"))
 def care_checks_at_least(frame, n):
     """At least n care visits (管护) this year (higher: n × villages)."""
     return frame["care_checks"].ge(n * frame["villages"])
 
 
-@_rule(Param("days", "int", 1, 3650), levels=VILLAGE)
+@_rule(Param("days", "int", 1, 3650), levels=VILLAGE, reads=("days_inactive",))
 def active_within_days(frame, days):
     """A planting or care record within the last ``days`` days."""
     return frame["days_inactive"].astype("Float64").le(days).fillna(False)
 
 
 @_rule(Param("kinds", "choices", choices=tuple(DesignationKind)),
-       Param("at_least", "int", 1, 100_000, required=False, default=1), uses="roster")
+       Param("at_least", "int", 1, 100_000, required=False, default=1), uses="roster", reads=("des_{kinds}",))
 def has_designation(frame, kinds, at_least=1):
     """At least ``at_least`` designations of the given kinds in the area (own or inside it)."""
     return frame[[f"des_{k}" for k in kinds]].sum(axis=1).ge(at_least)
 
 
-@_rule()
+@_rule(reads=("des_theme_forest", "site_theme_forest"))
 def theme_forest_exists(frame):
     """A theme forest (主题林): designated, or trees planted on a theme-forest site."""
     return (frame["des_theme_forest"] + frame["site_theme_forest"]).gt(0)
 
 
-@_rule(Param("n", "number", 0, 1_000_000))
+@_rule(Param("n", "number", 0, 1_000_000), reads=("trees_per_km2",))
 def trees_per_km2_at_least(frame, n):
     """Trees planted this year per km² of area ≥ n."""
     return _at_least(frame["trees_per_km2"], n)
 
 
-@_rule(_PCT)
+@_rule(_PCT, reads=("verified_share",))
 def verified_share_at_least(frame, pct):
     """Verified trees / reported trees ≥ pct %; NA with nothing reported."""
     return _at_least(frame["verified_share"], pct / 100)
 
 
-@_rule(_PCT)
+@_rule(_PCT, reads=("trees", "outside_trees"))
 def located_share_at_least(frame, pct):
     """Trees whose point lies inside the claimed village / reported trees ≥ pct %."""
     inside = frame["trees"] - frame["outside_trees"]
     return _at_least(_share(inside, frame["trees"]), pct / 100)
 
 
-@_rule(Param("role", "choices", choices=tuple(PersonKind)), _N, uses="roster")
+@_rule(Param("role", "choices", choices=tuple(PersonKind)), _N, uses="roster", reads=("people_{role}",))
 def people_at_least(frame, role, n):
     """At least n people serving in ``role`` (a list; counts are added) in the area."""
     return frame[[f"people_{r}" for r in role]].sum(axis=1).ge(n)
@@ -268,7 +290,7 @@ def people_at_least(frame, role, n):
 
 @_rule(Param("role", "choices", choices=("city_leader", "county_leader", "town_leader")),
        levels=frozenset({MeasureLevel.TOWN, MeasureLevel.COUNTY, MeasureLevel.CITY}),
-       uses="roster")
+       uses="roster", reads=("people_{role}",))
 def leader_in_charge(frame, role):
     """A leader in charge (包抓领导) of the given role is named for the area or inside it."""
     return frame[[f"people_{r}" for r in role]].sum(axis=1).gt(0)
