@@ -2,4 +2,6 @@ import sys
 
 from greening.cli import main
 
-sys.exit(main())
+# Guarded: the dask engine's local workers are spawned processes that import this module again.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,7 +12,16 @@ import sys
 
 import greening.commands
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "add_engine_option"]
+
+
+def add_engine_option(p) -> None:
+    """``--engine`` for a command that joins points to villages (overrides the setting)."""
+    from greening.coverage.engines import ENGINES
+
+    p.add_argument("--engine", choices=ENGINES, help="空间连接引擎 / join engine (default: "
+                   "GREENING_COVERAGE_ENGINE, else grid); dask uses GREENING_DASK_SCHEDULER or a "
+                   "local cluster of 2 workers")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +43,13 @@ def main(argv: list[str] | None = None) -> int:
         # No command: print the campaign totals, the most useful thing to see.
         args = parser.parse_args(["totals", *(argv or [])])
     try:
+        engine = getattr(args, "engine", None)
+        if engine:  # --engine on the commands that join points to villages
+            from greening.config import override_settings
+            from greening.coverage.engines import resolve_engine
+
+            with override_settings(coverage_engine=resolve_engine(engine)):
+                return int(args.func(args) or 0)
         return int(args.func(args) or 0)
     except (ValueError, PermissionError, FileNotFoundError) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)

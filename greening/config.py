@@ -59,6 +59,10 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "notify_backoff_seconds": ("GREENING_NOTIFY_BACKOFF_SECONDS", "wait before the first retry; doubles after each failure (at most a day)"),
     "notify_timeout_seconds": ("GREENING_NOTIFY_TIMEOUT_SECONDS", "network timeout of one delivery, seconds"),
     "pdf_font": ("GREENING_PDF_FONT", "TTF/OTF/TTC font with Chinese glyphs for PDF documents; default: the first one found on the machine"),
+    "coverage_engine": ("GREENING_COVERAGE_ENGINE", "how many points find their villages: grid (one machine, the "
+                        "fastest), geopandas (geopandas.sjoin, the reference) or dask (a dask cluster)"),
+    "dask_scheduler": ("GREENING_DASK_SCHEDULER", "address of an existing dask scheduler (tcp://host:8786) for the "
+                       "dask engine; empty starts a local cluster of 2 workers for each run"),
 }
 
 
@@ -105,6 +109,8 @@ class Settings:
     notify_backoff_seconds: int = 60
     notify_timeout_seconds: int = 10
     pdf_font: str = ""
+    coverage_engine: str = "grid"
+    dask_scheduler: str = ""
     extra: dict = field(default_factory=dict)
 
     @property

@@ -163,3 +163,14 @@ def app_engine(request, backend):
     url = engine.url.render_as_string(hide_password=False)
     with override_settings(database_url=url, extra=FAST_ARGON2):
         yield engine
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A LocalCluster of 2 single-threaded worker processes and its client, started once; the
+    dask coverage engine uses the active client."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from greening.actor import Actor
+from greening.cli import add_engine_option
 
 __all__ = ["register"]
 
@@ -27,6 +28,10 @@ def register(sub) -> None:
     p = sub.add_parser("coverage", help="覆盖情况 / coverage by county (or by town with --county)")
     _common(p)
     p.add_argument("--geojson", metavar="F", help="write villages with their metrics as GeoJSON")
+    p.add_argument("--recompute", action="store_true",
+                   help="join every planting point to its village again (default: the village "
+                        "stored when it was written) with the --engine chosen")
+    add_engine_option(p)
     p.set_defaults(func=_coverage)
 
     p = sub.add_parser("lagging", help="落后村 / lagging villages with reasons and people in charge")
@@ -91,7 +96,8 @@ def _result(args):
     from greening.db import get_engine
 
     with get_engine().connect() as conn:
-        return coverage_for(conn, _actor(args), _as_of(args))
+        return coverage_for(conn, _actor(args), _as_of(args),
+                            recompute=getattr(args, "recompute", False))
 
 
 def _write_csv(df: pd.DataFrame, path: str) -> None:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from greening.actor import Actor
+from greening.cli import add_engine_option
 
 _ACTOR = Actor.system("cli")
 
@@ -22,6 +23,7 @@ def register(sub) -> None:
     p.add_argument("--keep-demo", action="store_true", help="do not retire the demo areas the file replaces")
     p.add_argument("--apply", action="store_true", help="write the import (default: only report)")
     p.add_argument("--accept-valid", action="store_true", help="with --apply: write the valid areas even if some are refused")
+    add_engine_option(p)
     p.set_defaults(func=_import_boundaries)
 
     p = sub.add_parser("import-ledger", help="import a planting ledger, CSV or Excel (dry run unless --apply)")
@@ -30,11 +32,13 @@ def register(sub) -> None:
     p.add_argument("--apply", action="store_true", help="write the valid rows (default: only report)")
     p.add_argument("--accept-valid", action="store_true", help="with --apply: write the valid rows even if others have errors")
     p.add_argument("--errors-csv", help="also write every problem found to this CSV file")
+    add_engine_option(p)
     p.set_defaults(func=_import_ledger)
 
     p = sub.add_parser("export", help="export coverage and plantings")
-    p.add_argument("format", choices=["excel", "geojson", "gpkg", "shp", "csv"])
-    p.add_argument("--out", required=True, help="file to write")
+    p.add_argument("format", choices=["excel", "geojson", "gpkg", "shp", "csv", "geoparquet"])
+    p.add_argument("--out", required=True, help="file to write (geoparquet: a new or empty folder, "
+                   "partitioned by county, as the dask engine reads it)")
     p.add_argument("--county", help="6-digit county code (adcode), e.g. 440802")
     p.add_argument("--what", choices=["villages", "plantings"], default="villages",
                    help="for csv and geojson: which table (gpkg and shp hold both)")
@@ -136,6 +140,14 @@ def _import_ledger(args) -> int:
 def _export(args) -> int:
     from greening import exports
 
+    if args.format == "geoparquet":
+        from greening.geoparquet import export_geoparquet
+
+        with _session(write=False) as s:
+            done = export_geoparquet(s, _ACTOR, args.out, args.county)
+        print(f"已写入 / written: {done.folder} (villages {done.villages:,}, plantings "
+              f"{done.plantings:,}, counties {done.counties}, plantings files {done.files})")
+        return 0
     with _session(write=False) as s:
         if args.format == "excel":
             data = exports.coverage_report_xlsx(s, _ACTOR, args.county)

@@ -31,16 +31,20 @@ def catalogue_in_force(conn) -> list:
 
 
 def coverage_for(conn, actor: Actor, as_of: dt.date | None = None, *, catalogue=None,
-                 settings=None, weights: ScoreWeights | None = None) -> CoverageResult:
+                 settings=None, weights: ScoreWeights | None = None,
+                 recompute: bool = False) -> CoverageResult:
     """Village, town, county and city coverage and the lagging list, for ``actor``'s area.
 
     ``conn``: a SQLAlchemy Connection; ``as_of`` defaults to :func:`greening.coverage.load.report_date`; ``catalogue`` to the Measure
     table (or the catalogue file when the table is empty); ``settings`` to the settings in force.
+    ``recompute``: join every planting point again (engine: ``GREENING_COVERAGE_ENGINE``)
+    instead of reading the village stored with it.
     """
     require(actor, "village.view")
     catalogue = catalogue if catalogue is not None else catalogue_in_force(conn)
     inputs = load_inputs(conn, actor, as_of, catalogue=catalogue)
-    return compute_coverage(inputs, catalogue, settings, inputs.as_of, weights=weights)
+    return compute_coverage(inputs, catalogue, settings, inputs.as_of, weights=weights,
+                            recompute=recompute)
 
 
 def lagging_for(conn, actor: Actor, as_of: dt.date | None = None, **kwargs) -> pd.DataFrame:

@@ -2,7 +2,9 @@
 
 Everyday pages read the ``village_code`` stored with each planting (set by the join when the
 planting was written) and never redo the spatial join; ``recompute=True`` (the benchmark, and a
-periodic consistency check) joins every planting point again with :class:`VillageIndex`.
+periodic consistency check) joins every planting point again, with the engine of the
+``GREENING_COVERAGE_ENGINE`` setting (:mod:`greening.coverage.engines`; default ``grid``, the
+:class:`VillageIndex`).
 """
 from __future__ import annotations
 
@@ -57,16 +59,18 @@ class CoverageResult:
 
 def compute_coverage(inputs: CoverageInputs, catalogue, settings=None,
                      as_of: dt.date | None = None, *, weights: ScoreWeights | None = None,
-                     recompute: bool = False, index: VillageIndex | None = None) -> CoverageResult:
+                     recompute: bool = False, index: VillageIndex | None = None,
+                     engine: str | None = None) -> CoverageResult:
     """Compute coverage from ``inputs`` for the measures of ``catalogue`` (list of MeasureSpec).
 
     ``settings`` defaults to :func:`get_settings` (lag thresholds); ``as_of`` to
     ``inputs.as_of`` or today; ``weights`` to :class:`ScoreWeights`. ``recompute`` joins the
-    planting points again (``index``: a ready :class:`VillageIndex` of ``inputs.villages``).
+    planting points again (``index``: a ready :class:`VillageIndex` of ``inputs.villages``;
+    ``engine``: the join engine, default the setting).
     """
     settings = settings or get_settings()
     as_of = as_of or inputs.as_of or dt.date.today()
-    located = _recomputed_positions(inputs, index) if recompute else None
+    located = _recomputed_positions(inputs, index, engine) if recompute else None
     pa = planting_arrays(inputs, pd.Index(inputs.villages["code"].astype(str)), as_of, located)
     v = village_metrics(inputs, as_of, plantings=pa, inactive_days=settings.lag_inactive_days)
     frames = {"village": v, **{lvl: rollup(v, lvl, inputs, as_of)
@@ -123,15 +127,23 @@ def _rollup_measures(frame: pd.DataFrame, v: pd.DataFrame, level: str) -> None:
     frame["score"] = g["score"].mean().reindex(at).round(1).to_numpy()
 
 
-def _recomputed_positions(inputs: CoverageInputs, index: VillageIndex | None) -> np.ndarray:
+def _recomputed_positions(inputs: CoverageInputs, index: VillageIndex | None,
+                          engine: str | None = None) -> np.ndarray:
+    from greening.coverage.engines import as_layer, resolve_engine, village_positions
+
     codes = inputs.villages["code"].astype(str).to_numpy()
-    index = index or VillageIndex.from_frame(inputs.villages)
     p = inputs.plantings
-    joined = join_points(p["lon"].to_numpy(float), p["lat"].to_numpy(float), index)
-    if len(index.codes) == len(codes) and (index.codes == codes).all():
-        return joined.positions
-    where = pd.Index(codes).get_indexer(index.codes.astype(object))
-    pos = joined.positions
+    lon, lat = p["lon"].to_numpy(float), p["lat"].to_numpy(float)
+    if resolve_engine(engine) == "grid":
+        index = index or VillageIndex.from_frame(inputs.villages)
+        pos, layer_codes = join_points(lon, lat, index).positions, index.codes
+    else:
+        layer = as_layer(index) if index is not None else as_layer(inputs.villages)
+        claimed = p["claimed_village_code"].astype(object).to_numpy()
+        pos, layer_codes = village_positions(lon, lat, layer, engine, claimed=claimed), layer.codes
+    if len(layer_codes) == len(codes) and (layer_codes == codes).all():
+        return pos
+    where = pd.Index(codes).get_indexer(layer_codes.astype(object))
     return np.where(pos >= 0, where[np.maximum(pos, 0)], -1)
 
 

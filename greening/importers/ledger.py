@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from greening import audit
 from greening.actor import Actor
 from greening.config import get_settings
+from greening.coverage.engines import assign_villages
 from greening.coverage.index import VillageIndex
 from greening.coverage.join import village_index
 from greening.geo.coords import CoordinateError, parse_point
@@ -412,7 +413,9 @@ def _locate(parsed: list, ref: _Reference, report: LedgerReport) -> list:
     index = ref.index
     with_boundary = set(index.codes)
     kept = []
-    for (row, cells, values), code in zip(parsed, index.locate_many(lons, lats), strict=False):
+    claimed_codes = [v["village_code"] for _, _, v in parsed]
+    located = assign_villages(lons, lats, index, claimed=claimed_codes)  # GREENING_COVERAGE_ENGINE
+    for (row, cells, values), code in zip(parsed, located, strict=False):
         claimed = values["village_code"]
         claimed_name = ref.villages[claimed][1]
         if code is None and claimed in with_boundary:  # the claimed village has a boundary: nowhere

@@ -1,7 +1,8 @@
 """Re-assigning plantings to villages after the village layer changed.
 
 Points find their villages with :func:`greening.coverage.join.village_index` (the village layer
-as the transaction sees it, with the one border rule of :mod:`greening.coverage.index`). What is
+as the transaction sees it, with the one border rule of :mod:`greening.coverage.index`), joined
+by the engine of the ``GREENING_COVERAGE_ENGINE`` setting (:mod:`greening.coverage.engines`). What is
 here is the set-based part: the new village and location flags of every planting, written for
 the rows that change only, in one UPDATE.
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from greening.coverage.engines import assign_villages
 from greening.coverage.index import VillageIndex
 from greening.coverage.join import village_index
 from greening.geodb import read_df
@@ -35,7 +37,8 @@ def _plan_reassignment(session: Session, index: VillageIndex):
     t = Planting.__table__
     df = read_df(session.connection(), select(t.c.id, t.c.lon, t.c.lat, t.c.village_id, t.c.village_code,
                                               t.c.claimed_village_code, t.c.flags))
-    codes = index.locate_many(df["lon"].to_numpy(float), df["lat"].to_numpy(float))
+    codes = assign_villages(df["lon"].to_numpy(float), df["lat"].to_numpy(float), index,
+                            claimed=df["claimed_village_code"].astype(object).to_numpy())
     ids = dict(session.execute(select(AdminArea.code, AdminArea.id).where(
         AdminArea.level == "village", AdminArea.deleted_at.is_(None))).all())
     updates, result = [], Reassignment(checked=len(df))

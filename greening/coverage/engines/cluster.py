@@ -1,0 +1,214 @@
+"""The ``dask`` engine: dask-geopandas partitions on a ``distributed`` cluster.
+
+Cluster: ``GREENING_DASK_SCHEDULER`` (e.g. ``tcp://10.0.0.5:8786``) uses a running cluster;
+unset, a :class:`distributed.LocalCluster` of 2 single-threaded worker processes is started for
+the run and stopped after it. A client already active in this process (a test's, a notebook's)
+is used as it is.
+
+Two ways in, one method (:mod:`.partition`):
+
+- :func:`positions`: points held by the caller (an import, a recomputation). They become a
+  dask-geopandas frame partitioned by the county they were claimed for; the villages travel to
+  each worker once, as one task result, grouped by county.
+- :func:`count_dataset`: a GeoParquet folder written by :mod:`.dataset` (``python -m greening
+  export geoparquet``, or the national benchmark). Each task reads one plantings file (one
+  county) and its county's villages itself; the client only sends file names and receives counts
+  and the few points left for pass 2. This is what runs on a multi-machine cluster: the workers
+  need the same folder at the same path (shared storage).
+"""
+from __future__ import annotations
+
+import contextlib
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from greening.coverage.engines.layer import VillageLayer
+from greening.coverage.engines.partition import (
+    DatasetVillages,
+    InlineVillages,
+    first_pass,
+    second_pass,
+)
+
+__all__ = ["dask_client", "positions", "count_dataset"]
+
+
+@contextlib.contextmanager
+def dask_client(address: str | None = None, *, n_workers: int = 2,
+                memory_limit: str | float = "auto"):
+    """A ``distributed.Client``: the active one, else ``address`` or ``GREENING_DASK_SCHEDULER``,
+    else a LocalCluster started here (``n_workers`` processes, one thread each) and closed after."""
+    from distributed import Client, LocalCluster, get_client
+
+    if address is None:
+        try:
+            client = get_client()
+        except ValueError:
+            client = None
+        if client is not None:
+            yield client
+            return
+        from greening.config import get_settings
+
+        address = get_settings().dask_scheduler
+    if address:
+        try:
+            client = Client(address, timeout="10s")
+        except OSError as exc:
+            raise ValueError(f"无法连接 dask 调度器 {address} / cannot reach the dask scheduler "
+                             f"{address} (GREENING_DASK_SCHEDULER): {exc}") from None
+        with client:
+            yield client
+        return
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None, memory_limit=memory_limit) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+# -- points held by the caller --------------------------------------------------------------
+_META = pd.DataFrame({"row": pd.Series([], dtype="int64"), "code": pd.Series([], dtype=object),
+                      "pending": pd.Series([], dtype=bool), "lowest": pd.Series([], dtype=object),
+                      "x": pd.Series([], dtype=float), "y": pd.Series([], dtype=float)})
+
+
+def _pass1_frame(part, source) -> pd.DataFrame:
+    """Pass 1 on one dask-geopandas partition (rows of one or a few claimed counties)."""
+    out = []
+    x_all, y_all = part.geometry.x.to_numpy(), part.geometry.y.to_numpy()
+    for county, at in part.groupby("county", sort=False).indices.items():
+        x, y = x_all[at], y_all[at]
+        index, pos, pending, lowest = first_pass(source, county, x, y)
+        codes = np.full(len(at), None, dtype=object)
+        if index is not None:
+            codes[pos >= 0] = index.codes[pos[pos >= 0]]
+        out.append(pd.DataFrame({"row": part["row"].to_numpy()[at], "code": codes,
+                                 "pending": pending, "lowest": lowest, "x": x, "y": y}))
+    return pd.concat(out, ignore_index=True) if out else _META.copy()
+
+
+def _pass2_frame(part, source) -> pd.DataFrame:
+    out = []
+    for county, at in part.groupby("lowest", sort=False).indices.items():
+        codes = second_pass(source, county, part["x"].to_numpy()[at], part["y"].to_numpy()[at])
+        out.append(pd.DataFrame({"row": part["row"].to_numpy()[at], "code": codes}))
+    return pd.concat(out, ignore_index=True) if out else _META[["row", "code"]].copy()
+
+
+def _partitions(n_groups: int, n_rows: int) -> int:
+    return max(1, min(n_groups, 16, 1 + n_rows // 20_000))
+
+
+def positions(layer: VillageLayer, x: np.ndarray, y: np.ndarray, *, claimed=None,
+              address: str | None = None) -> np.ndarray:
+    """Village positions (layer order, -1 in none) for points held in memory."""
+    import dask
+    import dask.dataframe as dd
+    import dask_geopandas
+    import geopandas as gpd
+
+    source = layer.cache.get("dask_source")
+    if source is None:
+        source = layer.cache["dask_source"] = InlineVillages(layer.codes, layer.geoms,
+                                                             token=uuid.uuid4().hex)
+    known = set(source.by_county)
+    if claimed is None:
+        county = np.full(len(x), "", dtype=object)
+    else:
+        county = np.array([str(c)[:6] if isinstance(c, str) and str(c)[:6] in known else ""
+                           for c in claimed], dtype=object)
+    frame = gpd.GeoDataFrame({"row": np.arange(len(x), dtype=np.int64), "county": county},
+                             geometry=gpd.points_from_xy(x, y), crs=4326)
+    frame = frame.sort_values("county", kind="stable").reset_index(drop=True)
+    with dask_client(address) as client:  # noqa: F841 - the client runs what compute() sends
+        src = dask.delayed(source, name=f"villages-{source.token}")
+        parts = _partitions(len(set(county.tolist())), len(frame))
+        first = dask_geopandas.from_geopandas(frame, npartitions=parts) \
+            .map_partitions(_pass1_frame, src, meta=_META).compute()
+        pending = first[first["pending"].to_numpy(dtype=bool)]
+        results = [first.loc[~first["pending"].to_numpy(dtype=bool), ["row", "code"]]]
+        if len(pending):
+            todo = pending.sort_values("lowest", kind="stable").reset_index(drop=True)
+            ddf = dd.from_pandas(
+                todo, npartitions=_partitions(todo["lowest"].nunique(), len(todo)))
+            results.append(ddf.map_partitions(_pass2_frame, src,
+                                              meta=_META[["row", "code"]]).compute())
+    done = pd.concat(results, ignore_index=True)
+    out = np.full(len(x), -1, dtype=np.int32)
+    hit = done["code"].notna().to_numpy()
+    at = pd.Index(layer.codes).get_indexer(done["code"].to_numpy()[hit])
+    out[done["row"].to_numpy()[hit]] = at
+    return out
+
+
+# -- a GeoParquet folder ----------------------------------------------------------------------
+def _count_file(folder: str, path: str) -> tuple[dict, int, pd.DataFrame]:
+    """Pass 1 on one plantings file, read by the worker: (counts by code, outside, pending)."""
+    from greening.coverage.engines.dataset import read_points
+
+    source = DatasetVillages(folder)
+    county, x, y = read_points(path)
+    index, pos, pending, lowest = first_pass(source, county, x, y)
+    counts: dict = {}
+    if index is not None and (pos >= 0).any():
+        n = np.bincount(pos[pos >= 0], minlength=len(index.codes))
+        counts = {index.codes[i]: int(n[i]) for i in np.flatnonzero(n)}
+    outside = int(np.count_nonzero((pos < 0) & ~pending))
+    left = pd.DataFrame({"lowest": lowest[pending], "x": x[pending], "y": y[pending]})
+    return counts, outside, left
+
+
+def _count_pending(folder: str, county: str, x: np.ndarray, y: np.ndarray) -> tuple[dict, int]:
+    codes = second_pass(DatasetVillages(folder), county, x, y)
+    found = pd.Series(codes[codes != None]).value_counts()  # noqa: E711 - object array
+    return {k: int(v) for k, v in found.items()}, int(len(codes) - found.sum())
+
+
+def count_dataset(folder, *, address: str | None = None, n_workers: int = 2,
+                  memory_limit: str | float = "auto") -> tuple[pd.Series, int, dict]:
+    """(points per village code, points in no village, figures) for the plantings of a
+    GeoParquet folder; every task reads its own files."""
+    import time
+
+    from greening.coverage.engines.dataset import plantings_files
+
+    folder = str(Path(folder).resolve())
+    files = plantings_files(folder)
+    figures: dict = {"files": len(files)}
+    with dask_client(address, n_workers=n_workers, memory_limit=memory_limit) as client:
+        t0 = time.perf_counter()
+        futures = client.map(_count_file, [folder] * len(files), files, pure=False)
+        total: dict = {}
+        outside = 0
+        pending = []
+        for _future, (counts, out, left) in _as_completed(client, futures):
+            for k, v in counts.items():
+                total[k] = total.get(k, 0) + v
+            outside += out
+            if len(left):
+                pending.append(left)
+        t1 = time.perf_counter()
+        figures["pass1_s"] = t1 - t0
+        todo = pd.concat(pending, ignore_index=True) if pending else pd.DataFrame(
+            {"lowest": [], "x": [], "y": []})
+        figures["pending"] = len(todo)
+        groups = list(todo.groupby("lowest").indices.items())
+        futures = [client.submit(_count_pending, folder, county, todo["x"].to_numpy()[at],
+                                 todo["y"].to_numpy()[at], pure=False) for county, at in groups]
+        for _future, (counts, out) in _as_completed(client, futures):
+            for k, v in counts.items():
+                total[k] = total.get(k, 0) + v
+            outside += out
+        figures["pass2_s"] = time.perf_counter() - t1
+    return pd.Series(total, dtype="int64").sort_index(), outside, figures
+
+
+def _as_completed(client, futures):
+    from distributed import as_completed
+
+    for future, result in as_completed(futures, with_results=True):
+        yield future, result
+        future.release()

@@ -1,0 +1,197 @@
+"""What a dask worker does with one partition of points (no dask needed here: plain numpy,
+shapely and the grid engine, so it is tested and timed like any other code).
+
+Points are partitioned by the county they were claimed for. Pass 1 joins a partition with its
+own county's villages only; pass 2 answers the points pass 1 cannot settle, against the villages
+of the county they actually fall in and of that county's neighbours. No worker ever holds more
+than a county and its neighbours.
+
+Why the answer is exactly the border rule's (lowest village code holding the point, boundary
+included): each county has a *hull*, the union of its villages grown by :data:`HULL_MARGIN` (and
+simplified by less than that), so it holds every point of every one of its villages. The county
+index gives each point ``L``, the lowest county whose hull holds it (None: no hull does, so no
+village does). Village codes start with their county's code, so every village holding the point
+belongs to a county whose hull holds it: a county ``>= L``.
+
+- Pass 1, claimed county ``C``: if ``L == C`` and one of ``C``'s villages holds the point, the
+  lowest of them is the answer (any other candidate is in a county above ``C``). If ``L`` is
+  None, the point is in no village. Otherwise the point is pending.
+- Pass 2, county ``L``: every village holding the point lies in a county whose hull meets
+  ``L``'s hull (both hold the point); the join with the villages of ``L`` and its neighbours,
+  lowest code first, is the answer.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+import shapely
+
+from greening.coverage.index import VillageIndex
+
+__all__ = ["HULL_MARGIN", "CountyIndex", "InlineVillages", "DatasetVillages", "county_hulls",
+           "first_pass", "second_pass"]
+
+#: Degrees (about 1 m) a county's hull reaches beyond its villages.
+HULL_MARGIN = 1e-5
+_CACHE_SIZE = 64
+
+
+def county_hulls(codes, geoms) -> tuple[list[str], list]:
+    """(county codes, hulls) for village ``codes`` and polygons (any order)."""
+    codes = np.asarray([str(c) for c in codes], dtype=object)
+    geoms = np.asarray(geoms, dtype=object)
+    counties = np.array([c[:6] for c in codes], dtype=object)
+    out_codes, out_hulls = [], []
+    for county in sorted(set(counties.tolist())):
+        out_codes.append(county)
+        out_hulls.append(county_hull(geoms[counties == county]))
+    return out_codes, out_hulls
+
+
+def county_hull(geoms):
+    """One county's hull: its villages grown by HULL_MARGIN, merged, simplified by a quarter of
+    that (a simplified boundary stays within the tolerance of the original, so the hull still
+    holds every village)."""
+    grown = shapely.union_all(shapely.buffer(np.asarray(geoms, dtype=object), HULL_MARGIN,
+                                             quad_segs=2))
+    return shapely.simplify(grown, HULL_MARGIN / 4, preserve_topology=True)
+
+
+class CountyIndex:
+    """County hulls: the lowest county holding each point, and each county's neighbours."""
+
+    def __init__(self, codes, hulls):
+        self.index = VillageIndex(codes, hulls)
+        self.codes = self.index.codes
+        tree = shapely.STRtree(self.index.geoms)
+        a, b = tree.query(self.index.geoms, predicate="intersects")
+        self.neighbours = {str(self.codes[i]): [] for i in range(len(self.codes))}
+        for i, j in zip(a.tolist(), b.tolist(), strict=True):
+            self.neighbours[str(self.codes[i])].append(str(self.codes[j]))
+
+    def lowest(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Position in :attr:`codes` (int32; -1 in no hull) of the lowest county whose hull
+        holds each point."""
+        return self.index.positions(x, y)
+
+    def position(self, county: str) -> int:
+        """Position of ``county`` in :attr:`codes`, -2 if it has no villages."""
+        at = int(np.searchsorted(self.codes.astype(str), county))
+        return at if at < len(self.codes) and self.codes[at] == county else -2
+
+
+class _Cache:
+    """Indexes built on a worker, kept for the next partitions (a few counties at a time)."""
+
+    def __init__(self):
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key, build):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = build()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > _CACHE_SIZE:
+                self.items.popitem(last=False)
+        return value
+
+
+_CACHE = _Cache()
+
+
+class _Source:
+    """Where a worker finds villages by county, and the county hulls."""
+
+    token: str
+
+    def villages(self, counties) -> VillageIndex | None:
+        key = (self.token, "villages", tuple(sorted(counties)))
+        return _CACHE.get(key, lambda: self._build(sorted(counties)))
+
+    def counties(self) -> CountyIndex:
+        return _CACHE.get((self.token, "counties"), lambda: CountyIndex(*self._hulls()))
+
+    def _build(self, counties) -> VillageIndex | None:
+        codes, geoms = [], []
+        for county in counties:
+            c, g = self._read(county)
+            codes.extend(c)
+            geoms.extend(g)
+        return VillageIndex(codes, geoms) if codes else None
+
+
+class InlineVillages(_Source):
+    """Villages handed over with the job (a city-sized layer held in memory by the caller)."""
+
+    def __init__(self, codes, geoms, token: str):
+        codes = [str(c) for c in codes]
+        wkb = shapely.to_wkb(np.asarray(geoms, dtype=object))
+        self.by_county: dict[str, tuple[list, list]] = {}
+        for code, blob in zip(codes, wkb, strict=True):
+            c, w = self.by_county.setdefault(code[:6], ([], []))
+            c.append(code)
+            w.append(blob)
+        hull_codes, hulls = county_hulls(codes, shapely.from_wkb(wkb))
+        self.hulls = (hull_codes, shapely.to_wkb(np.asarray(hulls, dtype=object)).tolist())
+        self.token = token
+
+    def _read(self, county):
+        codes, wkb = self.by_county.get(county, ([], []))
+        return codes, list(shapely.from_wkb(wkb)) if wkb else []
+
+    def _hulls(self):
+        return self.hulls[0], shapely.from_wkb(self.hulls[1])
+
+
+class DatasetVillages(_Source):
+    """Villages read by the worker itself from a GeoParquet dataset folder
+    (:mod:`greening.coverage.engines.dataset`)."""
+
+    def __init__(self, folder: str):
+        self.folder = str(folder)
+        self.token = self.folder
+
+    def _read(self, county):
+        from greening.coverage.engines.dataset import read_county_villages
+
+        return read_county_villages(self.folder, county)
+
+    def _hulls(self):
+        from greening.coverage.engines.dataset import read_hulls
+
+        return read_hulls(self.folder)
+
+
+def first_pass(source: _Source, county: str, x: np.ndarray, y: np.ndarray):
+    """Pass 1 for points claimed for ``county`` ("" when unknown).
+
+    Returns (index, positions, pending, lowest): ``positions`` in ``index`` (the county's
+    VillageIndex, None without villages) are final where ``pending`` is False (-1: in no
+    village); ``lowest`` (county codes, object) says where pass 2 takes the pending points."""
+    counties = source.counties()
+    low = counties.lowest(x, y)
+    index = source.villages([county]) if county else None
+    pos = index.positions(x, y) if index is not None else np.full(len(x), -1, dtype=np.int32)
+    settled = ((pos >= 0) & (low == counties.position(county))) | (low < 0)
+    pos[~settled] = -1
+    lowest = np.full(len(x), None, dtype=object)
+    lowest[~settled] = counties.codes[low[~settled]]
+    return index, pos, ~settled, lowest
+
+
+def second_pass(source: _Source, county: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pass 2 for points whose lowest holding county is ``county``: their codes."""
+    neighbours = source.counties().neighbours.get(county, [county])
+    index = source.villages(neighbours)
+    out = np.full(len(x), None, dtype=object)
+    if index is None:
+        return out
+    pos = index.positions(x, y)
+    out[pos >= 0] = index.codes[pos[pos >= 0]]
+    return out
