@@ -62,12 +62,12 @@ def village_positions(lons, lats, villages, engine: str | None = None, *, claime
     if not len(layer) or not len(x):
         return np.full(len(x), -1, dtype=np.int32)
     if name == "grid":
-        from greening.coverage.engines.grid import positions
+        from greening.coverage.engines import grid as module
     elif name == "geopandas":
-        from greening.coverage.engines.sjoin import positions
+        from greening.coverage.engines import sjoin as module  # type: ignore[no-redef]
     else:
-        from greening.coverage.engines.cluster import positions
-    return positions(layer, x, y, claimed=claimed, **options)
+        from greening.coverage.engines import cluster as module  # type: ignore[no-redef]
+    return module.positions(layer, x, y, claimed=claimed, **options)
 
 
 def assign_villages(lons, lats, villages, engine: str | None = None, *, claimed=None,

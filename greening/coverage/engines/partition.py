@@ -110,6 +110,12 @@ class _Source:
 
     token: str
 
+    def _read(self, county: str) -> tuple[list, list]:
+        raise NotImplementedError
+
+    def _hulls(self) -> tuple[list, object]:
+        raise NotImplementedError
+
     def villages(self, counties) -> VillageIndex | None:
         key = (self.token, "villages", tuple(sorted(counties)))
         return _CACHE.get(key, lambda: self._build(sorted(counties)))
