@@ -108,6 +108,8 @@ def _print_ledger(report, limit: int = 50) -> None:
     print(f"文件 / file: {s['filename']} ({report.source}, {report.encoding or report.sheet or ''})  共 {s['total_rows']} 行 / rows")
     print(f"可导入 / valid {s['valid_rows']} · 有错误 / with errors {s['error_rows']} · 有提示 / warnings "
           f"{s['warning_rows']} · 已导入过 / already imported {s['already_imported']}")
+    if report.date_note:
+        print(f"{report.date_note[0]} / {report.date_note[1]}")
     if report.ignored_columns:
         print("未使用的列 / columns not used: " + "、".join(report.ignored_columns))
     shown = sorted((i for i in report.issues if i.severity != "info"), key=lambda i: i.row or 0)

@@ -22,7 +22,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-__all__ = ["FIELDS", "REQUIRED", "ColumnMap", "normalise_header", "match_columns", "FIELD_LABELS"]
+__all__ = ["FIELDS", "REQUIRED", "ColumnMap", "normalise_header", "match_columns", "FIELD_LABELS",
+           "DATE_SOURCES", "DATE_SOURCE_LABELS"]
 
 # canonical field -> aliases (normalised), best first
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -58,8 +59,27 @@ FIELD_LABELS = {"submission_id": "提交编号", "village_code": "村代码", "v
                 "lat": "纬度", "point": "坐标", "datum": "坐标系", "party_members": "党员人数",
                 "villagers": "群众人数", "note": "备注"}
 
-_KOBO_META = {"_id", "_uuid", "_submission_time", "_index", "_validation_status", "_submitted_by", "_status"}
-_ODK_META = {"submissiondate", "key", "submitterid", "submittername", "reviewstate", "meta-instanceid"}
+_KOBO_META = {"_id", "_uuid", "_submission_time", "_index", "_validation_status", "_submitted_by", "_status",
+              "__version__", "_tags", "_notes", "_attachments", "_geolocation", "_parent_index",
+              "_submission__id", "_submission__uuid", "instanceid", "rootuuid", "deprecatedid"}
+_ODK_META = {"submissiondate", "key", "submitterid", "submittername", "reviewstate", "meta-instanceid", "status",
+             "attachmentspresent", "attachmentsexpected", "deviceid", "edits", "formversion", "updatedat",
+             "parent_key", "meta-instancename", "meta-deprecatedid"}
+#: Where a ledger without a planting-date column takes its date, best first: the form's own date
+#: question (found by its name), then Kobo/ODK's automatic ``today`` (the day the form was filled),
+#: ``start`` and ``end`` (when it was opened and saved, on the phone's clock), and last the day the
+#: server received it (``_submission_time`` in UTC for Kobo, ``SubmissionDate`` for ODK).
+DATE_SOURCES = ("question", "today", "start", "end", "submission")
+DATE_SOURCE_LABELS = {
+    "column": ("种植日期列", "the planting-date column"),
+    "question": ("表单中的日期题", "the form's date question"),
+    "today": ("填表日期（today）", "the day the form was filled (today)"),
+    "start": ("开始填表时间（start）", "when the form was opened (start)"),
+    "end": ("完成填表时间（end）", "when the form was saved (end)"),
+    "submission": ("服务器收到的时间", "when the server received it"),
+}
+_DATE_WORDS = ("date", "日期", "plantingday", "plant_day")
+_TIME_WORDS = ("时间", "time", "day")
 _KOBO_GEO = re.compile(r"^_(.+)_(latitude|longitude|altitude|precision)$")
 _ODK_GEO = re.compile(r"^(.+)-(latitude|longitude|altitude|accuracy)$")
 _BRACKETS = re.compile(r"\([^()]*\)$")
@@ -85,6 +105,16 @@ class ColumnMap:
     source: str = "generic"  # template | kobo | odk | generic
     latlon_point: bool = False  # the point column holds "lat lon [alt acc]" (Kobo raw geopoint)
     ignored: list[str] = field(default_factory=list)
+    date_source: str = "column"  # which column gave the planting date: a DATE_SOURCE_LABELS key
+    date_utc: bool = False  # the date column holds UTC times without an offset (Kobo _submission_time)
+
+    def date_note(self) -> tuple[str, str] | None:
+        """``(zh, en)`` saying which column gave the planting date, when it was not a 种植日期 column."""
+        header = self.header("planted_on")
+        if header is None or self.date_source == "column":
+            return None
+        zh, en = DATE_SOURCE_LABELS[self.date_source]
+        return (f"种植日期取自“{header}”列：{zh}", f"the planting date is taken from column {header!r}: {en}")
 
     def header(self, name: str) -> str | None:
         index = self.fields.get(name)
@@ -166,6 +196,12 @@ def match_columns(headers: list) -> ColumnMap:
                     best[name] = (rank, index)
                 break
     fields = {name: index for name, (_, index) in best.items()}
+    date_source, date_utc = "column", False
+    if "planted_on" not in fields:
+        found = _date_column(normalised, source, set(fields.values()))
+        if found is not None:
+            fields["planted_on"], date_source = found
+            date_utc = source == "kobo" and date_source == "submission"
     if not ("lon" in fields and "lat" in fields):
         split = [g for g in geopoints.values() if "latitude" in g and "longitude" in g]
         if split:
@@ -175,4 +211,40 @@ def match_columns(headers: list) -> ColumnMap:
     used = set(fields.values()) | {i for g in geopoints.values() for i in g.values()}
     ignored = [shown[i] for i in range(len(shown)) if i not in used and shown[i]]
     return ColumnMap(fields=fields, headers=shown, source=source,
-                     latlon_point=source in ("kobo", "odk") and "point" in fields, ignored=ignored)
+                     latlon_point=source in ("kobo", "odk") and "point" in fields, ignored=ignored,
+                     date_source=date_source, date_utc=date_utc)
+
+
+def _last_segment(header: str, source: str) -> str:
+    last = header.rsplit("/", 1)[-1]
+    return last.rsplit("-", 1)[-1] if source == "odk" else last
+
+
+def _is_meta(header: str, source: str) -> bool:
+    last = header.rsplit("/", 1)[-1]
+    return last in _KOBO_META or header in _ODK_META or (source == "odk" and last in _ODK_META) \
+        or last.startswith("_")
+
+
+def _date_column(normalised: list[str], source: str, used: set[int]) -> tuple[int, str] | None:
+    """``(index, date source)`` of the column to take the planting date from, when none is named so."""
+    free = [(i, h) for i, h in enumerate(normalised) if h and i not in used]
+    questions = [(i, _last_segment(h, source)) for i, h in free
+                 if not _is_meta(h, source) and _last_segment(h, source) not in ("today", "start", "end")]
+    if source not in ("kobo", "odk"):
+        return None
+    for words in (_DATE_WORDS, _TIME_WORDS):
+        for i, last in questions:
+            tokens = set(re.split(r"[_\-.\s]+", last))
+            if any(w in tokens or (not w.isascii() and w in last) for w in words):
+                return i, "question"
+    by_last = {}
+    for i, h in free:
+        by_last.setdefault(h.rsplit("/", 1)[-1] if source == "kobo" else _last_segment(h, source), i)
+    for name in ("today", "start", "end"):
+        if name in by_last:
+            return by_last[name], name
+    for name in ("_submission_time", "submissiondate"):
+        if name in by_last:
+            return by_last[name], "submission"
+    return None

@@ -76,6 +76,8 @@ class LedgerReport:
     row_numbers: list[int] = field(default_factory=list)
     already_imported: int = 0
     actor_key: tuple = ()
+    date_source: str = "column"  # which column gave the planting date (columns.DATE_SOURCE_LABELS)
+    date_note: tuple[str, str] | None = None  # (zh, en) naming that column, when it is not 种植日期
 
     @property
     def valid_rows(self) -> int:
@@ -107,7 +109,8 @@ class LedgerReport:
     def summary(self) -> dict:
         return {"filename": self.filename, "source": self.source, "total_rows": self.total_rows,
                 "valid_rows": self.valid_rows, "error_rows": self.error_rows,
-                "warning_rows": self.warning_rows, "already_imported": self.already_imported}
+                "warning_rows": self.warning_rows, "already_imported": self.already_imported,
+                "date_column": self.columns.get("planted_on"), "date_source": self.date_source}
 
 
 @dataclass
@@ -200,14 +203,20 @@ class _RowCheck:
         self.get = {name: index for name, index in cols.fields.items()}
         self.today = F.today()
         ctx = records.Context(species=ref.species, today=self.today, site_type_default="other")
+        utc = cols.date_utc  # Kobo's _submission_time: UTC without an offset
         # Dates and species repeat down a ledger: their parses are cached per distinct cell.
         cached = {"planted_on", "species"}
-        self.checks = tuple((f.name, f.column, self._caching(f, ctx) if f.name in cached else
-                             (lambda v, f=f: f.parse(v, ctx))) for f in records.VALUE_FIELDS)
+        self.checks = tuple((f.name, f.column, self._caching(f, ctx, utc and f.name == "planted_on")
+                             if f.name in cached else (lambda v, f=f: f.parse(v, ctx))) for f in records.VALUE_FIELDS)
 
-    def _caching(self, f: records.ValueField, ctx: records.Context):
+    def _caching(self, f: records.ValueField, ctx: records.Context, utc: bool = False):
         cache: dict = {}
-        return lambda v: self._cached(cache, v, lambda value: f.parse(value, ctx))
+
+        def parse(value):
+            local = F.local_date_of(value, utc=True) if utc and isinstance(value, str) else None
+            return f.parse(value if local is None else local, ctx)
+
+        return lambda v: self._cached(cache, v, parse)
 
     def cells_by_field(self, cells: list) -> dict:
         n = len(cells)
@@ -386,7 +395,7 @@ def validate_ledger(session: Session, actor: Actor, file_bytes: bytes, filename:
         filename=filename, sha256=hashlib.sha256(file_bytes).hexdigest(), file_format=file_format,
         source=cols.source, encoding=encoding, sheet=sheet, total_rows=len(body),
         columns={k: cols.headers[i] for k, i in cols.fields.items()}, ignored_columns=cols.ignored,
-        actor_key=(actor.username, actor.scope_prefix))
+        actor_key=(actor.username, actor.scope_prefix), date_source=cols.date_source, date_note=cols.date_note())
     ref = _reference(session)
     checker = _RowCheck(cols, ref, actor, F.parse_datum(datum))
     parsed = []

@@ -24,7 +24,7 @@ from greening.validation.text import clean_text, is_blank
 __all__ = [
     "FieldError", "CAMPAIGN_START", "MAX_TREES_PER_RECORD", "MAX_AREA_M2", "MAX_PEOPLE", "LOCAL_TZ",
     "today", "campaign_start", "parse_count", "parse_area", "parse_people", "parse_date",
-    "check_date", "parse_site_type", "parse_datum", "parse_coordinate", "check_location",
+    "check_date", "local_date_of", "parse_site_type", "parse_datum", "parse_coordinate", "check_location",
     "SpeciesLookup", "SITE_TYPE_ALIASES", "clean_text", "is_blank",
 ]
 
@@ -151,9 +151,30 @@ def parse_people(value, field: str) -> int:
 
 
 # -- dates --------------------------------------------------------------------------------------
+_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+
+
+def local_date_of(value, *, utc: bool = False) -> dt.date | None:
+    """The Zhanjiang date of an ISO date-time with an offset or ``Z`` (ODK's ``SubmissionDate``,
+    Kobo's ``start``), or of a naive one taken as UTC when ``utc`` (Kobo's ``_submission_time``)."""
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if not _DATE_TIME.match(text) or not (utc or _OFFSET.search(text)):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(LOCAL_TZ).date()
+
+
 @functools.lru_cache(maxsize=4096)
 def _date_from_text(text: str) -> dt.date | None:
     text = unicodedata.normalize("NFKC", text).strip()
+    local = local_date_of(text)
+    if local is not None:
+        return local
     m = _DATE_TIME.match(text)
     if m:
         text = m.group(1)
