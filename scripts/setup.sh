@@ -24,8 +24,12 @@ have_spatialite || need+=(libsqlite3-mod-spatialite)
 if [[ $DEV == 1 ]]; then
   ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql postgresql-postgis)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
   fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cjk)
 fi
+# A Chinese font for the PDF documents (notices, the monthly ranking): TrueType outlines, 5 MB.
+[[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]] || fc-list :lang=zh 2>/dev/null | grep -qi "wqy\|droid" \
+  || need+=(fonts-wqy-microhei)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 if ((${#need[@]})); then
   if command -v apt-get >/dev/null 2>&1; then

@@ -1,0 +1,174 @@
+"""Care schedule (三分建、七分管): the care and survival checks each verified planting is due.
+
+A verified planting planted on day P is due a check at P + m months for each m of
+``GREENING_CARE_MONTHS`` (e.g. 1, 3, 6, 12). The k-th check counts as done when the planting has
+a check (care or survival) dated inside its window: from ``GREENING_CARE_EARLY_DAYS`` before that
+due date up to the same margin before the next one (the last window stays open). On day D a
+due check not done is ``due_soon`` when its date is within the next 7 days, ``overdue`` when
+its date has passed while its window is still open, ``missed`` once the window closed.
+
+A team revisiting trees does not always know which record they belong to ("is this the same
+tree?"): :func:`match_planting` finds the planting of the same species nearest to where the
+check was logged, within ``GREENING_CARE_MATCH_METERS``, and :func:`record_check_at` records the
+check against it.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from greening.actor import Actor
+from greening.config import get_settings
+from greening.models import AdminArea, CareCheck, Planting, Species
+from greening.models.enums import PlantingStatus
+from greening.permissions import require, scope_clause
+
+__all__ = ["add_months", "due_dates", "check_states", "due_checks", "overdue_by_village", "match_planting",
+           "record_check_at", "NoMatch", "SOON_DAYS"]
+
+SOON_DAYS = 7
+_EARTH_M = 6_371_008.8
+
+
+class NoMatch(ValueError):
+    def __init__(self, metres: float, nearest: float | None):
+        near = "" if nearest is None else f"（最近的同树种记录相距 {nearest:.0f} 米）"
+        near_en = "" if nearest is None else f" (the nearest of that species is {nearest:.0f} m away)"
+        super().__init__(f"{metres:.0f} 米内没有同树种的已核实植树记录{near} / no verified planting of this species "
+                         f"within {metres:.0f} m{near_en}")
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus whole months, clamped to the month's last day (31 Jan + 1 month = 29 Feb 2024)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def due_dates(planted_on: dt.date, months=None) -> list[dt.date]:
+    months = months or get_settings().care_due_months
+    return [add_months(planted_on, m) for m in months]
+
+
+def check_states(planted_on: dt.date, checks: list[dt.date], on: dt.date, *, months=None,
+                 early_days: int | None = None) -> list[tuple[int, dt.date, str]]:
+    """(months, due date, state) of every scheduled check of one planting on day ``on``."""
+    months = months or get_settings().care_due_months
+    early = dt.timedelta(days=get_settings().care_early_days if early_days is None else early_days)
+    dues = due_dates(planted_on, months)
+    out = []
+    for k, (m, due) in enumerate(zip(months, dues, strict=True)):
+        start = due - early
+        end = dues[k + 1] - early if k + 1 < len(dues) else None
+        done = any(start <= c and (end is None or c < end) for c in checks)
+        if done:
+            state = "done"
+        elif end is not None and on >= end:
+            state = "missed"
+        elif on > due:
+            state = "overdue"
+        elif (due - on).days <= SOON_DAYS:
+            state = "due_soon"
+        else:
+            state = "upcoming"
+        out.append((m, due, state))
+    return out
+
+
+def _plantings(session: Session, actor: Actor, village_code: str | None):
+    stmt = (select(Planting.id, Planting.claimed_village_code, AdminArea.name, Planting.planted_on,
+                   Species.name_zh, Planting.tree_count, Planting.site_name)
+            .join(AdminArea, AdminArea.id == Planting.claimed_village_id)
+            .join(Species, Species.id == Planting.species_id)
+            .where(Planting.status == PlantingStatus.VERIFIED.value, Planting.deleted_at.is_(None),
+                   scope_clause(actor, Planting.claimed_village_code)))
+    if village_code:
+        stmt = stmt.where(Planting.claimed_village_code == village_code)
+    return session.execute(stmt).all()
+
+
+def due_checks(session: Session, actor: Actor, on: dt.date, *, village_code: str | None = None,
+               states=("due_soon", "overdue")) -> pd.DataFrame:
+    """Scheduled checks of the verified plantings in the actor's area (or one village) on ``on``
+    whose state is one of ``states``, overdue first, then by due date."""
+    require(actor, "village.view", village_code)
+    plantings = _plantings(session, actor, village_code)
+    cols = ["planting_id", "village_code", "village", "planted_on", "species", "tree_count", "site_name",
+            "months", "due_on", "state", "days_late"]
+    if not plantings:
+        return pd.DataFrame(columns=cols)
+    checks: dict[int, list[dt.date]] = {}
+    stmt = (select(CareCheck.planting_id, CareCheck.checked_on)
+            .where(CareCheck.deleted_at.is_(None), scope_clause(actor, CareCheck.village_code)))
+    if village_code:
+        stmt = stmt.where(CareCheck.village_code == village_code)
+    for pid, day in session.execute(stmt):
+        checks.setdefault(pid, []).append(day)
+    s = get_settings()
+    months, early = s.care_due_months, s.care_early_days
+    rows = []
+    for pid, code, vname, planted, species, count, site in plantings:
+        if planted > on:
+            continue
+        for m, due, state in check_states(planted, checks.get(pid, []), on, months=months, early_days=early):
+            if state in states:
+                rows.append((pid, code, vname, planted, species, count, site, m, due, state, max((on - due).days, 0)))
+    frame = pd.DataFrame(rows, columns=cols)
+    return frame.sort_values(["days_late", "due_on", "planting_id"], ascending=[False, True, True]).reset_index(drop=True)
+
+
+def overdue_by_village(session: Session, actor: Actor, on: dt.date) -> pd.Series:
+    """Overdue checks per village code (for the lagging reason)."""
+    frame = due_checks(session, actor, on, states=("overdue",))
+    return frame.groupby("village_code").size() if len(frame) else pd.Series(dtype=int)
+
+
+def _metres(lon0: float, lat0: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    """Great-circle distances in metres (haversine; exact enough at tens of metres)."""
+    p0, p = math.radians(lat0), np.radians(lats)
+    dlat, dlon = p - p0, np.radians(lons - lon0)
+    a = np.sin(dlat / 2) ** 2 + math.cos(p0) * np.cos(p) * np.sin(dlon / 2) ** 2
+    return 2 * _EARTH_M * np.arcsin(np.sqrt(a))
+
+
+def match_planting(session: Session, actor: Actor, lon: float, lat: float, species_id: int,
+                   on: dt.date) -> tuple[int, float]:
+    """The verified planting of ``species_id`` nearest to (lon, lat), planted by ``on``, within
+    ``GREENING_CARE_MATCH_METERS``: ``(planting id, metres)``; raises :class:`NoMatch`."""
+    require(actor, "care.create")
+    limit = float(get_settings().care_match_m)
+    reach = 1000.0  # look this far to say how far the nearest one is
+    dlat = reach / 111_000
+    dlon = reach / (111_000 * max(math.cos(math.radians(lat)), 0.1))
+    rows = session.execute(
+        select(Planting.id, Planting.lon, Planting.lat)
+        .where(Planting.species_id == int(species_id), Planting.status == PlantingStatus.VERIFIED.value,
+               Planting.deleted_at.is_(None), Planting.planted_on <= on,
+               Planting.lon.between(lon - dlon, lon + dlon), Planting.lat.between(lat - dlat, lat + dlat),
+               scope_clause(actor, Planting.claimed_village_code))).all()
+    if not rows:
+        raise NoMatch(limit, None)
+    ids = np.array([r[0] for r in rows])
+    dist = _metres(lon, lat, np.array([r[1] for r in rows], float), np.array([r[2] for r in rows], float))
+    order = np.lexsort((ids, dist))  # nearest first; ties to the older record
+    best = order[0]
+    if dist[best] > limit:
+        raise NoMatch(limit, float(dist[best]))
+    return int(ids[best]), float(dist[best])
+
+
+def record_check_at(session: Session, actor: Actor, *, lon: float, lat: float, species_id: int, kind: str,
+                    checked_on: dt.date, alive_count, responsible, note, submission_id: str):
+    """Record a check logged by position: matched to the nearest planting of the same species."""
+    from greening.services.care import record_check
+
+    planting_id, metres = match_planting(session, actor, lon, lat, species_id, checked_on)
+    result = record_check(session, actor, planting_id, kind, checked_on, alive_count, responsible, note,
+                          submission_id)
+    return result, planting_id, metres
