@@ -20,9 +20,12 @@ HERE = Path(__file__).resolve().parent
 # (file, title key, icon, section, action that must be allowed to see it). Material icons come
 # with Streamlit's own assets: they render without an emoji font and without a CDN.
 PAGES = [
+    ("pages/inbox.py", "nav.inbox", ":material/inbox:", "overview", "notice.view"),
     ("pages/overview.py", "nav.overview", ":material/map:", "overview", "dashboard.view"),
     ("pages/county.py", "nav.county", ":material/bar_chart:", "overview", "dashboard.view"),
     ("pages/lagging.py", "nav.lagging", ":material/warning:", "overview", "lagging.view"),
+    ("pages/notices.py", "nav.notices", ":material/assignment_late:", "overview", "notice.view"),
+    ("pages/ranking.py", "nav.ranking", ":material/leaderboard:", "overview", "ranking.view"),
     ("pages/designations.py", "nav.designations", ":material/military_tech:", "overview", "dashboard.view"),
     ("pages/measures.py", "nav.measures", ":material/checklist:", "overview", "dashboard.view"),
     ("pages/log_planting.py", "nav.log_planting", ":material/add_location_alt:", "work", "planting.create"),
@@ -61,6 +64,14 @@ def _save_language(actor):
     return save
 
 
+def _waiting(actor) -> int:
+    if not allowed(actor, "notice.view"):
+        return 0
+    from ui.supervision_st import inbox_count
+
+    return inbox_count(actor)
+
+
 def main() -> None:
     st.set_page_config(page_title="湛江乡村绿化", page_icon="🌳", layout="wide",
                        initial_sidebar_state="auto")
@@ -72,15 +83,21 @@ def main() -> None:
     _load_language(actor)
     sections: dict[str, list] = {}
     default_file = "pages/log_planting.py" if actor.role is Role.TEAM else "pages/overview.py"
+    waiting = _waiting(actor)
+    if waiting:
+        default_file = "pages/inbox.py"  # right after logging in: what is waiting
     for file, title, icon, section, action in PAGES:
         if not (HERE / file).exists() or not _visible(actor, action):
             continue
-        page = st.Page(file, title=tr(title), icon=icon, default=file == default_file)
+        name = tr("nav.inbox_n", n=waiting) if file == "pages/inbox.py" and waiting else tr(title)
+        page = st.Page(file, title=name, icon=icon, default=file == default_file)
         sections.setdefault(tr(f"nav.section.{section}"), []).append(page)
     nav = st.navigation(sections)
     with st.sidebar:
         st.markdown(f"**{tr('app.title')}**")
         st.caption(f"{md_escape(actor.username)} · {label(Role, actor.role)}")
+        if waiting:
+            st.markdown(f":orange-badge[:material/inbox: {tr('sup.inbox.sidebar', n=waiting)}]")
         language_switch(on_change=_save_language(actor))
         logout_button()
     nav.run()

@@ -9,6 +9,7 @@ from ui.i18n_st import lang, tr
 from ui.layout import page_header
 from ui.maps_st import basemap_picker, datum_of, map_data, render, show_map
 from ui.session import require_actor
+from ui.supervision_st import issue_panel
 from ui.tables import show_table
 
 actor = require_actor("lagging.view")
@@ -38,6 +39,7 @@ columns = {"rank": tr("lagging.rank"), "name": tr("common.village"), "town_name"
            "responsible": tr("lagging.responsible")}
 show_table(shown, columns, height=360)
 download_buttons(pd.DataFrame(shown[list(columns)]).rename(columns=columns), "lagging-villages", key="lag_dl")
+issue_panel(actor, shown)
 
 basemap = basemap_picker()
 villages = data.villages(actor)

@@ -135,6 +135,7 @@ class TestPdf:
         n = N.issue_notice(db, CITY, N.NoticeDraft(SUIXI_V1, "1. 种植进度落后：完成 12%", [],
                                                    [{"name": "王队长", "role_zh": "护绿队队长"}]), issued_on=DAY)
         rec = I.notice_record(n, DAY, 7, "甲村", "遂城镇", "遂溪县")
+        assert tuple(rec) == I.RECORD_KEYS
         data = pdf.notice_pdf(rec)
         assert data.startswith(b"%PDF")
         text = text_of(data)
@@ -189,3 +190,11 @@ class TestRanking:
             session.close()
             outer.rollback()
             conn.close()
+
+
+def test_inbox_with_no_notices_at_all(db):
+    world(db)
+    for actor in (TEAM, TOWN, SUIXI, CITY):
+        install_scope(db, actor)
+        box = I.inbox(db, actor, DAY)
+        assert box.total == 0 and list(box.to_verify.columns)[:3] == ["id", "version", "number"]

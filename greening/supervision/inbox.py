@@ -67,9 +67,7 @@ def notice_frame(session: Session, actor: Actor, on: dt.date, *, issued_by: str 
     rows = [notice_record(obj, on, days, vname, tname, cname, demo)
             for obj, vname, tname, cname, demo in session.execute(stmt.order_by(n.year.desc(), n.seq.desc()))]
     if not rows:
-        return pd.DataFrame(columns=["id", "number", "display_number", "village_code", "village_name",
-                                     "town_name", "county_name", "status", "status_zh", "deadline",
-                                     "overdue_days", "level", "on_time", "version"])
+        return pd.DataFrame(columns=list(RECORD_KEYS))
     return pd.DataFrame(rows)
 
 
@@ -79,6 +77,14 @@ def _town_code(col):
 
 def _county_code(col):
     return func.substr(col, 1, 6).op("||")("000000")
+
+
+RECORD_KEYS = (
+    "id", "version", "number", "display_number", "year", "seq", "village_code", "village_name", "town_name",
+    "county_name", "town_code", "issuer_name", "issuer_scope", "reasons", "reason_codes", "addressees",
+    "issued_on", "deadline", "status", "status_zh", "status_en", "overdue_days", "level", "level_zh", "on_time",
+    "acknowledged_on", "acknowledged_by", "reported_on", "reported_by", "report_text", "report_planting_ids",
+    "report_photo_ids", "closed_on", "closed_by", "return_reason", "times_returned", "is_demo")
 
 
 def notice_record(n: SupervisionNotice, on: dt.date, escalate_days: int, village_name: str | None = None,
@@ -130,9 +136,10 @@ def inbox(session: Session, actor: Actor, on: dt.date) -> Inbox:
     escalated = frame[frame["level"].map(_ORDER).fillna(0) >= mine] if mine and len(frame) else empty
     from greening.supervision.care_schedule import due_checks
 
-    care = due_checks(session, actor, on)
-    care = care[care["state"].isin(["due_soon", "overdue"])] if len(care) else care
-    rejected = _rejected(session, actor) if actor.role in (Role.TEAM, Role.TOWN_LEAD) else _rejected(session, actor).iloc[0:0]
+    # care checks and rejected plantings are the village's work (its team, and its town lead)
+    village_work = actor.role in (Role.TEAM, Role.TOWN_LEAD)
+    care = due_checks(session, actor, on) if village_work else pd.DataFrame(columns=["state"])
+    rejected = _rejected(session, actor) if village_work else _rejected(session, actor).iloc[0:0]
     counts = {"to_acknowledge": len(to_ack), "to_report": len(to_report), "to_verify": len(to_verify),
               "escalated": len(escalated), "care_due": len(care), "rejected": len(rejected)}
     return Inbox(to_ack, to_report, to_verify, escalated, care, rejected, counts)

@@ -1,0 +1,62 @@
+"""待办 Inbox: notices to acknowledge, answer or verify, escalations, care checks due, rejected plantings."""
+import streamlit as st
+
+from greening.supervision.inbox import inbox, issued_summary
+from ui import data
+from ui.i18n_st import tr
+from ui.layout import md_escape, page_header
+from ui.session import db_session, require_actor
+from ui.supervision_st import notice_actions, notice_pdf_button
+from ui.tables import show_table
+
+actor = require_actor("notice.view")
+page_header(tr("sup.inbox.title"))
+on = data.report_date()
+with db_session(actor) as s:
+    box = inbox(s, actor, on)
+    summary = issued_summary(s, actor, on) if actor.role.value in ("county_lead", "city", "admin") else None
+if box.total == 0:
+    st.success(tr("sup.inbox.nothing"))
+
+
+def notice_list(title_key, frame, key):
+    if not len(frame):
+        return
+    st.markdown(f"#### {tr(title_key)} · {len(frame)}")
+    for rec in frame.to_dict("records"):
+        late = f" · ⚠ {tr('sup.state.overdue')} {rec['overdue_days']}" if rec["overdue_days"] else ""
+        with st.container(border=True):
+            st.markdown(f"**{md_escape(rec['display_number'])}** {md_escape(rec['town_name'] or '')}"
+                        f"{md_escape(rec['village_name'])} · {md_escape(rec['status_zh'])} · "
+                        f"{tr('sup.col.deadline')} {rec['deadline']}{late}")
+            st.text(rec["reasons"])
+            if rec.get("return_reason"):
+                st.warning(f"{tr('sup.col.reason')}：{rec['return_reason']}")
+            notice_actions(actor, rec, f"{key}_{rec['id']}")
+            notice_pdf_button(actor, rec["id"], key=f"{key}_pdf_{rec['id']}")
+
+
+notice_list("sup.to_acknowledge", box.to_acknowledge, "ack")
+notice_list("sup.to_report", box.to_report, "rep")
+notice_list("sup.to_verify", box.to_verify, "ver")
+notice_list("sup.escalated", box.escalated, "esc")
+if len(box.care_due):
+    st.markdown(f"#### {tr('sup.care_due')} · {len(box.care_due)}")
+    care = box.care_due.assign(state=box.care_due["state"].map(lambda v: tr(f"sup.state.{v}")))
+    show_table(care, {"village": tr("sup.col.village"), "planting_id": tr("sup.col.planting"),
+                      "species": tr("sup.col.species"), "months": tr("sup.col.months"),
+                      "due_on": tr("sup.col.due_on"), "state": tr("sup.col.state")}, key="care_due")
+if len(box.rejected):
+    st.markdown(f"#### {tr('sup.rejected')} · {len(box.rejected)}")
+    show_table(box.rejected, {"id": tr("sup.col.planting"), "village": tr("sup.col.village"),
+                              "planted_on": tr("sup.col.due_on"), "reject_reason": tr("sup.col.reason")},
+               key="rejected")
+if summary is not None and len(summary):
+    st.markdown(f"#### {tr('sup.issued_summary')}")
+    show_table(summary, {"name": tr("sup.col.town"), "issued": tr("sup.col.issued"), "open": tr("sup.col.open"),
+                         "overdue": tr("sup.col.overdue"), "closed": tr("sup.col.closed"),
+                         "closed_on_time": tr("sup.col.on_time")}, key="issued_summary")
+if actor.role.value == "admin":
+    from ui.supervision_st import outbox_failures
+
+    outbox_failures(actor)

@@ -1,0 +1,36 @@
+"""督办单 Supervision notices: every notice of the user's area, its status on the report date, one opened."""
+import streamlit as st
+
+from greening.supervision.inbox import notice_frame
+from ui import data
+from ui.i18n_st import tr
+from ui.layout import md_escape, page_header
+from ui.session import db_session, require_actor
+from ui.supervision_st import notice_actions, notice_pdf_button, notices_table
+from ui.tables import show_table
+
+actor = require_actor("notice.view")
+page_header(tr("sup.notices.title"))
+with db_session(actor) as s:
+    frame = notice_frame(s, actor, data.report_date())
+if not len(frame):
+    st.info(tr("common.no_data"))
+    st.stop()
+frame = notices_table(frame)
+show_table(frame, {"display_number": tr("sup.col.number"), "village_name": tr("sup.col.village"),
+                   "town_name": tr("sup.col.town"), "status_text": tr("sup.col.status"),
+                   "deadline": tr("sup.col.deadline"), "overdue_days": tr("sup.col.overdue"),
+                   "level_zh": tr("sup.col.level")}, height=320, key="notices_table")
+labels = {int(r["id"]): f"{r['display_number']} {r['village_name']} · {r['status_zh']}" for r in frame.to_dict("records")}
+picked = st.selectbox(tr("sup.notices.pick"), list(labels), format_func=labels.get, key="notice_pick")
+rec = frame[frame["id"] == picked].iloc[0].to_dict()
+with st.container(border=True):
+    st.markdown(f"**{md_escape(rec['display_number'])}** · {md_escape(rec['county_name'] or '')}"
+                f"{md_escape(rec['town_name'] or '')}{md_escape(rec['village_name'])}")
+    st.caption("、".join(md_escape(p.get("name")) for p in rec["addressees"]))
+    st.text(rec["reasons"])
+    if rec.get("report_text"):
+        st.markdown(f"**{tr('sup.report.text')}**")
+        st.text(f"{rec['report_text']}  ({', '.join('#' + str(i) for i in rec['report_planting_ids'])})")
+    notice_actions(actor, rec, f"nt_{picked}")
+    notice_pdf_button(actor, picked, key=f"nt_pdf_{picked}")

@@ -1,0 +1,50 @@
+"""红黑榜 Monthly ranking: the frozen snapshot of counties and towns, Excel and PDF downloads."""
+import streamlit as st
+
+from greening.permissions import allowed
+from greening.supervision import ranking
+from greening.supervision.pdf import NoFont, ranking_pdf
+from ui import data
+from ui.i18n_st import lang, tr
+from ui.layout import page_header
+from ui.session import db_session, require_actor, show_error
+from ui.tables import show_table
+
+actor = require_actor("ranking.view")
+page_header(tr("sup.ranking.title"))
+today = data.report_date()
+with db_session(actor) as s:
+    frozen = ranking.months_frozen(s)
+current = f"{today.year}-{today.month:02d}"
+months = sorted(set(frozen) | {current}, reverse=True)
+month = st.selectbox(tr("sup.ranking.month"), months, key="rank_month")
+if (allowed(actor, "ranking.freeze") and month not in frozen
+        and st.button(tr("sup.ranking.freeze"), type="primary", key="rank_freeze")):
+    try:
+        with db_session(actor, write=True) as s:
+            n = ranking.freeze_month(s, actor, month, report_day=today)
+        st.success(tr("sup.ranking.frozen", n=n))
+        st.rerun()
+    except ValueError as exc:
+        show_error(exc)
+with db_session(actor) as s:
+    levels = ranking.snapshot(s, actor, month)
+if not any(len(v) for v in levels.values()):
+    st.info(tr("sup.ranking.none"))
+    st.stop()
+en = lang() == "en"
+for level, title in (("county", "sup.ranking.counties"), ("town", "sup.ranking.towns")):
+    st.markdown(f"#### {tr(title)}")
+    show_table(levels[level], {k: ranking.COLUMNS[k][1 if en else 0]
+                               for k in ranking.COLUMNS if k != "area_code"}, key=f"rank_{level}", height=300)
+c1, c2 = st.columns(2)
+c1.download_button("Excel", ranking.ranking_xlsx(month, levels), file_name=f"红黑榜-{month}.xlsx",
+                   key="rank_xlsx", icon=":material/table:")
+try:
+    frozen_at = str(levels["county"]["frozen_at"].iloc[0])[:16] if len(levels["county"]) else ""
+    payload = ranking_pdf(month, {k: v.to_dict("records") for k, v in levels.items()}, frozen_at=frozen_at,
+                          is_demo=data.demo_present())
+    c2.download_button("PDF", payload, file_name=f"红黑榜-{month}.pdf", mime="application/pdf", key="rank_pdf",
+                       icon=":material/picture_as_pdf:")
+except NoFont as exc:
+    show_error(exc)

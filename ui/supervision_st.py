@@ -1,0 +1,191 @@
+"""Streamlit glue for supervision notices: the issue panel on the lagging page, the inbox count,
+one notice with the actions the user may take, and the PDF download."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pandas as pd
+import streamlit as st
+
+from greening.actor import Actor
+from greening.config import get_settings
+from greening.permissions import PermissionDenied, allowed
+from ui import data
+from ui.i18n_st import lang, tr
+from ui.session import db_session, show_error
+
+__all__ = ["issue_panel", "inbox_count", "notice_actions", "notice_pdf_button", "notices_table"]
+
+
+def _today() -> dt.date:
+    return data.report_date()
+
+
+def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
+    """下发督办单 from the lagging list: villages picked, reasons and people pre-filled, editable."""
+    if not allowed(actor, "notice.issue") or lagging is None or not len(lagging):
+        return
+    from greening.supervision.notices import NoticeDraft, NoticeError, draft_from_lagging
+
+    with st.expander(tr("sup.issue.title"), icon=":material/assignment_late:"):
+        names = dict(zip(lagging["code"], lagging["name"], strict=False))
+        picked = st.multiselect(tr("sup.issue.pick"), list(names), format_func=lambda c: f"{names[c]}（{c}）",
+                                key="sup_issue_pick", max_selections=50)
+        default = _today() + dt.timedelta(days=get_settings().notice_deadline_days)
+        with st.form("sup_issue_form", clear_on_submit=False):
+            deadline = st.date_input(tr("sup.issue.deadline"), value=default, key="sup_issue_deadline")
+            drafts = []
+            for code in picked:
+                d = draft_from_lagging(lagging[lagging["code"] == code].iloc[0].to_dict())
+                reasons = st.text_area(tr("sup.issue.reasons", village=names[code]), value=d.reasons,
+                                       key=f"sup_r_{code}", height=110)
+                people = st.text_input(tr("sup.issue.people", village=names[code]),
+                                       value="、".join(p["name"] for p in d.addressees), key=f"sup_p_{code}")
+                roles = {p["name"]: p for p in d.addressees}
+                addressees = [roles.get(n.strip(), {"role": "", "role_zh": "", "name": n.strip()})
+                              for n in people.split("、") if n.strip()]
+                drafts.append(NoticeDraft(code, reasons, d.reason_codes, addressees))
+            go = st.form_submit_button(tr("sup.issue.button"), type="primary", disabled=not picked)
+        if go and drafts:
+            token = st.session_state.setdefault("sup_issue_token", uuid.uuid4().hex)
+            if st.session_state.get("sup_issue_done") == token:
+                return  # the same press arriving twice
+            try:
+                from greening.supervision.notices import display_number, issue_notice
+
+                with db_session(actor, write=True) as s:
+                    made = [display_number(issue_notice(s, actor, d, deadline=deadline, issued_on=_today()))
+                            for d in drafts]
+            except (NoticeError, PermissionDenied, ValueError) as exc:
+                show_error(exc)
+                return
+            st.session_state["sup_issue_done"] = token
+            st.session_state.pop("sup_issue_token", None)
+            data.invalidate()
+            st.success(tr("sup.issue.done", numbers="、".join(made)))
+
+
+def inbox_count(actor: Actor) -> int:
+    """How many things wait for the actor (the sidebar's count)."""
+    from greening.supervision.inbox import inbox
+
+    try:
+        with db_session(actor) as s:
+            return inbox(s, actor, _today()).total
+    except PermissionDenied:
+        return 0
+
+
+def notices_table(frame: pd.DataFrame) -> pd.DataFrame:
+    en = lang() == "en"
+    out = frame.assign(status_text=frame["status_en"] if en and "status_en" in frame else frame["status_zh"])
+    return out
+
+
+def notice_pdf_button(actor: Actor, notice_id: int, key: str) -> None:
+    from greening.supervision.inbox import notice_frame
+    from greening.supervision.notices import load_notice
+    from greening.supervision.pdf import NoFont, notice_pdf
+
+    try:
+        with db_session(actor) as s:
+            n = load_notice(s, actor, notice_id)
+            row = notice_frame(s, actor, _today(), village_code=n.village_code)
+            rec = row[row["id"] == notice_id].iloc[0].to_dict()
+        payload = notice_pdf(rec)
+    except (NoFont, PermissionDenied, ValueError) as exc:
+        show_error(exc)
+        return
+    st.download_button(tr("sup.pdf"), payload, file_name=f"督办单-{rec['number']}.pdf", mime="application/pdf",
+                       key=key, icon=":material/picture_as_pdf:")
+
+
+def _run(actor: Actor, fn, **kw) -> bool:
+    try:
+        with db_session(actor, write=True) as s:
+            fn(s, actor, **kw)
+    except (PermissionDenied, ValueError) as exc:
+        show_error(exc)
+        return False
+    data.invalidate()
+    st.success(tr("sup.done"))
+    return True
+
+
+def notice_actions(actor: Actor, rec: dict, key: str) -> None:
+    """The buttons and forms this user may use on one notice (by role, scope and state)."""
+    from greening.supervision import notices as N
+
+    nid, version, status = int(rec["id"]), int(rec["version"]), rec["status"]
+    on = _today()
+    if (status == "issued" and allowed(actor, "notice.acknowledge", rec["village_code"])
+            and st.button(tr("sup.ack"), key=f"{key}_ack", type="primary")
+            and _run(actor, N.acknowledge, notice_id=nid, on=on, expected_version=version)):
+        st.rerun()
+    if status in ("acknowledged", "returned") and allowed(actor, "notice.report", rec["village_code"]):
+        _report_form(actor, rec, key, on)
+    can_verify = (status == "reported" and allowed(actor, "notice.verify", rec["village_code"])
+                  and str(rec["issuer_scope"]).startswith(actor.scope_prefix))
+    if can_verify:
+        c1, c2 = st.columns(2)
+        if (c1.button(tr("sup.close"), key=f"{key}_close", type="primary")
+                and _run(actor, N.close, notice_id=nid, on=on, expected_version=version)):
+            st.rerun()
+        with c2.popover(tr("sup.return")):
+            why = st.text_input(tr("sup.return.reason"), key=f"{key}_why")
+            if (st.button(tr("sup.return"), key=f"{key}_ret")
+                    and _run(actor, N.return_notice, notice_id=nid, reason=why, on=on, expected_version=version)):
+                st.rerun()
+
+
+def _report_form(actor: Actor, rec: dict, key: str, on: dt.date) -> None:
+    from greening.supervision import notices as N
+
+    recent = data.recent(actor, village_code=rec["village_code"], limit=50)
+    options = {}
+    if recent is not None and len(recent):
+        for r in recent.to_dict("records"):
+            options[int(r["id"])] = f"#{r['id']} {r.get('planted_on', '')} {r.get('species', '')} {r.get('tree_count', '')}"
+    with st.form(f"{key}_report"):
+        text = st.text_area(tr("sup.report.text"), key=f"{key}_text")
+        plantings = st.multiselect(tr("sup.report.plantings"), list(options), format_func=options.get,
+                                   key=f"{key}_pl")
+        photos = st.file_uploader(tr("sup.report.photos"), type=["jpg", "jpeg", "png", "webp"],
+                                  accept_multiple_files=True, key=f"{key}_ph")
+        go = st.form_submit_button(tr("sup.report.button"), type="primary")
+    if not go:
+        return
+    try:
+        from greening.photos import store_photo
+
+        with db_session(actor, write=True) as s:
+            photo_ids = []
+            if photos and not plantings:
+                raise N.NoticeError("附照片须先关联一条植树记录", "link a planting to attach photos")
+            for f in photos or []:
+                photo_ids.append(store_photo(s, actor, plantings[0], f.getvalue(), f.name).id)
+            N.report(s, actor, int(rec["id"]), text=text, on=on, planting_ids=plantings, photo_ids=photo_ids,
+                     expected_version=int(rec["version"]))
+    except (PermissionDenied, ValueError) as exc:
+        show_error(exc)
+        return
+    data.invalidate()
+    st.success(tr("sup.done"))
+    st.rerun()
+
+
+def outbox_failures(actor: Actor) -> None:
+    """Administrators: messages that failed or are unconfirmed, each with "send again"."""
+    from greening.supervision import outbox
+
+    with db_session(actor) as s:
+        rows = [(m.id, m.channel, m.recipient, m.status, m.attempts, m.last_error) for m in outbox.failures(s, actor)]
+    if not rows:
+        return
+    st.markdown(f"#### {tr('sup.outbox.failed')} · {len(rows)}")
+    st.dataframe(pd.DataFrame(rows, columns=["#", "channel", "recipient", "status", "attempts", "error"]),
+                 hide_index=True, width="stretch")
+    for mid, *_ in rows[:20]:
+        if st.button(tr("sup.outbox.requeue", id=mid), key=f"requeue_{mid}"):
+            _run(actor, outbox.requeue, message_id=mid)
