@@ -84,16 +84,17 @@ def _fc_match() -> Path | None:
 def find_font(settings=None) -> CjkFont:
     """The CJK font PDFs are written with (see the module docstring); raises :class:`NoFont`."""
     s = settings or get_settings()
+    path: Path | None
     if s.pdf_font:
         path = Path(s.pdf_font)
         if not path.exists():
             raise ValueError(f"GREENING_PDF_FONT 指向的文件不存在：{path} / GREENING_PDF_FONT names a missing file: {path}")
     else:
         path = next((Path(p) for p in _CANDIDATES if Path(p).exists()), None) or _fc_match()
-        if path is None:
-            raise NoFont()
-    bold = path.with_name(path.name.replace("Regular", "Bold"))
-    bold = bold if bold != path and bold.exists() else None
+    if path is None:
+        raise NoFont()
+    twin = path.with_name(path.name.replace("Regular", "Bold"))
+    bold = twin if twin != path and twin.exists() else None
     return CjkFont(path, _sc_index(path), bold, _sc_index(bold) if bold else 0)
 
 
@@ -179,7 +180,11 @@ def notice_pdf(n: dict, *, font: CjkFont | None = None) -> bytes:
     return bytes(pdf.output())
 
 
-def _table(pdf: _Doc, headers: list[str], widths: list[float], rows: list[list[str]], marks: list) -> None:
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _table(pdf: _Doc, headers: list[str], widths: list[int], rows: list[list[str]], marks: list) -> None:
     pdf.set_font("cjk", "B", 9)
     pdf.set_fill_color(221, 235, 216)
     for h, w in zip(headers, widths, strict=True):
@@ -227,11 +232,11 @@ def ranking_pdf(month: str, levels: dict[str, list[dict]], *, frozen_at: str, is
         for r in rows:
             mark = "red" if r["score_rank"] <= top else ("black" if r["score_rank"] > n - top and n > 2 * top else None)
             marks.append(mark)
-            rate = "—" if r.get("on_time_rate") is None else f"{100 * r['on_time_rate']:.0f}%"
+            rate = "—" if _blank(r.get("on_time_rate")) else f"{100 * r['on_time_rate']:.0f}%"
             body.append([str(r["score_rank"]), str(r["area_name"])[:14], str(r.get("parent_name") or "")[:8],
-                         "—" if r.get("score") is None else f"{r['score']:.1f}", str(r["notices"]),
+                         "—" if _blank(r.get("score")) else f"{r['score']:.1f}", str(r["notices"]),
                          str(r["closed_on_time"]), str(r["overdue"]), rate, str(r["on_time_rank"]),
-                         {"red": "红榜", "black": "黑榜"}.get(mark, "")])
+                         {"red": "红榜", "black": "黑榜"}.get(mark or "", "")])
         _table(pdf, headers, widths, body, marks)
         pdf.ln(4)
     return bytes(pdf.output())

@@ -67,7 +67,8 @@ def _rank(values: pd.Series, ascending: bool = False) -> np.ndarray:
 def _level_rows(frame: pd.DataFrame, level: str, stats: pd.DataFrame, names: dict) -> pd.DataFrame:
     n = {"town": 9, "county": 6}[level]
     out = pd.DataFrame({"area_code": frame["code"].astype(str), "area_name": frame["name"].astype(str),
-                        "score": pd.to_numeric(frame.get("score"), errors="coerce").round(1)})
+                        "score": pd.to_numeric(frame["score"], errors="coerce").round(1)
+                        if "score" in frame else np.nan})
     out["parent_name"] = out["area_code"].str[:6].add("000000").map(names) if level == "town" else "湛江市"
     key = out["area_code"].str[:n]
     if len(stats):
