@@ -185,3 +185,34 @@ class TestPhotoSize:
             check_image(data, "bomb." + kind)
         shown = "100000×90000" if kind == "png" else "30000×20000"
         assert err.value.code == "photo_too_many_pixels" and shown in err.value.zh and "?" not in err.value.en
+
+
+class TestOnePlacementRule:
+    """The form said "以代码为准 (东坡村)" while the record went to 西坑村: one rule, one message."""
+
+    def test_form_and_ledger_place_a_point_alike_and_say_so_once(self, db, area):
+        from greening.validation.placement import place
+
+        result = create_planting(db, ADMIN, form("p-form", A, lon=campaign.centre(B)[0], lat=campaign.centre(B)[1]))
+        lon, lat = campaign.centre(B)
+        row = template_row("p-ledger", A, 经度=f"{lon:.6f}", 纬度=f"{lat:.6f}", 村名称="乙村")
+        report = validate_ledger(db, ADMIN, csv_bytes(TEMPLATE_HEADERS, [row]), "p.csv")
+        stored = dict(zip(INSERT_COLUMNS, report.rows[0], strict=True))
+        assert (result.planting.village_code, result.planting.claimed_village_code) == (B, A)
+        assert (stored["village_code"], stored["claimed_village_code"]) == (B, A)
+        assert result.planting.flags == stored["flags"] == ["outside_claimed_village"]
+        (warning,) = result.warnings
+        outside = next(i for i in report.issues if i.code == "outside_claimed_village")
+        preview = place((B, "乙村"), (A, "甲村"), claimed_has_boundary=True).text()  # what the form shows first
+        assert warning.zh == outside.zh == preview[0] and warning.en == outside.en == preview[1]
+        assert "记录计入坐标所在的乙村" in warning.zh and "counts for 乙村" in warning.en
+        mismatch = next(i for i in report.issues if i.code == "village_name_mismatch")
+        assert "以代码为准" not in mismatch.zh and "甲村" in mismatch.zh and "claimed village" in mismatch.en
+
+    def test_a_point_nowhere_is_refused_in_both(self, db, area):
+        with pytest.raises(PlantingError) as err:
+            create_planting(db, ADMIN, form("sea", A, lon=campaign.SEA[0], lat=campaign.SEA[1]))
+        row = template_row("sea", A, 经度=str(campaign.SEA[0]), 纬度=str(campaign.SEA[1]))
+        report = validate_ledger(db, ADMIN, csv_bytes(TEMPLATE_HEADERS, [row]), "s.csv")
+        assert err.value.code == "in_no_village" and [i.code for i in report.issues] == ["in_no_village"]
+        assert err.value.zh == report.issues[0].zh

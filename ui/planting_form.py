@@ -20,6 +20,7 @@ from greening.geo.gcj02 import gcj02_to_wgs84
 from greening.i18n import fmt_count
 from greening.models.enums import SiteType
 from greening.permissions import PermissionDenied
+from greening.validation.placement import place
 from ui import data
 from ui.i18n_st import labels, lang, tr
 from ui.layout import md_escape, show_error
@@ -71,7 +72,9 @@ def where_is(actor: Actor, point, claimed_code: str | None):
     if claimed_code and code != claimed_code:
         claimed = data.villages(actor, claimed_code)
         claimed_name = claimed["name"].iloc[0] if len(claimed) else claimed_code
-        st.warning(tr("log.not_team_village", team_village=md_escape(claimed_name)))
+        # The same rule and words as the saved record's warning (greening.validation.placement).
+        said = place((code, name), (claimed_code, claimed_name), claimed_has_boundary=True).text()
+        st.warning(md_escape(said[1] if lang() == "en" else said[0]))
     return code
 
 

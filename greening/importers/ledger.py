@@ -39,9 +39,10 @@ from greening.importers.columns import ColumnMap, match_columns
 from greening.importers.encoding import decode_text
 from greening.models import AdminArea, GreeningTeam, Planting
 from greening.permissions import PermissionDenied, require
-from greening.services.plantings import OUTSIDE_FLAG, content_hash, in_no_village_params, location_flags
+from greening.services.plantings import content_hash, in_no_village_params
 from greening.validation import Issue, file_error, issue, records
 from greening.validation import values as F
+from greening.validation.placement import place
 from greening.validation.records import INSERT_COLUMNS
 from greening.validation.text import check_text, same_name
 
@@ -426,22 +427,22 @@ def _locate(parsed: list, ref: _Reference, report: LedgerReport) -> list:
     located = assign_villages(lons, lats, index, claimed=claimed_codes)  # GREENING_COVERAGE_ENGINE
     for (row, cells, values), code in zip(parsed, located, strict=False):
         claimed = values["village_code"]
-        claimed_name = ref.villages[claimed][1]
-        if code is None and claimed in with_boundary:  # the claimed village has a boundary: nowhere
+        has_boundary = claimed in with_boundary
+        params = None
+        if code is None and has_boundary:  # the claimed village has a boundary: the point is nowhere
             near = index.nearest(values["lon"], values["lat"])
             if near is not None:
                 near_code = index.codes[near[0]]
                 near = (near_code, ref.villages[near_code][1], near[1])
-            report.issues.append(issue("in_no_village", row=row,
-                                       **in_no_village_params(values["lon"], values["lat"], near)))
+            params = in_no_village_params(values["lon"], values["lat"], near)
+        verdict = place(None if code is None else (code, ref.villages[code][1]), (claimed, ref.villages[claimed][1]),
+                        claimed_has_boundary=has_boundary, in_no_village=params)
+        if verdict.code is not None:
+            report.issues.append(issue(verdict.code, row=row, **verdict.params))
+        if verdict.refused:
             continue
-        if code is None:
-            report.issues.append(issue("village_no_boundary", row=row, village=claimed_name))
-        elif code != claimed:
-            report.issues.append(issue(OUTSIDE_FLAG, row=row, actual=ref.villages[code][1], actual_code=code,
-                                       claimed=claimed_name, claimed_code=claimed))
-        values.update(actual_id=None if code is None else ref.villages[code][0], actual_code=code,
-                      flags=location_flags(code, claimed))
+        values.update(actual_id=None if code is None else ref.villages[code][0], actual_code=verdict.counts_for,
+                      flags=verdict.flags)
         kept.append((row, cells, values))
     return kept
 

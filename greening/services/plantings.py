@@ -39,7 +39,7 @@ from greening.models.base import utcnow
 from greening.models.enums import PlantingStatus, RecordSource
 from greening.permissions import require, scope_clause
 from greening.services._idempotent import insert_once
-from greening.validation import message, records
+from greening.validation import placement, records
 from greening.validation import values as F
 
 __all__ = [
@@ -50,8 +50,9 @@ __all__ = [
     "with_location_flags", "in_no_village_params", "clean_submission_id", "load_planting",
 ]
 
-OUTSIDE_FLAG = "outside_claimed_village"
-UNLOCATED_FLAG = "village_unlocated"
+# Where a record counts, and its location flags: the one rule in greening.validation.placement.
+OUTSIDE_FLAG, UNLOCATED_FLAG = placement.OUTSIDE_FLAG, placement.UNLOCATED_FLAG
+location_flags, with_location_flags = placement.location_flags, placement.with_location_flags
 # The record's fields, limits and what an edit may change are declared in greening.validation.records.
 MAX_SITE_NAME, MAX_NOTE, EDITABLE = records.MAX_SITE_NAME, records.MAX_NOTE, records.EDITABLE
 
@@ -200,19 +201,6 @@ def in_no_village_params(lon: float, lat: float, near: tuple[str, str, float] | 
                 county=county[0], county_en=county[1], distance_m=metres)
 
 
-def location_flags(located: str | None, claimed: str) -> list[str]:
-    """The location flags of a record whose point lies in village ``located`` (None: in none)."""
-    if located is None:
-        return [UNLOCATED_FLAG]
-    return [OUTSIDE_FLAG] if located != claimed else []
-
-
-def with_location_flags(flags, located: str | None, claimed: str) -> list[str]:
-    """``flags`` with the location flags replaced by those of a point in ``located``."""
-    kept = [f for f in (flags or []) if f not in (OUTSIDE_FLAG, UNLOCATED_FLAG)]
-    return kept + location_flags(located, claimed)
-
-
 # -- the one content hash -----------------------------------------------------------------------
 _HASHED = ("village_code", "planted_on", "species_id", "tree_count", "site_type", "site_name", "area_m2",
            "party_members", "villagers", "note", "datum", "block")
@@ -282,20 +270,19 @@ def _parse(session: Session, data: dict) -> dict:
 
 
 def _place(session: Session, lon: float, lat: float, claimed: AdminArea) -> tuple[VillageHit | None, list]:
-    """The village holding the point and the warnings for the record."""
+    """The village holding the point and the warnings for the record (:func:`placement.place`)."""
     hit = locate_village(session, lon, lat)
-    if hit is None:
-        if claimed.geom is None:
-            zh, en = message("village_no_boundary", village=claimed.name)
-            return None, [PlantingWarning("village_no_boundary", zh, en)]
+    has_boundary = claimed.geom is not None
+    params = None
+    if hit is None and has_boundary:
         near = nearest_village(session, lon, lat)
-        raise PlantingError("in_no_village", "location", **in_no_village_params(
-            lon, lat, None if near is None else (near[0].code, near[0].name, near[1])))
-    if hit.code != claimed.code:
-        zh, en = message(OUTSIDE_FLAG, actual=hit.name, actual_code=hit.code, claimed=claimed.name,
-                         claimed_code=claimed.code)
-        return hit, [PlantingWarning(OUTSIDE_FLAG, zh, en)]
-    return hit, []
+        params = in_no_village_params(lon, lat, None if near is None else (near[0].code, near[0].name, near[1]))
+    verdict = placement.place(None if hit is None else (hit.code, hit.name), (claimed.code, claimed.name),
+                              claimed_has_boundary=has_boundary, in_no_village=params)
+    if verdict.refused:
+        raise PlantingError("in_no_village", "location", **verdict.params)
+    said = verdict.text()
+    return hit, [] if said is None else [PlantingWarning(verdict.code, *said)]
 
 
 def clean_submission_id(value) -> str:

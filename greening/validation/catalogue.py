@@ -105,9 +105,11 @@ CATALOGUE: dict[str, Code] = dict([
        "point (lon {lon}, lat {lat}) is in no village (sea or outside the boundaries); the nearest is "
        "{village_en} in {county_en}, about {distance_m} m away"),
     _c("outside_claimed_village", "row", "warning",
-       "坐标落在{actual}（{actual_code}），不在填报的{claimed}（{claimed_code}）内；已标记待核查",
-       "the point falls in {actual} ({actual_code}), not in the claimed {claimed} ({claimed_code}); "
-       "flagged for checking"),
+       "坐标落在{actual}（{actual_code}），不在填报的{claimed}（{claimed_code}）内：记录计入坐标所在的{actual}，"
+       "仍归{claimed}管理，已标记待核查",
+       "the point falls in {actual} ({actual_code}), not in the claimed {claimed} ({claimed_code}): the "
+       "record counts for {actual}, where the point is, stays with {claimed} for editing, and is flagged "
+       "for checking"),
     _c("bad_number", "row", "error", "“{value}”不是有效的数字", "{value!r} is not a valid number"),
     _c("not_whole_number", "row", "error", "“{value}”应为整数", "{value!r} should be a whole number"),
     _c("count_not_positive", "row", "error", "数量 {value} 应大于 0", "count {value} must be above 0"),
@@ -133,8 +135,9 @@ CATALOGUE: dict[str, Code] = dict([
     _c("village_unknown", "row", "error", "找不到村“{value}”", "no village {value!r}"),
     _c("village_ambiguous", "row", "error", "村名“{value}”有重名（{codes}），请填写村代码",
        "village name {value!r} is ambiguous ({codes}); give the village code"),
-    _c("village_name_mismatch", "row", "warning", "村代码 {code} 对应“{expected}”，与填写的“{value}”不一致；以代码为准",
-       "village code {code} is {expected!r}, not {value!r}; the code is used"),
+    _c("village_name_mismatch", "row", "warning",
+       "村代码 {code} 对应“{expected}”，与填写的“{value}”不一致；填报村按村代码认定为“{expected}”",
+       "village code {code} is {expected!r}, not {value!r}; the claimed village is taken from the code"),
     _c("village_out_of_scope", "row", "error", "村 {value} 不在您的管辖范围内", "village {value} is outside your area"),
     _c("village_no_boundary", "row", "warning", "{village}尚无边界数据，无法核对坐标是否在村内",
        "{village} has no boundary yet; the point could not be checked against it"),
