@@ -35,6 +35,11 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "login_max_failures": ("GREENING_LOGIN_MAX_FAILURES", "failed log-ins before an account is locked for a while"),
     "login_lock_minutes": ("GREENING_LOGIN_LOCK_MINUTES", "how long a lock after repeated failures lasts"),
     "session_hours": ("GREENING_SESSION_HOURS", "how long a log-in stays valid"),
+    "db_pool_size": ("GREENING_DB_POOL_SIZE", "database connections kept open per process"),
+    "db_max_overflow": ("GREENING_DB_MAX_OVERFLOW", "extra connections opened under load beyond the pool"),
+    "db_pool_timeout": ("GREENING_DB_POOL_TIMEOUT", "seconds a request waits for a free connection before it is told the system is busy"),
+    "login_hash_slots": ("GREENING_LOGIN_HASH_SLOTS", "password checks (Argon2) run at once; 0: one per processor core"),
+    "login_wait_seconds": ("GREENING_LOGIN_WAIT_SECONDS", "seconds a log-in waits for a free password-check slot before it is told the system is busy"),
     "oidc_enabled": ("GREENING_OIDC", "1 to offer single sign-on through Streamlit's OIDC login"),
     "measures_path": ("GREENING_MEASURES_FILE", "the 56-measure catalogue in force (default: the data folder's "
                       "measures.yaml once an administrator loaded one, else the shipped data/measures.yaml)"),
@@ -87,6 +92,11 @@ class Settings:
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     session_hours: int = 12
+    db_pool_size: int = 8
+    db_max_overflow: int = 24
+    db_pool_timeout: int = 30
+    login_hash_slots: int = 0
+    login_wait_seconds: int = 20
     oidc_enabled: bool = False
     measures_path: str = ""
     campaign_start: str = "2023-01-01"

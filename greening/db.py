@@ -110,16 +110,20 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
             url,
             module=_sqlite_dbapi(),
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
-            pool_size=kwargs.pop("pool_size", 8),
-            max_overflow=kwargs.pop("max_overflow", 24),
-            **kwargs,
+            **_pool_options(settings, kwargs),
         )
         event.listen(engine, "connect", _on_sqlite_connect(os.environ["SPATIALITE_LIBRARY_PATH"]))
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=True, **_pool_options(settings, kwargs))
+
+
+def _pool_options(settings, kwargs: dict) -> dict:
+    """The connection pool's size, overflow and wait from the settings (``kwargs`` win)."""
+    return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
+            "pool_timeout": settings.db_pool_timeout, **kwargs}
 
 
 def get_engine(url: str | None = None) -> Engine:

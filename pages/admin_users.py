@@ -3,7 +3,8 @@ import streamlit as st
 
 from greening.models.enums import Role
 from greening.services import users
-from ui.session import db_session, require_actor, show_error
+from ui.layout import show_error
+from ui.session import db_session, require_actor
 
 ROLES = {Role.TEAM: "护绿队 / team", Role.TOWN_LEAD: "镇级负责人 / town lead",
          Role.COUNTY_LEAD: "县级负责人 / county lead", Role.CITY: "市级 / city", Role.ADMIN: "管理员 / admin"}

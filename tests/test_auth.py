@@ -311,7 +311,7 @@ class TestLoginGate:
         at.text_input(key="login_username").input("suixi")
         at.text_input(key="login_password").input("wrong-password")
         at.button[0].click().run(timeout=30)
-        assert any(LOGIN_FAILED in e.value for e in at.error)
+        assert any(e.value == "用户名或密码错误" for e in at.error)  # in the tab's language (Chinese)
         at.text_input(key="login_username").input("suixi")
         at.text_input(key="login_password").input(PASSWORD)
         at.button[0].click().run(timeout=30)

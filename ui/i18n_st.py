@@ -31,8 +31,9 @@ def labels(enum_cls) -> dict[str, str]:
     return _labels(enum_cls, lang())
 
 
-def language_switch(on_change=None) -> str:
-    """A 中文/English switch in the sidebar; ``on_change(lang)`` saves it as the user's preference."""
+def language_switch(on_change=None, container=None) -> str:
+    """A 中文/English switch in the sidebar (or ``container``); ``on_change(lang)`` saves it as the
+    user's preference."""
     current = lang()
 
     def _changed():
@@ -40,7 +41,7 @@ def language_switch(on_change=None) -> str:
         if on_change is not None:
             on_change(st.session_state[LANG_KEY])
 
-    st.sidebar.radio(t("lang.label", current), ["zh", "en"], index=0 if current == "zh" else 1,
+    (container or st.sidebar).radio(t("lang.label", current), ["zh", "en"], index=0 if current == "zh" else 1,
                      format_func=lambda v: "中文" if v == "zh" else "English", horizontal=True,
                      key="_lang_switch", on_change=_changed)
     return lang()

@@ -48,18 +48,21 @@ from greening.auth import (
     SessionEnded,
     WeakPassword,
     actor_from_token,
-    authenticate,
     change_password,
     logout,
     oidc_login,
 )
+from greening.auth.login import log_in
 from greening.config import get_settings
 from greening.db import get_engine, read_session, session_scope
+from greening.i18n import error_text
 from greening.models.enums import Role
 from greening.permissions import PermissionDenied, allowed, install_scope
+from ui.i18n_st import lang, language_switch, tr
+from ui.layout import md_escape, show_error
 
 __all__ = ["current_actor", "require_actor", "login_form", "password_change_form", "logout_button",
-           "scope_key", "scope_actor", "db_session", "engine", "show_error", "TOKEN_KEY", "COOKIE_NAME"]
+           "scope_key", "scope_actor", "db_session", "engine", "TOKEN_KEY", "COOKIE_NAME"]
 
 TOKEN_KEY = "greening_token"
 _FLASH = "greening_auth_flash"
@@ -85,14 +88,6 @@ def db_session(actor: Actor, *, write: bool = False) -> Iterator[Session]:
     with (session_scope if write else read_session)(engine()) as session:
         install_scope(session, actor)
         yield session
-
-
-def show_error(exc: BaseException) -> None:
-    """Show a refusal or a validation error to the user (never a traceback)."""
-    if isinstance(exc, PermissionDenied):
-        st.error(f"{exc.zh} / {exc.en}")
-    else:
-        st.error(str(exc))
 
 
 # --- who is logged in -------------------------------------------------------------------------
@@ -209,7 +204,7 @@ def _gate() -> _Gate:
     except SessionEnded as exc:
         st.session_state.pop(TOKEN_KEY, None)
         _forget_cookie(token)
-        st.session_state[_FLASH] = f"{exc.zh} / {exc.en}"
+        st.session_state[_FLASH] = exc
         # A stale SSO identity in this tab must not log it straight back in: the user has to
         # choose "sign in" again.
         st.session_state[_SSO_PAUSED] = True
@@ -236,7 +231,7 @@ def require_actor(action: str | None = None, area_code: str | None = None) -> Ac
         login_form()
         st.stop()
     if action is not None and not allowed(gate.actor, action, area_code):
-        st.error("您无权查看此页面或此区域。 / You may not open this page or area.")
+        st.error(tr("login.no_access"))
         st.stop()
     return gate.actor
 
@@ -244,30 +239,33 @@ def require_actor(action: str | None = None, area_code: str | None = None) -> Ac
 # --- forms ------------------------------------------------------------------------------------
 
 def login_form() -> None:
-    """The log-in form (Chinese first, with English)."""
+    """The log-in form, in the tab's language (the switch is in the sidebar)."""
     settings = get_settings()
-    st.subheader("登录 / Log in")
+    language_switch(container=st)  # on the page itself: a phone's sidebar starts closed
+    st.subheader(tr("login.title"))
     flash = st.session_state.pop(_FLASH, None)
     if flash:
-        st.warning(flash)
+        st.warning(md_escape(error_text(flash, lang())) if isinstance(flash, BaseException) else flash)
     with st.form("greening_login", clear_on_submit=True):
-        username = st.text_input("用户名 / User name", key="login_username", max_chars=60,
+        username = st.text_input(tr("login.username"), key="login_username", max_chars=60,
                                  autocomplete="username")
-        password = st.text_input("密码 / Password", key="login_password", type="password",
+        password = st.text_input(tr("login.password"), key="login_password", type="password",
                                  max_chars=256, autocomplete="current-password")
-        submitted = st.form_submit_button("登录 / Log in", type="primary")
+        submitted = st.form_submit_button(tr("login.submit"), type="primary")
     if submitted:
-        with session_scope(engine()) as s:
-            result = authenticate(s, username, password)
+        result = log_in(engine(), username, password)
         if result.ok:
             st.session_state[TOKEN_KEY] = result.token
             _remember_in_cookie(result.token)
             st.rerun()
-        st.error(result.message)
-    st.caption(f"连续输错 {settings.login_max_failures} 次密码后，账户将锁定 "
-               f"{settings.login_lock_minutes} 分钟。 / After {settings.login_max_failures} wrong "
-               f"passwords the account is locked for {settings.login_lock_minutes} minutes.")
-    if _sso_configured() and st.button("统一身份认证登录 / Sign in with single sign-on", key="login_sso"):
+        if result.reason == "busy":
+            st.warning(tr("login.busy"))
+        elif result.reason == "unknown_subject":
+            st.error(result.message)
+        else:
+            st.error(tr("login.failed"))
+    st.caption(tr("login.lock_note", n=settings.login_max_failures, minutes=settings.login_lock_minutes))
+    if _sso_configured() and st.button(tr("login.sso"), key="login_sso"):
         st.session_state.pop(_SSO_PAUSED, None)
         st.login()
 
@@ -278,20 +276,20 @@ def password_change_form(*, forced: bool = False) -> None:
     if not token:
         return
     if forced:
-        st.subheader("修改初始密码 / Choose your password")
-        st.info("您使用的是初始密码，请先设置新密码。 / You logged in with a one-time password; choose your own first.")
+        st.subheader(tr("password.title"))
+        st.info(tr("password.one_time"))
     with st.form("greening_change_password", clear_on_submit=True):
-        current = None if forced else st.text_input("当前密码 / Current password", type="password",
+        current = None if forced else st.text_input(tr("password.current"), type="password",
                                                     key="pw_current", autocomplete="current-password")
-        new = st.text_input("新密码（至少 8 位）/ New password (8 characters or more)", type="password",
+        new = st.text_input(tr("password.new"), type="password",
                             key="pw_new", max_chars=256, autocomplete="new-password")
-        repeat = st.text_input("再次输入新密码 / Repeat the new password", type="password",
+        repeat = st.text_input(tr("password.repeat"), type="password",
                                key="pw_repeat", max_chars=256, autocomplete="new-password")
-        submitted = st.form_submit_button("修改密码 / Change password", type="primary")
+        submitted = st.form_submit_button(tr("password.submit"), type="primary")
     if not submitted:
         return
     if new != repeat:
-        st.error("两次输入的新密码不一致 / the two new passwords differ")
+        st.error(tr("password.differ"))
         return
     try:
         with session_scope(engine()) as s:
@@ -299,14 +297,14 @@ def password_change_form(*, forced: bool = False) -> None:
     except (WeakPassword, PermissionDenied) as exc:
         show_error(exc)
         return
-    st.success("密码已修改 / password changed")
+    st.success(tr("password.changed"))
     st.rerun()
 
 
 def logout_button(*, key: str = "greening_logout") -> None:
     """A log-out button: ends this user's sessions in every tab (see greening.auth.logout)."""
     token = st.session_state.get(TOKEN_KEY)
-    if not token or not st.button("退出登录 / Log out", key=key):
+    if not token or not st.button(tr("login.logout"), key=key):
         return
     with session_scope(engine()) as s:
         logout(s, token)

@@ -160,29 +160,92 @@ def authenticate(session: Session, username: str, password: str, *,
     and cost one Argon2 check each. After ``settings.login_max_failures`` wrong passwords in a
     row the account is locked for ``settings.login_lock_minutes`` (kept in the database). A
     hash made with old parameters is replaced. The caller commits.
+
+    This runs the password check inside ``session``'s transaction; the app logs in with
+    :func:`greening.auth.login.log_in`, which reads, checks and writes in three steps so that no
+    connection or write lock is held while the password is hashed.
     """
     now = _now(now)
-    settings = get_settings()
+    return record_attempt(session, check_attempt(read_account(session, username, password),
+                                                 username, password, now), now)
+
+
+@dataclass(frozen=True)
+class Account:
+    """What a log-in needs to know about a user before checking the password (read, no lock)."""
+
+    user_id: int
+    password_hash: str | None
+    active: bool
+    locked_until: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of the password check (no database): unknown, locked, disabled, wrong or right."""
+
+    verdict: str
+    shown_name: str = ""
+    user_id: int | None = None
+    hash_checked: str | None = None
+    new_hash: str | None = None
+    locked_until: dt.datetime | None = None
+
+
+def read_account(session: Session, username: str, password: str) -> Account | None:
+    """The account ``username`` names (None: no such user, or input that cannot log in)."""
     name = normalise_username(username)
-    user = None
-    if name is not None and isinstance(password, str) and len(password) <= MAX_LENGTH:
-        user = _find_user(session, User.username, name)
+    if name is None or not isinstance(password, str) or len(password) > MAX_LENGTH:
+        return None
+    user = _find_user(session, User.username, name)
     if user is None:
+        return None
+    return Account(user.id, user.password_hash, bool(user.active), _aware(user.locked_until))
+
+
+def check_attempt(account: Account | None, username: str, password: str, now: dt.datetime) -> Attempt:
+    """Check the password against ``account`` (the expensive Argon2 step; touches no database)."""
+    if account is None:
         burn_time(password if isinstance(password, str) else None)
         shown = (username or "")[:40] if isinstance(username, str) else ""
-        _audit(session, None, "login_failed", f"unknown user {shown!r}")
+        return Attempt("unknown", shown_name=shown)
+    def outcome(verdict: str, **more) -> Attempt:
+        return Attempt(verdict, user_id=account.user_id, hash_checked=account.password_hash, **more)
+
+    if account.locked_until is not None and account.locked_until > now:
+        burn_time(password)
+        return outcome("locked", locked_until=account.locked_until)
+    if not account.active or not account.password_hash:
+        burn_time(password)
+        return outcome("disabled")
+    ok, needs_rehash = verify_password(account.password_hash, password)
+    if not ok:
+        return outcome("wrong")
+    return outcome("right", new_hash=hash_password(password) if needs_rehash else None)
+
+
+def record_attempt(session: Session, attempt: Attempt, now: dt.datetime) -> LoginResult:
+    """Write what ``attempt`` means (failure count, lock, re-hash, log-in session, audit row).
+
+    The user is read again inside this transaction: a lock, a disabling or a password change
+    that happened while the password was being checked wins over the check.
+    """
+    settings = get_settings()
+    user = None if attempt.user_id is None else _find_user(session, User.id, attempt.user_id)
+    if user is None:
+        _audit(session, None, "login_failed", f"unknown user {attempt.shown_name!r}")
         return _failure("bad_credentials")
     locked_until = _aware(user.locked_until)
     if locked_until is not None and locked_until > now:
-        burn_time(password)
         _audit(session, user, "login_failed", f"locked until {locked_until.isoformat()}")
         return _failure("locked")
     if not user.active or not user.password_hash:
-        burn_time(password)
         _audit(session, user, "login_failed", "account disabled" if not user.active else "no password set")
         return _failure("disabled")
-    ok, needs_rehash = verify_password(user.password_hash, password)
-    if not ok:
+    if user.password_hash != attempt.hash_checked:
+        _audit(session, user, "login_failed", "password changed during the log-in")
+        return _failure("bad_credentials")
+    if attempt.verdict != "right":
         failures = _count_failure(session, user, now)
         if failures >= settings.login_max_failures:
             until = now + dt.timedelta(minutes=settings.login_lock_minutes)
@@ -192,11 +255,11 @@ def authenticate(session: Session, username: str, password: str, *,
         _audit(session, user, "login_failed", f"wrong password ({failures} in a row)")
         return _failure("bad_credentials")
     values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
-    if needs_rehash:
-        values["password_hash"] = hash_password(password)
+    if attempt.new_hash:
+        values["password_hash"] = attempt.new_hash
     session.execute(update(_USERS).where(_USERS.c.id == user.id).values(**values))
     token = _open_session(session, user, now)
-    _audit(session, user, "login", "password" + (" (hash upgraded)" if needs_rehash else ""))
+    _audit(session, user, "login", "password" + (" (hash upgraded)" if attempt.new_hash else ""))
     return LoginResult(ok=True, token=token, user_id=user.id,
                        must_change_password=user.must_change_password, message="")
 
