@@ -39,7 +39,7 @@ from greening.models import Photo, Planting
 from greening.services.plantings import load_planting
 from greening.validation import Refusal, message
 
-__all__ = ["PhotoRejected", "store_photo", "photo_path", "check_image", "read_exif", "FLAGS",
+__all__ = ["PhotoRejected", "store_photo", "photo_path", "photos_of", "check_image", "read_exif", "FLAGS",
            "TOO_FAR_M", "TIME_FAR_DAYS", "DUPLICATE_BITS", "THUMB_SIZE"]
 
 TOO_FAR_M = 500.0
@@ -296,6 +296,27 @@ def store_photo(session: Session, actor: Actor, planting_id: int, data: bytes, f
         _remove(written)
         raise
     return photo
+
+
+def photos_of(session: Session, actor: Actor, planting_ids) -> list[dict]:
+    """The live photos of the plantings ``planting_ids`` inside the actor's area, oldest first:
+    dicts with ``id``, ``planting_id``, ``thumb`` (the thumbnail's path, or the photo's when it
+    has none), ``flags`` (codes of :data:`FLAGS`), ``exif_lon``, ``exif_lat``, ``exif_time``.
+    Photos of records outside the area are simply not listed."""
+    from greening.permissions import require, scope_clause
+
+    require(actor, "village.view")
+    ids = sorted({int(i) for i in planting_ids})
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Photo).join(Planting, Planting.id == Photo.planting_id)
+        .where(Photo.planting_id.in_(ids), Photo.deleted_at.is_(None), Planting.deleted_at.is_(None),
+               scope_clause(actor, Planting.claimed_village_code))
+        .order_by(Photo.planting_id, Photo.id)).scalars().all()
+    return [{"id": p.id, "planting_id": p.planting_id, "thumb": photo_path(p, thumbnail=bool(p.thumb_name)),
+             "flags": list(p.flags or []), "exif_lon": p.exif_lon, "exif_lat": p.exif_lat,
+             "exif_time": p.exif_time} for p in rows]
 
 
 def photo_path(photo: Photo, thumbnail: bool = False) -> Path:

@@ -16,8 +16,10 @@ from ui.session import require_actor
 from ui.tables import show_table
 
 actor = require_actor("dashboard.view")
+header = st.container()  # the title above the county picker, though it names the county picked
 county = pick_county(actor)
-page_header(tr("county.title", name=COUNTIES.get(county, (county, county))[1 if lang() == "en" else 0]))
+with header:
+    page_header(tr("county.title", name=COUNTIES.get(county, (county, county))[1 if lang() == "en" else 0]))
 area = actor.scope_prefix if len(actor.scope_prefix) > 6 else county
 
 villages = data.villages(actor, area)

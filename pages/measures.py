@@ -3,6 +3,7 @@ and attesting a measure with evidence."""
 import streamlit as st
 
 from greening.i18n import plan_name
+from greening.permissions import allowed
 from ui import data
 from ui.attest_form import attest_form
 from ui.i18n_st import lang, tr
@@ -16,7 +17,10 @@ measures = data.measures()
 if not len(measures):
     st.info(tr("measures.catalogue_missing"))
     st.stop()
-catalogue, matrix, attest = st.tabs([tr("measures.catalogue"), tr("measures.matrix"), tr("measures.attest")])
+# The attest tab only for roles that may attest (a city official never sees a tab that refuses).
+can_attest = allowed(actor, "attestation.create")
+tabs = st.tabs([tr("measures.catalogue"), tr("measures.matrix"), *([tr("measures.attest")] if can_attest else [])])
+catalogue, matrix = tabs[:2]
 with catalogue:
     for plan, group in checklist_frame(measures, None).groupby("plan"):
         with st.expander(f"{plan_name(plan, lang())}（{len(group)}）"):
@@ -26,5 +30,6 @@ with matrix:
     from ui.coverage_matrix import coverage_matrix
 
     coverage_matrix(actor, measures)
-with attest:
-    attest_form(actor, measures)
+if can_attest:
+    with tabs[2]:
+        attest_form(actor, measures)

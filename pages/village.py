@@ -9,13 +9,18 @@ from ui import data
 from ui.i18n_st import label, lang, tr
 from ui.layout import md_escape, page_header, show_error
 from ui.maps_st import basemap_picker, datum_of, map_data, render, show_map
+from ui.photos_view import show_photos
 from ui.pickers import pick_village
+from ui.planting_form import rejected_notice
 from ui.session import require_actor
 from ui.tables import checklist_table, show_table
 
 actor = require_actor("village.view")
+header = st.container()  # the title above the village picker, though it names the village picked
 code = pick_village(actor)
 if code is None:
+    with header:
+        page_header(tr("village.title", name=""))
     st.stop()
 try:
     detail = data.village_detail(actor, code)
@@ -23,8 +28,11 @@ except (PermissionDenied, LookupError) as exc:
     show_error(exc)
     st.stop()
 v = detail.village
-page_header(tr("village.title", name=md_escape(v["name"])))
-st.caption(" · ".join(md_escape(x) for x in (v.get("town_name"), v.get("county_name"), code) if x))
+with header:
+    page_header(tr("village.title", name=md_escape(v["name"])))
+    st.caption(" · ".join(md_escape(x) for x in (v.get("town_name"), v.get("county_name"), code) if x))
+if actor.team_id is not None:
+    rejected_notice(actor, village_code=code, team_id=actor.team_id)
 
 basemap = basemap_picker()
 md = map_data(actor, datum=datum_of(basemap), within=code, towns=False, counties=False)
@@ -69,6 +77,12 @@ recent = detail.plantings.head(50).assign(
     planted_on=lambda f: f["planted_on"].map(lambda d: fmt_date(d, lang())),
     site_type=lambda f: f["site_type"].map(lambda x: label(SiteType, x)),
     status=lambda f: f["status"].map(lambda x: label(PlantingStatus, x)))
-show_table(recent[["planted_on", "species", "tree_count", "site_type", "status"]],
+recent = recent.assign(reject_reason=recent["reject_reason"].where(
+    detail.plantings.head(50)["status"] == PlantingStatus.REJECTED.value).fillna(""))
+show_table(recent[["planted_on", "species", "tree_count", "site_type", "status", "reject_reason"]],
            {"planted_on": tr("common.date"), "species": tr("common.species"), "tree_count": tr("common.trees"),
-            "site_type": tr("common.site_type"), "status": tr("common.status")})
+            "site_type": tr("common.site_type"), "status": tr("common.status"),
+            "reject_reason": tr("team.reject_reason")})
+
+st.markdown(f"#### {tr('photos_view.title')}")
+show_photos(actor, detail.plantings.head(50)["id"].tolist())

@@ -17,7 +17,7 @@ from greening.db import get_engine
 
 __all__ = ["engine", "scope_of", "invalidate", "villages", "towns", "counties", "geoms", "teams",
            "designations", "plantings", "species", "demo_present", "coverage", "village_detail",
-           "weekly", "recent", "measures", "lagging", "report_date", "TTL"]
+           "weekly", "recent", "rejected", "measures", "lagging", "report_date", "TTL"]
 
 TTL = 300  # seconds; writes clear the caches at once
 
@@ -113,10 +113,12 @@ def _plantings(scope: str, db: str, within: str | None, _actor: Actor):
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
 def _weekly(scope: str, db: str, within: str | None, by: str, _actor: Actor):
+    from greening.coverage.load import report_date as domain_report_date
     from greening.services.villages import weekly_plantings
 
     with engine().connect() as conn:
-        return weekly_plantings(conn, _actor, within=within, by=by)
+        # The chart ends where the figures do: at the report date, not today.
+        return weekly_plantings(conn, _actor, within=within, by=by, until=domain_report_date(conn))
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
@@ -224,6 +226,14 @@ def village_detail(actor: Actor, code: str):
 
     with engine().connect() as conn:
         return detail(conn, actor, code)
+
+
+def rejected(actor: Actor, *, village_code: str | None = None, team_id: int | None = None, limit: int = 5):
+    """Not cached: a rejection must reach the team at its next look."""
+    from greening.services.villages import rejected_plantings_frame
+
+    with engine().connect() as conn:
+        return rejected_plantings_frame(conn, actor, village_code=village_code, team_id=team_id, limit=limit)
 
 
 def recent(actor: Actor, *, village_code: str | None = None, team_id: int | None = None, limit: int = 20):

@@ -58,18 +58,26 @@ def render(data: MapData, *, basemap: str, **kwargs) -> MapResult:
 
 
 def show_map(result: MapResult, *, key: str, returned_objects: list[str] | None = None,
-             height: int = MAP_HEIGHT, dynamic=None) -> dict:
+             height: int = MAP_HEIGHT, dynamic=None, center=None, basemap: str = NO_BASEMAP) -> dict:
     """Draw ``result`` with ``st_folium``; return what the browser sent back (``{}`` when nothing).
 
     ``dynamic``: a FeatureGroup (e.g. the picked point) that changes between runs; it is added
     in the browser without reloading the map, so the view stays where the user left it.
+    ``center``: a WGS 84 ``(lon, lat)`` to move the view to (at street zoom) without reloading,
+    e.g. a GPS fix; drawn in ``basemap``'s datum.
     """
     from streamlit_folium import st_folium
 
     if result.capped:
         st.caption(tr("map.capped", shown=f"{result.markers_shown:,}", total=f"{result.markers_total:,}"))
+    view = {}
+    if center is not None:
+        from greening.maps.geojson import to_datum_xy
+
+        (x,), (y,) = to_datum_xy([center[0]], [center[1]], datum_of(basemap))
+        view = {"center": (float(y), float(x)), "zoom": 16}
     value = st_folium(result.map, key=key, height=height, use_container_width=True,
-                      returned_objects=returned_objects or [], feature_group_to_add=dynamic)
+                      returned_objects=returned_objects or [], feature_group_to_add=dynamic, **view)
     state = st.session_state.get(key)
     if isinstance(state, dict) and any(state.get(k) for k in (returned_objects or [])):
         return state
@@ -135,8 +143,9 @@ def map_data(actor, *, datum: str, within: str | None = None, villages=None, tow
     return md
 
 
-def picked_group(point, basemap: str):
-    """A FeatureGroup holding a pin at the WGS 84 ``point`` (drawn in the basemap's datum)."""
+def picked_group(point, basemap: str, accuracy_m: float | None = None):
+    """A FeatureGroup holding a pin at the WGS 84 ``point`` (drawn in the basemap's datum), and
+    the GPS fix's accuracy as a circle of that radius when given."""
     import folium
 
     from greening.maps.geojson import to_datum_xy
@@ -144,5 +153,8 @@ def picked_group(point, basemap: str):
     group = folium.FeatureGroup(name=tr("map.layer.picked"), control=False)
     if point is not None:
         (x,), (y,) = to_datum_xy([point[0]], [point[1]], datum_of(basemap))
+        if accuracy_m:
+            folium.Circle([float(y), float(x)], radius=float(accuracy_m), color="#1565c0", weight=1,
+                          fill=True, fill_opacity=0.12, interactive=False).add_to(group)
         folium.Marker([float(y), float(x)], tooltip=tr("map.layer.picked")).add_to(group)
     return group

@@ -7,6 +7,7 @@ from greening.actor import Actor
 from greening.geo.boundaries import COUNTIES
 from ui import data
 from ui.i18n_st import lang, tr
+from ui.layout import md_escape
 
 __all__ = ["pick_county", "pick_village", "VILLAGE_KEY"]
 
@@ -33,7 +34,16 @@ def pick_village(actor: Actor, container=None) -> str | None:
     choice is written back to the URL so it can be shared.
     """
     if len(actor.scope_prefix) == 12:
-        return actor.scope_prefix
+        own = actor.scope_prefix
+        wanted = st.session_state.pop(VILLAGE_KEY, None) or st.query_params.get("village")
+        if wanted and wanted != own:
+            # A link (or a tap) naming another village: say that this is the team's own one instead.
+            mine = data.villages(actor, own)
+            name = mine["name"].iloc[0] if len(mine) else own
+            st.warning(tr("village.only_own", code=md_escape(str(wanted)[:40]), own=md_escape(name)))
+        if st.query_params.get("village") not in (None, own):
+            st.query_params["village"] = own
+        return own
     villages = data.villages(actor)
     if not len(villages):
         st.info(tr("common.no_data"))

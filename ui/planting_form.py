@@ -17,21 +17,41 @@ import streamlit as st
 from greening.actor import Actor
 from greening.geo.coords import parse_point
 from greening.geo.gcj02 import gcj02_to_wgs84
-from greening.i18n import fmt_count
+from greening.i18n import fmt_count, fmt_date
 from greening.models.enums import SiteType
 from greening.permissions import PermissionDenied
 from greening.validation.placement import place
 from ui import data
 from ui.i18n_st import labels, lang, tr
 from ui.layout import md_escape, show_error
+from ui.photos_view import photo_flag_text, show_photos
 from ui.session import db_session
 
-__all__ = ["POINT_KEY", "SUBMISSION_KEY", "DONE_KEY", "submission_id", "typed_point", "where_is",
-           "planting_form", "confirmation"]
+__all__ = ["POINT_KEY", "SOURCE_KEY", "SUBMISSION_KEY", "DONE_KEY", "submission_id", "typed_point", "where_is",
+           "set_point", "clear_point", "planting_form", "confirmation", "default_date", "rejected_notice"]
 
 POINT_KEY = "log_point"          # (lon, lat) WGS 84
+SOURCE_KEY = "log_point_source"  # how the point was picked: {"kind": "gps"|"map"|"typed", "accuracy": m}
 SUBMISSION_KEY = "log_submission_id"
 DONE_KEY = "log_done"            # message of the last save, shown instead of the form
+
+
+def set_point(point, kind: str, accuracy: float | None = None) -> None:
+    """The place of the record being prepared, and how it was picked (GPS fixes keep their accuracy)."""
+    st.session_state[POINT_KEY] = (float(point[0]), float(point[1]))
+    st.session_state[SOURCE_KEY] = {"kind": kind, "accuracy": accuracy}
+
+
+def clear_point() -> None:
+    """No place picked (e.g. the typed coordinates are empty or wrong): nothing of an older point stays."""
+    st.session_state.pop(POINT_KEY, None)
+    st.session_state.pop(SOURCE_KEY, None)
+
+
+def default_date() -> dt.date:
+    """The form's date: the report date when it lies before today (demo data, or GREENING_AS_OF),
+    so the record counts in the figures shown; else today."""
+    return min(data.report_date(), dt.date.today())
 
 
 def submission_id() -> str:
@@ -42,7 +62,8 @@ def submission_id() -> str:
 
 
 def typed_point():
-    """Coordinates typed by the user (WGS 84 or GCJ-02), as WGS 84 (lon, lat); None when empty."""
+    """Coordinates typed by the user (WGS 84 or GCJ-02), as WGS 84 (lon, lat); None when empty or
+    not coordinates (the error is shown)."""
     left, right = st.columns([3, 2])
     text = left.text_input(tr("log.coords"), key="log_coords", placeholder="110.3594, 21.2707")
     datum = right.selectbox(tr("log.datum"), ["wgs84", "gcj02"], format_func=lambda d: tr(f"log.datum.{d}"),
@@ -63,6 +84,14 @@ def typed_point():
 def where_is(actor: Actor, point, claimed_code: str | None):
     """Say which village ``point`` falls in, and warn when it is not the claimed one."""
     st.caption(tr("log.point", lon=point[0], lat=point[1]))
+    source = st.session_state.get(SOURCE_KEY) or {}
+    if source.get("kind") == "gps" and source.get("accuracy") is not None:
+        from ui.gps import COARSE_M
+
+        accuracy = fmt_count(round(source["accuracy"]), lang())
+        st.caption(tr("gps.source", accuracy=accuracy))
+        if source["accuracy"] > COARSE_M:
+            st.warning(tr("gps.coarse", accuracy=accuracy, limit=COARSE_M))
     found = _locate(actor, *point)
     if found is None:
         st.warning(tr("common.no_village_here"))
@@ -95,8 +124,25 @@ def _locate(actor: Actor, lon: float, lat: float):
     return hit.code, hit.name, names.get(town), names.get(county)
 
 
+def _carried_species(actor: Actor, names: dict) -> int | None:
+    """The species of the team's last record (shown as carried over), or None."""
+    if actor.team_id is None:
+        return None
+    last = data.recent(actor, team_id=actor.team_id, limit=1)
+    if not len(last):
+        return None
+    species = data.species()
+    by_name = dict(zip(species["name_zh"], species["id"], strict=False))
+    found = by_name.get(last["species"].iloc[0])
+    return found if found in names else None
+
+
 def planting_form(actor: Actor, point, village_code: str) -> None:
-    """The form; on submit, save the planting (once) and its photos, then show the confirmation."""
+    """The form; on submit, save the planting (once) and its photos, then show the confirmation.
+
+    Species and number have no made-up defaults: the species is the team's last one (said so on
+    screen) or must be chosen, and the number must be typed.
+    """
     species = data.species()
     if not len(species):
         st.error(tr("log.no_species"))
@@ -104,27 +150,40 @@ def planting_form(actor: Actor, point, village_code: str) -> None:
     sid = submission_id()
     lg = lang()
     names = dict(zip(species["id"], species["name_en"].fillna(species["name_zh"]) if lg == "en" else species["name_zh"], strict=False))
+    carried = _carried_species(actor, names)
     sites = labels(SiteType)
+    as_of, today = data.report_date(), dt.date.today()
     shot = st.camera_input(tr("log.camera"), key="log_camera") if st.toggle(tr("log.camera"), key="log_use_camera") else None
     with st.form("log_form", border=True):
         st.markdown(f"##### {tr('log.what')}")
-        species_id = st.selectbox(tr("common.species"), list(names), format_func=names.get, key="log_species")
+        options = list(names)
+        species_id = st.selectbox(tr("common.species"), options, format_func=names.get, key="log_species",
+                                  index=options.index(carried) if carried is not None else None,
+                                  placeholder=tr("log.pick_species"))
+        if carried is not None:
+            st.caption(tr("log.carried_species", species=md_escape(names[carried])))
         c1, c2 = st.columns(2)
-        count = c1.number_input(tr("log.count"), min_value=1, max_value=100_000, value=10, step=1, key="log_count")
-        planted_on = c2.date_input(tr("log.date"), value=dt.date.today(), max_value=dt.date.today(), key="log_date")
+        count = c1.number_input(tr("log.count"), min_value=1, max_value=100_000, value=None, step=1, key="log_count",
+                                placeholder=tr("log.enter_count"))
+        planted_on = c2.date_input(tr("log.date"), value=default_date(), max_value=today, key="log_date")
+        if as_of < today:
+            st.caption(tr("log.date_is_report_date", date=fmt_date(as_of, lg)))
         site_type = st.selectbox(tr("common.site_type"), list(sites), format_func=sites.get, key="log_site_type")
-        site_name = st.text_input(tr("log.site_name"), max_chars=200, key="log_site_name")
-        c3, c4 = st.columns(2)
-        party = c3.number_input(tr("log.party_members"), min_value=0, max_value=10_000, value=0, key="log_party")
-        villagers = c4.number_input(tr("log.villagers"), min_value=0, max_value=100_000, value=0, key="log_villagers")
-        note = st.text_area(tr("log.note"), max_chars=1000, key="log_note", height=68)
         photos = st.file_uploader(tr("log.photos"), type=["jpg", "jpeg", "png", "webp"],
                                   accept_multiple_files=True, key="log_photos")
+        with st.expander(tr("log.more")):
+            site_name = st.text_input(tr("log.site_name"), max_chars=200, key="log_site_name")
+            c3, c4 = st.columns(2)
+            party = c3.number_input(tr("log.party_members"), min_value=0, max_value=10_000, value=0, key="log_party")
+            villagers = c4.number_input(tr("log.villagers"), min_value=0, max_value=100_000, value=0, key="log_villagers")
+            note = st.text_area(tr("log.note"), max_chars=1000, key="log_note", height=68)
         submitted = st.form_submit_button(tr("log.submit"), type="primary", width="stretch")
     if not submitted:
         return
-    if point is None:
-        st.error(tr("log.no_point"))
+    missing = [tr(key) for key, bad in (("log.no_point", point is None), ("log.need_species", species_id is None),
+                                        ("log.need_count", count is None)) if bad]
+    if missing:
+        st.error(" ".join(missing))
         return
     fields = dict(submission_id=sid, village_code=village_code, lon=point[0], lat=point[1], datum="wgs84",
                   species=int(species_id), tree_count=int(count),
@@ -137,6 +196,8 @@ def planting_form(actor: Actor, point, village_code: str) -> None:
     except (ValueError, PermissionDenied) as exc:
         show_error(exc)
         return
+    if planted_on > as_of:
+        message["after_report_date"] = (fmt_date(planted_on, lg), fmt_date(as_of, lg))
     data.invalidate()
     st.session_state[DONE_KEY] = message
     st.rerun()
@@ -153,20 +214,20 @@ def _save(actor: Actor, fields: dict, photos: list, species_name: str) -> dict:
     # Also on a replay: a photo already stored for the record is recognised, not stored twice.
     stored, failed = _store_photos(actor, planting_id, photos)
     return {"created": result.created, "id": planting_id, "species": species_name, "count": fields["tree_count"],
-            "flags": warnings, "photos": stored, "photo_errors": failed}
+            "flags": warnings, "photos": len(stored), "photo_flags": stored, "photo_errors": failed}
 
 
-def _store_photos(actor: Actor, planting_id: int, photos: list) -> tuple[int, list[str]]:
+def _store_photos(actor: Actor, planting_id: int, photos: list) -> tuple[list[list[str]], list[str]]:
+    """Store each photo; returns the flags of each stored one and the reasons of the refused ones."""
     if not photos:
-        return 0, []
+        return [], []
     from greening.photos import store_photo
 
-    stored, failed = 0, []
+    stored, failed = [], []
     for upload in photos:
         try:
             with db_session(actor, write=True) as s:
-                store_photo(s, actor, planting_id, upload)
-            stored += 1
+                stored.append(list(store_photo(s, actor, planting_id, upload).flags or []))
         except (ValueError, PermissionDenied) as exc:
             from greening.i18n import error_text
 
@@ -183,14 +244,37 @@ def confirmation(actor: Actor) -> bool:
         st.success(tr("log.saved", species=md_escape(done["species"]), count=fmt_count(done["count"], lang()), id=done["id"]))
     else:
         st.info(tr("log.duplicate", id=done["id"]))
+    if done.get("after_report_date"):
+        planted, as_of = done["after_report_date"]
+        st.warning(tr("log.after_report_date", date=planted, as_of=as_of))
     if done.get("photos"):
         st.caption(tr("log.photo_saved", n=done["photos"]))
+    for n, flags in enumerate(done.get("photo_flags", []), 1):
+        if flags:
+            st.warning(md_escape(f"{tr('photos_view.caption', n=n)}：" + photo_flag_text(flags)))
     for reason in done.get("photo_errors", []):
         st.warning(tr("log.photo_failed", reason=md_escape(reason)))
     if done.get("flags"):
         st.warning(tr("log.flags", flags=md_escape("；".join(str(f) for f in done["flags"]))))
+    if done.get("photos"):
+        show_photos(actor, [done["id"]], empty_note=False)
     if st.button(tr("log.another"), type="primary", width="stretch", key="log_another"):
-        for key in (DONE_KEY, SUBMISSION_KEY, POINT_KEY, "log_coords"):
+        for key in (DONE_KEY, SUBMISSION_KEY, POINT_KEY, SOURCE_KEY, "log_coords", "log_count"):
             st.session_state.pop(key, None)
         st.rerun()
     return True
+
+
+def rejected_notice(actor: Actor, *, village_code: str | None = None, team_id: int | None = None) -> int:
+    """The records a reviewer sent back, each with the reviewer's reason; returns how many."""
+    frame = data.rejected(actor, village_code=village_code, team_id=team_id)
+    if not len(frame):
+        return 0
+    lg = lang()
+    lines = [tr("rejected.line", date=fmt_date(r.planted_on, lg), species=md_escape(r.species),
+                count=fmt_count(r.tree_count, lg), id=r.id,
+                reason=md_escape(r.reject_reason) if isinstance(r.reject_reason, str) and r.reject_reason.strip()
+                else tr("rejected.no_reason"))
+             for r in frame.itertuples()]
+    st.warning(f"**{tr('rejected.title', n=len(frame))}**\n\n" + "\n".join(f"- {line}" for line in lines))
+    return len(frame)

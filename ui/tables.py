@@ -89,4 +89,8 @@ def recent_table(frame: pd.DataFrame) -> None:
         tr("common.site_name"): frame["site_name"].fillna(""),
         tr("common.status"): frame["status"].map(lambda x: label(PlantingStatus, x)),
     })
+    if "reject_reason" in frame and (frame["status"] == PlantingStatus.REJECTED.value).any():
+        # A rejected record says why, so the team can put it right.
+        shown[tr("team.reject_reason")] = frame["reject_reason"].where(
+            frame["status"] == PlantingStatus.REJECTED.value).fillna("")
     st.table(shown.reset_index(drop=True))

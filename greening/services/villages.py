@@ -35,7 +35,7 @@ from greening.permissions import require, scope_clause
 
 __all__ = ["area_frame", "village_at", "has_demo_data", "teams_frame", "designations_frame",
            "planting_points", "species_frame", "village_summary", "village_detail", "VillageDetail",
-           "weekly_plantings", "recent_plantings_frame", "area_names", "measures_frame",
+           "weekly_plantings", "recent_plantings_frame", "rejected_plantings_frame", "area_names", "measures_frame",
            "plan_completion_by_area", "DESIGNATION_TARGETS"]
 
 #: The article's figures for the designations it counts.
@@ -203,7 +203,7 @@ def recent_plantings_frame(conn, actor: Actor, *, village_code: str | None = Non
     p = Planting
     stmt = (select(p.id, p.planted_on, Species.name_zh.label("species"), p.tree_count, p.site_type,
                    p.site_name, p.status, p.claimed_village_code.label("village_code"),
-                   AdminArea.name.label("village_name"), p.flags, p.created_at, p.lon, p.lat)
+                   AdminArea.name.label("village_name"), p.flags, p.created_at, p.lon, p.lat, p.reject_reason)
             .join(Species, Species.id == p.species_id).join(AdminArea, AdminArea.id == p.claimed_village_id)
             .where(_live(p), scope_clause(actor, p.claimed_village_code))
             .order_by(p.created_at.desc(), p.id.desc()).limit(limit))
@@ -214,12 +214,34 @@ def recent_plantings_frame(conn, actor: Actor, *, village_code: str | None = Non
     return read_df(conn, stmt)
 
 
-def weekly_plantings(conn, actor: Actor, *, within: str | None = None, by: str = "town") -> pd.DataFrame:
+def rejected_plantings_frame(conn, actor: Actor, *, village_code: str | None = None,
+                             team_id: int | None = None, limit: int = 5) -> pd.DataFrame:
+    """The records in scope (of one village or team) a reviewer rejected, the latest decision
+    first, with ``reject_reason`` and ``reviewed_at``: what the team must see and redo."""
+    p = Planting
+    stmt = (select(p.id, p.planted_on, Species.name_zh.label("species"), p.tree_count, p.site_name,
+                   p.reject_reason, p.reviewed_at)
+            .join(Species, Species.id == p.species_id)
+            .where(_live(p), p.status == "rejected", scope_clause(actor, p.claimed_village_code))
+            .order_by(p.reviewed_at.desc(), p.id.desc()).limit(limit))
+    if village_code:
+        stmt = stmt.where(p.claimed_village_code == village_code)
+    if team_id:
+        stmt = stmt.where(p.team_id == team_id)
+    return read_df(conn, stmt)
+
+
+def weekly_plantings(conn, actor: Actor, *, within: str | None = None, by: str = "town",
+                     until: dt.date | None = None) -> pd.DataFrame:
     """Trees planted per ISO week (Monday), per town (``by="town"``) or county: long format
-    ``week``, ``key``, ``trees``. Used when the coverage module's weekly series is not at hand."""
+    ``week``, ``key``, ``trees``. Used when the coverage module's weekly series is not at hand.
+    ``until``: only plantings on or before that day (the report date), so the series ends where
+    the figures do."""
     p = Planting
     stmt = (select(p.planted_on, p.claimed_village_code.label("code"), p.tree_count)
             .where(_live(p), p.status != "rejected", scope_clause(actor, p.claimed_village_code)))
+    if until is not None:
+        stmt = stmt.where(p.planted_on <= until)
     if within:
         stmt = stmt.where(p.claimed_village_code.startswith(within, autoescape=True))
     df = read_df(conn, stmt)
@@ -270,7 +292,8 @@ def village_detail(conn, actor: Actor, code: str) -> VillageDetail:
                      .order_by(Assignment.area_code.desc(), Person.kind))
     plantings = read_df(conn, select(Planting.id, Planting.planted_on, Species.name_zh.label("species"),
                                      Planting.tree_count, Planting.site_type, Planting.site_name,
-                                     Planting.status, Planting.lon, Planting.lat, Planting.flags)
+                                     Planting.status, Planting.lon, Planting.lat, Planting.flags,
+                                     Planting.reject_reason)
                         .join(Species, Species.id == Planting.species_id)
                         .where(_live(Planting), Planting.claimed_village_code == code)
                         .order_by(Planting.planted_on.desc(), Planting.id.desc()))

@@ -1,0 +1,72 @@
+"""Photos of planting records with their flags in words, for any screen that shows records.
+
+The server compares each photo's EXIF with the record (:func:`greening.photos.store_photo`):
+no GPS position, taken far from the point, no time, taken long before or after, nearly the same
+as another record's photo. :func:`flag_words` says those flags in the tab's language;
+:func:`show_photos` draws the thumbnails of one or more records, each captioned with its flags,
+for the team (after saving, and in its records) and for reviewers (the review page can call it
+with the record ids it lists).
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from greening.actor import Actor
+from ui.i18n_st import tr
+from ui.layout import md_escape
+from ui.session import db_session
+
+__all__ = ["flag_words", "photo_flag_text", "load_photos", "show_photos"]
+
+
+def flag_words(flags) -> list[str]:
+    """Each photo flag code as a sentence; an unknown code is shown as it is."""
+    from greening.i18n import STRINGS
+    from greening.photos import TIME_FAR_DAYS, TOO_FAR_M
+
+    out = []
+    for code in flags or ():
+        key = f"photos_view.flag.{code}"
+        out.append(tr(key, m=f"{TOO_FAR_M:,.0f}", days=TIME_FAR_DAYS) if key in STRINGS else str(code))
+    return out
+
+
+def photo_flag_text(flags) -> str:
+    """All flags of one photo in one line (or "place and time look right")."""
+    words = flag_words(flags)
+    return "；".join(words) if words else tr("photos_view.ok")
+
+
+def load_photos(actor: Actor, planting_ids) -> list[dict]:
+    """The photos of the records (see :func:`greening.photos.photos_of`), within the actor's area."""
+    from greening.photos import photos_of
+
+    with db_session(actor) as s:
+        return photos_of(s, actor, planting_ids)
+
+
+def show_photos(actor: Actor, planting_ids, *, per_row: int = 3, photos: list[dict] | None = None,
+                empty_note: bool = True) -> int:
+    """Thumbnails of the records' photos, each captioned with its flags in words; returns how
+    many were shown. A flagged photo also gets a warning line naming the flags."""
+    photos = load_photos(actor, planting_ids) if photos is None else photos
+    if not photos:
+        if empty_note:
+            st.caption(tr("photos_view.none"))
+        return 0
+    for start in range(0, len(photos), per_row):
+        row = photos[start:start + per_row]
+        for column, (n, photo) in zip(st.columns(per_row), enumerate(row, start + 1), strict=False):
+            with column:
+                caption = f"{tr('photos_view.caption', n=n)} · #{photo['planting_id']}"
+                if not photo["flags"]:
+                    caption += f"：{tr('photos_view.ok')}"
+                try:
+                    data = photo["thumb"].read_bytes()
+                except OSError:
+                    st.caption(f"{caption}（{tr('photos_view.missing')}）")
+                    continue
+                st.image(data, caption=caption, width="stretch")
+                if photo["flags"]:
+                    st.warning(md_escape(tr("photos_view.flagged", flags=photo_flag_text(photo["flags"]))))
+    return len(photos)
