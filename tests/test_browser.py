@@ -97,6 +97,7 @@ def test_overview_map_and_a_planting_logged_by_tapping(app_server, browser_db, b
         team.wait_for_timeout(250)
     assert loaded, "Leaflet's marker image loads (images/ beside leaflet.css)"
     team.get_by_label("株数").fill("37")
+    team.get_by_text("更多（地点名称、参与人数、备注）").click()
     team.get_by_label("地点名称（可选）").fill("浏览器测试路口")
     shot(team, "log-planting-phone")
     team.get_by_role("button", name="提交登记").click()
@@ -108,10 +109,10 @@ def test_overview_map_and_a_planting_logged_by_tapping(app_server, browser_db, b
     team.context.set_geolocation({"latitude": gps[1], "longitude": gps[0], "accuracy": 10})
     team.get_by_role("button", name="登记下一条").click()
     no_basemap(team)
-    frame = map_frame(team)
-    team.locator(MAP_FRAME).first.scroll_into_view_if_needed()  # so the tap lands on the button
-    team.wait_for_timeout(500)
-    frame.locator(".leaflet-control-locate a").first.click()
+    map_frame(team)
+    gps_button = 'iframe[title="ui.gps.greening_gps"]'
+    team.locator(gps_button).first.scroll_into_view_if_needed()
+    team.frame_locator(gps_button).first.locator("button").click()
     team.wait_for_selector(f"text=经度 {gps[0]:.6f}", timeout=60_000)
     team.wait_for_selector("text=该点位于", timeout=60_000)
     team.context.close()

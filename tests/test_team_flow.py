@@ -43,8 +43,9 @@ def _gps(at, lat, lon, accuracy, t):
     _no_exception(at)
 
 
+@pytest.mark.usefixtures("settings")
 class TestGps:
-    def test_the_fix_is_the_browsers_position_with_its_accuracy_on_every_basemap(self, settings):
+    def test_the_fix_is_the_browsers_position_with_its_accuracy_on_every_basemap(self):
         village = _team_village("team-suixi")
         at = _app("team-suixi", "pages/log_planting.py")
         lon, lat = village["label_lon"], village["label_lat"]
@@ -65,7 +66,7 @@ class TestGps:
 
     @pytest.mark.parametrize(("error", "words"), [("denied", "拒绝了定位权限"), ("timeout", "秒内未获得定位"),
                                                   ("unavailable", "未能获得定位"), ("unsupported", "不能定位")])
-    def test_no_fix_says_why_and_sets_no_point(self, settings, error, words):
+    def test_no_fix_says_why_and_sets_no_point(self, error, words):
         at = _app("team-suixi", "pages/log_planting.py")
         at.session_state["log_gps"] = {"error": error, "message": "x", "t": 7}
         at.run()
@@ -73,15 +74,16 @@ class TestGps:
         assert any(words in e.value for e in at.error), _texts(at)
         assert "log_point" not in at.session_state
 
-    def test_a_nonsense_reading_is_refused_by_name(self, settings):
+    def test_a_nonsense_reading_is_refused_by_name(self):
         at = _app("team-suixi", "pages/log_planting.py")
         _gps(at, 123.0, 110.0, 5, 9)
         assert any("位置无效" in e.value for e in at.error), _texts(at)
         assert "log_point" not in at.session_state
 
 
+@pytest.mark.usefixtures("settings")
 class TestNoMadeUpDefaults:
-    def test_tap_and_submit_without_choosing_saves_nothing(self, settings):
+    def test_tap_and_submit_without_choosing_saves_nothing(self):
         village = _team_village("team-leizhou")
         before = _count(claimed_village_code=village["code"])
         at = _app("team-leizhou", "pages/log_planting.py")
@@ -93,7 +95,7 @@ class TestNoMadeUpDefaults:
         assert any("请填写株数" in e.value for e in at.error), _texts(at)
         assert _count(claimed_village_code=village["code"]) == before
 
-    def test_the_species_is_the_teams_last_one_and_says_so(self, settings):
+    def test_the_species_is_the_teams_last_one_and_says_so(self):
         village = _team_village("team-leizhou")
         at = _app("team-leizhou", "pages/log_planting.py")
         species = at.selectbox(key="log_species")
@@ -103,7 +105,7 @@ class TestNoMadeUpDefaults:
         assert species.value == last
         assert any("沿用本队上一条记录" in c.value for c in at.caption), _texts(at)
 
-    def test_a_team_without_records_must_choose_the_species(self, settings):
+    def test_a_team_without_records_must_choose_the_species(self):
         village = _team_village("team-leizhou")
         with session_scope(make_engine()) as s:
             ids = s.scalars(select(Planting.id).where(Planting.claimed_village_code == village["code"])).all()
@@ -124,8 +126,9 @@ class TestNoMadeUpDefaults:
                 s.query(Planting).filter(Planting.id.in_(ids)).update({"team_id": team}, synchronize_session=False)
 
 
+@pytest.mark.usefixtures("settings")
 class TestTypedCoordinates:
-    def test_abc_leaves_no_older_point_on_screen(self, settings):
+    def test_abc_leaves_no_older_point_on_screen(self):
         village = _team_village("team-suixi")
         at = _app("team-suixi", "pages/log_planting.py")
         at.session_state["log_map"] = {"last_clicked": {"lat": village["label_lat"], "lng": village["label_lon"]}}
@@ -164,8 +167,9 @@ def _reject_one_of(username: str, reason: str) -> int:
     return pid
 
 
+@pytest.mark.usefixtures("settings")
 class TestRejectedRecords:
-    def test_the_team_sees_the_reviewers_reason(self, settings):
+    def test_the_team_sees_the_reviewers_reason(self):
         reason = "照片看不到树苗 <b>请重拍</b>"
         pid = _reject_one_of("team-suixi", reason)
         at = _app("team-suixi", "pages/log_planting.py")
@@ -195,8 +199,9 @@ def _jpeg(exif_gps: tuple[float, float] | None) -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.usefixtures("settings")
 class TestPhotoFlags:
-    def test_the_villages_page_shows_photos_with_their_flags_in_words(self, settings, tmp_path):
+    def test_the_villages_page_shows_photos_with_their_flags_in_words(self, tmp_path):
         from greening.permissions import install_scope
         from greening.photos import store_photo
 
@@ -214,8 +219,9 @@ class TestPhotoFlags:
             assert any("照片没有 GPS 位置信息" in w.value for w in at.warning), _texts(at)
 
 
+@pytest.mark.usefixtures("settings")
 class TestAnotherVillage:
-    def test_a_team_opening_another_village_by_url_is_told(self, settings):
+    def test_a_team_opening_another_village_by_url_is_told(self):
         other = _team_village("team-leizhou")
         own = _team_village("team-suixi")
         at = _app("team-suixi")
@@ -229,15 +235,16 @@ class TestAnotherVillage:
         assert at.subheader[0].value.endswith(own["name"])
 
 
+@pytest.mark.usefixtures("settings")
 class TestDates:
-    def test_with_demo_data_the_form_defaults_to_the_report_date(self, settings):
+    def test_with_demo_data_the_form_defaults_to_the_report_date(self):
         from greening.demo.calendar import AS_OF
 
         at = _app("team-suixi", "pages/log_planting.py")
         assert at.date_input(key="log_date").value == AS_OF
         assert any("种植日期默认取该日" in c.value for c in at.caption), _texts(at)
 
-    def test_without_a_report_date_before_today_the_form_defaults_to_today(self, settings):
+    def test_without_a_report_date_before_today_the_form_defaults_to_today(self):
         with override_settings(as_of=dt.date.today().isoformat()):
             at = _app("team-suixi", "pages/log_planting.py")
             assert at.date_input(key="log_date").value == dt.date.today()
@@ -254,9 +261,10 @@ class TestDates:
         assert len(clipped) and clipped["week"].max() <= dt.datetime(2024, 5, 1)
 
 
+@pytest.mark.usefixtures("settings")
 class TestMeasuresTabs:
     @pytest.mark.parametrize(("user", "tabs"), [("city", 2), ("suixi-town", 3)])
-    def test_the_attest_tab_only_for_roles_that_attest(self, settings, user, tabs):
+    def test_the_attest_tab_only_for_roles_that_attest(self, user, tabs):
         at = _app(user, "pages/measures.py")
         _no_exception(at)
         assert len(at.tabs) == tabs

@@ -28,6 +28,7 @@ from jinja2 import Template
 from greening.i18n import fmt_int, fmt_num, fmt_pct, t
 from greening.maps.assets import asset_urls, localise
 from greening.maps.basemaps import BASEMAPS, NO_BASEMAP, add_basemap, available_basemaps, picked_to_wgs84
+from greening.maps.chrome import add_phone_chrome
 from greening.maps.geojson import esc, geometry_features, to_datum_xy
 from greening.maps.layers import (
     MAP_CSS,
@@ -132,6 +133,7 @@ def build_map(data: MapData, *, lang: str = "zh", basemap: str = "osm", metric: 
         folium.Marker([float(y), float(x)], tooltip=esc(t("map.layer.picked", lang))).add_to(m)
     if locate:
         _add_locate(m, lang)
+    add_phone_chrome(m, t("map.two_fingers", lang))
     if layer_control:
         folium.LayerControl(collapsed=True, position="topright").add_to(m)
     m.fit_bounds(bounds or _bounds(data, datum))

@@ -82,9 +82,17 @@ class Legend(MacroElement):
         {% macro script(this, kwargs) %}
         (function(){
             var legend = L.control({position: {{ this.position|tojson }}});
-            legend.onAdd = function() {
+            legend.onAdd = function(map) {
                 var div = L.DomUtil.create('div', 'gr-legend');
                 div.innerHTML = {{ this.html|tojson }};
+                // A tap on the legend never counts as a tap on the map under it.
+                L.DomEvent.disableClickPropagation(div);
+                var title = div.querySelector('.gr-legend-title');
+                if (title) {
+                    // Folded to its title on a narrow (phone) map, so it hides no markers; a tap opens it.
+                    if (map.getSize().x < {{ this.narrow }}) { div.classList.add('gr-folded'); }
+                    L.DomEvent.on(title, 'click', function() { div.classList.toggle('gr-folded'); });
+                }
                 return div;
             };
             legend.addTo({{ this._parent.get_name() }});
@@ -92,21 +100,23 @@ class Legend(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, html: str, position: str = "bottomright"):
+    def __init__(self, html: str, position: str = "bottomright", narrow: int = 520):
         super().__init__()
         self._name = "Legend"
         self.html = html
         self.position = position
+        self.narrow = int(narrow)
 
     @classmethod
     def for_colormap(cls, cmap: StepColormap, caption: str, fmt, no_data: str) -> Legend:
         """Swatches for each step of ``cmap``, labelled with ``fmt(low)``–``fmt(high)``."""
-        rows = [f"<b>{esc(caption)}</b>"]
+        rows = []
         for i, colour in enumerate(cmap.colors):
             low, high = cmap.index[i], cmap.index[i + 1]
             rows.append(f'<i style="background:{_hex(colour)}"></i>{esc(fmt(low))} – {esc(fmt(high))}')
         rows.append(f'<i style="background:{NO_DATA_COLOUR}"></i>{esc(no_data)}')
-        return cls("<br>".join(rows))
+        return cls(f'<div class="gr-legend-title"><b>{esc(caption)}</b></div>'
+                   f'<div class="gr-legend-body">{"<br>".join(rows)}</div>')
 
 
 def _hex(colour) -> str:
