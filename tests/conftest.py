@@ -169,8 +169,7 @@ def app_engine(request, backend):
 def dask_client():
     """A LocalCluster of 2 single-threaded worker processes and its client, started once; the
     dask coverage engine uses the active client."""
-    from distributed import Client, LocalCluster
+    from greening.coverage.engines.cluster import dask_client as start_client
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with start_client(n_workers=2) as client:
         yield client

@@ -216,3 +216,22 @@ def test_grid_engine_is_the_village_index_unchanged(case):
     layer, x, y, _ = case
     index = VillageIndex(layer.codes, layer.geoms)
     assert (assign_villages(x, y, index, "grid") == index.locate_many(x, y)).all()
+
+
+def test_a_local_cluster_starts_under_a_page_script_as_main(tmp_path, monkeypatch):
+    """Streamlit (and AppTest) make the page script ``__main__``; spawned workers used to run it
+    again and die ("Nanny failed to start"), so the dask engine failed inside the app."""
+    import sys
+    import types
+
+    from greening.coverage.engines.cluster import dask_client as start_client
+
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit('a page script ran inside a worker')\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    monkeypatch.delenv("GREENING_DASK_SCHEDULER", raising=False)
+    with start_client(address="", n_workers=1) as client:
+        assert client.submit(sum, [1, 2, 3]).result(timeout=60) == 6
+    assert sys.modules["__main__"] is page

@@ -19,6 +19,8 @@ Two ways in, one method (:mod:`.partition`):
 from __future__ import annotations
 
 import contextlib
+import sys
+import types
 import uuid
 from pathlib import Path
 
@@ -63,10 +65,32 @@ def dask_client(address: str | None = None, *, n_workers: int = 2,
         with client:
             yield client
         return
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None, memory_limit=memory_limit) as cluster, \
+    with _workers_skip_main(), LocalCluster(n_workers=n_workers, threads_per_worker=1,
+                                            processes=True, dashboard_address=None,
+                                            memory_limit=memory_limit) as cluster, \
             Client(cluster) as client:
         yield client
+
+
+@contextlib.contextmanager
+def _workers_skip_main():
+    """Start worker processes without re-running the parent's ``__main__``.
+
+    Worker processes are spawned, and a spawned process first runs the parent's ``__main__``
+    file again. Under Streamlit (and its AppTest) ``__main__`` is the page script, which must
+    never run inside a worker (it fails there, or worse, draws a page). The workers need nothing
+    from ``__main__``: task functions travel by value. So while the cluster starts, ``__main__``
+    is a bare module with no file.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__file__", None) is None:
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 # -- points held by the caller --------------------------------------------------------------
