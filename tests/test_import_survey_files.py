@@ -108,3 +108,45 @@ class TestSelfIntersection:
         assert "自相交" in item.reason_zh and "crosses itself" in item.reason_en
         assert "110.305" in item.reason_en and "21.225" in item.reason_en
         assert "%" not in item.reason_zh and "%" not in item.reason_en
+
+
+class TestTownsFromVillages:
+    """A village file whose town was not in the database was refused village by village."""
+
+    ROWS = [("440802003001", "新一村", box(110.30, 21.22, 110.31, 21.23)),
+            ("440802003002", "新二村", box(110.31, 21.22, 110.32, 21.23))]
+
+    def file(self, tmp_path, town_field=True):
+        gdf = gpd.GeoDataFrame({"CJQYDM": [r[0] for r in self.ROWS], "CJQYMC": [r[1] for r in self.ROWS]},
+                               geometry=[r[2] for r in self.ROWS], crs="EPSG:4326")
+        if town_field:
+            gdf.insert(2, "XZMC", ["三镇", "三镇"])
+        path = tmp_path / "村级调查区.shp"
+        pyogrio.write_dataframe(gdf.to_crs("EPSG:4546"), path, encoding="GBK")
+        return path
+
+    def test_without_the_option_the_dry_run_names_the_missing_town(self, db, area, tmp_path):
+        plan = plan_boundary_import(db, self.file(tmp_path))
+        assert {i.code: i.action for i in plan.items} == {"440802003001": "refuse", "440802003002": "refuse"}
+        assert plan.missing_towns == {"440802003000": ["440802003001", "440802003002"]}
+        assert "--create-towns" in plan.items[0].reason_zh
+
+    def test_towns_are_made_from_their_villages_dissolved(self, db, area, tmp_path):
+        plan = plan_boundary_import(db, self.file(tmp_path), create_towns=True)
+        actions = {i.code: (i.level, i.action) for i in plan.items}
+        assert actions == {"440802003000": ("town", "add"), "440802003001": ("village", "add"),
+                           "440802003002": ("village", "add")}
+        town = next(i for i in plan.items if i.level == "town")
+        assert town.name == "三镇" and town.features == [1, 2] and "town_from_villages" in [i.code for i in town.issues]
+        union = shapely.union_all([r[2] for r in self.ROWS])
+        assert shapely.symmetric_difference(town.geometry, union).area < 1e-9
+        apply_boundary_import(db, ADMIN, plan)
+        stored = db.scalars(select(AdminArea).where(AdminArea.code == "440802003000")).one()
+        assert stored.level == "town" and stored.parent.code == "440802000000" and stored.scope_prefix == "440802003"
+        village = db.scalars(select(AdminArea).where(AdminArea.code == "440802003001")).one()
+        assert village.parent_id == stored.id
+
+    def test_a_town_without_a_name_field_is_named_from_its_code(self, db, area, tmp_path):
+        plan = plan_boundary_import(db, self.file(tmp_path, town_field=False), create_towns=True)
+        town = next(i for i in plan.items if i.level == "town")
+        assert town.name == "镇街440802003"

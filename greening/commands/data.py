@@ -21,6 +21,8 @@ def register(sub) -> None:
     p.add_argument("--encoding", help="attribute encoding of a shapefile (default: detected)")
     p.add_argument("--layer", help="layer to read when the file holds several")
     p.add_argument("--keep-demo", action="store_true", help="do not retire the demo areas the file replaces")
+    p.add_argument("--create-towns", action="store_true",
+                   help="add the towns the villages need but the database lacks, dissolved from those villages")
     p.add_argument("--apply", action="store_true", help="write the import (default: only report)")
     p.add_argument("--accept-valid", action="store_true", help="with --apply: write the valid areas even if some are refused")
     add_engine_option(p)
@@ -82,7 +84,7 @@ def _import_boundaries(args) -> int:
     with _session(write=False) as s:  # the dry run only reads
         plan = plan_boundary_import(s, args.file, level=args.level, crs=args.crs, code_field=args.code_field,
                                     name_field=args.name_field, encoding=args.encoding, layer=args.layer,
-                                    retire_demo=not args.keep_demo)
+                                    retire_demo=not args.keep_demo, create_towns=args.create_towns)
     print(f"文件 / file: {plan.source}  坐标系 / CRS: {plan.crs} ({plan.crs_source})  编码 / encoding: "
           f"{plan.encoding or '-'}  字段 / fields: {plan.code_field}, {plan.name_field}  图斑 / features: {plan.feature_count}")
     print("新增 add {add} · 修改 change {change} · 不变 unchanged {unchanged} · 停用 retire {retire} · "
@@ -93,6 +95,9 @@ def _import_boundaries(args) -> int:
         if item.action != "unchanged":
             reason = f"  {item.reason_zh}" if item.issues else ""
             print(f"  {item.action:<8} {item.level or '-':<7} {item.code or '-':<12} {item.name or ''}{reason}")
+    if plan.missing_towns and not args.create_towns:
+        print(f"缺少 {len(plan.missing_towns)} 个镇街（{'、'.join(plan.missing_towns)}）；加 --create-towns 可由村界合并生成 / "
+              f"{len(plan.missing_towns)} towns missing; add --create-towns to make them from their villages")
     if not args.apply:
         print("（试运行，未写入；加 --apply 导入 / dry run: nothing written; add --apply to import）")
         return 0

@@ -44,6 +44,9 @@ CODE_FIELDS = ("CJQYDM", "XZQDM", "ZLDWDM", "QHDM", "XZDM", "村代码", "村级
                "区划代码", "行政区划代码", "统计用区划代码", "code", "adcode", "dm")
 NAME_FIELDS = ("CJQYMC", "XZQMC", "ZLDWMC", "QHMC", "XZMC", "村名称", "村名", "村级区域名称", "镇名称", "镇街名称",
                "区划名称", "行政区划名称", "名称", "name", "mc")
+#: Fields naming a village's town in a village file, used to name a town made from its villages.
+TOWN_NAME_FIELDS = ("XZMC", "XZQMC_Z", "SSXZ", "乡镇名称", "镇名称", "镇街名称", "所属镇街", "所属乡镇", "town_name",
+                    "town")
 _LEVEL_ZH = {"county": ("县", "county"), "town": ("镇街", "town"), "village": ("村", "village")}
 #: Vertices one area may have. Stored whole up to this (as WKB, both backends; a 500,000-vertex
 #: ring takes about 3 s on SpatiaLite); above it the area is refused naming the limit, because
@@ -89,6 +92,9 @@ class ImportPlan:
     feature_count: int
     items: list[PlanItem] = field(default_factory=list)
     plantings: Reassignment | None = None  # what applying would do to plantings
+    #: Towns neither in the database nor in the file -> the village codes needing them. With
+    #: ``create_towns`` each becomes an "add" item dissolved from its villages; else they are refused.
+    missing_towns: dict[str, list[str]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         out = collections.Counter(i.action for i in self.items)
@@ -225,13 +231,17 @@ def _same_shape(a, b) -> bool:
 def plan_boundary_import(session: Session, source, *, filename: str | None = None, level: str = "auto",
                          crs: str | None = None, code_field: str | None = None, name_field: str | None = None,
                          encoding: str | None = None, layer: str | None = None, retire_demo: bool = True,
-                         max_area_change: float = 0.01) -> ImportPlan:
+                         max_area_change: float = 0.01, create_towns: bool = False) -> ImportPlan:
     """Check a boundary file against the database and say what applying it would do; write nothing.
 
     ``source`` is a path or the bytes of an upload (give ``filename``). ``level`` is ``"town"``,
     ``"village"`` or ``"auto"`` (each feature's level from its code). ``crs`` overrides the file's
     coordinate system (``"EPSG:4546"``, ``"gcj02"``). With ``retire_demo``, demo areas of the same
     level in the counties the file covers, and not in the file, are retired (soft-deleted).
+    With ``create_towns``, a town that villages of the file need and that is neither in the
+    database nor in the file is added, its shape dissolved from those villages (named from a
+    town-name field such as XZMC when the file has one); without it those villages are refused
+    and :attr:`ImportPlan.missing_towns` lists the towns, so the user can be offered the choice.
     Raises :class:`~greening.validation.errors.ImportFileError` for a file that cannot be used.
     """
     if level not in ("auto", "town", "village"):
@@ -244,6 +254,14 @@ def plan_boundary_import(session: Session, source, *, filename: str | None = Non
                       encoding=layer_read.encoding, code_field=code_col, name_field=name_col,
                       feature_count=len(frame))
     by_code: dict[str, list] = collections.defaultdict(list)
+    town_col = next((f for name in TOWN_NAME_FIELDS for f in layer_read.fields
+                     if f.casefold() == name.casefold() and f not in (code_col, name_col)), None)
+    town_names: dict[str, collections.Counter] = {}
+    if town_col is not None:
+        for code_raw, town_raw in zip(frame[code_col], frame[town_col], strict=False):
+            code = normalise_code(code_raw)
+            if code and isinstance(town_raw, str) and town_raw.strip():
+                town_names.setdefault(code[:9] + "000", collections.Counter())[town_raw.strip()] += 1
     for number, (code_raw, name_raw, geom) in enumerate(
             zip(frame[code_col], frame[name_col], frame.geometry, strict=False), start=1):
         checked = _check_feature(number, code_raw, name_raw, geom, level, max_area_change)
@@ -253,18 +271,41 @@ def plan_boundary_import(session: Session, source, *, filename: str | None = Non
         else:
             by_code[code].append((number, found_level, name, fixed, issues))
     dissolved = {code: _dissolve(parts) for code, parts in by_code.items()}
-    _compare(session, plan, dissolved, retire_demo)
+    _compare(session, plan, dissolved, retire_demo, create_towns, town_names)
     if any(i.level == "village" and i.action in ("add", "change", "retire") for i in plan.items):
         plan.plantings = reassign_plantings(session, _future_index(session, plan), dry_run=True)
     return plan
 
 
-def _compare(session: Session, plan: ImportPlan, dissolved: dict, retire_demo: bool) -> None:
+def _towns_from_villages(plan: ImportPlan, dissolved: dict, town_names: dict) -> list[PlanItem]:
+    """An "add" item per missing town, its shape the union of its villages in the file."""
+    items = []
+    for town, villages in sorted(plan.missing_towns.items()):
+        parts = [dissolved[v][2] for v in villages]
+        numbers = sorted(n for v in villages for n in dissolved[v][3])
+        geometry = validate_geometry(shapely.union_all(parts))[0]
+        names = town_names.get(town)
+        name = names.most_common(1)[0][0] if names else f"镇街{town[:9]}"
+        note = issue("town_from_villages", row=numbers[0], town=town, villages=len(villages))
+        items.append(PlanItem("add", "town", town, name, numbers, [note], geometry,
+                              round(float(area_m2(geometry)), 1)))
+    return items
+
+
+def _compare(session: Session, plan: ImportPlan, dissolved: dict, retire_demo: bool, create_towns: bool = False,
+             town_names: dict | None = None) -> None:
     existing = {a.code: a for a in session.scalars(select(AdminArea).where(
         AdminArea.code.in_(list(dissolved)), AdminArea.deleted_at.is_(None)))} if dissolved else {}
     towns_in_file = {c for c, d in dissolved.items() if d[0] == "town"}
     db_towns = set(session.scalars(select(AdminArea.code).where(
         AdminArea.level == "town", AdminArea.deleted_at.is_(None))))
+    for code in sorted(dissolved):
+        town = code[:9] + "000"
+        if dissolved[code][0] == "village" and town not in towns_in_file and town not in db_towns:
+            plan.missing_towns.setdefault(town, []).append(code)
+    if create_towns and plan.missing_towns:
+        plan.items.extend(_towns_from_villages(plan, dissolved, town_names or {}))
+        towns_in_file |= set(plan.missing_towns)
     for code in sorted(dissolved):
         found_level, name, geometry, numbers, issues = dissolved[code]
         item = PlanItem("add", found_level, code, name, numbers, issues, geometry,

@@ -192,8 +192,13 @@ CATALOGUE: dict[str, Code] = dict([
        "area code {value} is not in one of Zhanjiang's nine counties"),
     _c("code_wrong_level", "row", "error", "区划代码 {value} 是{actual}级代码，不是{expected}级",
        "area code {value} is a {actual_en} code, not a {expected_en} code"),
-    _c("town_missing", "row", "error", "上级镇街 {town} 既不在数据库中，也不在本文件中；请先导入镇街边界",
-       "parent town {town} is neither in the database nor in this file; import the towns first"),
+    _c("town_missing", "row", "error",
+       "上级镇街 {town} 既不在数据库中，也不在本文件中；请先导入镇街边界，或选择由本文件的村界合并生成该镇街"
+       "（命令行加 --create-towns）",
+       "parent town {town} is neither in the database nor in this file; import the towns first, or have the "
+       "town made from this file's villages, dissolved (--create-towns on the command line)"),
+    _c("town_from_villages", "row", "info", "镇街 {town} 由本文件中的 {villages} 个村合并生成（边界为各村之和）",
+       "town {town} made from {villages} villages of this file (its boundary is their union)"),
     _c("name_missing", "row", "error", "名称为空", "the name is empty"),
     _c("geometry_missing", "row", "error", "图形为空或缺失", "the shape is empty or missing"),
     _c("geometry_invalid", "row", "error", "图形无效，无法自动修复：{reason}", "invalid shape, not repaired: {reason}"),
