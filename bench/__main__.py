@@ -28,6 +28,26 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--province-points", type=int, default=10_000_000)
     c.add_argument("--repeats", type=int, default=None, help="repeats per figure (median)")
     c.add_argument("--json", metavar="F", help="also write the figures to F as JSON")
+    e = sub.add_parser("engines", help="grid, geopandas, dask, DuckDB, SedonaDB, PostGIS on the same "
+                       "files; --national: 500,000 villages x 10^8 points on dask")
+    e.add_argument("--quick", action="store_true", help="smoke run: 300 villages x 10^4 points")
+    e.add_argument("--sizes", default="city,province",
+                   help="city (1,722 x 10^6), province (20,000 x 10^7), comma-separated, or none")
+    e.add_argument("--engines", default="grid,geopandas,dask,duckdb,sedonadb,postgis")
+    e.add_argument("--repeats", type=int, default=3, help="runs per engine (median), default 3")
+    e.add_argument("--national", action="store_true", help="also the national run")
+    e.add_argument("--national-points", type=int, default=100_000_000)
+    e.add_argument("--national-villages", type=int, default=500_000)
+    e.add_argument("--workers", type=int, default=2, help="local dask workers (national)")
+    e.add_argument("--worker-memory", default="4GB", help="memory limit of each local worker")
+    e.add_argument("--scheduler", help="an existing dask scheduler (tcp://host:8786) instead of "
+                   "a local cluster; its workers must see --data at the same path")
+    e.add_argument("--data", help="national: use this GeoParquet folder (kept) instead of "
+                   "generating one")
+    e.add_argument("--no-grid", action="store_true", help="national: skip the one-process grid run")
+    e.add_argument("--time-limit", type=float, default=600,
+                   help="seconds any one engine process may run before it is stopped (default 600)")
+    e.add_argument("--json", metavar="F", help="also write the figures to F as JSON")
     a = sub.add_parser("all", help="every benchmark at full size (coverage with --province --db)")
     a.add_argument("--json", metavar="F", help="also write the figures to F as JSON")
     sub.add_parser("import", help="the ledger import benchmark (bench/bench_import.py)",
@@ -72,6 +92,33 @@ def coverage(quick: bool, province: bool, db: bool, repeats: int | None, db_poin
     return out
 
 
+def engines(args) -> dict:
+    from bench.engines import run_engines, run_national
+
+    _say(f"coverage engines, {dt.date.today()}, {machine()}")
+    out: dict = {"date": str(dt.date.today()), "machine": machine()}
+    chosen = [e.strip() for e in args.engines.split(",") if e.strip()]
+    sizes = {"city": (1722, 1_000_000, "city"), "province": (20_000, 10_000_000, "province")}
+    wanted = [] if args.sizes == "none" else [s.strip() for s in args.sizes.split(",")]
+    if args.quick:
+        sizes, wanted = {"quick": (300, 10_000, "city")}, ["quick"]
+    for name in wanted:
+        nv, npts, box = sizes[name]
+        _say("")
+        _say(f"[{name}]")
+        out[name] = run_engines(nv, npts, box, args.repeats, chosen, _say, args.time_limit)
+    if args.national:
+        _say("")
+        _say("[national]")
+        out["national"] = run_national(
+            _say, workers=args.workers, worker_memory=args.worker_memory,
+            time_limit=args.time_limit, n_villages=args.national_villages,
+            n_counties=max(1, round(args.national_villages * 2800 / 500_000)),
+            n_points=args.national_points, scheduler=args.scheduler, data=args.data,
+            grid=not args.no_grid)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["import"]:
@@ -81,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     args = _parser().parse_args(argv)
     try:
-        if args.what == "coverage":
+        if args.what == "engines":
+            out = engines(args)
+        elif args.what == "coverage":
             out = coverage(args.quick, args.province, args.db, args.repeats, args.db_points,
                            args.province_points)
         else:

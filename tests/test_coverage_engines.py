@@ -11,6 +11,8 @@ of 2 workers (the ``dask_client`` fixture).
 """
 from __future__ import annotations
 
+import uuid
+
 import numpy as np
 import pytest
 import shapely
@@ -136,7 +138,7 @@ def test_county_passes_give_the_border_rule_without_a_cluster(case):
 
     layer, x, y, claimed = case
     truth = _brute_force(layer, x, y)
-    source = InlineVillages(layer.codes, layer.geoms, token=f"t{id(layer)}")
+    source = InlineVillages(layer.codes, layer.geoms, token=uuid.uuid4().hex)
     got = np.full(len(x), None, dtype=object)
     for county in {("" if c is None else c[:6]) for c in claimed}:
         at = np.flatnonzero([("" if c is None else c[:6]) == county for c in claimed])

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # geopandas only where frames are written; workers read with pyarrow
+    import geopandas as gpd
 
 __all__ = ["write_villages", "write_plantings", "write_manifest", "plantings_files",
            "read_points", "read_county_villages", "read_hulls", "UNCLAIMED"]
@@ -34,9 +37,13 @@ def _county_dir(folder: Path, table: str, county: str) -> Path:
     return Path(folder) / table / f"county={county}"
 
 
-def write_villages(folder, villages: gpd.GeoDataFrame, *, hulls: gpd.GeoDataFrame | None = None) -> int:
+def write_villages(folder, villages: gpd.GeoDataFrame, *,
+                   hulls: gpd.GeoDataFrame | None | bool = None) -> int:
     """Write ``villages`` (``code``, optional ``name``, geometry in WGS 84) by county, and the
-    county hulls (computed from the villages unless given as ``county``, geometry)."""
+    county hulls (computed from the villages unless given as ``county``, geometry; ``False``:
+    not written, the caller writes them)."""
+    import geopandas as gpd
+
     from greening.coverage.engines.partition import county_hulls
 
     folder = Path(folder)
@@ -50,16 +57,21 @@ def write_villages(folder, villages: gpd.GeoDataFrame, *, hulls: gpd.GeoDataFram
         out = _county_dir(folder, "villages", str(county))
         out.mkdir(parents=True, exist_ok=True)
         part.sort_values("code").reset_index(drop=True).to_parquet(out / "part-0.parquet")
-    if hulls is None:
+    if hulls is False:
+        return len(v)
+    if hulls is None or hulls is True:
         codes, geoms = county_hulls(v["code"].to_numpy(), v.geometry.to_numpy())
         hulls = gpd.GeoDataFrame({"county": codes}, geometry=geoms, crs=4326)
-    hulls.to_parquet(folder / "counties.parquet")
+    if not isinstance(hulls, bool):
+        hulls.to_parquet(folder / "counties.parquet")
     return len(v)
 
 
 def write_plantings(folder, plantings: pd.DataFrame, *, part: int = 0) -> int:
     """Write one chunk of plantings (``claimed_village_code``, ``lon``, ``lat`` and any other
     columns) by claimed county, as ``part-{part:05d}.parquet`` in each county folder."""
+    import geopandas as gpd
+
     folder = Path(folder)
     p = plantings.reset_index(drop=True)
     claimed = p["claimed_village_code"].astype("string")

@@ -73,8 +73,9 @@ class CountyIndex:
 
     def lowest(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Position in :attr:`codes` (int32; -1 in no hull) of the lowest county whose hull
-        holds each point."""
-        return self.index.positions(x, y)
+        holds each point. Always through the raster grid of the hulls (a few large polygons:
+        most points are answered by a lookup, built once per worker)."""
+        return self.index.positions(x, y, use_grid=True)
 
     def position(self, county: str) -> int:
         """Position of ``county`` in :attr:`codes`, -2 if it has no villages."""
