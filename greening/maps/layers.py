@@ -130,6 +130,11 @@ def _feature_collection(geometries: dict[str, dict], properties: dict[str, dict]
     return {"type": "FeatureCollection", "features": feats}
 
 
+def _tooltip(data: dict, **kw) -> folium.GeoJsonTooltip | None:
+    """The ``tip`` tooltip, or None for a layer without features (folium refuses one there)."""
+    return folium.GeoJsonTooltip(fields=["tip"], labels=False, **kw) if data["features"] else None
+
+
 def village_layer(geometries: dict[str, dict], villages: pd.DataFrame, *, metric: str, cmap: StepColormap,
                   tooltip_rows, name: str, highlight: set[str] | None = None) -> folium.GeoJson:
     """The village choropleth: fill by ``metric``; ``tooltip_rows(row) -> list[str]`` (escaped here)."""
@@ -149,7 +154,8 @@ def village_layer(geometries: dict[str, dict], villages: pd.DataFrame, *, metric
             "color": "#d7301f" if f["properties"]["hl"] else "#555555",
             "weight": 2.5 if f["properties"]["hl"] else 0.5},
         highlight_function=lambda f: {"weight": 2, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=False),
+        # folium refuses a tooltip on a layer without features (a village without a boundary yet)
+        tooltip=_tooltip(data, sticky=False),
         smooth_factor=1.0,
     )
 
@@ -183,7 +189,7 @@ def point_layer(points: pd.DataFrame, *, name: str, datum: str, tooltip_rows, ki
         marker = folium.CircleMarker(radius=radius, color="#ffffff", weight=1, fill=True,
                                      fill_color=colour, fill_opacity=0.9)
     return folium.GeoJson({"type": "FeatureCollection", "features": feats}, name=name, show=show,
-                          marker=marker, tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False))
+                          marker=marker, tooltip=_tooltip({"features": feats}))
 
 
 _CLUSTER_CALLBACK = """

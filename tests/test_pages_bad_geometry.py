@@ -1,0 +1,63 @@
+"""Pages keep working when one village's boundary is missing (NULL in the database, as SpatiaLite
+once stored a 500,000-vertex ring): the overview and that village's page open, the others map."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+from streamlit.testing.v1 import AppTest
+
+from greening.auth import DEMO_ACCOUNTS, authenticate
+from greening.config import REPO_ROOT, get_settings, override_settings
+from greening.db import make_engine, session_scope
+from greening.models import AdminArea
+
+APP = str(REPO_ROOT / "app.py")
+PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
+
+
+@pytest.fixture(scope="module")
+def broken_db(tmp_path_factory):
+    """A small demo database whose first Suixi village has no geometry; yields (url, village code)."""
+    from greening.setup import initialise
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('badgeom') / 'greening.sqlite'}"
+    extra = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1, "default_basemap": "none"}
+    with override_settings(database_url=url, extra=extra):
+        engine = make_engine(url)
+        initialise(engine, demo=True, plantings=2300)
+        with engine.begin() as conn:
+            code = conn.execute(select(AdminArea.code).where(AdminArea.level == "village",
+                                                             AdminArea.code.like("440823%"))
+                                .order_by(AdminArea.code)).scalars().first()
+            conn.execute(text("UPDATE admin_areas SET geom = NULL WHERE code = :c"), {"c": code})
+        engine.dispose()
+        yield url, code, extra
+
+
+def _app(username: str, page: str, village: str | None = None) -> AppTest:
+    with session_scope(make_engine()) as s:
+        token = authenticate(s, username, PASSWORDS[username]).token
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["greening_token"] = token
+    at.session_state["basemap"] = "none"
+    at.session_state["lang"] = "zh"
+    if village:
+        at.query_params["village"] = village
+    at.run()
+    at.switch_page(page)
+    at.run()
+    return at
+
+
+@pytest.mark.parametrize("user, page", [("city", "pages/overview.py"), ("suixi", "pages/overview.py"),
+                                        ("suixi", "pages/village.py"), ("suixi", "pages/county.py")])
+def test_pages_open_with_one_village_without_a_boundary(broken_db, user, page):
+    url, code, extra = broken_db
+    with override_settings(database_url=url, extra=extra):
+        assert get_settings().database_url == url
+        at = _app(user, page, village=code if page.endswith("village.py") else None)
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.title or at.header or at.subheader
+        if page.endswith("village.py"):
+            shown = "\n".join(str(s.value) for s in (*at.subheader, *at.markdown, *at.caption))
+            assert code in shown or any(code == str(s.value) for s in at.selectbox)
