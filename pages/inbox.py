@@ -33,7 +33,7 @@ def notice_list(title_key, frame, key):
             if rec.get("return_reason"):
                 st.warning(f"{tr('sup.col.reason')}：{rec['return_reason']}")
             notice_actions(actor, rec, f"{key}_{rec['id']}")
-            notice_pdf_button(actor, rec["id"], key=f"{key}_pdf_{rec['id']}")
+            notice_pdf_button(actor, rec["id"], rec["number"], key=f"{key}_pdf_{rec['id']}")
 
 
 notice_list("sup.to_acknowledge", box.to_acknowledge, "ack")

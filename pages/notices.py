@@ -33,4 +33,4 @@ with st.container(border=True):
         st.markdown(f"**{tr('sup.report.text')}**")
         st.text(f"{rec['report_text']}  ({', '.join('#' + str(i) for i in rec['report_planting_ids'])})")
     notice_actions(actor, rec, f"nt_{picked}")
-    notice_pdf_button(actor, picked, key=f"nt_pdf_{picked}")
+    notice_pdf_button(actor, picked, rec["number"], key=f"nt_pdf_{picked}")

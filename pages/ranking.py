@@ -3,7 +3,7 @@ import streamlit as st
 
 from greening.permissions import allowed
 from greening.supervision import ranking
-from greening.supervision.pdf import NoFont, ranking_pdf
+from greening.supervision.pdf import NoFont, find_font, ranking_pdf
 from ui import data
 from ui.i18n_st import lang, tr
 from ui.layout import page_header
@@ -40,11 +40,13 @@ for level, title in (("county", "sup.ranking.counties"), ("town", "sup.ranking.t
 c1, c2 = st.columns(2)
 c1.download_button("Excel", ranking.ranking_xlsx(month, levels), file_name=f"红黑榜-{month}.xlsx",
                    key="rank_xlsx", icon=":material/table:")
+frozen_at = str(levels["county"]["frozen_at"].iloc[0])[:16] if len(levels["county"]) else ""
+demo = data.demo_present()
 try:
-    frozen_at = str(levels["county"]["frozen_at"].iloc[0])[:16] if len(levels["county"]) else ""
-    payload = ranking_pdf(month, {k: v.to_dict("records") for k, v in levels.items()}, frozen_at=frozen_at,
-                          is_demo=data.demo_present())
-    c2.download_button("PDF", payload, file_name=f"红黑榜-{month}.pdf", mime="application/pdf", key="rank_pdf",
+    find_font()
+    c2.download_button("PDF", lambda: ranking_pdf(month, {k: v.to_dict("records") for k, v in levels.items()},
+                                                  frozen_at=frozen_at, is_demo=demo),
+                       file_name=f"红黑榜-{month}.pdf", mime="application/pdf", key="rank_pdf",
                        icon=":material/picture_as_pdf:")
-except NoFont as exc:
+except (NoFont, ValueError) as exc:
     show_error(exc)

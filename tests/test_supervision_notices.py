@@ -73,6 +73,8 @@ class TestIssuing:
         assert N.display_number(b) == "湛绿督〔2024〕2号"
         assert a.deadline == DAY + dt.timedelta(days=14) and a.status == "issued"
         assert a.issuer_scope == "4408" and a.addressees == PEOPLE
+        d = N.issue_notice(db, CITY, draft(reasons="种植进度落后：完成 12%（10/80 株）"), issued_on=DAY)
+        assert d.reasons == "种植进度落后：完成 12%（10/80 株）"  # full-width punctuation kept
 
     def test_deadline_setting_and_bad_input(self, db):
         world(db)

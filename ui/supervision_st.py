@@ -83,21 +83,29 @@ def notices_table(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def notice_pdf_button(actor: Actor, notice_id: int, key: str) -> None:
-    from greening.supervision.inbox import notice_frame
-    from greening.supervision.notices import load_notice
-    from greening.supervision.pdf import NoFont, notice_pdf
+def notice_pdf_button(actor: Actor, notice_id: int, number: str, key: str) -> None:
+    """A download button whose PDF is made only when pressed (font subsetting takes a second)."""
+    from greening.supervision.pdf import NoFont, find_font
 
     try:
-        with db_session(actor) as s:
-            n = load_notice(s, actor, notice_id)
-            row = notice_frame(s, actor, _today(), village_code=n.village_code)
-            rec = row[row["id"] == notice_id].iloc[0].to_dict()
-        payload = notice_pdf(rec)
-    except (NoFont, PermissionDenied, ValueError) as exc:
+        find_font()
+    except (NoFont, ValueError) as exc:
         show_error(exc)
         return
-    st.download_button(tr("sup.pdf"), payload, file_name=f"督办单-{rec['number']}.pdf", mime="application/pdf",
+    on = _today()
+
+    def make() -> bytes:
+        from greening.supervision.inbox import notice_frame
+        from greening.supervision.notices import load_notice
+        from greening.supervision.pdf import notice_pdf
+
+        with db_session(actor) as s:
+            n = load_notice(s, actor, notice_id)
+            rows = notice_frame(s, actor, on, village_code=n.village_code)
+            rec = rows[rows["id"] == notice_id].iloc[0].to_dict()
+        return notice_pdf(rec)
+
+    st.download_button(tr("sup.pdf"), make, file_name=f"督办单-{number}.pdf", mime="application/pdf",
                        key=key, icon=":material/picture_as_pdf:")
 
 

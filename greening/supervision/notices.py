@@ -21,7 +21,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from greening.actor import Actor
 from greening.config import get_settings
-from greening.importers import fields as F
 from greening.models import AdminArea, Photo, Planting, SupervisionNotice
 from greening.permissions import PermissionDenied, require
 from greening.supervision import outbox
@@ -69,18 +68,16 @@ def display_number(notice: SupervisionNotice) -> str:
 
 
 def _text(value, name_zh: str, name_en: str, *, required: bool) -> str | None:
-    try:
-        text = F.clean_text(value, MAX_TEXT, name_en)
-    except F.FieldError as exc:
-        if exc.code == "text_bad_character":  # clean_text refuses NUL (greening.validation.text)
-            raise NoticeError(f"{name_zh}含有控制字符", f"{name_en} holds control characters") from None
+    # Kept as typed (no NFKC folding: Chinese punctuation such as ：（） stays full-width).
+    text = "" if value is None else str(value).strip()
+    if len(text) > MAX_TEXT:
         raise NoticeError(f"{name_zh}过长（最多 {MAX_TEXT} 字）",
-                          f"{name_en} is too long (at most {MAX_TEXT} characters)") from None
-    if text and any(ord(ch) < 32 and ch not in "\n\t" or ord(ch) == 127 for ch in text):
+                          f"{name_en} is too long (at most {MAX_TEXT} characters)")
+    if any((ord(ch) < 32 and ch not in "\n\t\r") or ord(ch) == 127 for ch in text):
         raise NoticeError(f"{name_zh}含有控制字符", f"{name_en} holds control characters")
     if required and not text:
         raise NoticeError(f"请填写{name_zh}", f"{name_en} is required")
-    return text
+    return text or None
 
 
 def draft_from_lagging(row) -> NoticeDraft:
