@@ -24,7 +24,7 @@ def notice_list(title_key, frame, key):
         return
     st.markdown(f"#### {tr(title_key)} · {len(frame)}")
     for rec in frame.to_dict("records"):
-        late = f" · ⚠ {tr('sup.state.overdue')} {rec['overdue_days']}" if rec["overdue_days"] else ""
+        late = f" · ⚠ {tr('sup.overdue_days', n=rec['overdue_days'], level=rec['level_zh'], level_en=rec['level'])}" if rec["overdue_days"] else ""
         with st.container(border=True):
             st.markdown(f"**{md_escape(rec['display_number'])}** {md_escape(rec['town_name'] or '')}"
                         f"{md_escape(rec['village_name'])} · {md_escape(rec['status_zh'])} · "

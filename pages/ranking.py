@@ -1,4 +1,6 @@
 """红黑榜 Monthly ranking: the frozen snapshot of counties and towns, Excel and PDF downloads."""
+import datetime as dt
+
 import streamlit as st
 
 from greening.permissions import allowed
@@ -16,7 +18,8 @@ today = data.report_date()
 with db_session(actor) as s:
     frozen = ranking.months_frozen(s)
 current = f"{today.year}-{today.month:02d}"
-months = sorted(set(frozen) | {current}, reverse=True)
+last = today.replace(day=1) - dt.timedelta(days=1)
+months = sorted(set(frozen) | {current, f"{last.year}-{last.month:02d}"}, reverse=True)
 month = st.selectbox(tr("sup.ranking.month"), months, key="rank_month")
 if (allowed(actor, "ranking.freeze") and month not in frozen
         and st.button(tr("sup.ranking.freeze"), type="primary", key="rank_freeze")):
@@ -35,7 +38,9 @@ if not any(len(v) for v in levels.values()):
 en = lang() == "en"
 for level, title in (("county", "sup.ranking.counties"), ("town", "sup.ranking.towns")):
     st.markdown(f"#### {tr(title)}")
-    show_table(levels[level], {k: ranking.COLUMNS[k][1 if en else 0]
+    shown = levels[level].assign(on_time_rate=levels[level]["on_time_rate"].map(
+        lambda v: "—" if v is None or v != v else f"{100 * v:.0f}%"))
+    show_table(shown, {k: ranking.COLUMNS[k][1 if en else 0]
                                for k in ranking.COLUMNS if k != "area_code"}, key=f"rank_{level}", height=300)
 c1, c2 = st.columns(2)
 c1.download_button("Excel", ranking.ranking_xlsx(month, levels), file_name=f"红黑榜-{month}.xlsx",

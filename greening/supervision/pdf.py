@@ -120,7 +120,7 @@ def _field(pdf: _Doc, label: str, text: str) -> None:
     pdf.set_text_color(0, 0, 0)
     pdf.multi_cell(0, 7, label, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("cjk", "", 11)
-    pdf.multi_cell(0, 6.5, text or "—", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6.5, text or "—", align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
 
 

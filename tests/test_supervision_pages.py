@@ -1,0 +1,63 @@
+"""Supervision pages headless: the inbox a team sees right after logging in (and acknowledging from
+it), the issue panel on the lagging page, the notices page and the ranking page."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from greening.actor import Actor
+from greening.db import make_engine, session_scope
+from greening.models import SupervisionNotice, User
+from greening.models.enums import Role
+from greening.permissions import install_scope
+from greening.supervision import notices as N
+from tests.test_pages_apptest import _app, _no_exception, _texts, app_db, settings  # noqa: F401
+
+TEAM_VILLAGE = "440823101001"  # team-suixi's village in the demo
+
+
+def _issue(code: str = TEAM_VILLAGE) -> SupervisionNotice:
+    with session_scope(make_engine()) as s:
+        u = s.scalar(select(User).where(User.username == "city"))
+        actor = Actor(user_id=u.id, username="city", role=Role.CITY)
+        install_scope(s, actor)
+        return N.issue_notice(s, actor, N.NoticeDraft(code, "1. 管护记录不全", [], [{"name": "队长（示例）"}]),
+                              issued_on=dt.date(2024, 6, 10))
+
+
+def test_team_sees_the_notice_on_log_in_and_acknowledges_it(settings):  # noqa: F811
+    notice = _issue()
+    at = _app("team-suixi")
+    _no_exception(at)
+    assert [h.value for h in at.subheader][0] == "我的待办"
+    text = _texts(at)
+    assert "待签收督办单 · 1" in text and f"湛绿督〔2024〕{notice.seq}号" in text
+    at.button(key=f"ack_{notice.id}_ack").click().run()
+    _no_exception(at)
+    with session_scope(make_engine()) as s:
+        install_scope(s, Actor.system("tests"))
+        stored = s.get(SupervisionNotice, notice.id)
+        assert (stored.status, stored.acknowledged_by) == ("acknowledged", "team-suixi")
+    assert "待上报整改 · 1" in _texts(at)
+
+
+def test_lagging_page_offers_the_issue_panel_to_the_city_only(settings):  # noqa: F811
+    city = _app("city", "pages/lagging.py")
+    _no_exception(city)
+    assert city.multiselect(key="sup_issue_pick") is not None
+    town = _app("suixi-town", "pages/lagging.py")
+    _no_exception(town)
+    assert "sup_issue_pick" not in [w.key for w in town.multiselect]
+
+
+def test_notices_and_ranking_pages(settings):  # noqa: F811
+    _issue("440823101201")
+    at = _app("suixi", "pages/notices.py")
+    _no_exception(at)
+    assert at.subheader[0].value == "督办单" and at.selectbox(key="notice_pick").options
+    at = _app("city", "pages/ranking.py")
+    _no_exception(at)
+    at.button(key="rank_freeze").click().run()
+    _no_exception(at)
+    assert "县（市、区）" in _texts(at) and "镇（街道）" in _texts(at)
