@@ -32,6 +32,7 @@ PAGES = [
     ("pages/village.py", "nav.village", ":material/home:", "work", "village.view"),
     ("pages/teams.py", "nav.teams", ":material/groups:", "work", "village.view"),
     ("pages/review.py", "nav.review", ":material/fact_check:", "work", ("planting.review", "attestation.review")),
+    ("pages/imports.py", "nav.imports", ":material/upload_file:", "work", "import.ledger"),
     ("pages/admin_users.py", "nav.admin_users", ":material/manage_accounts:", "admin", "user.manage"),
     ("pages/admin_audit.py", "nav.admin_audit", ":material/history:", "admin", "audit.view"),
 ]

@@ -1,0 +1,118 @@
+"""The import page (数据导入): a KoboToolbox export and an ODK Central export uploaded as an admin,
+checked (the report says which column gave the planting date), then imported; pressing the button a
+second time adds nothing. A boundary file whose town is missing offers to make it from its villages."""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import geopandas as gpd
+import pyogrio
+import pytest
+from shapely.geometry import box
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from greening.auth import DEMO_ACCOUNTS, authenticate
+from greening.config import REPO_ROOT, override_settings
+from greening.db import make_engine, session_scope
+from greening.models import AdminArea, Planting
+
+APP = str(REPO_ROOT / "app.py")
+PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
+META = ["_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status", "_submitted_by",
+        "__version__", "_tags", "_index"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    from greening.setup import initialise
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('importpage') / 'greening.sqlite'}"
+    extra = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1, "default_basemap": "none"}
+    with override_settings(database_url=url, extra=extra):
+        engine = make_engine(url)
+        initialise(engine, demo=True, plantings=2300)
+        with engine.connect() as conn:
+            village = conn.execute(select(AdminArea.code, AdminArea.label_lon, AdminArea.label_lat).where(
+                AdminArea.level == "village", AdminArea.code.like("440823%")).order_by(AdminArea.code)).first()
+        engine.dispose()
+        yield village
+        make_engine(url).dispose()
+
+
+def _app(username="admin") -> AppTest:
+    with session_scope(make_engine()) as s:
+        token = authenticate(s, username, PASSWORDS[username]).token
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["greening_token"] = token
+    at.session_state["basemap"] = "none"
+    at.session_state["lang"] = "zh"
+    at.run()
+    at.switch_page("pages/imports.py")
+    at.run()
+    return at
+
+
+def _texts(at) -> str:
+    return "\n".join(str(e.value) for e in (*at.info, *at.caption, *at.success, *at.warning, *at.error))
+
+
+def kobo_file(village) -> bytes:
+    code, lon, lat = village
+    header = ["start", "end", "today", "group_planting/village_code", "group_planting/species",
+              "group_planting/tree_count", "location", "_location_latitude", "_location_longitude",
+              "_location_altitude", "_location_precision", *META]
+    row = ["2024-05-11T09:12:01.000+08:00", "2024-05-11T09:20:44.000+08:00", "2024-05-11", code, "荔枝", "4",
+           f"{lat} {lon} 12 5", lat, lon, "12", "5", "4001", "8e2d1f0a-6b1c-4c4e-9d0f-page00000001",
+           "2024-05-11T01:05:09", "", "", "submitted_via_web", "team", "vQrG", "", "1"]
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows([header, row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def test_kobo_export_imported_in_the_app_once(site):
+    def count():
+        with make_engine().connect() as conn:
+            return conn.scalar(select(func.count()).select_from(Planting).where(
+                Planting.submission_id == "8e2d1f0a-6b1c-4c4e-9d0f-page00000001"))
+
+    at = _app()
+    assert any("数据导入" in t.value for t in at.title)
+    at.file_uploader(key="ledger_upload").upload("kobo_export.csv", kobo_file(site), "text/csv")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    texts = _texts(at)
+    assert "可导入 1 行" in texts and "种植日期取自“today”列" in texts, texts
+    at.button(key="ledger_apply").click()
+    at.run()
+    assert "已导入 1 行" in _texts(at) and count() == 1
+    at.button(key="ledger_apply").click()  # pressed twice
+    at.run()
+    assert count() == 1
+
+
+def test_missing_town_is_offered_and_made(site, tmp_path):
+    gdf = gpd.GeoDataFrame({"CJQYDM": ["440823190001", "440823190002"], "CJQYMC": ["新一村", "新二村"],
+                            "XZMC": ["新镇", "新镇"]}, crs=4326,
+                           geometry=[box(110.10, 21.20, 110.11, 21.21), box(110.11, 21.20, 110.12, 21.21)])
+    pyogrio.write_dataframe(gdf.to_crs(4546), tmp_path / "村界.shp", encoding="GBK")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+            z.write(tmp_path / f"村界{ext}", f"村界{ext}")
+    at = _app()
+    at.checkbox(key="boundary_keep_demo").check()
+    at.file_uploader(key="boundary_upload").upload("村界.zip", buffer.getvalue(), "application/zip")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "缺少 1 个镇街（440823190000）" in _texts(at) and "拒绝 2" in _texts(at)
+    at.checkbox(key="boundary_create_towns").check()
+    at.run()
+    assert "新增 3" in _texts(at)
+    at.button(key="boundary_apply").click()
+    at.run()
+    assert "已导入：新增 3" in _texts(at)
+    with make_engine().connect() as conn:
+        assert conn.scalar(select(AdminArea.name).where(AdminArea.code == "440823190000")) == "新镇"

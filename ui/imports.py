@@ -1,0 +1,94 @@
+"""The import page's glue: a dry run shown as a report, then one apply (greening.importers)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from greening.actor import Actor
+from greening.importers.boundaries import apply_boundary_import, plan_boundary_import
+from greening.importers.ledger import apply_ledger, validate_ledger
+from greening.validation import ImportFileError
+from ui.i18n_st import lang, tr
+from ui.layout import md_escape, show_error
+from ui.session import db_session
+
+__all__ = ["ledger_import", "boundary_import"]
+
+
+def _pick(zh_en: tuple[str, str]) -> str:
+    return zh_en[1] if lang() == "en" else zh_en[0]
+
+
+def ledger_import(actor: Actor) -> None:
+    upload = st.file_uploader(tr("imports.ledger_file"), type=["csv", "txt", "xlsx"], key="ledger_upload")
+    datum = st.radio(tr("imports.datum"), ["wgs84", "gcj02"], horizontal=True, key="ledger_datum",
+                     format_func=lambda d: "WGS 84 (GPS)" if d == "wgs84" else "GCJ-02（高德/腾讯）")
+    if upload is None:
+        return
+    data = upload.getvalue()
+    try:
+        with db_session(actor) as s:  # the dry run only reads
+            report = validate_ledger(s, actor, data, upload.name, datum=datum)
+    except (ImportFileError, PermissionError) as exc:
+        show_error(exc)
+        return
+    s_ = report.summary()
+    st.info(md_escape(tr("imports.summary", filename=s_["filename"], source=report.source, total=s_["total_rows"],
+                         valid=s_["valid_rows"], errors=s_["error_rows"], warnings=s_["warning_rows"],
+                         again=s_["already_imported"])))
+    if report.date_note:
+        st.caption(md_escape(_pick(report.date_note)))
+    with st.expander(tr("imports.columns")):
+        st.dataframe([{"field": k, "column": v} for k, v in report.columns.items()], hide_index=True)
+        if report.ignored_columns:
+            st.caption(md_escape(tr("imports.ignored", columns="、".join(report.ignored_columns))))
+    issues = report.issues_frame()
+    if len(issues):
+        st.subheader(tr("imports.issues"))
+        shown = issues.drop(columns=["en" if lang() == "zh" else "zh"])
+        st.dataframe(shown, hide_index=True)
+    if not report.valid_rows:
+        st.warning(tr("imports.nothing"))
+        return
+    accept = st.checkbox(tr("imports.accept_valid"), value=not report.error_rows, key="ledger_accept")
+    if st.button(tr("imports.apply"), type="primary", key="ledger_apply"):
+        try:
+            with db_session(actor, write=True) as s:
+                result = apply_ledger(s, actor, report, accept_valid_rows=accept)
+        except (ValueError, PermissionError) as exc:
+            show_error(exc)
+            return
+        st.success(tr("imports.applied", inserted=result.inserted, skipped=result.skipped,
+                      refused=result.refused_rows))
+
+
+def boundary_import(actor: Actor) -> None:
+    upload = st.file_uploader(tr("imports.boundary_file"), type=["zip", "gpkg", "geojson", "json"],
+                              key="boundary_upload")
+    create_towns = st.checkbox(tr("imports.create_towns"), key="boundary_create_towns")
+    keep_demo = st.checkbox(tr("imports.keep_demo"), key="boundary_keep_demo")
+    if upload is None:
+        return
+    try:
+        with db_session(actor) as s:
+            plan = plan_boundary_import(s, upload.getvalue(), filename=upload.name, create_towns=create_towns,
+                                        retire_demo=not keep_demo)
+    except ImportFileError as exc:
+        show_error(exc)
+        return
+    counts = plan.counts()
+    st.info(md_escape(tr("imports.plan", filename=plan.source, crs=plan.crs, crs_source=plan.crs_source, **counts)))
+    if plan.missing_towns and not create_towns:
+        st.warning(md_escape(tr("imports.missing_towns", n=len(plan.missing_towns),
+                                codes="、".join(plan.missing_towns))))
+    frame = plan.frame().drop(columns=["reason_en" if lang() == "zh" else "reason_zh"])
+    st.dataframe(frame, hide_index=True)
+    if st.button(tr("imports.apply"), type="primary", key="boundary_apply",
+                 disabled=not (counts["add"] or counts["change"] or counts["retire"])):
+        try:
+            with db_session(actor, write=True) as s:
+                result = apply_boundary_import(s, actor, plan, accept_valid=True)
+        except (ValueError, PermissionError) as exc:
+            show_error(exc)
+            return
+        st.success(tr("imports.boundaries_applied", added=result.added, changed=result.changed,
+                      retired=result.retired, moved=result.plantings.moved))
