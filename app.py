@@ -14,6 +14,7 @@ from greening.permissions import allowed
 from ui.i18n_st import LANG_KEY, label, language_switch, tr
 from ui.layout import apply_css, md_escape
 from ui.session import current_actor, db_session, logout_button, require_actor
+from ui.streamlit_texts import translate_streamlit_texts
 
 HERE = Path(__file__).resolve().parent
 
@@ -78,10 +79,12 @@ def main() -> None:
                        initial_sidebar_state="auto")
     apply_css()
     actor = current_actor()
+    if actor is not None:
+        _load_language(actor)
+    translate_streamlit_texts()
     if actor is None:
-        st.navigation([st.Page(_login_page, title="登录 / Log in", icon="🌳")], position="hidden").run()
+        st.navigation([st.Page(_login_page, title=tr("login.title"), icon="🌳")], position="hidden").run()
         return
-    _load_language(actor)
     sections: dict[str, list] = {}
     default_file = "pages/log_planting.py" if actor.role is Role.TEAM else "pages/overview.py"
     waiting = _waiting(actor)

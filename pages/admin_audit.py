@@ -1,33 +1,38 @@
-"""审计日志 / Audit log: administrators read, filter and export the trail (nobody can edit it)."""
+"""审计日志 Audit log: administrators read, filter and export the trail (nobody can edit it)."""
 import datetime as dt
 
 import streamlit as st
 
 from greening.auth import actor_from_token
 from greening.services import audit_trail as trail
+from ui.i18n_st import tr
+from ui.layout import page_header
 from ui.session import TOKEN_KEY, db_session, engine, require_actor
+from ui.tables import show_table
 
 actor = require_actor("audit.view")
-st.title("审计日志 / Audit log")
+page_header(tr("audit.title"))
 
 with db_session(actor) as s:
     options = trail.audit_filter_options(s, actor)
 c1, c2, c3 = st.columns(3)
-username = c1.text_input("用户名包含 / User name contains", max_chars=60)
-table = c2.selectbox("数据表 / Table", [""] + options["tables"], format_func=lambda v: v or "全部 / all")
-action = c3.selectbox("操作 / Action", [""] + options["actions"], format_func=lambda v: v or "全部 / all")
+username = c1.text_input(tr("audit.username"), max_chars=60)
+table = c2.selectbox(tr("audit.table"), [""] + options["tables"], format_func=lambda v: v or tr("common.all"))
+action = c3.selectbox(tr("audit.action"), [""] + options["actions"], format_func=lambda v: v or tr("common.all"))
 c4, c5 = st.columns(2)
 today = dt.date.today()
-dates = c4.date_input("日期范围 / Date range", value=(today - dt.timedelta(days=30), today))
-record_id = c5.text_input("记录编号 / Record id", max_chars=40)
+dates = c4.date_input(tr("audit.dates"), value=(today - dt.timedelta(days=30), today))
+record_id = c5.text_input(tr("audit.record_id"), max_chars=40)
 since, until = (dates[0], dates[-1]) if isinstance(dates, tuple) and dates else (None, None)
 filters = dict(username=username or None, table=table or None, action=action or None,
                since=since, until=until, record_id=record_id or None)
 
 with db_session(actor) as s:
     df = trail.audit_trail(s, actor, limit=1000, **filters)
-st.caption(f"显示最近 {len(df)} 条 / showing the latest {len(df)} rows")
-st.dataframe(df, hide_index=True)
+st.caption(tr("audit.shown", n=f"{len(df):,}"))
+show_table(df, {"id": "#", "at": tr("audit.col.at"), "username": tr("users.username"),
+                "user_id": tr("audit.col.user_id"), "action": tr("audit.action"),
+                **{c: tr(f"audit.col.{c}") for c in ("table_name", "record_id", "scope_code", "before", "after", "note")}})
 
 token = st.session_state.get(TOKEN_KEY)
 
@@ -43,5 +48,5 @@ def _export() -> bytes:
         return trail.export_audit_csv(s, who, **filters)
 
 
-st.download_button("导出 CSV / Export CSV", _export, file_name=f"audit-{today.isoformat()}.csv",
+st.download_button(tr("audit.export"), _export, file_name=f"audit-{today.isoformat()}.csv",
                    mime="text/csv", on_click="ignore")

@@ -1,0 +1,132 @@
+"""The lagging list (reason kinds, cards with every reason and each person's role, the export's own
+columns) and the language switch on the review, administration and log-in pages, headless on a
+small demo database."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from greening.auth import DEMO_ACCOUNTS, authenticate
+from greening.config import REPO_ROOT, get_settings, override_settings
+from greening.db import make_engine, session_scope
+
+APP = str(REPO_ROOT / "app.py")
+PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
+KINDS_ZH = {"进度落后", "无种植计划", "长期无活动", "措施落实率低", "成活率低", "无护绿队", "护绿队停用",
+            "无驻村干部", "记录点位在村外"}
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory):
+    from greening.setup import initialise
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('langdb') / 'greening.sqlite'}"
+    extra = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1, "default_basemap": "none"}
+    with override_settings(database_url=url, extra=extra):
+        engine = make_engine(url)
+        initialise(engine, demo=True, plantings=2300)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture
+def settings(demo_url):
+    with override_settings(database_url=demo_url, extra=get_settings().extra):
+        yield get_settings()
+
+
+def _app(username: str | None, page: str | None = None, lang: str = "zh", *, direct: bool = False) -> AppTest:
+    at = AppTest.from_file(str(REPO_ROOT / page) if direct else APP, default_timeout=90)
+    if username:
+        with session_scope(make_engine()) as s:
+            at.session_state["greening_token"] = authenticate(s, username, PASSWORDS[username]).token
+    at.session_state["basemap"] = "none"
+    at.session_state["lang"] = lang
+    at.run()
+    if page and not direct:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+class TestLagging:
+    def test_the_reason_filter_offers_reason_kinds(self, settings):
+        at = _app("city", "pages/lagging.py")
+        box = at.multiselect(key="lag_reasons")
+        shown = set(box.options)
+        assert shown <= KINDS_ZH and len(shown) >= 3, shown
+        assert not any("%" in o or "株" in o for o in shown)
+        from ui.lagging_view import REASON_KINDS, kind_name
+
+        def count() -> int:
+            text = next(c.value for c in at.caption if "落后村" in c.value)
+            return int("".join(ch for ch in text if ch.isdigit()))
+
+        before = count()
+        counts = {}
+        for kind in (k for k in REASON_KINDS if kind_name(k) in shown):
+            at.multiselect(key="lag_reasons").set_value([kind]).run()
+            counts[kind] = count()
+        assert all(0 < n <= before for n in counts.values()) and min(counts.values()) < before, counts
+
+    def test_cards_show_every_reason_and_each_person_with_a_role(self, settings):
+        at = _app("city", "pages/lagging.py")
+        texts = [m.value for m in at.markdown]
+        assert any(t.startswith("**1. ") for t in texts)
+        reasons = [t for t in texts if t.startswith("- ")]
+        assert reasons and any("完成" in t and "株" in t for t in reasons)  # the full sentence
+        people = [c.value for c in at.caption if "：" in c.value and ("护绿队长" in c.value or "包镇领导" in c.value)]
+        assert people, "responsible people are listed with their roles"
+        first = people[0].split("  \n")[0]
+        assert first.split("：")[0] in {"护绿队长", "第一书记/党建指导员", "包镇领导", "包县领导", "市级挂点领导"}
+
+    def test_the_export_has_numeric_columns_and_the_village_code(self, settings):
+        import ui.data
+        from greening.actor import Actor
+        from greening.exports import to_xlsx_bytes
+        from ui.lagging_view import export_frame
+
+        actor = Actor.system("tests")
+        frame = export_frame(ui.data.lagging(actor), ui.data.villages(actor))
+        for column in ("村代码", "计划完成率（%）", "计划株数", "已种株数", "措施覆盖率（%）", "成活率（%）",
+                       "无活动天数", "原因类别", "护绿队长", "包镇领导"):
+            assert column in frame.columns, column
+        assert frame["村代码"].str.fullmatch(r"4408\d{8}").all()
+        assert pd.api.types.is_numeric_dtype(frame["计划完成率（%）"])
+        assert pd.api.types.is_numeric_dtype(frame["已种株数"])
+        assert frame["计划完成率（%）"].between(0, 1000).all()
+        back = pd.read_excel(io.BytesIO(to_xlsx_bytes(frame)), dtype={"村代码": str})
+        assert back["村代码"].iloc[0] == frame["村代码"].iloc[0]
+        assert pd.api.types.is_numeric_dtype(back["计划完成率（%）"])
+
+
+class TestEnglishSwitch:
+    @pytest.mark.parametrize("page, user, title, title_zh", [
+        ("pages/review.py", "suixi", "Review", "核查审核"),
+        ("pages/admin_users.py", "admin", "Users", "用户管理"),
+        ("pages/admin_audit.py", "admin", "Audit log", "审计日志"),
+    ])
+    def test_pages_follow_the_switch(self, settings, page, user, title, title_zh):
+        en = _app(user, page, lang="en", direct=True)
+        assert title in [s.value for s in en.subheader]
+        words = " ".join([*(s.value for s in en.subheader),
+                          *(w.label for w in en.text_input), *(b.label for b in en.button)])
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in words), words
+        zh = _app(user, page, lang="zh", direct=True)
+        assert title_zh in [s.value for s in zh.subheader]
+        zh_words = " ".join([*(s.value for s in zh.subheader), *(w.label for w in zh.text_input),
+                             *(b.label for b in zh.button)])
+        assert " / " not in zh_words and not any(w in zh_words for w in ("Review", "User", "Log", "Record")), zh_words
+
+    def test_the_log_in_form_follows_the_switch(self, settings):
+        at = _app(None)
+        assert at.text_input(key="login_username").label == "用户名"
+        at.radio(key="_lang_switch").set_value("en").run()
+        assert at.text_input(key="login_username").label == "User name"
+        assert at.text_input(key="login_password").label == "Password"
+        assert any(b.label == "Log in" for b in at.button)
+        assert any(s.value == "Log in" for s in at.subheader)

@@ -1,0 +1,114 @@
+"""The lagging-village list on screen: filters by county, town and reason KIND, the villages as
+cards that read on a phone (every reason in full, each responsible person with their role), and
+the export with its own numeric columns and the village code."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from greening.coverage.lagging import REASON_WEIGHTS
+from ui.i18n_st import lang, tr
+from ui.layout import md_escape
+
+__all__ = ["REASON_KINDS", "ROLES", "filter_lagging", "lagging_cards", "export_frame", "responsible_lines"]
+
+REASON_KINDS = tuple(REASON_WEIGHTS)  # behind_pace, no_plan, inactive, low_coverage, ...
+ROLES = ("team_leader", "first_secretary", "town_leader", "county_leader", "city_leader")
+PAGE_SIZE = 20
+
+
+def _kinds_of(reason_list) -> set[str]:
+    return {r[0] for r in (reason_list or [])}
+
+
+def filter_lagging(lagging: pd.DataFrame) -> pd.DataFrame:
+    """County, town and reason-kind pickers; the villages that pass them."""
+    c1, c2, c3 = st.columns(3)
+    all_ = tr("common.all")
+    counties = sorted(lagging["county_name"].dropna().unique())
+    county = c1.selectbox(tr("common.county"), [all_, *counties], key="lag_county")
+    shown = lagging if county == all_ else lagging[lagging["county_name"] == county]
+    town = c2.selectbox(tr("common.town"), [all_, *sorted(shown["town_name"].dropna().unique())], key="lag_town")
+    shown = shown if town == all_ else shown[shown["town_name"] == town]
+    present = set().union(*map(_kinds_of, lagging["reason_list"])) if len(lagging) else set()
+    kinds = [k for k in REASON_KINDS if k in present] + sorted(present - set(REASON_KINDS))
+    picked = c3.multiselect(tr("lagging.filter_reason"), kinds, format_func=kind_name, key="lag_reasons",
+                            placeholder=all_, select_all=False)
+    if picked:
+        shown = shown[shown["reason_list"].map(lambda rs: bool(_kinds_of(rs) & set(picked)))]
+    return shown
+
+
+def kind_name(kind: str) -> str:
+    key = f"lagging.kind.{kind}"
+    text = tr(key)
+    return kind if text == key else text
+
+
+def _reasons(reason_list) -> list[str]:
+    en = lang() == "en"
+    return [e if en else z for _c, z, e in (reason_list or [])]
+
+
+def responsible_lines(row) -> list[str]:
+    """Each responsible person's text with their role: "护绿队长：张三（…）"."""
+    out = []
+    for role in ROLES:
+        value = row.get(role)
+        if isinstance(value, str) and value.strip():
+            out.append(f"{tr(f'lagging.role.{role}')}：{value.strip()}")
+    return out
+
+
+def lagging_cards(shown: pd.DataFrame) -> None:
+    """One card per village (a page at a time): rank, name, town and county, reasons, people."""
+    pages = max(1, -(-len(shown) // PAGE_SIZE))
+    page = 1
+    if pages > 1:
+        page = int(st.number_input(tr("lagging.page"), min_value=1, max_value=pages, value=1, step=1,
+                                   key="lag_page"))
+        st.caption(tr("lagging.pages", page=page, pages=pages, size=PAGE_SIZE))
+    for row in shown.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE].to_dict("records"):
+        with st.container(border=True):
+            place = " · ".join(md_escape(v) for v in (row.get("town_name"), row.get("county_name"))
+                               if isinstance(v, str) and v)
+            st.markdown(f"**{int(row['rank'])}. {md_escape(row['name'])}** · {place}")
+            st.markdown("\n".join(f"- {md_escape(r)}" for r in _reasons(row.get("reason_list"))))
+            people = responsible_lines(row)
+            st.caption("  \n".join(md_escape(p) for p in people) if people else tr("lagging.nobody"))
+
+
+def _pct(series: pd.Series) -> pd.Series:
+    return (pd.to_numeric(series, errors="coerce") * 100).round(1)
+
+
+def export_frame(shown: pd.DataFrame, villages: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The download: codes, names, numbers in their own columns (shares as %), reasons, people."""
+    frame = shown.copy()
+    if villages is not None and len(villages):
+        extra = pd.DataFrame(villages)[["code", "planned", "planted"]]
+        frame = frame.drop(columns=["planned", "planted"], errors="ignore").merge(extra, on="code", how="left")
+
+    def col(name):
+        return frame[name] if name in frame else pd.Series([None] * len(frame), index=frame.index)
+
+    out = pd.DataFrame({
+        tr("lagging.rank"): col("rank"),
+        tr("lagging.col.code"): col("code").astype(str),
+        tr("common.village"): col("name"),
+        tr("common.town"): col("town_name"),
+        tr("common.county"): col("county_name"),
+        tr("lagging.col.severity"): pd.to_numeric(col("severity"), errors="coerce"),
+        tr("lagging.col.completion"): _pct(col("completion")),
+        tr("lagging.col.expected"): _pct(col("expected_pace")),
+        tr("lagging.col.planned"): pd.to_numeric(col("planned"), errors="coerce"),
+        tr("lagging.col.planted"): pd.to_numeric(col("planted"), errors="coerce"),
+        tr("lagging.col.coverage"): _pct(col("coverage")),
+        tr("lagging.col.survival"): _pct(col("survival_rate")),
+        tr("lagging.col.days_inactive"): pd.to_numeric(col("days_inactive"), errors="coerce"),
+        tr("lagging.col.kinds"): col("reason_list").map(lambda rs: "、".join(kind_name(k) for k, _z, _e in rs or [])),
+        tr("lagging.reasons"): col("reason_list").map(lambda rs: "；".join(_reasons(rs))),
+        **{tr(f"lagging.role.{role}"): col(role) for role in ROLES},
+        tr("lagging.col.phone"): col("team_leader_phone"),
+    })
+    return out.reset_index(drop=True)

@@ -1,0 +1,106 @@
+"""Streamlit's own interface texts in the tab's language.
+
+Streamlit writes a few texts of its own in English whatever the app's language: the hint under a
+text box in a form ("Press Enter to submit form"), the file uploader's "Drag and drop file here",
+"Browse files" and "15MB per file", a select box's "Choose an option", a multiselect's "Select
+all" and "No results". Where a widget parameter exists the app uses it (``placeholder=``,
+``select_all=False``); the rest is translated in the page by a small script that watches the
+document and replaces exactly these texts (nothing else, and no user data) while the tab is in
+Chinese, and puts the English back when the user switches to English.
+"""
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from ui.i18n_st import lang
+
+__all__ = ["TEXTS", "PATTERNS", "translate_streamlit_texts"]
+
+#: Streamlit's English text -> Chinese (exact text of one element).
+TEXTS = {
+    "Press Enter to submit form": "按回车键提交",
+    "Press Enter to apply": "按回车键确认",
+    "Press Ctrl+Enter to submit form": "按 Ctrl+回车 提交",
+    "Press Ctrl+Enter to apply": "按 Ctrl+回车 确认",
+    "Press ⌘+Enter to submit form": "按 ⌘+回车 提交",
+    "Press ⌘+Enter to apply": "按 ⌘+回车 确认",
+    "Drag and drop file here": "将文件拖到此处",
+    "Drag and drop files here": "将文件拖到此处",
+    "Browse files": "选择文件",
+    "Choose an option": "请选择",
+    "Choose options": "请选择",
+    "No options to select": "没有可选项",
+    "No results": "没有匹配项",
+    "Select all": "全选",
+    "Clear all": "全部清除",
+}
+#: (regular expression over the English text, Chinese with $1 for the number).
+PATTERNS = [
+    (r"^(\d+(?:\.\d+)?)\s*([KMG]B) per file$", "每个文件不超过 $1$2"),
+    (r"^(\d+(?:\.\d+)?)\s*([KMG]B) per file • (.+)$", "每个文件不超过 $1$2 • $3"),
+    (r"^Select (\d+) matches$", "选择 $1 个匹配项"),
+]
+
+_BOX = "greening_st_texts"
+_SCRIPT = """
+<script>
+(function () {
+  var w = window.parent && window.parent.document ? window.parent : window, d = w.document;
+  var cfg = %(cfg)s;
+  w.__greeningTexts = cfg;
+  if (w.__greeningTextsObserver) { w.__greeningTextsApply(d.body); return; }
+  var res = cfg.patterns.map(function (p) { return [new RegExp(p[0]), p[1]]; });
+  function toZh(text) {
+    var t = text.trim();
+    if (Object.prototype.hasOwnProperty.call(w.__greeningTexts.texts, t)) return w.__greeningTexts.texts[t];
+    for (var i = 0; i < res.length; i++) { if (res[i][0].test(t)) return t.replace(res[i][0], res[i][1]); }
+    return null;
+  }
+  function fix(node) {
+    if (node.nodeType === 3) {
+      var orig = node.__greeningEn || node.nodeValue;
+      if (w.__greeningTexts.lang === "zh") {
+        var zh = toZh(orig);
+        if (zh !== null && node.nodeValue !== zh) { node.__greeningEn = orig; node.nodeValue = zh; }
+      } else if (node.__greeningEn && node.nodeValue !== node.__greeningEn) {
+        node.nodeValue = node.__greeningEn;
+      }
+      return;
+    }
+    if (node.nodeType !== 1) return;
+    var ph = node.getAttribute && node.getAttribute("placeholder");
+    if (ph) {
+      var en = node.__greeningPh || ph;
+      if (w.__greeningTexts.lang === "zh") {
+        var z = toZh(en);
+        if (z !== null && ph !== z) { node.__greeningPh = en; node.setAttribute("placeholder", z); }
+      } else if (node.__greeningPh && ph !== node.__greeningPh) { node.setAttribute("placeholder", node.__greeningPh); }
+    }
+    for (var c = node.firstChild; c; c = c.nextSibling) fix(c);
+  }
+  w.__greeningTextsApply = fix;
+  w.__greeningTextsObserver = new w.MutationObserver(function (records) {
+    records.forEach(function (r) {
+      if (r.type === "characterData") fix(r.target);
+      else if (r.type === "attributes") fix(r.target);
+      else r.addedNodes.forEach(fix);
+    });
+  });
+  w.__greeningTextsObserver.observe(d.body, {subtree: true, childList: true, characterData: true,
+                                             attributes: true, attributeFilter: ["placeholder"]});
+  fix(d.body);
+})();
+</script>
+"""
+
+
+def translate_streamlit_texts() -> None:
+    """Put the translating script on the page (once per language; hidden, takes no space)."""
+    cfg = {"lang": lang(), "texts": TEXTS, "patterns": [list(p) for p in PATTERNS]}
+    # Only the fixed tables above reach the page; json.dumps makes them JavaScript literals.
+    body = _SCRIPT % {"cfg": json.dumps(cfg, ensure_ascii=False).replace("</", "<\\/")}
+    st.html(f"<style>.st-key-{_BOX}{{display:none}}</style>")
+    with st.container(key=_BOX):
+        st.html(body, unsafe_allow_javascript=True)
