@@ -77,6 +77,24 @@ class TestViews:
         frame = gpd.GeoDataFrame({"code": ["a", "b"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=4326)
         assert V.village_at(frame, 1.5, 0.5)["code"] == "b"
 
+    def test_village_at_a_shared_border_follows_the_index(self):
+        """On the border of two villages, and where two overlap, the lowest code, as the index says."""
+        import geopandas as gpd
+
+        from greening.coverage.index import VillageIndex
+
+        frame = gpd.GeoDataFrame({"code": ["440802001002", "440802001001"]},
+                                 geometry=[box(1, 0, 2, 1), box(0, 0, 1.5, 1)], crs=4326)
+        index = VillageIndex.from_frame(frame)
+        for lon, lat in [(1.0, 0.5), (1.25, 0.5), (0.0, 0.5), (2.0, 1.0)]:
+            row = V.village_at(frame, lon, lat)
+            assert row is not None, (lon, lat)
+            assert row["code"] == index.locate(lon, lat), (lon, lat)
+        assert V.village_at(frame, 1.0, 0.5)["code"] == "440802001001"   # on the shared edge
+        assert V.village_at(frame, 1.25, 0.5)["code"] == "440802001001"  # in both: lowest code
+        assert V.village_at(frame, 2.0, 1.0)["code"] == "440802001002"   # a corner of one village
+        assert V.village_at(frame, 2.5, 0.5) is None
+
 
 @pytest.fixture
 def write_session(demo_engine):

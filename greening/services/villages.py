@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import aliased
 
 from greening.actor import Actor
+from greening.coverage.index import VillageIndex
 from greening.geodb import read_df, read_gdf, wkb_column
 from greening.models import (
     AdminArea,
@@ -94,14 +94,20 @@ def area_names(conn, codes) -> dict[str, str]:
 
 
 def village_at(villages: gpd.GeoDataFrame, lon: float, lat: float):
-    """The row of ``villages`` whose polygon contains (lon, lat), or None (pure; no database)."""
+    """The row of ``villages`` holding (lon, lat), or None (pure; no database).
+
+    The one border rule of :class:`~greening.coverage.index.VillageIndex`: boundary included, the
+    lowest code wins, so a tap on a shared border opens the same village a planting there joins.
+    """
     if villages is None or not len(villages) or lon is None or lat is None:
         return None
-    geoms = villages.geometry.values
-    hits = np.flatnonzero(shapely.contains_xy(np.asarray(geoms, dtype=object), float(lon), float(lat)))
-    if not len(hits):
+    shaped = villages[villages.geometry.notna() & ~villages.geometry.is_empty]
+    if not len(shaped):
         return None
-    return villages.iloc[int(hits[0])]
+    code = VillageIndex.from_frame(shaped).locate(float(lon), float(lat))
+    if code is None:
+        return None
+    return shaped.loc[shaped["code"] == code].iloc[0]
 
 
 def has_demo_data(conn) -> bool:
