@@ -1,4 +1,4 @@
-"""Backup and restore (RELIABILITY 25): a consistent copy taken while the app is writing, restored
+"""Backup and restore (docs/reliability.md case 25): a consistent copy taken while the app is writing, restored
 into a fresh instance and checked against its manifest.
 
 An archive (``.tar.gz``) holds the database copy, the photos folder and ``manifest.json``: the

@@ -5,7 +5,7 @@ The writers are pure functions of DataFrames/GeoDataFrames, so they are tested w
 frames; :func:`coverage_report_xlsx` and the other ``export_*`` functions fetch the frames from
 :mod:`greening.coverage` and the database for the actor's area.
 
-Every text cell is formula-safe (RELIABILITY 8): text starting with ``= + - @``, tab or CR gets a
+Every text cell is formula-safe (docs/reliability.md case 8): text starting with ``= + - @``, tab or CR gets a
 leading ``'`` (:func:`greening.services.audit_trail.safe_cell`, the project's one rule); numbers
 stay numbers. CSV is UTF-8 with a BOM so Excel shows the Chinese; Shapefile field names are cut to
 10 characters (the full names and Chinese labels are in ``fields.csv`` inside the zip) and the
@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greening.actor import Actor
+from greening.area_codes import from_prefix
 from greening.permissions import require, scope_clause
 from greening.services.audit_trail import safe_cell
 
@@ -255,7 +256,7 @@ def _area_for(actor: Actor, county: str | None) -> str | None:
     county = str(county).strip()
     if len(county) != 6 or not county.isdigit():
         raise ValueError(f"县区代码“{county}”应为6位数字 / county code {county!r} must be 6 digits")
-    return county + "000000"
+    return from_prefix(county)
 
 
 def plantings_frame(session: Session, actor: Actor, county: str | None = None) -> gpd.GeoDataFrame:

@@ -1,14 +1,14 @@
 """Photo evidence of plantings: checked on the server, stored under generated names, compared with
 the record it documents.
 
-The browser's file-type check is only a hint (RELIABILITY 10): here a photo must be a real
+The browser's file-type check is only a hint (docs/reliability.md case 10): here a photo must be a real
 JPEG, PNG or WebP by its magic bytes and decode completely with Pillow (HTML/SVG, truncated files
 and decompression bombs are refused before anything is stored). It is stored as uploaded (the
 evidence) under a UUID name in ``settings.photo_dir``, with a small JPEG thumbnail that has its
 EXIF orientation applied and no metadata. Its SHA-256 and perceptual hash are kept.
 
 What the EXIF says is compared with the planting and becomes flags, never a refusal
-(RELIABILITY 11): ``no_gps``, ``gps_zero``, ``too_far`` (more than 500 m from the planting point,
+(docs/reliability.md case 11): ``no_gps``, ``gps_zero``, ``too_far`` (more than 500 m from the planting point,
 measured in a projected CRS), ``no_time``, ``time_far`` (more than 30 days from the planting
 date) and ``duplicate_photo`` (perceptual hash within 4 bits of a photo of another planting).
 """

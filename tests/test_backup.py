@@ -1,4 +1,4 @@
-"""Backup and restore (RELIABILITY 25): a backup taken while a thread keeps writing, restored into a
+"""Backup and restore (docs/reliability.md case 25): a backup taken while a thread keeps writing, restored into a
 fresh instance, has exactly the counts and checksums of its manifest (both backends)."""
 from __future__ import annotations
 

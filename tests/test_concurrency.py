@@ -1,4 +1,4 @@
-"""Twenty concurrent writers on each backend (RELIABILITY 19, 21): every row present, no
+"""Twenty concurrent writers on each backend (docs/reliability.md case 19, 21): every row present, no
 "database is locked", and a double submit of one id leaves exactly one row."""
 from __future__ import annotations
 

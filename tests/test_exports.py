@@ -1,4 +1,4 @@
-"""Exports (RELIABILITY 8): formula-safe Excel and CSV with Chinese headers, and GIS files that
+"""Exports (docs/reliability.md case 8): formula-safe Excel and CSV with Chinese headers, and GIS files that
 open elsewhere with nothing lost. The writers are tested with hand-built frames."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Boundary import (RELIABILITY 13, 17): the files land where they belong or are refused clearly;
+"""Boundary import (docs/reliability.md case 13, 17): the files land where they belong or are refused clearly;
 real files are built in temporary folders with geopandas/pyogrio."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Planting ledger import (RELIABILITY 12, 14-16, 18-19): the files users have, checked row by row,
+"""Planting ledger import (docs/reliability.md case 12, 14-16, 18-19): the files users have, checked row by row,
 nothing written until accepted, and importing the same file twice adds nothing (both backends)."""
 from __future__ import annotations
 
@@ -293,7 +293,7 @@ class TestFormats:
 
 
 
-# -- crash safety (RELIABILITY 24) ----------------------------------------------------------------
+# -- crash safety (docs/reliability.md case 24) ----------------------------------------------------------------
 _IMPORT_SCRIPT = r"""
 import sys
 from greening.actor import Actor

@@ -1,4 +1,4 @@
-"""Photo evidence (RELIABILITY 10-11): only real images are stored, under generated names, and what
+"""Photo evidence (docs/reliability.md case 10-11): only real images are stored, under generated names, and what
 their EXIF says becomes flags, never a crash. Images are made in memory with Pillow."""
 from __future__ import annotations
 

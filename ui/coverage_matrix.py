@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from greening.actor import Actor
+from greening.area_codes import parent_codes
 from greening.i18n import plan_name
 from ui import data
 from ui.i18n_st import lang, tr
@@ -21,7 +22,7 @@ def plan_shares(status: pd.DataFrame, measures: pd.DataFrame, level: str) -> pd.
     plans = dict(zip(measures["id"], measures["plan"], strict=False))
     s = status.assign(plan=status["measure_id"].map(plans)).dropna(subset=["plan"])
     if level == "town":
-        s = s.assign(area_code=s["area_code"].str[:9] + "000")
+        s = s.assign(area_code=parent_codes(s["area_code"], "town"))
     table = s.groupby(["area_code", "plan"])["done"].mean().unstack("plan")
     return table.reindex(columns=sorted(measures["plan"].unique()))
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from greening.actor import Actor
+from greening.actor import CITY_PREFIX, Actor
+from greening.area_codes import county_prefix
 from greening.config import get_settings
 from greening.db import get_engine
 
@@ -187,7 +188,7 @@ def towns(actor: Actor, within: str | None = None):
 
 def counties(actor: Actor | None = None):
     """The shipped (real) county boundaries inside the actor's county, or all nine."""
-    prefix = "4408" if actor is None or actor.is_citywide else actor.scope_prefix[:6]
+    prefix = CITY_PREFIX if actor is None or actor.is_citywide else county_prefix(actor.scope_prefix)
     return _counties(prefix)
 
 

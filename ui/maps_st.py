@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from greening.area_codes import county_prefix
 from greening.config import get_settings
 from greening.maps import (
     BASEMAPS,
@@ -130,8 +131,8 @@ def map_data(actor, *, datum: str, within: str | None = None, villages=None, tow
     if counties:
         md.counties = data.counties(actor)
         if within and len(within) >= 6:
-            md.counties = md.counties[md.counties["code"].str.startswith(within[:6])]
-        md.county_geoms = data.geoms(actor, "county", md.counties, datum, (within or "")[:6] or None)
+            md.counties = md.counties[md.counties["code"].str.startswith(county_prefix(within))]
+        md.county_geoms = data.geoms(actor, "county", md.counties, datum, county_prefix(within) if within else None)
     if designations:
         frame = data.designations(actor)
         md.designations = frame[frame["area_code"].fillna("").str.startswith(within)] if within else frame

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from greening.actor import Actor
+from greening.area_codes import county_prefix
 from greening.geo.boundaries import COUNTIES
 from ui import data
 from ui.i18n_st import lang, tr
@@ -17,7 +18,7 @@ VILLAGE_KEY = "village_code"
 def pick_county(actor: Actor, container=None) -> str:
     """A 6-digit county code: the actor's own county, or a choice for city-wide users."""
     if not actor.is_citywide:
-        return actor.scope_prefix[:6]
+        return county_prefix(actor.scope_prefix)
     where = container or st
     codes = list(COUNTIES)
     name = (lambda c: COUNTIES[c][1]) if lang() == "en" else (lambda c: COUNTIES[c][0])

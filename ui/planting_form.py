@@ -15,6 +15,7 @@ import uuid
 import streamlit as st
 
 from greening.actor import Actor
+from greening.area_codes import county_of, town_of
 from greening.geo.coords import parse_point
 from greening.geo.gcj02 import gcj02_to_wgs84
 from greening.i18n import fmt_count, fmt_date
@@ -119,7 +120,7 @@ def _locate(actor: Actor, lon: float, lat: float):
         hit = locate_village(s, lon, lat)
         if hit is None:
             return None
-        town, county = hit.code[:9] + "000", hit.code[:6] + "000000"
+        town, county = town_of(hit.code), county_of(hit.code)
         names = area_names(s.connection(), [town, county])
     return hit.code, hit.name, names.get(town), names.get(county)
 

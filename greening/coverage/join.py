@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import geopandas as gpd
 import pandas as pd
 
+from greening.area_codes import code_prefix_length, parent_code, parent_codes  # noqa: F401 - re-exported
 from greening.coverage.index import GRID_MIN_POINTS, PointJoin, VillageIndex, join_points
 from greening.models.enums import AreaLevel
 
@@ -52,33 +53,6 @@ def village_index(conn, *, changes: Mapping[str, object] | None = None) -> Villa
 
 
 # -- codes and nesting --------------------------------------------------------------------
-def parent_code(code: str, level: str) -> str:
-    """The 12-digit code of the ``level`` area holding ``code`` (e.g. a village's town)."""
-    n = AreaLevel(level).code_prefix_len
-    if len(code) != 12 or not code.isdigit():
-        raise ValueError(f"区划代码 {code!r} 不是12位数字 / area code is not 12 digits")
-    return code[:n] + "0" * (12 - n)
-
-
-def parent_codes(codes: pd.Series, level: str) -> pd.Series:
-    """Vectorised :func:`parent_code` for a Series of 12-digit codes."""
-    n = AreaLevel(level).code_prefix_len
-    return codes.astype(str).str.slice(0, n) + "0" * (12 - n)
-
-
-def code_prefix_length(codes: pd.Series) -> pd.Series:
-    """How many leading digits identify each code's own area: 4 city, 6 county, 9 town, 12 village.
-
-    National codes never use 000 for a town or village number, so the level shows in the zeros.
-    """
-    codes = codes.astype(str)
-    n = pd.Series(12, index=codes.index)
-    n = n.mask(codes.str.slice(9) == "000", 9)
-    n = n.mask(codes.str.slice(6) == "000000", 6)
-    n = n.mask(codes.str.slice(4) == "00000000", 4)
-    return n
-
-
 def area_code_of(codes: pd.Series, level: str) -> pd.Series:
     """The ``level`` area holding each record's area (for designations, teams, assignments
     attached by code); NA where the record's own area is above ``level``."""

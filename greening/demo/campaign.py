@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from greening.area_codes import county_prefix, town_of
 from greening.demo import calendar as cal
 from greening.demo.attestations import generate_attestations
 from greening.demo.catalogue import load_species_catalogue
@@ -98,9 +99,9 @@ def _invert(laggards: dict[str, str]) -> dict[str, set[str]]:
 
 def _lagging_towns(laggards: dict[str, str]) -> dict[str, list[str]]:
     """county adcode -> its towns with lagging villages, most laggards first (then by code)."""
-    towns = pd.Series([c[:9] + "000" for c in laggards]).value_counts()
+    towns = pd.Series([town_of(c) for c in laggards]).value_counts()
     ranked = sorted(towns.items(), key=lambda kv: (-kv[1], kv[0]))
     out: dict[str, list[str]] = {}
     for town, _n in ranked:
-        out.setdefault(town[:6], []).append(town)
+        out.setdefault(county_prefix(town), []).append(town)
     return out

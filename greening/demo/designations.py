@@ -14,6 +14,7 @@ import shapely
 from shapely import affinity
 from shapely.geometry import LineString, Point
 
+from greening.area_codes import prefix_codes, town_prefix
 from greening.demo.draw import points_in_polygon, rng_for
 from greening.demo.names import mark, unmark
 
@@ -45,7 +46,7 @@ def generate_designations(seed: int, areas: gpd.GeoDataFrame, laggards: set[str]
         rows.append(_row("demo_town", f"{unmark(t.name)}乡镇绿化典型示范镇", year, t.code,
                          "乡镇绿化典型示范镇（示例数据）"))
 
-    in_demo_town = villages["code"].str[:9].isin(demo_towns["code"].str[:9]).to_numpy()
+    in_demo_town = prefix_codes(villages["code"], "town").isin(prefix_codes(demo_towns["code"], "town")).to_numpy()
     ok = ~villages["code"].isin(laggards).to_numpy()
     w = ok * np.where(villages["kind"] == "community", 0.5, 1.0) * np.where(in_demo_town, 4.0, 1.0)
     demo_villages = villages.iloc[np.sort(_pick(rng, w, FIGURES["demo_village"]))]
@@ -88,7 +89,7 @@ def _industry_models(rng, demo_villages, year) -> list[dict]:
 def _belts(rng, demo_towns, villages, year) -> list[dict]:
     rows = []
     for t in demo_towns.iloc[: FIGURES["demo_belt"]].itertuples():
-        members = villages[villages["code"].str[:9] == t.code[:9]]
+        members = villages[prefix_codes(villages["code"], "town") == town_prefix(t.code)]
         k = min(len(members), int(rng.integers(3, 6)))
         chosen = members.iloc[np.sort(rng.choice(len(members), size=k, replace=False))]
         pts = chosen.sort_values("label_lon")[["label_lon", "label_lat"]].to_numpy()

@@ -13,6 +13,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from greening.area_codes import county_prefix
 from greening.demo.draw import apportion, rng_for
 from greening.demo.names import INSTITUTIONS, mark, person_names, unmark
 
@@ -149,8 +150,8 @@ def _add_city_leaders(rng, people, assignments, county_codes, towns, leader_town
         key = len(people) + i
         new_people.append(dict(key=key, kind="city_leader", name=name, title=title, institution=None))
         new_assign.append(dict(person_key=key, area_code=county, role="city_leader", start_on=start))
-        options = list(leader_towns.get(county[:6], [])) or \
-            towns.loc[towns["code"].str.startswith(county[:6]), "code"].tolist()
+        options = list(leader_towns.get(county_prefix(county), [])) or \
+            towns.loc[towns["code"].str.startswith(county_prefix(county)), "code"].tolist()
         town = options[(i // len(county_codes)) % len(options)]
         new_assign.append(dict(person_key=key, area_code=town, role="city_leader", start_on=start))
     return (pd.concat([people, pd.DataFrame(new_people)], ignore_index=True),

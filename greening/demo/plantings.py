@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from greening.area_codes import county_prefix
 from greening.demo import calendar as cal
 from greening.demo.draw import apportion, apportion_groups, points_in_polygon, rng_for
 
@@ -169,7 +170,7 @@ def _move_outside(rng, frame, villages, targets, start) -> None:
     tree = shapely.STRtree(geoms)
     for i in np.flatnonzero(targets["reason"].to_numpy() == "outside_village"):
         near = [j for j in tree.query(geoms[i], predicate="intersects")
-                if j != i and codes[j][:6] == codes[i][:6]]
+                if j != i and county_prefix(codes[j]) == county_prefix(codes[i])]
         j = sorted(near)[int(rng.integers(len(near)))]
         rows = np.arange(start[i], start[i] + OUTSIDE_PER_VILLAGE)
         pts = points_in_polygon(geoms[j], OUTSIDE_PER_VILLAGE, rng)

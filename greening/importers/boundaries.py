@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from greening import audit
 from greening.actor import Actor
+from greening.area_codes import county_of, county_prefix, level_of, town_of
 from greening.coverage.index import VillageIndex
 from greening.coverage.join import village_index
 from greening.geo.boundaries import COUNTIES
@@ -145,9 +146,8 @@ def normalise_code(value) -> str | None:
 
 
 def _level_of(code: str) -> str:
-    if code[6:] == "000000":
-        return "county"
-    return "town" if code[9:] == "000" else "village"
+    level = level_of(code)
+    return "county" if level == "city" else level
 
 
 def _pick_field(fields: list[str], wanted: str | None, candidates, missing_code: str) -> str:
@@ -176,7 +176,7 @@ def _check_feature(number: int, code_raw, name_raw, geom, level: str, max_area_c
         issues.append(issue("code_missing", row=number))
     elif len(code) != 12 or not code.isdigit():
         issues.append(issue("code_bad_format", row=number, value=code_raw))
-    elif code[:6] not in COUNTIES:
+    elif county_prefix(code) not in COUNTIES:
         issues.append(issue("code_not_zhanjiang", row=number, value=code))
     else:
         found_level = _level_of(code)
@@ -310,7 +310,7 @@ def _compare(session: Session, plan: ImportPlan, dissolved: dict, retire_demo: b
         found_level, name, geometry, numbers, issues = dissolved[code]
         item = PlanItem("add", found_level, code, name, numbers, issues, geometry,
                         round(float(area_m2(geometry)), 1))
-        town = code[:9] + "000"
+        town = town_of(code)
         if found_level == "village" and town not in towns_in_file and town not in db_towns:
             item.action = "refuse"
             item.issues.append(issue("town_missing", row=numbers[0], town=town))
@@ -335,13 +335,13 @@ def _compare(session: Session, plan: ImportPlan, dissolved: dict, retire_demo: b
 def _retire_demo(session: Session, plan: ImportPlan, dissolved: dict) -> None:
     """Demo areas that the file replaces: same level, a county the file covers, a code not in it."""
     for level in ("town", "village"):
-        counties = {c[:6] for c, d in dissolved.items() if d[0] == level}
+        counties = {county_prefix(c) for c, d in dissolved.items() if d[0] == level}
         if not counties:
             continue
         demo = session.scalars(select(AdminArea).where(
             AdminArea.level == level, AdminArea.is_demo.is_(True), AdminArea.deleted_at.is_(None)))
         for area in demo:
-            if area.code[:6] in counties and area.code not in dissolved:
+            if county_prefix(area.code) in counties and area.code not in dissolved:
                 plan.items.append(PlanItem("retire", level, area.code, area.name))
 
 
@@ -354,7 +354,7 @@ def _future_index(session: Session, plan: ImportPlan) -> VillageIndex:
 
 # -- applying -------------------------------------------------------------------------------------
 def _parent_id(session: Session, code: str, level: str) -> int | None:
-    parent = code[:6] + "000000" if level == "town" else code[:9] + "000"
+    parent = county_of(code) if level == "town" else town_of(code)
     return session.scalar(select(AdminArea.id).where(AdminArea.code == parent, AdminArea.deleted_at.is_(None)))
 
 

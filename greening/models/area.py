@@ -9,19 +9,10 @@ from geoalchemy2 import Geometry
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from greening.area_codes import code_prefix
 from greening.models.base import WGS84, Base, Tracked
 
 __all__ = ["AdminArea", "code_prefix"]
-
-
-def code_prefix(code: str, level: str) -> str:
-    """The part of a 12-digit code that identifies an area of ``level`` and all it contains."""
-    from greening.models.enums import AreaLevel
-
-    n = AreaLevel(level).code_prefix_len
-    if len(code) != 12 or not code.isdigit():
-        raise ValueError(f"area code {code!r} is not 12 digits")
-    return code[:n]
 
 
 class AdminArea(Tracked, Base):

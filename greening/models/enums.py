@@ -18,7 +18,9 @@ class AreaLevel(StrEnum):
     @property
     def code_prefix_len(self) -> int:
         """How many leading digits of a 12-digit code identify an area of this level."""
-        return {"city": 4, "county": 6, "town": 9, "village": 12}[self.value]
+        from greening.area_codes import prefix_length
+
+        return prefix_length(self.value)
 
 
 class DesignationKind(StrEnum):

@@ -1,4 +1,4 @@
-"""Idempotent inserts by a client-generated ``submission_id`` (RELIABILITY 19-20).
+"""Idempotent inserts by a client-generated ``submission_id`` (docs/reliability.md case 19-20).
 
 A replay of a stored submission returns the stored row (or is refused when its content differs);
 two concurrent inserts of one id leave one row: the loser's INSERT fails on the unique constraint

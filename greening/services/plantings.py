@@ -3,7 +3,7 @@
 Every value is checked at the edge with the same rules as the ledger importer
 (:mod:`greening.validation.values`); a refusal is a :class:`PlantingError` naming the bad value in
 Chinese and English. Submissions are idempotent by their client-generated ``submission_id``
-(RELIABILITY 19-20, :mod:`greening.services._idempotent`): a replay with the same content returns
+(docs/reliability.md case 19-20, :mod:`greening.services._idempotent`): a replay with the same content returns
 the stored record, a replay with different content is a :class:`SubmissionConflict` and the
 original is kept; of two concurrent inserts of one id, one row is kept.
 
@@ -29,6 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from greening import audit  # noqa: F401 - registers the audit hook every write here relies on
 from greening.actor import Actor
+from greening.area_codes import county_prefix
 from greening.coverage.index import VillageIndex
 from greening.geo.boundaries import COUNTIES
 from greening.geo.crs import distance_m, validate_geometry
@@ -196,7 +197,7 @@ def in_no_village_params(lon: float, lat: float, near: tuple[str, str, float] | 
     village, county, metres = "", ("", ""), ""
     if near is not None:
         code, village, distance = near
-        county, metres = COUNTIES.get(code[:6], ("", "")), f"{distance:,.0f}"
+        county, metres = COUNTIES.get(county_prefix(code), ("", "")), f"{distance:,.0f}"
     return dict(lon=f"{lon:.6f}", lat=f"{lat:.6f}", village=village, village_en=village,
                 county=county[0], county_en=county[1], distance_m=metres)
 

@@ -17,6 +17,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import aliased
 
 from greening.actor import Actor
+from greening.area_codes import county_of, prefix_codes, town_of
 from greening.coverage.index import VillageIndex
 from greening.geodb import read_df, read_gdf, wkb_column
 from greening.models import (
@@ -183,7 +184,7 @@ def plan_completion_by_area(conn, actor: Actor) -> pd.Series:
     both = plans.merge(planted[["code", "trees"]], on="code", how="outer").fillna(0)
     if both.empty:
         return pd.Series(dtype=float)
-    both["town"] = both["code"].str[:9]
+    both["town"] = prefix_codes(both["code"], "town")
     towns = both.groupby("town")[["planned", "trees"]].sum()
     share = lambda f: (f["trees"] / f["planned"].where(f["planned"] > 0)).clip(upper=1.5)  # noqa: E731
     return pd.concat([share(both.set_index("code")), share(towns)])
@@ -255,7 +256,7 @@ def weekly_plantings(conn, actor: Actor, *, within: str | None = None, by: str =
         return pd.DataFrame(columns=["week", "key", "trees"])
     dates = pd.to_datetime(df["planted_on"])
     df["week"] = (dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")).dt.normalize()
-    df["key"] = df["code"].str[: 9 if by == "town" else 6]
+    df["key"] = prefix_codes(df["code"], "town" if by == "town" else "county")
     return df.groupby(["week", "key"], as_index=False)["tree_count"].sum().rename(columns={"tree_count": "trees"})
 
 
@@ -294,7 +295,7 @@ def village_detail(conn, actor: Actor, code: str) -> VillageDetail:
                                   Assignment.start_on, Assignment.end_on)
                      .join(Assignment, Assignment.person_id == Person.id)
                      .where(_live(Assignment), _live(Person),
-                            Assignment.area_code.in_([code, code[:9] + "000", code[:6] + "000000"]))
+                            Assignment.area_code.in_([code, town_of(code), county_of(code)]))
                      .order_by(Assignment.area_code.desc(), Person.kind))
     plantings = read_df(conn, select(Planting.id, Planting.planted_on, Species.name_zh.label("species"),
                                      Planting.tree_count, Planting.site_type, Planting.site_name,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from greening.actor import Actor
+from greening.area_codes import town_of
 from greening.config import get_settings
 from greening.models import AdminArea, Photo, Planting, SupervisionNotice
 from greening.permissions import PermissionDenied, require
@@ -119,7 +120,7 @@ def _addressees(value) -> list[dict]:
 
 def _names(session: Session, notice: SupervisionNotice) -> tuple[str, str]:
     village = session.get(AdminArea, notice.village_id)
-    town = session.scalar(select(AdminArea.name).where(AdminArea.code == notice.village_code[:9] + "000"))
+    town = session.scalar(select(AdminArea.name).where(AdminArea.code == town_of(notice.village_code)))
     return (village.name if village else notice.village_code), (town or "")
 
 
