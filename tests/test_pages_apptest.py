@@ -39,7 +39,7 @@ PAGES = {
 @pytest.fixture(scope="module")
 def app_db(tmp_path_factory):
     """A migrated demo database (2,300 plantings) with the demo accounts; yields its URL."""
-    from greening.setup import initialise
+    from greening.first_run import initialise
 
     url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'greening.sqlite'}"
     # Cheap password hashing: the tests log in many times; production keeps the OWASP defaults.

@@ -22,7 +22,7 @@ def _migrate(args) -> int:
 
 
 def _init(args) -> int:
-    from greening.setup import initialise
+    from greening.first_run import initialise
 
     report = initialise(get_engine(), demo=not args.no_demo, plantings=args.plantings,
                         progress=lambda msg: print(msg, flush=True))
