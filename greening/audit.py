@@ -1,8 +1,12 @@
 """The audit trail: every create, update and delete of a campaign record writes an audit row.
 
-It hooks the ORM once (``before_flush``), so no service can forget it. A flush that changes a
+It hooks the ORM once (``before_flush`` / ``after_flush``), so no service can forget it. The hooks
+are registered by :func:`install`, which :func:`greening.db.make_engine` and
+:func:`greening.permissions.install_scope` call (idempotent); importing the models registers
+nothing, so there is no import circle between the models and this module. A flush that changes a
 record in a session with no actor raises :class:`MissingActor`: writing without an actor is
-impossible. Deletes are soft (``deleted_at``) and audited as ``delete``. Bulk writes that bypass
+impossible. A flush that failed inside a savepoint leaves queued entries for rows never written:
+:func:`discard_pending` drops them. Deletes are soft (``deleted_at``) and audited as ``delete``. Bulk writes that bypass
 the ORM (demo load, ledger import) call :func:`record` themselves with a summary.
 """
 from __future__ import annotations
@@ -21,7 +25,7 @@ from greening.models.base import Tracked
 if TYPE_CHECKING:
     from greening.actor import Actor
 
-__all__ = ["MissingActor", "record", "snapshot"]
+__all__ = ["MissingActor", "record", "snapshot", "install", "installed", "discard_pending"]
 
 # Columns never copied into the audit trail.
 _SECRET = {"password_hash", "token_hash"}
@@ -81,7 +85,15 @@ def record(session: Session, actor: Actor, action: str, table: str, record_id=No
     return row
 
 
-@event.listens_for(Session, "before_flush")
+_PENDING = "greening.audit.pending"
+
+
+def discard_pending(session: Session) -> None:
+    """Forget the entries queued by a flush that did not happen (e.g. a savepoint rolled back on
+    an IntegrityError or a stale version): they describe rows that were never written."""
+    session.info.pop(_PENDING, None)
+
+
 def _audit_flush(session: Session, _ctx, _instances) -> None:
     changes = [o for o in (*session.new, *session.dirty, *session.deleted)
                if not isinstance(o, _SKIP_TYPES)]
@@ -115,17 +127,15 @@ def _audit_flush(session: Session, _ctx, _instances) -> None:
         pending.append(("purge", obj, snapshot(obj, old=True)))
     # Replace, never extend: a flush that failed after this hook must not leave its entries
     # behind to be written as if they had happened.
-    session.info["_audit_pending"] = pending
+    session.info[_PENDING] = pending
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _audit_discard(session: Session, _previous_transaction) -> None:
-    session.info.pop("_audit_pending", None)
+    discard_pending(session)
 
 
-@event.listens_for(Session, "after_flush")
 def _audit_after_flush(session: Session, _ctx) -> None:
-    pending = session.info.pop("_audit_pending", [])
+    pending = session.info.pop(_PENDING, [])
     if not pending:
         return
     actor: Actor = session.info["actor"]
@@ -136,3 +146,19 @@ def _audit_after_flush(session: Session, _ctx) -> None:
         session.add(AuditLog(user_id=actor.user_id, username=actor.username, action=action,
                              table_name=obj.__tablename__, record_id=None if ident is None else str(ident),
                              before=before, after=after, scope_code=_scope_code(obj)))
+
+
+_HOOKS = (("before_flush", _audit_flush), ("after_soft_rollback", _audit_discard),
+          ("after_flush", _audit_after_flush))
+
+
+def install() -> None:
+    """Register the audit hooks on every ORM session (once; calling again does nothing)."""
+    for name, fn in _HOOKS:
+        if not event.contains(Session, name, fn):
+            event.listen(Session, name, fn)
+
+
+def installed() -> bool:
+    """True when the audit hooks are registered."""
+    return all(event.contains(Session, name, fn) for name, fn in _HOOKS)

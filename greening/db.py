@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from greening import audit
 from greening.config import get_settings
 
 __all__ = [
@@ -99,7 +100,11 @@ def _on_sqlite_begin(conn) -> None:
 
 
 def make_engine(url: str | None = None, **kwargs) -> Engine:
-    """Create an engine for ``url`` (default: the configured database), ready for spatial work."""
+    """Create an engine for ``url`` (default: the configured database), ready for spatial work.
+
+    Every session on it is audited: the audit hooks are installed here (see :mod:`greening.audit`).
+    """
+    audit.install()
     settings = get_settings()
     url = url or settings.resolved_database_url
     if url.startswith("sqlite"):

