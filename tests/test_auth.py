@@ -227,8 +227,9 @@ class TestSingleSignOn:
         assert not refused.ok and "管理员" in refused.message and refused.reason == "unknown_subject"
         users.link_sso(db, admin, user.id, "google|123")
         ok = oidc_login(db, subject="google|123")
-        assert ok.ok and actor_from_token(db, ok.token).scope_prefix == "440823"
-        assert w  # the world exists for the area
+        actor = actor_from_token(db, ok.token)
+        assert ok.ok and actor.user_id == user.id and actor.username == "suixi"
+        assert actor.scope_prefix == w.areas["440823000000"].scope_prefix == "440823"
 
     def test_email_link_needs_a_verified_address_and_an_active_user(self, db):
         world(db)
@@ -332,6 +333,7 @@ class TestLoginGate:
         """A reloaded tab (no session_state) takes the cookie's token, checked like any other."""
         from streamlit.testing.v1 import AppTest
 
+        import ui.login_cookie
         import ui.session
         from greening.config import get_settings
         from greening.db import session_scope
@@ -351,7 +353,7 @@ class TestLoginGate:
         assert self.cookie_scripts(at) == []  # written once
 
         # A new tab (a reload) whose browser sends that cookie is logged in.
-        monkeypatch.setattr(ui.session, "_browser_cookie", lambda: token)
+        monkeypatch.setattr(ui.login_cookie, "browser_cookie", lambda: token)
         tab = AppTest.from_function(self.page).run(timeout=30)
         assert any("SECRET rows for suixi" in m.value for m in tab.markdown)
         assert self.cookie_scripts(tab) == []
@@ -371,7 +373,7 @@ class TestLoginGate:
 
         # Garbage and other people's cookies never get further than the database check.
         for junk in ("", "x" * 500, "<script>", "a" * 43):
-            monkeypatch.setattr(ui.session, "_browser_cookie", lambda junk=junk: junk)
+            monkeypatch.setattr(ui.login_cookie, "browser_cookie", lambda junk=junk: junk)
             junk_tab = AppTest.from_function(self.page).run(timeout=30)
             assert not any("SECRET" in m.value for m in junk_tab.markdown)
             assert junk_tab.text_input(key="login_username")
