@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from greening.auth import DEMO_ACCOUNTS, authenticate
 from greening.config import REPO_ROOT, get_settings, override_settings
 from greening.db import make_engine, session_scope
+from greening.i18n import t
 from greening.models import Planting
 from greening.services.villages import area_frame
 
@@ -100,11 +101,63 @@ class TestGate:
         assert any("示例数据 / demo data" in w.value for w in at.warning)
 
 
+def _labels(at: AppTest) -> list[str]:
+    """Labels of the page's inputs, tabs, metrics and column headers (what a user reads)."""
+    out = [w.label for kind in ("selectbox", "multiselect", "text_input", "number_input", "radio",
+                                "toggle", "checkbox", "button", "tabs", "metric")
+           for w in getattr(at, kind)]
+    out += [str(c) for df in at.dataframe for c in df.value.columns]
+    out += [str(getattr(w.proto, "label", "")) for w in at.get("button_group")]
+    return out
+
+
+def _suixi(at: AppTest) -> bool:
+    return "遂溪县" in _texts(at) + "".join(_labels(at)) + "".join(
+        str(v) for df in at.dataframe for v in df.value.astype(str).to_numpy().ravel()[:2000])
+
+
+#: page -> user -> (its own title, one piece of its own content: a label, tab or column it shows)
+EXPECTED = {
+    "pages/overview.py": {"city": (t("overview.title"), t("map.metric")),
+                          "suixi": (t("overview.title_area"), t("map.metric")),
+                          "suixi-town": (t("overview.title_area"), t("map.metric")),
+                          "admin": (t("overview.title"), t("map.metric"))},
+    "pages/county.py": {"city": (t("county.title", name="赤坎区"), t("common.town")),
+                        "suixi": (t("county.title", name="遂溪县"), t("common.town"))},
+    "pages/village.py": {u: (t("village.title", name=""), t("metric.survival"))
+                         for u in ("team-suixi", "suixi", "city")},
+    "pages/log_planting.py": {u: (t("log.title"), t("log.how")) for u in ("team-suixi", "suixi")},
+    "pages/teams.py": {u: (t("teams.title"), t("teams.search")) for u in ("team-suixi", "city")},
+    "pages/designations.py": {u: (t("designations.title"), t("designations.kind")) for u in ("city", "leizhou")},
+    "pages/lagging.py": {u: (t("lagging.title"), t("lagging.rank")) for u in ("city", "suixi")},
+    "pages/measures.py": {u: (t("measures.title"), t("measures.matrix")) for u in ("city", "suixi-town")},
+    "pages/review.py": {"suixi": (t("review.title"), t("review.tab.spot"))},
+    "pages/admin_users.py": {"admin": ("用户管理 / Users", None)},
+    "pages/admin_audit.py": {"admin": ("审计日志 / Audit log", None)},
+}
+
+
+def test_every_page_and_role_has_an_expectation():
+    assert {p: sorted(u) for p, u in EXPECTED.items()} == {p: sorted(u) for p, u in PAGES.items()}
+
+
 @pytest.mark.parametrize("page, user", [(p, u) for p, users in PAGES.items() for u in users])
-def test_page_opens_without_error(settings, page, user):
+def test_page_shows_its_own_title_and_content(settings, page, user):
+    """Not the log-in form, not another page: this page's title, and something only it shows."""
     at = _app(user, page)
     _no_exception(at)
-    assert at.title or at.header or at.subheader, "every page has a title"
+    title, content = EXPECTED[page][user]
+    titles = [w.value for w in (*at.title, *at.header, *at.subheader)]
+    assert titles and (titles[0] == title or title.endswith("：") and titles[0].startswith(title)), titles
+    assert "login_username" not in [w.key for w in at.text_input], "the log-in form, not the page"
+    if content is not None:
+        assert content in _labels(at), (content, _labels(at))
+    if user in ("suixi", "team-suixi") and page in COUNTY_NAMED:
+        assert _suixi(at), "a 遂溪 account sees its own county"
+
+
+#: pages that name the county of what they list
+COUNTY_NAMED = {"pages/county.py", "pages/village.py", "pages/teams.py", "pages/lagging.py"}
 
 
 def test_english_interface(settings):
