@@ -261,7 +261,7 @@ def plan_boundary_import(session: Session, source, *, filename: str | None = Non
         for code_raw, town_raw in zip(frame[code_col], frame[town_col], strict=False):
             code = normalise_code(code_raw)
             if code and isinstance(town_raw, str) and town_raw.strip():
-                town_names.setdefault(code[:9] + "000", collections.Counter())[town_raw.strip()] += 1
+                town_names.setdefault(town_of(code), collections.Counter())[town_raw.strip()] += 1
     for number, (code_raw, name_raw, geom) in enumerate(
             zip(frame[code_col], frame[name_col], frame.geometry, strict=False), start=1):
         checked = _check_feature(number, code_raw, name_raw, geom, level, max_area_change)
@@ -300,7 +300,7 @@ def _compare(session: Session, plan: ImportPlan, dissolved: dict, retire_demo: b
     db_towns = set(session.scalars(select(AdminArea.code).where(
         AdminArea.level == "town", AdminArea.deleted_at.is_(None))))
     for code in sorted(dissolved):
-        town = code[:9] + "000"
+        town = town_of(code)
         if dissolved[code][0] == "village" and town not in towns_in_file and town not in db_towns:
             plan.missing_towns.setdefault(town, []).append(code)
     if create_towns and plan.missing_towns:

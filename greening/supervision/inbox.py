@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from greening.actor import Actor
+from greening.area_codes import town_of
 from greening.config import get_settings
 from greening.models import AdminArea, Planting, SupervisionNotice
 from greening.models.enums import PlantingStatus, Role
@@ -95,7 +96,7 @@ def notice_record(n: SupervisionNotice, on: dt.date, escalate_days: int, village
         "id": n.id, "version": n.version, "number": n.number, "display_number": display_number(n),
         "year": n.year, "seq": n.seq, "village_code": n.village_code,
         "village_name": village_name or n.village_code, "town_name": town_name, "county_name": county_name,
-        "town_code": n.village_code[:9] + "000", "issuer_name": n.issuer_name, "issuer_scope": n.issuer_scope,
+        "town_code": town_of(n.village_code), "issuer_name": n.issuer_name, "issuer_scope": n.issuer_scope,
         "reasons": n.reasons, "reason_codes": list(n.reason_codes or []), "addressees": list(n.addressees or []),
         "issued_on": n.issued_on, "deadline": n.deadline, "status": n.status,
         "status_zh": STATUS_ZH[n.status], "status_en": STATUS_EN[n.status],

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greening.actor import CITY_PREFIX, Actor
+from greening.area_codes import parent_codes
 from greening.audit import record
 from greening.models import RankingSnapshot, SupervisionNotice
 from greening.permissions import require
@@ -69,7 +70,7 @@ def _level_rows(frame: pd.DataFrame, level: str, stats: pd.DataFrame, names: dic
     out = pd.DataFrame({"area_code": frame["code"].astype(str), "area_name": frame["name"].astype(str),
                         "score": pd.to_numeric(frame["score"], errors="coerce").round(1)
                         if "score" in frame else np.nan})
-    out["parent_name"] = out["area_code"].str[:6].add("000000").map(names) if level == "town" else "湛江市"
+    out["parent_name"] = parent_codes(out["area_code"], "county").map(names) if level == "town" else "湛江市"
     key = out["area_code"].str[:n]
     if len(stats):
         agg = stats.assign(k=stats["village_code"].str[:n]).groupby("k")[["notices", "closed_on_time", "overdue"]].sum()
