@@ -178,7 +178,8 @@ class TestRanking:
 
             wb = load_workbook(io.BytesIO(xlsx))
             assert wb.sheetnames == ["2024-06 县区榜", "2024-06 镇街榜"]
-            assert wb.worksheets[0]["A1"].value == "排名"
+            assert wb.worksheets[0]["A1"].value == "排名" and wb.worksheets[0]["H1"].value == "按期办结率"
+            assert wb.worksheets[0]["H2"].number_format == "0%"
             data = pdf.ranking_pdf("2024-06", {k: v.to_dict("records") for k, v in levels.items()},
                                    frozen_at="2024-06-30")
             text = text_of(data)

@@ -157,7 +157,11 @@ def ranking_xlsx(month: str, levels: dict[str, pd.DataFrame]) -> bytes:
         if frame is None:
             continue
         shown = frame[list(COLUMNS)].rename(columns={k: v[0] for k, v in COLUMNS.items()})
-        _write_sheet(wb.create_sheet(f"{month} {title}"), shown, chinese=False)
+        ws = wb.create_sheet(f"{month} {title}")
+        _write_sheet(ws, shown, chinese=False)
+        rate_col = list(COLUMNS).index("on_time_rate") + 1
+        for (cell,) in ws.iter_rows(min_row=2, min_col=rate_col, max_col=rate_col):
+            cell.number_format = "0%"
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
