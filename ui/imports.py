@@ -25,6 +25,9 @@ def ledger_import(actor: Actor) -> None:
     if upload is None:
         return
     data = upload.getvalue()
+    done = st.session_state.get("ledger_done")
+    if done and done[0] == (upload.name, len(data)):  # this file was just imported: say so on every rerun
+        st.success(done[1])
     try:
         with db_session(actor) as s:  # the dry run only reads
             report = validate_ledger(s, actor, data, upload.name, datum=datum)
@@ -57,8 +60,9 @@ def ledger_import(actor: Actor) -> None:
         except (ValueError, PermissionError) as exc:
             show_error(exc)
             return
-        st.success(tr("imports.applied", inserted=result.inserted, skipped=result.skipped,
-                      refused=result.refused_rows))
+        said = tr("imports.applied", inserted=result.inserted, skipped=result.skipped, refused=result.refused_rows)
+        st.session_state["ledger_done"] = ((upload.name, len(data)), said)
+        st.rerun()  # the report again, now counting the rows as imported, under the result
 
 
 def boundary_import(actor: Actor) -> None:
@@ -68,6 +72,9 @@ def boundary_import(actor: Actor) -> None:
     keep_demo = st.checkbox(tr("imports.keep_demo"), key="boundary_keep_demo")
     if upload is None:
         return
+    done = st.session_state.get("boundary_done")
+    if done and done[0] == (upload.name, upload.size):
+        st.success(done[1])
     try:
         with db_session(actor) as s:
             plan = plan_boundary_import(s, upload.getvalue(), filename=upload.name, create_towns=create_towns,
@@ -90,5 +97,7 @@ def boundary_import(actor: Actor) -> None:
         except (ValueError, PermissionError) as exc:
             show_error(exc)
             return
-        st.success(tr("imports.boundaries_applied", added=result.added, changed=result.changed,
-                      retired=result.retired, moved=result.plantings.moved))
+        said = tr("imports.boundaries_applied", added=result.added, changed=result.changed, retired=result.retired,
+                  moved=result.plantings.moved)
+        st.session_state["boundary_done"] = ((upload.name, upload.size), said)
+        st.rerun()
