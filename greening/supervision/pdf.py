@@ -153,7 +153,7 @@ def notice_pdf(n: dict, *, font: CjkFont | None = None) -> bytes:
     _field(pdf, "督办对象：", f"{n.get('county_name') or ''}{n.get('town_name') or ''}{n['village_name']}（{n['village_code']}）")
     _field(pdf, "受文责任人：", people)
     _field(pdf, "督办事由：", n["reasons"])
-    _field(pdf, "整改要求：", f"请于 {n['deadline']} 前完成整改，并在系统中上报整改情况（附植树记录和照片）。"
+    _field(pdf, "整改要求：", f"请于{n['deadline']}前完成整改，并在系统中上报整改情况（附植树记录和照片）。"
                             "逾期未报的，由县（市、区）督办；逾期超过规定天数的，由市级督办。")
     state = f"{n['status_zh']}"
     if n.get("overdue_days"):
