@@ -1,4 +1,4 @@
-"""``python -m bench coverage [--quick] [--province] [--db]`` and ``python -m bench all``.
+"""``python -m bench coverage [--quick] [--province] [--db]``, ``maps``, ``load`` and ``all``.
 
 Prints medians of repeated runs and ratios measured in the same run. Exits non-zero only when a
 benchmark cannot run at all; a missed target is printed, never an error.
@@ -52,6 +52,15 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--json", metavar="F", help="also write the figures to F as JSON")
     sub.add_parser("import", help="the ledger import benchmark (bench/bench_import.py)",
                    add_help=False)
+    m = sub.add_parser("maps", help="map pages: payload and server build time (configured database)")
+    m.add_argument("--json", metavar="F", help="also write the figures to F as JSON")
+    ld = sub.add_parser("load", help="browser sessions through nginx over app replicas on one PostGIS")
+    ld.add_argument("--configs", default="1x25,2x25,4x25,2x50,4x50",
+                    help="replicas x concurrent sessions, comma separated (default %(default)s)")
+    ld.add_argument("--plantings", type=int, default=30_000, help="demo plantings (default %(default)s)")
+    ld.add_argument("--timeout", type=float, default=240, help="seconds per session (default %(default)s)")
+    ld.add_argument("--port-base", type=int, default=0, help="first port to use (default: free ports)")
+    ld.add_argument("--json", metavar="F", help="also write the figures to F as JSON")
     return p
 
 
@@ -130,6 +139,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.what == "engines":
             out = engines(args)
+        elif args.what == "maps":
+            from bench.maps import run_maps
+
+            _say(f"map pages, {dt.date.today()}, {machine()}")
+            out = run_maps(_say)
+        elif args.what == "load":
+            from bench.load import run_load
+
+            configs = [tuple(int(x) for x in c.lower().split("x")) for c in args.configs.split(",")]
+            _say(f"load through nginx, {dt.date.today()}, {machine()}")
+            out = run_load(configs, plantings=args.plantings, timeout=args.timeout, port_base=args.port_base,
+                           say=_say)
         elif args.what == "coverage":
             out = coverage(args.quick, args.province, args.db, args.repeats, args.db_points,
                            args.province_points)

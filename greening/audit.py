@@ -8,6 +8,10 @@ record in a session with no actor raises :class:`MissingActor`: writing without 
 impossible. A flush that failed inside a savepoint leaves queued entries for rows never written:
 :func:`discard_pending` drops them. Deletes are soft (``deleted_at``) and audited as ``delete``. Bulk writes that bypass
 the ORM (demo load, ledger import) call :func:`record` themselves with a summary.
+
+Because every change passes here as an audit row, this is also where the data version of the
+changed county is bumped, in the same transaction (:mod:`greening.data_version`): other app
+processes see on their next rerun that their cached reads are stale.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 
+from greening import data_version
 from greening.models import AuditLog, LoginSession
 from greening.models.base import Tracked
 
@@ -66,8 +71,11 @@ def snapshot(obj, *, changed_only: bool = False, old: bool = False) -> dict:
     return out
 
 
+_SCOPE_COLUMNS = ("claimed_village_code", "village_code", "area_code", "code")
+
+
 def _scope_code(obj) -> str | None:
-    for col in ("claimed_village_code", "village_code", "area_code", "code"):
+    for col in _SCOPE_COLUMNS:
         value = getattr(obj, col, None)
         if isinstance(value, str):
             return value
@@ -134,6 +142,21 @@ def _audit_discard(session: Session, _previous_transaction) -> None:
     discard_pending(session)
 
 
+def _bump_data_versions(session: Session, _ctx) -> None:
+    # The audit rows just written name what changed; the next flush writes the rows added by
+    # _audit_after_flush (registered after this one).
+    scopes: set[str] = set()
+    for row in session.new:
+        if not isinstance(row, AuditLog):
+            continue
+        codes = [row.scope_code]
+        if row.before:  # a record moved to another area: the old one changed too
+            codes += [row.before.get(c) for c in _SCOPE_COLUMNS if c in row.before]
+        scopes |= data_version.scopes_of_change(row.table_name, row.action, codes)
+    if scopes:
+        data_version.bump(session.connection(), scopes)
+
+
 def _audit_after_flush(session: Session, _ctx) -> None:
     pending = session.info.pop(_PENDING, [])
     if not pending:
@@ -149,7 +172,7 @@ def _audit_after_flush(session: Session, _ctx) -> None:
 
 
 _HOOKS = (("before_flush", _audit_flush), ("after_soft_rollback", _audit_discard),
-          ("after_flush", _audit_after_flush))
+          ("after_flush", _bump_data_versions), ("after_flush", _audit_after_flush))
 
 
 def install() -> None:

@@ -26,6 +26,8 @@ if [[ $DEV == 1 ]]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
   fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cjk)
+  # scripts/serve.sh and the load benchmark put nginx in front of the app replicas
+  command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || need+=(nginx)
 fi
 # A Chinese font for the PDF documents (notices, the monthly ranking): TrueType outlines, 5 MB.
 [[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]] || fc-list :lang=zh 2>/dev/null | grep -qi "wqy\|droid" \

@@ -21,6 +21,7 @@ from greening.maps import (
     picked_to_wgs84,
 )
 from greening.maps.assets import UnvendoredAsset, localise
+from greening.maps.compact import CompactPoints, CompactShapes, decode_polyline, encode_polyline, script_json
 from greening.maps.geojson import simplify_coverage
 from greening.maps.layers import MAX_HEAT_CELLS, Legend
 
@@ -70,8 +71,10 @@ def _browser_strings(m) -> list[str]:
     for e in _walk(m):
         if isinstance(e, folium.GeoJson):
             out += [str(v) for f in e.data["features"] for v in (f.get("properties") or {}).values()]
+        if isinstance(e, (CompactShapes, CompactPoints)):
+            out += e.payload["shared"] + [x for tip in (e.payload["tips"] or []) for x in tip if isinstance(x, str)]
         if isinstance(e, folium.plugins.FastMarkerCluster):
-            out += [str(row[2]) for row in e.data]
+            out += e.shared + [x for row in e.data for x in row[2:] if isinstance(x, str)]
         if isinstance(e, Legend):
             out.append(e.html)
         if isinstance(e, folium.Tooltip):
@@ -114,16 +117,17 @@ class TestLayers:
     @pytest.mark.parametrize("metric", ["coverage", "plan_completion", "survival", "trees_per_km2"])
     def test_choropleth_colours_by_metric_and_greys_missing_values(self, metric):
         m = build_map(MapData(villages=_villages()), basemap="none", metric=metric).map
-        (layer,) = [e for e in _of_type(m, folium.GeoJson) if e.layer_name == "村界"]
-        fills = {f["id"]: f["properties"]["fill"] for f in layer.data["features"]}
+        (layer,) = [e for e in _of_type(m, CompactShapes) if e.layer_name == "村界"]
+        palette = layer.payload["palette"]
+        fills = {code: palette[i] for code, i in zip(layer.keys, layer.payload["fill"], strict=True)}
         missing = _villages().set_index("code")[metric].isna()
         assert all((fills[c] == "#d9d9d9") == bool(missing[c]) for c in fills)
         assert len({fills[c] for c in fills if not missing[c]}) >= 2
 
     def test_highlighted_villages_are_outlined(self, full_map_data):
         m = build_map(full_map_data, basemap="none").map
-        (layer,) = [e for e in _of_type(m, folium.GeoJson) if e.layer_name == "村界"]
-        assert [f["id"] for f in layer.data["features"] if f["properties"]["hl"]] == ["440823101001"]
+        (layer,) = [e for e in _of_type(m, CompactShapes) if e.layer_name == "村界"]
+        assert [layer.keys[i] for i in layer.payload["highlight"]] == ["440823101001"]
 
     def test_unknown_metric_or_basemap_is_refused(self):
         with pytest.raises(ValueError, match="metric"):
@@ -200,9 +204,8 @@ class TestBasemaps:
         amap = build_map(full_map_data, basemap="amap").map
 
         def village_coords(m):
-            (layer,) = [e for e in _of_type(m, folium.GeoJson) if e.layer_name == "村界"]
-            return np.array(shapely.get_coordinates(shapely.from_geojson(
-                __import__("json").dumps(layer.data["features"][0]["geometry"]))))
+            (layer,) = [e for e in _of_type(m, CompactShapes) if e.layer_name == "村界"]
+            return decode_polyline(layer.payload["shapes"][0][0][0])
 
         w, g = village_coords(plain), village_coords(amap)
         ex, ey = wgs84_to_gcj02(w[:, 0], w[:, 1])
@@ -228,7 +231,8 @@ class TestVolume:
         assert len(cluster.data) == 500 and result.capped
         assert (result.markers_shown, result.markers_total) == (500, 10_000)
         newest = plantings.sort_values("planted_on", ascending=False).head(500)["planted_on"].min()
-        assert all(str(row[2]).split("<br>")[1] >= str(newest)[:10] for row in cluster.data)
+        dates = [row[3] if isinstance(row[3], str) else cluster.shared[row[3]] for row in cluster.data]
+        assert all(d >= str(newest)[:10] for d in dates)
 
     def test_heat_map_aggregates_a_hundred_thousand_points(self):
         rng = np.random.default_rng(3)
@@ -239,6 +243,40 @@ class TestVolume:
         (heat,) = _of_type(result.map, folium.plugins.HeatMap)
         assert 0 < len(heat.data) <= MAX_HEAT_CELLS
         assert result.markers_shown <= 3000
+
+
+class TestCompact:
+    def test_encoded_polylines_round_trip(self):
+        rng = np.random.default_rng(5)
+        pts = np.column_stack([rng.uniform(109.6, 110.9, 500), rng.uniform(20.2, 21.9, 500)]).round(5)
+        assert np.allclose(decode_polyline(encode_polyline(pts)), pts, atol=1e-9)
+
+    def test_shapes_keep_their_coordinates_to_a_metre(self):
+        v = _villages()
+        m = build_map(MapData(villages=v, detail="local"), basemap="none").map
+        (layer,) = [e for e in _of_type(m, CompactShapes) if e.layer_name == "村界"]
+        drawn = decode_polyline(layer.payload["shapes"][0][0][0])
+        assert shapely.Polygon(drawn).area == pytest.approx(v.geometry.iloc[0].area, rel=0.02)
+
+    def test_script_data_cannot_open_a_template_or_a_tag(self):
+        text = script_json({"a": ["{{ x }}", "{%", "{#", "</script>", "`", "{{{"]})
+        for raw in ("{{", "{%", "{#", "<", "`"):
+            assert raw not in text
+        assert __import__("json").loads(text)["a"][0] == "{{ x }}"
+
+    def test_a_city_of_villages_is_light(self):
+        """1,722 villages' worth of shapes: a small fraction of the GeoJSON folium would send."""
+        x = np.linspace(109.7, 110.9, 43)
+        y = np.linspace(20.3, 21.9, 41)
+        cells = [box(x[i], y[j], x[i + 1], y[j + 1]) for i in range(42) for j in range(40)]
+        v = gpd.GeoDataFrame({"code": [f"4408{k:08d}" for k in range(len(cells))], "name": "村",
+                              "town_name": "镇", "county_name": "县", "coverage": 0.5},
+                             geometry=[c.buffer(0.002).buffer(-0.002) for c in cells], crs=4326)
+        m = build_map(MapData(villages=v), basemap="none", layer_control=False).map
+        (layer,) = _of_type(m, CompactShapes)
+        compact = len(layer.payload_json)
+        geojson = len(folium.GeoJson(v[["code", "geometry"]].to_json()).data.__repr__())
+        assert compact < geojson / 4, (compact, geojson)
 
 
 class TestGeometry:

@@ -1,10 +1,16 @@
 """Cached loaders for the pages. Every result that depends on who asks carries the scope in its key.
 
-``st.cache_data`` is shared by every user of the server (docs/reliability.md case 6): each cached
-function takes ``scope`` (:func:`ui.session.scope_key`) and the database URL as hashed arguments
-and the actor as ``_actor`` (unhashed), so two users of different counties never share a result.
-Results are DataFrames, never ORM objects; writes call :func:`invalidate`. Pages call the public
-wrappers (``villages(actor)``), which add the scope and database to the key.
+``st.cache_data`` is shared by every user of the server: each cached function takes ``scope``
+(:func:`ui.session.scope_key`) and ``db`` as hashed arguments and the actor as ``_actor``
+(unhashed), so two users of different counties never share a result. Results are DataFrames,
+never ORM objects. Pages call the public wrappers (``villages(actor)``), which add the scope and
+``db`` to the key.
+
+``db`` is the database URL plus the data version of the actor's area, read from the database
+each time a wrapper is called (:mod:`greening.data_version`; every write bumps it in its own
+transaction). So a planting saved through any app process sharing the database changes the key
+in every process: their next rerun reads afresh, not when a time-to-live runs out. The TTL only
+bounds how long unused entries stay in memory.
 """
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ from greening.db import get_engine
 
 __all__ = ["engine", "scope_of", "invalidate", "villages", "towns", "counties", "geoms", "teams",
            "designations", "plantings", "species", "demo_present", "coverage", "village_detail",
-           "weekly", "recent", "rejected", "measures", "lagging", "report_date", "TTL"]
+           "weekly", "recent", "rejected", "measures", "lagging", "report_date", "planting_layers", "TTL"]
 
 TTL = 300  # seconds; writes clear the caches at once
 
@@ -30,9 +36,26 @@ def engine():
     return session_engine()
 
 
-def _db() -> str:
-    # Part of every cache key: tests (and a reconfigured server) point at another database.
+def _url() -> str:
     return get_settings().resolved_database_url
+
+
+def _areas_version() -> str:
+    """Part of the key of cached shapes: the database and the boundaries' version."""
+    from greening.data_version import AREAS, versions
+
+    with engine().connect() as conn:
+        return f"{_url()}@{versions(conn).get(AREAS, 0)}"
+
+
+def _db(actor: Actor | None = None) -> str:
+    """Part of every cache key: the database (tests and a reconfigured server point at another)
+    and the data version of ``actor``'s area (everything when None), read now."""
+    from greening.data_version import version_key
+
+    with engine().connect() as conn:
+        version = version_key(conn, actor.scope_prefix if actor is not None else "")
+    return f"{_url()}@{version}"
 
 
 def scope_of(actor: Actor) -> str:
@@ -45,8 +68,8 @@ def scope_of(actor: Actor) -> str:
 
 
 def invalidate() -> None:
-    """After a write: every cached read may be stale."""
-    st.cache_data.clear()
+    """After a write. Nothing to do: the write bumped the data version, which is in every key
+    (clearing this process's caches would not reach the other processes anyway)."""
 
 
 # --- cached functions (keys: scope, database, arguments) -------------------------------------
@@ -81,11 +104,12 @@ def _areas(scope: str, db: str, level: str, within: str | None, _actor: Actor):
     return frame
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=128)
-def _geoms(scope: str, db: str, level: str, within: str | None, datum: str, _frame) -> dict:
-    from greening.maps import geometry_features
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=128)
+def _geoms(scope: str, db: str, level: str, within: str | None, datum: str, detail: str, _frame) -> dict:
+    # Keyed by the boundaries' version (not the plantings'): shapes change only with an import.
+    from greening.maps import encoded_features
 
-    return geometry_features(_frame, "code", datum=datum, coverage=level != "county")
+    return encoded_features(_frame, "code", datum=datum, detail=detail, coverage=level != "county")
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
@@ -110,6 +134,16 @@ def _plantings(scope: str, db: str, within: str | None, _actor: Actor):
 
     with engine().connect() as conn:
         return planting_points(conn, _actor, within=within)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def _planting_layers(scope: str, db: str, within: str | None, limit: int, _actor: Actor):
+    from greening.services.map_layers import latest_planting_points, planting_count, planting_heat_cells
+
+    with engine().connect() as conn:
+        return (latest_planting_points(conn, _actor, within=within, limit=limit),
+                planting_count(conn, _actor, within=within),
+                planting_heat_cells(conn, _actor, within=within))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
@@ -158,14 +192,14 @@ def report_date():
     """The date figures are reported as of (see :func:`greening.coverage.load.report_date`)."""
     from greening.coverage.load import report_date as domain_report_date
 
-    with get_engine(_db()).connect() as conn:
+    with get_engine(_url()).connect() as conn:
         return domain_report_date(conn)
 
 
 def coverage(actor: Actor) -> dict:
     """The coverage roll-ups for the actor's area: ``villages``, ``towns``, ``counties``, ``city``,
     ``weekly``, ``lagging`` (see :mod:`ui.coverage_adapter`)."""
-    return _coverage(scope_of(actor), _db(), actor)
+    return _coverage(scope_of(actor), _db(actor), actor)
 
 
 def lagging(actor: Actor) -> pd.DataFrame:
@@ -179,11 +213,11 @@ def lagging(actor: Actor) -> pd.DataFrame:
 
 def villages(actor: Actor, within: str | None = None):
     """Villages in scope (optionally inside the code prefix ``within``) with metrics and shapes."""
-    return _areas(scope_of(actor), _db(), "village", within, actor)
+    return _areas(scope_of(actor), _db(actor), "village", within, actor)
 
 
 def towns(actor: Actor, within: str | None = None):
-    return _areas(scope_of(actor), _db(), "town", within, actor)
+    return _areas(scope_of(actor), _db(actor), "town", within, actor)
 
 
 def counties(actor: Actor | None = None):
@@ -193,24 +227,33 @@ def counties(actor: Actor | None = None):
 
 
 def geoms(actor: Actor, level: str, frame, datum: str, within: str | None = None) -> dict:
-    """Cached simplified geometry of ``frame`` (one of the frames above) for ``datum``."""
-    return _geoms(scope_of(actor), _db(), level, within, datum, frame)
+    """Cached simplified, encoded shapes of ``frame`` (one of the frames above) for ``datum``, as
+    detailed as a map of ``within`` needs (:func:`greening.maps.compact.detail_for`)."""
+    from greening.maps.compact import detail_for
+
+    return _geoms(scope_of(actor), _areas_version(), level, within, datum, detail_for(within), frame)
 
 
 def teams(actor: Actor):
-    return _teams(scope_of(actor), _db(), actor)
+    return _teams(scope_of(actor), _db(actor), actor)
 
 
 def designations(actor: Actor):
-    return _designations(scope_of(actor), _db(), actor)
+    return _designations(scope_of(actor), _db(actor), actor)
 
 
 def plantings(actor: Actor, within: str | None = None):
-    return _plantings(scope_of(actor), _db(), within, actor)
+    return _plantings(scope_of(actor), _db(actor), within, actor)
+
+
+def planting_layers(actor: Actor, within: str | None = None, limit: int = 3000):
+    """What a map shows of the plantings: (the ``limit`` latest as points, how many there are,
+    trees per grid cell over all of them), computed by the database."""
+    return _planting_layers(scope_of(actor), _db(actor), within, int(limit), actor)
 
 
 def weekly(actor: Actor, within: str | None = None, by: str = "town"):
-    return _weekly(scope_of(actor), _db(), within, by, actor)
+    return _weekly(scope_of(actor), _db(actor), within, by, actor)
 
 
 def species():

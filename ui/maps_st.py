@@ -120,7 +120,9 @@ def map_data(actor, *, datum: str, within: str | None = None, villages=None, tow
     every_village = data.villages(actor, within)
     if villages is None:
         villages = every_village
-    md = MapData(villages=villages, highlight=set(highlight or ()), picked=picked)
+    from greening.maps.compact import detail_for
+
+    md = MapData(villages=villages, highlight=set(highlight or ()), picked=picked, detail=detail_for(within))
     if len(every_village):
         # Geometry of every village in the area, whatever subset is drawn: one cache entry per area.
         md.village_geoms = data.geoms(actor, "village", every_village, datum, within)
@@ -140,7 +142,7 @@ def map_data(actor, *, datum: str, within: str | None = None, villages=None, tow
         frame = data.teams(actor)
         md.teams = frame[frame["village_code"].str.startswith(within)] if within else frame
     if plantings:
-        md.plantings = data.plantings(actor, within)
+        md.plantings, md.planting_total, md.planting_cells = data.planting_layers(actor, within)
     return md
 
 

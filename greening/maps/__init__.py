@@ -12,8 +12,10 @@ Frames it understands (extra columns are ignored):
 - ``teams``: ``name``, ``village_name``, ``lon``, ``lat`` (optional ``leader_name``, ``members``, ``trees``);
 - ``plantings``: ``lon``, ``lat``, ``tree_count`` (optional ``species``, ``planted_on``, ``village_name``).
 
-Precomputed geometry (``village_geoms`` etc., from :func:`geometry_features`) lets a caller cache
-the expensive simplification per scope and datum.
+Precomputed geometry (``village_geoms`` etc., from :func:`encoded_features`, or GeoJSON geometry
+dicts from :func:`geometry_features`) lets a caller cache the expensive simplification per area,
+datum and detail (``MapData.detail``: the zoom the map opens at). Shapes reach the browser as
+encoded polylines drawn on a canvas (:mod:`greening.maps.compact`).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from greening.i18n import fmt_int, fmt_num, fmt_pct, t
 from greening.maps.assets import asset_urls, localise
 from greening.maps.basemaps import BASEMAPS, NO_BASEMAP, add_basemap, available_basemaps, picked_to_wgs84
 from greening.maps.chrome import add_phone_chrome
+from greening.maps.compact import encoded_features
 from greening.maps.geojson import esc, geometry_features, to_datum_xy
 from greening.maps.layers import (
     MAP_CSS,
@@ -43,7 +46,7 @@ from greening.maps.layers import (
     village_layer,
 )
 
-__all__ = ["MapData", "MapResult", "build_map", "geometry_features", "esc", "METRICS", "BASEMAPS",
+__all__ = ["MapData", "MapResult", "build_map", "geometry_features", "encoded_features", "esc", "METRICS", "BASEMAPS",
            "NO_BASEMAP", "MAX_MARKERS", "available_basemaps", "picked_to_wgs84", "asset_urls",
            "DESIGNATION_LAYERS", "ZHANJIANG_BOUNDS"]
 
@@ -74,6 +77,12 @@ class MapData:
     plantings: pd.DataFrame | None = None
     picked: tuple[float, float] | None = None  # WGS 84 (lon, lat)
     highlight: set[str] = field(default_factory=set)  # village codes drawn with a red outline
+    #: how much detail the shapes keep: "city", "county" or "local" (greening.maps.compact.ZOOM_DETAIL)
+    detail: str = "city"
+    #: plantings in the area when ``plantings`` holds only the latest ones
+    planting_total: int | None = None
+    #: trees summed per grid cell over every record (``x``, ``y``, ``w``), for the heat map
+    planting_cells: pd.DataFrame | None = None
 
 
 @dataclass
@@ -93,10 +102,10 @@ def _metric_text(metric: str, value, lang: str) -> str:
     return fmt_num(value, 0, lang) if METRICS[metric][1] == "density" else fmt_pct(value, lang)
 
 
-def _geoms(frame, given, datum, coverage):
+def _geoms(frame, given, datum, coverage, detail):
     if given is not None:
         return given
-    return geometry_features(frame, "code", datum=datum, coverage=coverage)
+    return encoded_features(frame, "code", datum=datum, detail=detail, coverage=coverage)
 
 
 def build_map(data: MapData, *, lang: str = "zh", basemap: str = "osm", metric: str = "coverage",
@@ -106,7 +115,7 @@ def build_map(data: MapData, *, lang: str = "zh", basemap: str = "osm", metric: 
     """A folium map of ``data`` over ``basemap``, its scripts served from ``static_base``.
 
     Over Amap (GCJ-02) every layer is shifted to GCJ-02 so it lines up with the tiles; precomputed
-    geometry passed in must then be GCJ-02 too (``geometry_features(..., datum="gcj02")``).
+    geometry passed in must then be GCJ-02 too (``encoded_features(..., datum="gcj02")``).
     ``locate`` adds a GPS button whose fix counts as a tap on the map (the log-a-planting page).
     """
     if basemap not in BASEMAPS:
@@ -144,7 +153,7 @@ def build_map(data: MapData, *, lang: str = "zh", basemap: str = "osm", metric: 
 def _add_boundaries(m, data: MapData, datum: str, lang: str, metric: str) -> None:
     if data.villages is not None and len(data.villages):
         villages = data.villages
-        geoms = _geoms(villages, data.village_geoms, datum, True)
+        geoms = _geoms(villages, data.village_geoms, datum, True, data.detail)
         column = METRICS[metric][0]
         values = villages[column] if column in villages else pd.Series(dtype=float)
         cmap = colormap_for(metric, values)
@@ -161,12 +170,12 @@ def _add_boundaries(m, data: MapData, datum: str, lang: str, metric: str) -> Non
         fmt = (lambda v: fmt_num(v, 0, lang)) if METRICS[metric][1] == "density" else (lambda v: fmt_pct(v, lang, 0))
         m.add_child(Legend.for_colormap(cmap, label, fmt, t("map.no_value", lang)))
     if data.towns is not None and len(data.towns):
-        geoms = _geoms(data.towns, data.town_geoms, datum, True)
+        geoms = _geoms(data.towns, data.town_geoms, datum, True, data.detail)
         names = dict(zip(data.towns["code"].astype(str), data.towns["name"], strict=False))
         outline_layer(geoms, names, name=t("map.layer.towns", lang), colour="#6a51a3", weight=1.2,
                       dash="4 3").add_to(m)
     if data.counties is not None and len(data.counties):
-        geoms = _geoms(data.counties, data.county_geoms, datum, False)
+        geoms = _geoms(data.counties, data.county_geoms, datum, False, data.detail)
         names = dict(zip(data.counties["code"].astype(str), data.counties["name"], strict=False))
         outline_layer(geoms, names, name=t("map.layer.counties", lang), colour="#252525", weight=2.2).add_to(m)
 
@@ -219,8 +228,11 @@ def _add_plantings(m, data: MapData, datum: str, lang: str, heat: bool, max_mark
     layer, shown = plantings_cluster(data.plantings, name=t("map.layer.plantings", lang), datum=datum,
                                      tooltip_rows=rows, max_markers=max_markers, show=not heat)
     layer.add_to(m)
-    result.markers_shown, result.markers_total = shown, int(data.plantings[["lon", "lat"]].notna().all(axis=1).sum())
-    plantings_heat(data.plantings, name=t("map.layer.heat", lang), datum=datum, show=heat).add_to(m)
+    located = int(data.plantings[["lon", "lat"]].notna().all(axis=1).sum())
+    result.markers_shown = shown
+    result.markers_total = max(located, data.planting_total or 0)
+    plantings_heat(data.plantings, name=t("map.layer.heat", lang), datum=datum, show=heat,
+                   cells=data.planting_cells).add_to(m)
 
 
 class _LocateAsClick(MacroElement):

@@ -5,6 +5,7 @@ A village tessellation simplified polygon by polygon opens gaps and overlaps bet
 """
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -38,7 +39,13 @@ def esc(value) -> str:
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return html.escape(str(value), quote=True).translate(_JS_LITERAL)
+    return _esc_text(value if isinstance(value, str) else str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _esc_text(text: str) -> str:
+    # Maps repeat the same names (towns, counties, species, dates) thousands of times.
+    return html.escape(text, quote=True).translate(_JS_LITERAL)
 
 
 def simplify_coverage(geoms, tolerance: float = DEFAULT_TOLERANCE):

@@ -1,8 +1,10 @@
 """The map's layers, each built from a (Geo)DataFrame as one folium element.
 
-Points are drawn as one GeoJSON layer per kind with CSS/vector markers (no icon fonts, no
-per-marker JavaScript); plantings as a capped FastMarkerCluster plus a heat map of points
-aggregated on a grid, so a city with 10^5 records still sends only a few thousand to the browser.
+Villages, towns and counties are sent as encoded polylines drawn on a canvas
+(:mod:`greening.maps.compact`); points as one encoded line per kind with CSS/vector markers (no
+icon fonts); plantings as a capped FastMarkerCluster of the latest records (short rows, tooltip
+text assembled in the browser from escaped pieces) plus a heat map of every record summed on a grid,
+so a city with 10^6 records still sends only a few thousand points to the browser.
 Every user-supplied string goes through :func:`greening.maps.geojson.esc`.
 """
 from __future__ import annotations
@@ -15,15 +17,16 @@ from branca.colormap import StepColormap
 from branca.element import MacroElement
 from jinja2 import Template
 
-from greening.maps.geojson import esc, to_datum_xy
+from greening.maps.compact import CompactPoints, CompactShapes, RenderedOnce, encode_geometry, script_json
+from greening.maps.geojson import PRECISION, esc, to_datum_xy  # 5 decimals, as compact encodes
 
-__all__ = ["METRICS", "MAX_MARKERS", "HEAT_CELL_DEG", "colormap_for", "village_layer",
-           "outline_layer", "point_layer", "plantings_cluster", "plantings_heat", "Legend",
+__all__ = ["METRICS", "MAX_MARKERS", "HEAT_CELL_DEG", "MAX_HEAT_CELLS", "colormap_for", "village_layer",
+           "outline_layer", "point_layer", "plantings_cluster", "plantings_heat", "heat_cells", "Legend",
            "MARKER_STYLES", "MAP_CSS"]
 
 MAX_MARKERS = 3000
 HEAT_CELL_DEG = 0.005  # about 500 m: the heat map sums trees per cell (coarser when needed)
-MAX_HEAT_CELLS = 4000
+MAX_HEAT_CELLS = 2500
 NO_DATA_COLOUR = "#d9d9d9"
 
 #: metric -> (column of the village frame, kind, colours); kind "share" is 0-1, "density" open-ended
@@ -124,115 +127,166 @@ def _hex(colour) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def _feature_collection(geometries: dict[str, dict], properties: dict[str, dict]) -> dict:
-    feats = [{"type": "Feature", "id": key, "geometry": geometries[key], "properties": props}
-             for key, props in properties.items() if key in geometries]
-    return {"type": "FeatureCollection", "features": feats}
+class _FastMarkerCluster(RenderedOnce, folium.plugins.FastMarkerCluster):
+    shared: list[str]  # tooltip pieces the rows refer to by index
 
 
-def _tooltip(data: dict, **kw) -> folium.GeoJsonTooltip | None:
-    """The ``tip`` tooltip, or None for a layer without features (folium refuses one there)."""
-    return folium.GeoJsonTooltip(fields=["tip"], labels=False, **kw) if data["features"] else None
+class _HeatMap(RenderedOnce, folium.plugins.HeatMap):
+    pass
 
 
-def village_layer(geometries: dict[str, dict], villages: pd.DataFrame, *, metric: str, cmap: StepColormap,
-                  tooltip_rows, name: str, highlight: set[str] | None = None) -> folium.GeoJson:
+def plain_rows(frame: pd.DataFrame, columns=None):
+    """``frame``'s rows (only ``columns`` when given) as named tuples of plain Python values
+    (iterating Arrow-backed string columns row by row is slow), without the geometry."""
+    keep = [c for c in (columns or frame.columns) if c in frame.columns and c != "geometry"]
+    plain = pd.DataFrame(frame[keep])
+    text = [c for c, kind in plain.dtypes.items() if kind != np.dtype(object) and not pd.api.types.is_numeric_dtype(kind)]
+    if text:
+        plain = plain.astype(dict.fromkeys(text, object))
+    return plain.itertuples(index=False)
+
+
+def _shapes(geometries: dict, keys: list[str], precision: int) -> list:
+    """Encoded polygons for ``keys``: ``geometries`` maps key -> GeoJSON geometry, or -> rings
+    already encoded (:func:`greening.maps.compact.encode_geometry`, as the page caches keep them)."""
+    out = []
+    for key in keys:
+        g = geometries[key]
+        out.append(encode_geometry(g, precision) if isinstance(g, dict) else g)
+    return out
+
+
+def _interned(lines_per_feature: list[list[str]]) -> tuple[list, list[str]]:
+    """Tooltip lines with every line used by two or more features replaced by an index into a
+    shared list (town · county names, repeated labels), so each is sent once."""
+    counts: dict[str, int] = {}
+    for lines in lines_per_feature:
+        for line in lines:
+            counts[line] = counts.get(line, 0) + 1
+    shared = [line for line, n in counts.items() if n > 1]
+    index = {line: i for i, line in enumerate(shared)}
+    return [[index.get(line, line) for line in lines] for lines in lines_per_feature], shared
+
+
+def village_layer(geometries: dict, villages: pd.DataFrame, *, metric: str, cmap: StepColormap,
+                  tooltip_rows, name: str, highlight: set[str] | None = None,
+                  precision: int = PRECISION) -> CompactShapes:
     """The village choropleth: fill by ``metric``; ``tooltip_rows(row) -> list[str]`` (escaped here)."""
     column = METRICS[metric][0]
     highlight = highlight or set()
-    props = {}
-    for row in villages.itertuples(index=False):
+    keys: list[str] = []
+    fills: list[int] = []
+    tips: list[list[str]] = []
+    marked: list[int] = []
+    palette: dict[str, int] = {}
+    for row in plain_rows(villages, ["code", "name", "town_name", "county_name", column]):
+        code = str(row.code)
+        if code not in geometries:
+            continue
         value = getattr(row, column, None)
         fill = NO_DATA_COLOUR if value is None or pd.isna(value) else _hex(cmap.rgba_floats_tuple(min(float(value), cmap.vmax)))
-        tip = "<br>".join(esc(line) for line in tooltip_rows(row))
-        props[str(row.code)] = {"fill": fill, "tip": tip, "hl": str(row.code) in highlight}
-    data = _feature_collection(geometries, props)
-    return folium.GeoJson(
-        data, name=name,
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"], "fillOpacity": 0.75,
-            "color": "#d7301f" if f["properties"]["hl"] else "#555555",
-            "weight": 2.5 if f["properties"]["hl"] else 0.5},
-        highlight_function=lambda f: {"weight": 2, "color": "#000000"},
-        # folium refuses a tooltip on a layer without features (a village without a boundary yet)
-        tooltip=_tooltip(data, sticky=False),
-        smooth_factor=1.0,
-    )
+        fills.append(palette.setdefault(fill, len(palette)))
+        tips.append([esc(line) for line in tooltip_rows(row)])
+        if code in highlight:
+            marked.append(len(keys))
+        keys.append(code)
+    tips, shared = _interned(tips)
+    layer = CompactShapes(_shapes(geometries, keys, precision), name=name, precision=precision, fill=fills,
+                          palette=list(palette), tips=tips, shared=shared, highlight=marked)
+    layer.keys = keys
+    return layer
 
 
-def outline_layer(geometries: dict[str, dict], names: dict[str, str], *, name: str, colour: str,
-                  weight: float, show: bool = True, dash: str | None = None) -> folium.GeoJson:
+def outline_layer(geometries: dict, names: dict[str, str], *, name: str, colour: str,
+                  weight: float, show: bool = True, dash: str | None = None,
+                  precision: int = PRECISION) -> CompactShapes:
     """Boundaries drawn as lines (counties, towns): not clickable, so taps reach the villages."""
-    props = {key: {"tip": esc(names.get(key, ""))} for key in geometries}
-    style = {"fill": False, "color": colour, "weight": weight, "interactive": False}
-    if dash:
-        style["dashArray"] = dash
-    return folium.GeoJson(_feature_collection(geometries, props), name=name, show=show,
-                          style_function=lambda f: style, interactive=False)
+    keys = list(geometries)
+    layer = CompactShapes(_shapes(geometries, keys, precision), name=name, precision=precision,
+                          color=colour, weight=weight, dash=dash, interactive=False, show=show)
+    layer.keys = keys
+    return layer
 
 
 def point_layer(points: pd.DataFrame, *, name: str, datum: str, tooltip_rows, kind: str | None = None,
-                colour: str = "#1a9850", radius: float = 5, show: bool = True) -> folium.GeoJson:
-    """One GeoJSON layer of points (columns ``lon``, ``lat``): CSS pins for ``kind``, else circles."""
+                colour: str = "#1a9850", radius: float = 5, show: bool = True) -> CompactPoints:
+    """One layer of points (columns ``lon``, ``lat``): CSS pins for ``kind``, else circles."""
     pts = points.dropna(subset=["lon", "lat"])
     xs, ys = to_datum_xy(pts["lon"].to_numpy(), pts["lat"].to_numpy(), datum)
-    feats = []
-    for i, row in enumerate(pts.itertuples(index=False)):
-        tip = "<br>".join(esc(line) for line in tooltip_rows(row))
-        feats.append({"type": "Feature", "id": i, "properties": {"tip": tip},
-                      "geometry": {"type": "Point", "coordinates": [round(float(xs[i]), 5), round(float(ys[i]), 5)]}})
+    tips, shared = _interned([[esc(line) for line in tooltip_rows(row)] for row in plain_rows(pts)])
+    icon = None
     if kind is not None:
         css, glyph = MARKER_STYLES.get(kind, MARKER_STYLES["other"])
-        marker = folium.Marker(icon=folium.DivIcon(html=f'<div class="{css}"><span>{glyph}</span></div>',
-                                                   icon_size=(22, 22), icon_anchor=(11, 11), class_name="gr-divicon"))
-    else:
-        marker = folium.CircleMarker(radius=radius, color="#ffffff", weight=1, fill=True,
-                                     fill_color=colour, fill_opacity=0.9)
-    return folium.GeoJson({"type": "FeatureCollection", "features": feats}, name=name, show=show,
-                          marker=marker, tooltip=_tooltip({"features": feats}))
+        icon = f'<div class="{css}"><span>{glyph}</span></div>'
+    return CompactPoints(np.column_stack([xs, ys]), name=name, tips=tips, shared=shared, icon_html=icon,
+                         colour=colour, radius=radius, show=show)
 
 
 _CLUSTER_CALLBACK = """
-function (row) {
-    var m = L.circleMarker(new L.LatLng(row[0], row[1]),
-        {radius: 5, color: '#ffffff', weight: 1, fillColor: '#238b45', fillOpacity: 0.9});
-    m.bindTooltip(row[2]);
-    return m;
-}
+(function() {
+    var shared = %s;
+    return function (row) {
+        var m = L.circleMarker(new L.LatLng(row[0], row[1]),
+            {radius: 5, color: '#ffffff', weight: 1, fillColor: '#238b45', fillOpacity: 0.9});
+        m.bindTooltip(row.slice(2).map(function(x) { return typeof x === 'number' ? shared[x] : x; })
+                         .filter(function(x) { return x; }).join('<br>'));
+        return m;
+    };
+})()
 """
 
 
 def plantings_cluster(plantings: pd.DataFrame, *, name: str, datum: str, tooltip_rows,
                       max_markers: int = MAX_MARKERS, show: bool = True) -> tuple[folium.plugins.FastMarkerCluster, int]:
-    """Clustered planting points, at most ``max_markers`` (the latest); returns (layer, shown)."""
+    """Clustered planting points, at most ``max_markers`` (the latest); returns (layer, shown).
+
+    Each row is ``[lat, lon, line, ...]``: the tooltip's escaped lines, those shared by several
+    points (species, dates, village names) as indices into one list sent with the callback.
+    """
     pts = plantings.dropna(subset=["lon", "lat"])
     if len(pts) > max_markers:
         order = "planted_on" if "planted_on" in pts else None
         pts = (pts.sort_values(order, ascending=False) if order else pts).head(max_markers)
     xs, ys = to_datum_xy(pts["lon"].to_numpy(), pts["lat"].to_numpy(), datum)
-    tips = ["<br>".join(esc(line) for line in tooltip_rows(row)) for row in pts.itertuples(index=False)]
-    data = [[round(float(y), 5), round(float(x), 5), tip] for x, y, tip in zip(xs, ys, tips, strict=False)]
-    layer = folium.plugins.FastMarkerCluster(data, name=name, callback=_CLUSTER_CALLBACK, show=show,
+    tips, shared = _interned([[esc(line) for line in tooltip_rows(row)] for row in plain_rows(pts)])
+    data = [[round(float(y), 5), round(float(x), 5), *tip] for x, y, tip in zip(xs, ys, tips, strict=False)]
+    callback = _CLUSTER_CALLBACK % script_json(shared)
+    layer = _FastMarkerCluster(data, name=name, callback=callback, show=show,
                                              options={"maxClusterRadius": 50, "chunkedLoading": True})
+    layer.shared = shared
     return layer, len(data)
 
 
-def plantings_heat(plantings: pd.DataFrame, *, name: str, datum: str, show: bool = False,
-                   cell_deg: float = HEAT_CELL_DEG) -> folium.plugins.HeatMap:
-    """A heat map of trees planted, summed on a grid of ``cell_deg`` cells (all records, few points)."""
-    pts = plantings.dropna(subset=["lon", "lat"])
-    xs, ys = to_datum_xy(pts["lon"].to_numpy(), pts["lat"].to_numpy(), datum)
-    weights = pts["tree_count"].to_numpy(dtype=float) if "tree_count" in pts else np.ones(len(pts))
-    if len(pts):
-        while True:  # coarsen the grid until the browser gets at most MAX_HEAT_CELLS points
-            cells = pd.DataFrame({"x": np.round(xs / cell_deg) * cell_deg, "y": np.round(ys / cell_deg) * cell_deg,
-                                  "w": weights}).groupby(["y", "x"], as_index=False)["w"].sum()
-            if len(cells) <= MAX_HEAT_CELLS:
-                break
-            cell_deg *= 1.5
-        top = float(np.nanpercentile(cells["w"], 99)) or 1.0
-        cells["w"] = np.clip(cells["w"] / top, 0.05, 1.0)
-        data = cells[["y", "x", "w"]].round(5).to_numpy().tolist()
-    else:
-        data = []
-    return folium.plugins.HeatMap(data, name=name, show=show, radius=18, blur=14, min_opacity=0.3)
+def heat_cells(lon, lat, weights, cell_deg: float = HEAT_CELL_DEG) -> pd.DataFrame:
+    """Trees summed on a grid of ``cell_deg`` cells (``x``, ``y`` cell centres, ``w``), coarsened
+    until there are at most MAX_HEAT_CELLS cells."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    while True:
+        cells = pd.DataFrame({"x": np.round(lon / cell_deg) * cell_deg, "y": np.round(lat / cell_deg) * cell_deg,
+                              "w": np.asarray(weights, dtype=float)}).groupby(["y", "x"], as_index=False)[["w"]].sum()
+        if len(cells) <= MAX_HEAT_CELLS:
+            return cells
+        cell_deg *= 1.5
+
+
+def plantings_heat(plantings: pd.DataFrame | None, *, name: str, datum: str, show: bool = False,
+                   cell_deg: float = HEAT_CELL_DEG, cells: pd.DataFrame | None = None) -> folium.plugins.HeatMap:
+    """A heat map of trees planted, summed on a grid of ``cell_deg`` cells (all records, few points).
+
+    ``cells`` (``x``, ``y``, ``w`` in WGS 84, e.g. summed by the database over every record) is
+    used as given; otherwise the cells are summed from ``plantings``.
+    """
+    if cells is None:
+        pts = plantings.dropna(subset=["lon", "lat"]) if plantings is not None else pd.DataFrame(columns=["lon", "lat"])
+        weights = pts["tree_count"].to_numpy(dtype=float) if "tree_count" in pts else np.ones(len(pts))
+        cells = heat_cells(pts["lon"].to_numpy(dtype=float), pts["lat"].to_numpy(dtype=float), weights, cell_deg)
+    elif len(cells) > MAX_HEAT_CELLS:
+        cells = heat_cells(cells["x"], cells["y"], cells["w"], cell_deg * 1.5)
+    data = []
+    if len(cells):
+        xs, ys = to_datum_xy(cells["x"].to_numpy(dtype=float), cells["y"].to_numpy(dtype=float), datum)
+        w = cells["w"].to_numpy(dtype=float)
+        top = float(np.nanpercentile(w, 99)) or 1.0
+        w = np.clip(w / top, 0.05, 1.0)
+        data = np.column_stack([np.round(ys, 4), np.round(xs, 4), np.round(w, 2)]).tolist()
+    return _HeatMap(data, name=name, show=show, radius=18, blur=14, min_opacity=0.3)

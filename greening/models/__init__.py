@@ -19,10 +19,11 @@ from greening.models.measure import Attestation, Measure
 from greening.models.planting import CareCheck, Photo, Planting, PlantingPlan, Species
 from greening.models.supervision import OutboxMessage, RankingSnapshot, SupervisionNotice
 from greening.models.user import AuditLog, LoginSession, User
+from greening.models.version import DataVersion
 
 __all__ = [
     "AdminArea", "Assignment", "Attestation", "AuditLog", "AreaLevel", "AttestationStatus", "Base",
-    "CareCheck", "CheckKind", "Designation", "DesignationKind", "GreeningTeam", "Institution",
+    "CareCheck", "CheckKind", "DataVersion", "Designation", "DesignationKind", "GreeningTeam", "Institution",
     "LoginSession", "Measure", "OutboxMessage", "RankingSnapshot", "SupervisionNotice", "MeasureLevel", "Person", "PersonKind", "Photo", "Planting",
     "PlantingPlan", "PlantingStatus", "RecordSource", "Role", "SiteType", "Species",
     "SpeciesCategory", "Tracked", "User", "WGS84", "code_prefix", "utcnow",

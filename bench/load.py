@@ -1,0 +1,374 @@
+"""``python -m bench load``: browsers through nginx over several app replicas on one PostGIS.
+
+Each session is a headless Chromium context (its own cookies, so nginx's route cookie spreads the
+sessions over the replicas even though every browser comes from 127.0.0.1) that logs in as a
+different demo greening team, opens its map page (log a planting), taps its village on the map
+and submits one planting. Per configuration (replicas × concurrent sessions):
+
+- page ready: from pressing 登录 until the map has drawn the village shape (p50/p95/p99);
+- submit: from pressing 提交登记 until 已登记 is shown (p50/p95/p99);
+- failed sessions (any step timing out or erroring), and rows written vs expected (each session's
+  planting is found exactly once by its site name: none lost, none doubled);
+- peak resident memory of the app processes (sampled every 0.5 s), per replica and in total.
+
+Everything is bounded: at most ``--sessions`` contexts at once, ``--timeout`` seconds per session.
+The demo is loaded once into a throwaway PostGIS; the extra team accounts are labelled demo
+(``is_demo``, display name …（示例）) with a password printed nowhere but in this run's memory.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from greening.config import REPO_ROOT
+
+__all__ = ["run_load"]
+
+NGINX_SITE = REPO_ROOT / "deploy" / "nginx" / "greening.conf"
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+PHONE = {"width": 390, "height": 844}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Ports:
+    """Ports from ``base`` upwards (``--port-base``), else free ones."""
+
+    def __init__(self, base: int = 0):
+        self.next = base
+
+    def take(self) -> int:
+        if not self.next:
+            return _free_port()
+        self.next += 1
+        return self.next - 1
+
+
+# --- the database and the accounts ------------------------------------------------------------
+
+def prepare_database(url: str, plantings: int, accounts: int, say) -> list[tuple[str, str]]:
+    """Load the demo into ``url`` and create ``accounts`` demo team log-ins; returns (user, password)."""
+    from sqlalchemy import select
+
+    from greening.actor import Actor
+    from greening.auth.passwords import hash_password
+    from greening.auth.roles import scope_for
+    from greening.db import make_engine, session_scope
+    from greening.models import AdminArea, GreeningTeam, User
+    from greening.models.enums import Role
+    from greening.permissions import install_scope
+    from greening.setup import initialise
+
+    engine = make_engine(url)
+    t0 = time.perf_counter()
+    initialise(engine, demo=True, plantings=plantings)
+    say(f"  demo campaign with {plantings:,} plantings loaded in {time.perf_counter() - t0:.0f} s")
+    password = secrets.token_urlsafe(12)
+    hashed = hash_password(password)
+    out = []
+    with session_scope(engine) as s:
+        install_scope(s, Actor.system("bench load"))
+        teams = s.execute(select(GreeningTeam, AdminArea).join(AdminArea, AdminArea.id == GreeningTeam.village_id)
+                          .where(GreeningTeam.deleted_at.is_(None)).order_by(GreeningTeam.village_code)).all()
+        step = max(1, len(teams) // accounts)
+        for team, village in teams[::step][:accounts]:
+            username = f"load-{village.code}"
+            if s.scalars(select(User.id).where(User.username == username)).first() is None:
+                s.add(User(username=username, display_name=f"压测护绿队 {village.code}（示例）", password_hash=hashed,
+                           role=Role.TEAM.value, area_id=village.id, scope_prefix=scope_for(Role.TEAM, village),
+                           team_id=team.id, active=True, must_change_password=False, is_demo=True))
+            out.append((username, password))
+    engine.dispose()
+    return out
+
+
+def rows_written(url: str, marker: str) -> dict[str, int]:
+    """How many live plantings carry each site name starting with ``marker``."""
+    from sqlalchemy import func, select
+
+    from greening.db import make_engine
+    from greening.models import Planting
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(Planting.site_name, func.count()).where(
+            Planting.site_name.startswith(marker), Planting.deleted_at.is_(None)).group_by(Planting.site_name)).all()
+    engine.dispose()
+    return {name: int(n) for name, n in rows}
+
+
+# --- replicas and nginx -----------------------------------------------------------------------
+
+@dataclass
+class Serving:
+    base: str
+    procs: list[subprocess.Popen]
+    nginx: subprocess.Popen
+    workdir: Path
+
+    def stop(self) -> None:
+        for p in [self.nginx, *self.procs]:
+            p.terminate()
+        for p in [self.nginx, *self.procs]:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def nginx_config(workdir: Path, listen: int, replica_ports: list[int]) -> Path:
+    """deploy/nginx/greening.conf with these replicas and port, in a main configuration of its own."""
+    lines, skipping = [], False
+    for line in NGINX_SITE.read_text().splitlines():
+        if "# replicas:" in line:
+            lines.append(line)
+            lines += [f"    server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;" for p in replica_ports]
+            skipping = True
+            continue
+        if "# end replicas" in line:
+            skipping = False
+        if skipping:
+            continue
+        lines.append(f"    listen 127.0.0.1:{listen};" if "# listen" in line else line)
+    site = "\n".join(lines)
+    temp = workdir / "nginx-temp"
+    temp.mkdir(exist_ok=True)
+    conf = workdir / "nginx.conf"
+    conf.write_text(f"""worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log {workdir}/nginx-access.log;
+  client_body_temp_path {temp}/body; proxy_temp_path {temp}/proxy; fastcgi_temp_path {temp}/fastcgi;
+  uwsgi_temp_path {temp}/uwsgi; scgi_temp_path {temp}/scgi;
+  types {{ text/html html; application/javascript js; text/css css; image/png png; }}
+{site}
+}}
+""")
+    return conf
+
+
+def _wait_http(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=3) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+        time.sleep(0.5)
+
+
+def start_serving(db_url: str, replicas: int, ports: Ports, workdir: Path) -> Serving:
+    env = {**os.environ, "GREENING_DATABASE_URL": db_url, "PYTHONPATH": str(REPO_ROOT),
+           "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_urlsafe(32),
+           "GREENING_DATA_DIR": str(workdir / "data")}
+    replica_ports = [ports.take() for _ in range(replicas)]
+    procs = []
+    for port in replica_ports:
+        log = open(workdir / f"replica-{port}.log", "w")  # noqa: SIM115 - closed with the process
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+    listen = ports.take()
+    conf = nginx_config(workdir, listen, replica_ports)
+    nginx_bin = "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "nginx"
+    user = [f"user {os.environ.get('USER') or 'root'};"] if os.geteuid() == 0 else []
+    nginx = subprocess.Popen([nginx_bin, "-c", str(conf), "-p", str(workdir), "-g", " ".join(["daemon off;", *user])],
+                             stdout=subprocess.DEVNULL, stderr=open(workdir / "nginx.out", "w"))  # noqa: SIM115
+    for port in replica_ports:
+        _wait_http(f"http://127.0.0.1:{port}/_stcore/health", 120)
+    base = f"http://127.0.0.1:{listen}"
+    _wait_http(f"{base}/_stcore/health", 30)
+    return Serving(base, procs, nginx, workdir)
+
+
+class MemorySampler:
+    """Peak resident memory of each process (and of their sum) while running."""
+
+    def __init__(self, procs: list[subprocess.Popen]):
+        import psutil
+
+        self.procs = [psutil.Process(p.pid) for p in procs]
+        self.peak = [0] * len(procs)
+        self.peak_total = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            total = 0
+            for i, p in enumerate(self.procs):
+                with contextlib.suppress(Exception):
+                    rss = p.memory_info().rss
+                    self.peak[i] = max(self.peak[i], rss)
+                    total += rss
+            self.peak_total = max(self.peak_total, total)
+            self._stop.wait(0.5)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+# --- one browser session ------------------------------------------------------------------------
+
+@dataclass
+class Session:
+    username: str
+    replica: str = ""
+    ready_s: float | None = None
+    submit_s: float | None = None
+    error: str | None = None
+    steps: list[str] = field(default_factory=list)
+
+
+async def one_session(browser, base: str, username: str, password: str, site: str, timeout: float) -> Session:
+    out = Session(username)
+    context = await browser.new_context(viewport=PHONE, locale="zh-CN")
+    ms = timeout * 1000
+    try:
+        page = await context.new_page()
+        response = await page.goto(base, wait_until="domcontentloaded", timeout=ms)
+        out.replica = (response.headers.get("x-greening-replica", "") if response else "")
+        out.steps.append("opened")
+        await page.get_by_label("用户名 / User name").fill(username, timeout=ms)
+        await page.get_by_label("密码 / Password").fill(password, timeout=ms)
+        t0 = time.perf_counter()
+        await page.get_by_role("button", name="登录 / Log in").click(timeout=ms)
+        await page.wait_for_selector(MAP_FRAME, timeout=ms)
+        frame = page.frame_locator(MAP_FRAME).first
+        village = frame.locator("path.leaflet-interactive").first
+        await village.wait_for(timeout=ms)
+        out.ready_s = time.perf_counter() - t0
+        out.steps.append("map")
+        box = await village.bounding_box()
+        await village.click(position={"x": box["width"] / 2, "y": box["height"] / 2}, force=True, timeout=ms)
+        await page.wait_for_selector("text=该点位于", timeout=ms)
+        out.steps.append("tapped")
+        await page.get_by_label("株数").fill("7", timeout=ms)
+        await page.get_by_label("地点名称（可选）").fill(site, timeout=ms)
+        t1 = time.perf_counter()
+        await page.get_by_role("button", name="提交登记").click(timeout=ms)
+        await page.wait_for_selector("text=已登记", timeout=ms)
+        out.submit_s = time.perf_counter() - t1
+        out.steps.append("saved")
+    except Exception as exc:  # noqa: BLE001 - a failed session is a result, not a crash
+        out.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+    finally:
+        with contextlib.suppress(Exception):
+            await context.close()
+    return out
+
+
+async def run_sessions(base: str, accounts: list[tuple[str, str]], marker: str, timeout: float) -> list[Session]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            tasks = [one_session(browser, base, user, pw, f"{marker}{i:03d}", timeout)
+                     for i, (user, pw) in enumerate(accounts)]
+            return list(await asyncio.wait_for(asyncio.gather(*tasks), timeout=timeout + 60))
+        finally:
+            await browser.close()
+
+
+# --- the benchmark ------------------------------------------------------------------------------
+
+def _pct(values: list[float], q: float) -> float | None:
+    return float(np.percentile(values, q)) if values else None
+
+
+def _fmt(v: float | None) -> str:
+    return "—" if v is None else f"{v:.1f}"
+
+
+def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports: Ports, timeout: float,
+                      say, tag: str) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix=f"greening-load-{replicas}x{sessions}-"))
+    serving = start_serving(db_url, replicas, ports, workdir)
+    marker = f"压测{tag}-"
+    try:
+        with MemorySampler(serving.procs) as mem:
+            t0 = time.perf_counter()
+            results = asyncio.run(run_sessions(serving.base, accounts[:sessions], marker, timeout))
+            wall = time.perf_counter() - t0
+    finally:
+        serving.stop()
+    written = rows_written(db_url, marker)
+    ok = [r for r in results if r.error is None]
+    ready = [r.ready_s for r in results if r.ready_s is not None]
+    submit = [r.submit_s for r in results if r.submit_s is not None]
+    expected = {f"{marker}{i:03d}" for i, r in enumerate(results) if r.submit_s is not None}
+    spread: dict[str, int] = {}
+    for r in results:
+        spread[r.replica] = spread.get(r.replica, 0) + 1
+    row = {"replicas": replicas, "sessions": sessions, "failed": len(results) - len(ok), "wall_s": wall,
+           "ready_p50": _pct(ready, 50), "ready_p95": _pct(ready, 95), "ready_p99": _pct(ready, 99),
+           "submit_p50": _pct(submit, 50), "submit_p95": _pct(submit, 95), "submit_p99": _pct(submit, 99),
+           "rows_expected": len(expected), "rows_written": sum(written.values()),
+           "rows_lost": len(expected - set(written)), "rows_doubled": sum(1 for n in written.values() if n > 1),
+           "peak_mb_each": [round(b / 2**20) for b in mem.peak], "peak_mb_total": round(mem.peak_total / 2**20),
+           "spread": spread, "errors": sorted({r.error for r in results if r.error})[:5]}
+    say(f"  {replicas} replicas × {sessions:>2} sessions: failed {row['failed']}, page ready p50/p95/p99 "
+        f"{_fmt(row['ready_p50'])}/{_fmt(row['ready_p95'])}/{_fmt(row['ready_p99'])} s, submit "
+        f"{_fmt(row['submit_p50'])}/{_fmt(row['submit_p95'])}/{_fmt(row['submit_p99'])} s, rows "
+        f"{row['rows_written']}/{row['rows_expected']} (lost {row['rows_lost']}, doubled {row['rows_doubled']}), "
+        f"peak memory {row['peak_mb_total']} MB ({'+'.join(map(str, row['peak_mb_each']))}), "
+        f"sessions per replica {sorted(spread.values(), reverse=True)}, {wall:.0f} s")
+    for err in row["errors"]:
+        say(f"    error: {err}")
+    return row
+
+
+def run_load(configs: list[tuple[int, int]], *, plantings: int, timeout: float, port_base: int, say) -> dict:
+    from greening.devtools.postgis_cluster import start_cluster
+
+    ports = Ports(port_base)
+    cluster = start_cluster("greening_load")
+    try:
+        need = max(s for _r, s in configs)
+        accounts = prepare_database(cluster.url, plantings, need, say)
+        if len(accounts) < need:
+            raise RuntimeError(f"only {len(accounts)} team accounts could be made; {need} needed")
+        rows = []
+        for i, (replicas, sessions) in enumerate(configs):
+            rows.append(run_configuration(cluster.url, replicas, sessions, accounts, ports, timeout, say,
+                                          tag=f"{i}-{replicas}x{sessions}"))
+        return {"configurations": rows}
+    finally:
+        cluster.stop()

@@ -1,0 +1,107 @@
+"""``python -m bench maps``: each map page's payload and server build time, cold and warm.
+
+Runs against the configured database (``GREENING_DATABASE_URL`` / ``GREENING_DATA_DIR``), as
+the pages do: the cached loaders of ``ui.data`` and ``ui.maps_st``, then ``build_map``, then what
+``st_folium`` does before sending (render the map to its script). The payload is the bytes
+``st_folium`` sends for the map (script, HTML and header). Cold is the first build in this
+process (empty caches: the coverage computation and every query included); warm repeats it.
+
+In the same run, the village layer is also built the way it was before the compact layers (one
+folium ``GeoJson`` of the simplified polygons with the same tooltips), for a ratio.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+__all__ = ["run_maps"]
+
+
+def _payload(m) -> int:
+    from streamlit_folium import _get_header, _get_html, _get_map_string
+
+    m.get_root().render()
+    m.render()
+    return sum(len(s.encode()) for s in (_get_html(m), _get_header(m), _get_map_string(m)))
+
+
+def _pages():
+    from ui import data
+    from ui.maps_st import map_data, render
+
+    def overview(actor):
+        return render(map_data(actor, datum="wgs84", designations=True, teams=True, plantings=True),
+                      basemap="none", metric="coverage").map
+
+    def county(actor):
+        area = actor.scope_prefix[:6] if len(actor.scope_prefix) >= 6 else "440823"
+        return render(map_data(actor, datum="wgs84", within=area, designations=True, plantings=True),
+                      basemap="none", metric="coverage").map
+
+    def lagging(actor):
+        villages = data.villages(actor)
+        lag = data.lagging(actor)
+        shown = villages[villages["code"].isin(lag["code"])]
+        return render(map_data(actor, datum="wgs84", villages=shown, highlight=set(lag["code"])),
+                      basemap="none", metric="plan_completion").map
+
+    def designations(actor):
+        return render(map_data(actor, datum="wgs84", villages=data.villages(actor).iloc[0:0], designations=True),
+                      basemap="none").map
+
+    def teams(actor):
+        return render(map_data(actor, datum="wgs84", villages=data.villages(actor).iloc[0:0], teams=True),
+                      basemap="none").map
+
+    return {"overview": overview, "county": county, "lagging": lagging, "designations": designations,
+            "teams": teams}
+
+
+def _old_village_layer_bytes(actor) -> tuple[int, int]:
+    """(bytes of the village layer as folium GeoJson, as the compact layer) for the city."""
+    import folium
+
+    from greening.maps.compact import CompactShapes
+    from greening.maps.geojson import geometry_features
+    from ui import data
+    from ui.maps_st import map_data, render
+
+    villages = data.villages(actor)
+    feats = geometry_features(villages, "code", datum="wgs84")  # the old per-village tolerance
+    props = {str(r.code): {"fill": "#78c679", "tip": f"{r.name}<br>{r.town_name} · {r.county_name}<br>x"}
+             for r in villages.itertuples(index=False)}
+    gj = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": k, "geometry": feats[k], "properties": p} for k, p in props.items() if k in feats]}
+    layer = folium.GeoJson(gj, tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False))
+    m = folium.Map()
+    layer.add_to(m)
+    old = len(layer._template.module.script(layer, {}).encode())
+    new_map = render(map_data(actor, datum="wgs84", towns=False, counties=False), basemap="none",
+                     metric="coverage").map
+    m.get_root().render()
+    new = sum(len(e.payload_json.encode()) for e in new_map._children.values() if isinstance(e, CompactShapes))
+    return old, new
+
+
+def run_maps(say) -> dict:
+    logging.disable(logging.WARNING)
+    from greening.actor import Actor
+    from greening.models.enums import Role
+
+    city = Actor(user_id=None, username="bench", role=Role.CITY, scope_prefix="4408")
+    county = Actor(user_id=None, username="bench", role=Role.COUNTY_LEAD, scope_prefix="440823")
+    rows = []
+    for name, build in _pages().items():
+        actor = county if name == "county" else city
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            m = build(actor)
+            size = _payload(m)
+            times.append(time.perf_counter() - t0)
+        rows.append({"page": name, "payload_mb": size / 1e6, "cold_s": times[0], "warm_s": min(times[1:])})
+        say(f"  {name:<12} payload {size / 1e6:5.2f} MB   server build cold {times[0]:5.2f} s, warm {min(times[1:]):5.2f} s")
+    old, new = _old_village_layer_bytes(city)
+    say(f"  village layer of the city: folium GeoJson {old / 1e6:.2f} MB, compact {new / 1e6:.2f} MB "
+        f"(ratio {old / max(new, 1):.1f}x, same run)")
+    return {"pages": rows, "village_layer_geojson_bytes": old, "village_layer_compact_bytes": new}

@@ -1,0 +1,66 @@
+"""Data versions: every audited write bumps its county's counter in the same transaction (both
+backends); log-ins bump nothing; a rolled-back write leaves the counters alone."""
+from __future__ import annotations
+
+from greening import audit
+from greening.data_version import EVERYWHERE, scope_of, version_key, versions
+from greening.services.plantings import create_planting
+from tests.fixtures import campaign
+from tests.test_plantings_service import A, planting, team
+
+
+def _v(db) -> dict[str, int]:
+    db.flush()
+    return versions(db.connection())
+
+
+def test_a_planting_bumps_its_county_once(db):
+    campaign.build(db)
+    before = _v(db)
+    create_planting(db, team(A), planting("dv-1"))
+    after = _v(db)
+    county = A[:6]
+    assert after[county] == before.get(county, 0) + 1
+    assert {k: v for k, v in after.items() if k != county} == {k: v for k, v in before.items() if k != county}
+
+
+def test_the_key_of_an_area_changes_only_with_its_own_counties(db):
+    campaign.build(db)
+    db.flush()
+    conn = db.connection()
+    other, mine, city = version_key(conn, "440823"), version_key(conn, A[:9]), version_key(conn, "4408")
+    create_planting(db, team(A), planting("dv-2"))
+    db.flush()
+    assert version_key(conn, "440823") == other
+    assert version_key(conn, A[:9]) != mine
+    assert version_key(conn, "4408") != city
+
+
+def test_log_ins_and_exports_bump_nothing(db, system_actor):
+    campaign.build(db)
+    before = _v(db)
+    audit.record(db, system_actor, "login", "users", 1, note="password")
+    audit.record(db, system_actor, "export", "audit_log", note="10 rows")
+    assert _v(db) == before
+
+
+def test_a_city_level_change_bumps_everywhere(db, system_actor):
+    before = _v(db)
+    audit.record(db, system_actor, "import", "measures", None, scope_code="4408")
+    assert _v(db)[EVERYWHERE] == before.get(EVERYWHERE, 0) + 1
+
+
+def test_a_rolled_back_write_leaves_the_counters(db):
+    campaign.build(db)
+    before = _v(db)
+    nested = db.begin_nested()
+    create_planting(db, team(A), planting("dv-3"))
+    db.flush()
+    assert _v(db) != before
+    nested.rollback()
+    assert _v(db) == before
+
+
+def test_scope_of():
+    assert scope_of("440823101001") == "440823"
+    assert scope_of("4408") == EVERYWHERE and scope_of(None) == EVERYWHERE and scope_of("") == EVERYWHERE
