@@ -1,0 +1,119 @@
+"""In a real browser: a town lead's double press after a rejection, the lagging list on a phone
+and its download, and Streamlit's own texts in the tab's language. Marked ``browser``."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from tests.fixtures.browser import DESKTOP, PHONE, login, new_page, session_cookie, shot
+
+pytestmark = pytest.mark.browser
+
+
+def _statuses(db_url: str) -> dict[str, int]:
+    from greening.db import make_engine
+    from greening.models import Planting
+
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(Planting.status, func.count()).where(
+            Planting.claimed_village_code.startswith("440823101")).group_by(Planting.status)).all()
+    engine.dispose()
+    return dict(rows)
+
+
+def _logged_in(page, username: str) -> None:
+    """Log in and wait until the log-in cookie is written (pages are then opened by their URL)."""
+    login(page, username)
+    for _ in range(120):
+        if session_cookie(page.context):
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError("the log-in cookie was not written")
+
+
+def _open(page, base: str, path: str, marker: str) -> None:
+    page.goto(f"{base}/{path}", wait_until="domcontentloaded")
+    try:
+        page.wait_for_selector(f"text={marker}", timeout=180_000)  # the first coverage run of a fresh server
+    except Exception:
+        shot(page, f"failed-{path}")
+        raise
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_double_press_after_a_rejection_rejects_that_record_only(app_server, browser_db, browser, dialogs,
+                                                                    viewport):
+    page = new_page(browser, app_server, dialogs, viewport)
+    _logged_in(page, "suixi-town")
+    _open(page, app_server, "review", "审核哪条记录")
+    for _ in range(2):  # several records in a row
+        before = _statuses(browser_db)
+        box = page.locator("[data-testid=stSelectbox]").filter(has_text="审核哪条记录")
+        box.locator("input").click()
+        page.locator("[role=option]").first.click()
+        page.get_by_text("退回", exact=True).first.wait_for(timeout=60_000)
+        page.get_by_text("退回", exact=True).first.click()
+        page.locator("textarea").first.fill("照片与地点不符")
+        page.get_by_role("button", name="提交", exact=True).dblclick()
+        page.wait_for_selector("text=/已退回：照片与地点不符/", timeout=60_000)
+        page.wait_for_timeout(2000)
+        after = _statuses(browser_db)
+        assert after.get("rejected", 0) == before.get("rejected", 0) + 1, (before, after)
+        assert after["submitted"] == before["submitted"] - 1
+        # the form is gone: nothing left to press, no reason carried over
+        expect(page.get_by_role("button", name="提交", exact=True)).to_have_count(0, timeout=30_000)
+    shot(page, f"review-after-double-press-{viewport['width']}")
+    assert dialogs == []
+    page.context.close()
+
+
+def test_the_lagging_list_on_a_phone_and_its_download(app_server, browser, dialogs):
+    page = new_page(browser, app_server, dialogs, PHONE)
+    _logged_in(page, "city")
+    _open(page, app_server, "lagging", "个落后村")
+    first = page.locator("[data-testid=stMarkdownContainer] ul").first
+    first.wait_for(timeout=90_000)
+    first.scroll_into_view_if_needed()
+    for item in first.locator("li").all():  # every reason of the first village, in full
+        box = item.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    people = page.get_by_text("护绿队长：").first
+    people.wait_for(timeout=30_000)
+    box = people.bounding_box()
+    assert box and box["x"] + box["width"] <= PHONE["width"], box
+    shot(page, "lagging-phone-card")
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="下载 Excel").click()
+    frame = pd.read_excel(download.value.path(), dtype={"村代码": str})
+    assert frame["村代码"].str.fullmatch(r"4408\d{8}").all()
+    assert pd.api.types.is_numeric_dtype(frame["计划完成率（%）"])
+    assert "原因类别" in frame and "护绿队长" in frame
+    page.context.close()
+
+
+def test_streamlit_texts_follow_the_language(app_server, browser, dialogs):
+    page = new_page(browser, app_server, dialogs, DESKTOP)
+    field = page.get_by_label("用户名", exact=True)
+    field.wait_for(timeout=60_000)
+    field.fill("someone")
+    page.wait_for_selector("text=按回车键提交", timeout=30_000)
+    assert page.get_by_text("Press Enter to submit form").count() == 0
+    page.get_by_text("English", exact=True).click()
+    field = page.get_by_label("User name", exact=True)
+    field.wait_for(timeout=60_000)
+    field.fill("someone")
+    page.wait_for_selector("text=Press Enter to submit form", timeout=30_000)
+    page.get_by_text("中文", exact=True).click()
+    page.get_by_label("用户名", exact=True).fill("again")
+    page.wait_for_selector("text=按回车键提交", timeout=30_000)
+    # The review filters' select boxes and the lagging list's reason picker in Chinese.
+    _logged_in(page, "city")
+    _open(page, app_server, "lagging", "按原因筛选")
+    page.locator("[data-testid=stMultiSelect]").filter(has_text="按原因筛选").locator("input").click()
+    page.wait_for_selector("[role=option]", timeout=30_000)
+    options = page.locator("[role=option]").all_inner_texts()
+    assert "进度落后" in options and "Select all" not in options and "全选" not in options, options
+    page.context.close()
