@@ -108,6 +108,7 @@ class TestSelfIntersection:
         assert "自相交" in item.reason_zh and "crosses itself" in item.reason_en
         assert "110.305" in item.reason_en and "21.225" in item.reason_en
         assert "%" not in item.reason_zh and "%" not in item.reason_en
+        assert "crosses" not in item.reason_zh and "自相交" not in item.reason_en  # each language on its own
 
 
 class TestTownsFromVillages:

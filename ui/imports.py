@@ -87,6 +87,9 @@ def boundary_import(actor: Actor) -> None:
     if plan.missing_towns and not create_towns:
         st.warning(md_escape(tr("imports.missing_towns", n=len(plan.missing_towns),
                                 codes="、".join(plan.missing_towns))))
+    for item in plan.refused[:50]:  # the reasons in full, not cut off in a table cell
+        reason = item.reason_en if lang() == "en" else item.reason_zh
+        st.error(md_escape(f"{item.code or '—'} {item.name or ''}：{reason}"))
     frame = plan.frame().drop(columns=["reason_en" if lang() == "zh" else "reason_zh"])
     st.dataframe(frame, hide_index=True)
     if st.button(tr("imports.apply"), type="primary", key="boundary_apply",

@@ -35,7 +35,7 @@ from greening.models import AdminArea
 from greening.models.base import utcnow
 from greening.permissions import require
 from greening.validation import Issue, file_error, issue
-from greening.validation.text import bad_character
+from greening.validation.text import bad_character, split_zh_en
 
 __all__ = ["ImportPlan", "PlanItem", "BoundaryApplyResult", "plan_boundary_import", "apply_boundary_import",
            "CODE_FIELDS", "NAME_FIELDS", "normalise_code", "MAX_VERTICES"]
@@ -201,7 +201,8 @@ def _check_feature(number: int, code_raw, name_raw, geom, level: str, max_area_c
             issues.append(issue("geometry_repaired", row=number, reason=note))
     except ValueError as exc:
         kind = "geometry_missing" if geom is None or getattr(geom, "is_empty", False) else "geometry_invalid"
-        issues.append(issue(kind, row=number, reason=str(exc)))
+        zh, en = split_zh_en(str(exc))
+        issues.append(issue(kind, row=number, reason=zh, reason_en=en))
     refused = any(i.severity == "error" for i in issues)
     return code, found_level, name, None if refused else fixed, issues
 

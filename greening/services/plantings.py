@@ -42,6 +42,7 @@ from greening.permissions import require, scope_clause
 from greening.services._idempotent import insert_once
 from greening.validation import placement, records
 from greening.validation import values as F
+from greening.validation.text import split_zh_en
 
 __all__ = [
     "PlantingInput", "PlantingError", "Conflict", "SubmissionConflict", "VersionConflict",
@@ -264,7 +265,8 @@ def _parse(session: Session, data: dict) -> dict:
             try:
                 out["block"] = validate_geometry(data["block"])[0]
             except ValueError as exc:
-                raise F.FieldError("geometry_invalid", "block", reason=str(exc)) from None
+                zh, en = split_zh_en(str(exc))
+                raise F.FieldError("geometry_invalid", "block", reason=zh, reason_en=en) from None
     except F.FieldError as exc:
         raise _error(exc) from None
     return out

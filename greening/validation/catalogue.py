@@ -201,7 +201,7 @@ CATALOGUE: dict[str, Code] = dict([
        "town {town} made from {villages} villages of this file (its boundary is their union)"),
     _c("name_missing", "row", "error", "名称为空", "the name is empty"),
     _c("geometry_missing", "row", "error", "图形为空或缺失", "the shape is empty or missing"),
-    _c("geometry_invalid", "row", "error", "图形无效，无法自动修复：{reason}", "invalid shape, not repaired: {reason}"),
+    _c("geometry_invalid", "row", "error", "图形无效，无法自动修复：{reason}", "invalid shape, not repaired: {reason_en}"),
     _c("geometry_too_complex", "row", "error",
        "图形有 {vertices} 个顶点，超过上限 {limit} 个；请在源数据中简化（如 0.5 米容差）后重新导入",
        "the shape has {vertices} vertices, above the limit of {limit}; simplify it at its source (e.g. 0.5 m "

@@ -18,7 +18,7 @@ import unicodedata
 
 from greening.validation.errors import FieldError
 
-__all__ = ["clean_text", "check_text", "is_blank", "name_key", "same_name", "bad_character"]
+__all__ = ["clean_text", "check_text", "is_blank", "name_key", "same_name", "bad_character", "split_zh_en"]
 
 _BAD = re.compile("[\x00\ud800-\udfff]")
 
@@ -71,6 +71,12 @@ def clean_text(value, limit: int | None = None, field: str | None = None) -> str
     if limit is not None and len(text) > limit:
         raise FieldError("text_too_long", field, length=len(text), limit=limit)
     return text
+
+
+def split_zh_en(text: str) -> tuple[str, str]:
+    """``("中文", "English")`` from a ``"中文 / English"`` message (the whole text twice if it has no " / ")."""
+    zh, sep, en = str(text).partition(" / ")
+    return (zh, en) if sep else (str(text), str(text))
 
 
 def name_key(value) -> str | None:
