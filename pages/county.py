@@ -13,7 +13,7 @@ from ui.layout import page_header
 from ui.maps_st import basemap_picker, datum_of, map_data, render, show_map
 from ui.pickers import pick_county
 from ui.session import require_actor
-from ui.tables import show_table
+from ui.tables import show_table, town_rollup
 
 actor = require_actor("dashboard.view")
 header = st.container()  # the title above the county picker, though it names the county picked
@@ -42,12 +42,9 @@ else:
 shares = {"plan_completion": "pct", "survival": "pct", "coverage": "pct"}
 fmt = {c: (lambda v: fmt_pct(v, lang())) for c in shares}
 st.markdown(f"#### {tr('county.towns')}")
-if len(villages):
-    by_town = villages.groupby("town_name", as_index=False).agg(
-        villages=("code", "count"), planned=("planned", "sum"), planted=("planted", "sum"),
-        coverage=("coverage", "mean"), survival=("survival", "mean"))
-    by_town["plan_completion"] = by_town["planted"] / by_town["planned"].where(by_town["planned"] > 0)
-    show_table(by_town.assign(**{c: by_town[c].map(f) for c, f in fmt.items()}),
+town_rows = town_rollup(actor, area)
+if len(town_rows):
+    show_table(town_rows.assign(**{c: town_rows[c].map(f) for c, f in fmt.items()}),
                {"town_name": tr("common.town"), "villages": tr("metric.villages"), "planned": tr("metric.planned"),
                 "planted": tr("metric.planted"), "plan_completion": tr("metric.plan_completion"),
                 "coverage": tr("metric.coverage"), "survival": tr("metric.survival")})

@@ -130,3 +130,28 @@ class TestEnglishSwitch:
         assert at.text_input(key="login_password").label == "Password"
         assert any(b.label == "Log in" for b in at.button)
         assert any(s.value == "Log in" for s in at.subheader)
+
+
+class TestCountyTowns:
+    def test_town_figures_are_the_weighted_roll_up(self, settings):
+        import ui.data
+        from greening.actor import Actor
+        from greening.i18n import fmt_pct
+        from greening.models.enums import Role
+
+        at = _app("suixi", "pages/county.py")
+        frames = [d.value for d in at.dataframe]
+        table = next((f for f in frames if list(f.columns)[:1] == ["镇（街道）"]), None)
+        assert table is not None, [list(f.columns) for f in frames]
+        lead = Actor(None, "t", Role.COUNTY_LEAD, scope_prefix="440823")
+        towns = ui.data.coverage(lead)["towns"]
+        towns = towns[towns["code"].str.startswith("440823")].set_index("name")
+        villages = ui.data.villages(lead)
+        plain = villages.groupby("town_name")["coverage"].mean()
+        differs = 0
+        for row in table.to_dict("records"):
+            town = towns.loc[row["镇（街道）"]]
+            assert row["措施覆盖率"] == fmt_pct(town["coverage"]), row
+            assert row["成活率"] == fmt_pct(town["survival_rate"]), row
+            differs += fmt_pct(plain[row["镇（街道）"]]) != row["措施覆盖率"]
+        assert differs, "the weighted figures differ from plain means for some town"

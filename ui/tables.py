@@ -8,7 +8,7 @@ from greening.i18n import plan_name
 from greening.models.enums import AttestationStatus, MeasureLevel
 from ui.i18n_st import label, lang, tr
 
-__all__ = ["show_table", "checklist_frame", "checklist_table"]
+__all__ = ["show_table", "town_rollup", "checklist_frame", "checklist_table"]
 
 
 def show_table(frame: pd.DataFrame, names: dict[str, str], *, height: int | str = "auto", key: str | None = None,
@@ -21,6 +21,25 @@ def show_table(frame: pd.DataFrame, names: dict[str, str], *, height: int | str 
     shown = frame[cols].rename(columns={c: names[c] or c for c in cols})
     config = {names.get(k, k) or k: v for k, v in (column_config or {}).items()}
     st.dataframe(shown, hide_index=True, width="stretch", height=height, key=key, column_config=config)
+
+
+def town_rollup(actor, area: str) -> pd.DataFrame:
+    """The towns of ``area`` as the coverage roll-up computes them (the same figures as the export):
+    coverage is measures met / applicable over all the town's villages and survival is trees alive /
+    trees checked, both weighted, never a plain mean of village ratios."""
+    from ui import data
+
+    towns = data.coverage(actor).get("towns")
+    if towns is None or not len(towns):
+        return pd.DataFrame()
+    towns = towns[towns["code"].astype(str).str.startswith(area)]
+    return pd.DataFrame({
+        "code": towns["code"].astype(str), "town_name": towns["name"], "villages": towns["villages"],
+        "planned": towns["planned"], "planted": towns["trees"],
+        "plan_completion": pd.to_numeric(towns["completion"], errors="coerce"),
+        "coverage": pd.to_numeric(towns["coverage"], errors="coerce"),
+        "survival": pd.to_numeric(towns["survival_rate"], errors="coerce"),
+    }).reset_index(drop=True)
 
 
 def checklist_frame(measures: pd.DataFrame, attestations: pd.DataFrame, rule_results=None,
