@@ -299,10 +299,15 @@ async def run_sessions(base: str, accounts: list[tuple[str, str]], marker: str, 
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        async def bounded(i: int, user: str, pw: str) -> Session:
+            try:
+                return await asyncio.wait_for(one_session(browser, base, user, pw, f"{marker}{i:03d}", timeout),
+                                              timeout=timeout)
+            except TimeoutError:
+                return Session(user, error=f"TimeoutError: session not done within {timeout:.0f} s")
+
         try:
-            tasks = [one_session(browser, base, user, pw, f"{marker}{i:03d}", timeout)
-                     for i, (user, pw) in enumerate(accounts)]
-            return list(await asyncio.wait_for(asyncio.gather(*tasks), timeout=timeout + 60))
+            return list(await asyncio.gather(*(bounded(i, u, pw) for i, (u, pw) in enumerate(accounts))))
         finally:
             await browser.close()
 
@@ -356,8 +361,14 @@ def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports
 
 
 def run_load(configs: list[tuple[int, int]], *, plantings: int, timeout: float, port_base: int, say) -> dict:
+    import signal
+
     from greening.devtools.postgis_cluster import start_cluster
 
+    def _stop(_sig, _frame):  # a TERM still stops the replicas, nginx and the database
+        raise SystemExit(143)
+
+    signal.signal(signal.SIGTERM, _stop)
     ports = Ports(port_base)
     cluster = start_cluster("greening_load")
     try:
