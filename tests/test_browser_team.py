@@ -49,6 +49,12 @@ def _team_point(db_url: str, username: str) -> tuple[float, float]:
     return float(row["label_lon"]), float(row["label_lat"])
 
 
+def _open_log_page(page, base: str) -> None:
+    """The log-a-planting page (a team may land on its inbox first when something waits)."""
+    page.goto(f"{base}/log_planting", wait_until="domcontentloaded")
+    page.wait_for_selector("text=1. 种植地点", timeout=60_000)
+
+
 def _press_gps(page) -> None:
     page.wait_for_selector(GPS_FRAME, timeout=60_000)
     page.locator(GPS_FRAME).first.scroll_into_view_if_needed()
@@ -67,10 +73,11 @@ def _choose_basemap(page, name: str) -> None:
 
 
 def test_gps_takes_the_browsers_position_at_two_places_with_its_accuracy(app_server, browser_db, browser, dialogs):
+    base = app_server
     lon, lat = _team_point(browser_db, "team-suixi")
     page = _phone(browser, app_server, dialogs, geolocation={"latitude": lat, "longitude": lon, "accuracy": 12})
     login(page, "team-suixi")
-    page.wait_for_selector("text=种植登记", timeout=60_000)
+    _open_log_page(page, base)
     # Over Amap the map is drawn in GCJ-02; the fix must still be stored as the browser gave it.
     _choose_basemap(page, "高德地图")
     map_frame(page)
@@ -95,9 +102,10 @@ def test_gps_takes_the_browsers_position_at_two_places_with_its_accuracy(app_ser
 
 
 def test_gps_refused_says_so_and_picks_no_point(app_server, browser, dialogs):
+    base = app_server
     page = _phone(browser, app_server, dialogs, allow=False)
     login(page, "team-suixi")
-    page.wait_for_selector("text=种植登记", timeout=60_000)
+    _open_log_page(page, base)
     no_basemap(page)
     map_frame(page)
     _press_gps(page)
@@ -120,9 +128,10 @@ def _swipe(page, x: float, y: float, dy: float, steps: int = 12) -> None:
 
 
 def test_one_finger_on_the_map_scrolls_the_page_to_submit(app_server, browser, dialogs):
+    base = app_server
     page = _phone(browser, app_server, dialogs)
     login(page, "team-suixi")
-    page.wait_for_selector("text=种植登记", timeout=60_000)
+    _open_log_page(page, base)
     no_basemap(page)
     frame = map_frame(page)
     the_map = page.locator(MAP_FRAME).first

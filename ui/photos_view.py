@@ -46,9 +46,10 @@ def load_photos(actor: Actor, planting_ids) -> list[dict]:
 
 
 def show_photos(actor: Actor, planting_ids, *, per_row: int = 3, photos: list[dict] | None = None,
-                empty_note: bool = True) -> int:
-    """Thumbnails of the records' photos, each captioned with its flags in words; returns how
-    many were shown. A flagged photo also gets a warning line naming the flags."""
+                empty_note: bool = True, warn: bool = True, width: int = 220) -> int:
+    """Thumbnails of the records' photos (``width`` pixels wide), each captioned with its number
+    and record; returns how many were shown. A flagged photo gets a warning naming its flags
+    (``warn=False``: the flags go into the caption, when the flags are already said above)."""
     photos = load_photos(actor, planting_ids) if photos is None else photos
     if not photos:
         if empty_note:
@@ -59,14 +60,14 @@ def show_photos(actor: Actor, planting_ids, *, per_row: int = 3, photos: list[di
         for column, (n, photo) in zip(st.columns(per_row), enumerate(row, start + 1), strict=False):
             with column:
                 caption = f"{tr('photos_view.caption', n=n)} · #{photo['planting_id']}"
-                if not photo["flags"]:
-                    caption += f"：{tr('photos_view.ok')}"
+                if not photo["flags"] or not warn:
+                    caption += f"：{photo_flag_text(photo['flags'])}"
                 try:
                     data = photo["thumb"].read_bytes()
                 except OSError:
                     st.caption(f"{caption}（{tr('photos_view.missing')}）")
                     continue
-                st.image(data, caption=caption, width="stretch")
-                if photo["flags"]:
+                st.image(data, caption=caption, width=width)
+                if photo["flags"] and warn:
                     st.warning(md_escape(tr("photos_view.flagged", flags=photo_flag_text(photo["flags"]))))
     return len(photos)

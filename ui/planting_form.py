@@ -236,11 +236,28 @@ def _store_photos(actor: Actor, planting_id: int, photos: list) -> tuple[list[li
     return stored, failed
 
 
+_SCROLL_TOP = """<script>
+(function () {
+  var doc = window.parent.document;
+  var boxes = [doc.querySelector('[data-testid="stMain"]'), doc.querySelector('[data-testid="stAppViewContainer"]'),
+               doc.scrollingElement];
+  boxes.forEach(function (el) { if (el) { el.scrollTop = 0; } });
+})();
+</script>"""
+
+
+def _scroll_to_top() -> None:
+    import streamlit.components.v1 as components
+
+    components.html(_SCROLL_TOP, height=0)
+
+
 def confirmation(actor: Actor) -> bool:
     """After a save: the confirmation and a button for the next record. True while shown."""
     done = st.session_state.get(DONE_KEY)
     if not done:
         return False
+    _scroll_to_top()  # on a phone the submit button was two screens down: show the confirmation
     if done["created"]:
         st.success(tr("log.saved", species=md_escape(done["species"]), count=fmt_count(done["count"], lang()), id=done["id"]))
     else:
@@ -258,7 +275,7 @@ def confirmation(actor: Actor) -> bool:
     if done.get("flags"):
         st.warning(tr("log.flags", flags=md_escape("；".join(str(f) for f in done["flags"]))))
     if done.get("photos"):
-        show_photos(actor, [done["id"]], empty_note=False)
+        show_photos(actor, [done["id"]], empty_note=False, warn=False)
     if st.button(tr("log.another"), type="primary", width="stretch", key="log_another"):
         for key in (DONE_KEY, SUBMISSION_KEY, POINT_KEY, SOURCE_KEY, "log_coords", "log_count"):
             st.session_state.pop(key, None)
