@@ -80,7 +80,6 @@ def test_overview_map_and_a_planting_logged_by_tapping(app_server, browser_db, b
     # A greening team on a phone: tap its village on the map, fill the form, submit.
     team = new_page(browser, app_server, dialogs, PHONE)
     login(team, "team-suixi", passwords["team-suixi"])
-    team.goto(f"{app_server}/log_planting", wait_until="domcontentloaded")  # not the inbox
     team.wait_for_selector("text=1. 种植地点", timeout=60_000)
     no_basemap(team)
     frame = map_frame(team)

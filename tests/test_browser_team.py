@@ -49,9 +49,20 @@ def _team_point(db_url: str, username: str) -> tuple[float, float]:
     return float(row["label_lon"]), float(row["label_lat"])
 
 
-def _open_log_page(page, base: str) -> None:
-    """The log-a-planting page (a team may land on its inbox first when something waits)."""
-    page.goto(f"{base}/log_planting", wait_until="domcontentloaded")
+def _open_log_page(page) -> None:
+    """The log-a-planting page: a team lands on it, or on its inbox when something waits; then
+    the page is opened from the (phone-collapsed) sidebar."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_selector("text=1. 种植地点", timeout=15_000)
+        return
+    except PlaywrightTimeout:
+        pass
+    expand = page.locator('[data-testid="stExpandSidebarButton"]')
+    if expand.count() and expand.first.is_visible():
+        expand.first.click()
+    page.locator('[data-testid="stSidebarNav"] a', has_text="种植登记").first.click()
     page.wait_for_selector("text=1. 种植地点", timeout=60_000)
 
 
@@ -73,11 +84,10 @@ def _choose_basemap(page, name: str) -> None:
 
 
 def test_gps_takes_the_browsers_position_at_two_places_with_its_accuracy(app_server, browser_db, browser, dialogs):
-    base = app_server
     lon, lat = _team_point(browser_db, "team-suixi")
     page = _phone(browser, app_server, dialogs, geolocation={"latitude": lat, "longitude": lon, "accuracy": 12})
     login(page, "team-suixi")
-    _open_log_page(page, base)
+    _open_log_page(page)
     # Over Amap the map is drawn in GCJ-02; the fix must still be stored as the browser gave it.
     _choose_basemap(page, "高德地图")
     map_frame(page)
@@ -102,10 +112,9 @@ def test_gps_takes_the_browsers_position_at_two_places_with_its_accuracy(app_ser
 
 
 def test_gps_refused_says_so_and_picks_no_point(app_server, browser, dialogs):
-    base = app_server
     page = _phone(browser, app_server, dialogs, allow=False)
     login(page, "team-suixi")
-    _open_log_page(page, base)
+    _open_log_page(page)
     no_basemap(page)
     map_frame(page)
     _press_gps(page)
@@ -128,10 +137,9 @@ def _swipe(page, x: float, y: float, dy: float, steps: int = 12) -> None:
 
 
 def test_one_finger_on_the_map_scrolls_the_page_to_submit(app_server, browser, dialogs):
-    base = app_server
     page = _phone(browser, app_server, dialogs)
     login(page, "team-suixi")
-    _open_log_page(page, base)
+    _open_log_page(page)
     no_basemap(page)
     frame = map_frame(page)
     the_map = page.locator(MAP_FRAME).first
