@@ -119,7 +119,7 @@ def _brute_force(layer, x, y):
     return out
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(layouts())
 def test_geopandas_and_grid_agree_with_the_border_rule_point_for_point(case):
     layer, x, y, _claimed = case
@@ -130,7 +130,7 @@ def test_geopandas_and_grid_agree_with_the_border_rule_point_for_point(case):
     np.testing.assert_array_equal(village_positions(x, y, fresh, "grid", use_grid=True), truth)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(layouts())
 def test_county_passes_give_the_border_rule_without_a_cluster(case):
     """The dask engine's two passes (run here in-process, as each worker runs them)."""
@@ -165,7 +165,7 @@ def test_county_hulls_hold_every_village_point(case):
         assert all(index.codes[p] <= code[:6] for p in low)
 
 
-@settings(max_examples=8, deadline=None,
+@settings(max_examples=6, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(case=layouts())
 def test_dask_engine_agrees_with_geopandas_on_a_two_worker_cluster(dask_client, case):
