@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="city (1,722 x 10^6), province (20,000 x 10^7), comma-separated, or none")
     e.add_argument("--engines", default="grid,geopandas,dask,duckdb,sedonadb,postgis")
     e.add_argument("--repeats", type=int, default=3, help="runs per engine (median), default 3")
+    e.add_argument("--province-points", type=int, default=10_000_000,
+                   help="points of the province size (default 10^7)")
     e.add_argument("--national", action="store_true", help="also the national run")
     e.add_argument("--national-points", type=int, default=100_000_000)
     e.add_argument("--national-villages", type=int, default=500_000)
@@ -107,7 +109,7 @@ def engines(args) -> dict:
     _say(f"coverage engines, {dt.date.today()}, {machine()}")
     out: dict = {"date": str(dt.date.today()), "machine": machine()}
     chosen = [e.strip() for e in args.engines.split(",") if e.strip()]
-    sizes = {"city": (1722, 1_000_000, "city"), "province": (20_000, 10_000_000, "province")}
+    sizes = {"city": (1722, 1_000_000, "city"), "province": (20_000, args.province_points, "province")}
     wanted = [] if args.sizes == "none" else [s.strip() for s in args.sizes.split(",")]
     if args.quick:
         sizes, wanted = {"quick": (300, 10_000, "city")}, ["quick"]

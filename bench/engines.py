@@ -92,7 +92,7 @@ def run_engines(n_villages: int, n_points: int, box_kind: str, repeats: int, eng
     root = Path(tempfile.mkdtemp(prefix="bench-engines-"))
     folder = root / "data"
     try:
-        info = _write(folder, box_kind, n_villages, n_points, time_limit)
+        info = _write(folder, box_kind, n_villages, n_points, max(time_limit, 1200))
         say(f"{info['villages']:,} villages ({info['vertices']:.0f} vertices on average, "
             f"{info['counties']} counties) x {n_points:,} points; data {info['bytes'] / 2**20:.0f} MB "
             f"GeoParquet; median of {repeats}; every engine in its own process")
@@ -112,6 +112,8 @@ def run_engines(n_villages: int, n_points: int, box_kind: str, repeats: int, eng
                 med.update({k: v for k, v in runs[-1].items() if k not in med})
                 med["runs"] = len(runs)
                 rows[engine] = med
+                say(f"  {engine}: join {med['join_s']:.2f} s, process {med['wall_s']:.1f} s, "
+                    f"peak {med['peak_mb']:.0f} MB ({len(runs)} runs)")
         _table(rows, say)
         return {"villages": info["villages"], "points": n_points, "vertices": info["vertices"],
                 "engines": {k: {kk: vv for kk, vv in v.items() if kk != "counts"}
