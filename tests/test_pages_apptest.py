@@ -129,11 +129,11 @@ EXPECTED = {
     "pages/log_planting.py": {u: (t("log.title"), t("log.how")) for u in ("team-suixi", "suixi")},
     "pages/teams.py": {u: (t("teams.title"), t("teams.search")) for u in ("team-suixi", "city")},
     "pages/designations.py": {u: (t("designations.title"), t("designations.kind")) for u in ("city", "leizhou")},
-    "pages/lagging.py": {u: (t("lagging.title"), t("lagging.rank")) for u in ("city", "suixi")},
+    "pages/lagging.py": {u: (t("lagging.title"), t("lagging.filter_reason")) for u in ("city", "suixi")},
     "pages/measures.py": {u: (t("measures.title"), t("measures.matrix")) for u in ("city", "suixi-town")},
     "pages/review.py": {"suixi": (t("review.title"), t("review.tab.spot"))},
-    "pages/admin_users.py": {"admin": ("用户管理 / Users", None)},
-    "pages/admin_audit.py": {"admin": ("审计日志 / Audit log", None)},
+    "pages/admin_users.py": {"admin": (t("users.title"), t("users.tab.teams"))},
+    "pages/admin_audit.py": {"admin": (t("audit.title"), t("audit.table"))},
 }
 
 

@@ -155,3 +155,17 @@ class TestCountyTowns:
             assert row["成活率"] == fmt_pct(town["survival_rate"]), row
             differs += fmt_pct(plain[row["镇（街道）"]]) != row["措施覆盖率"]
         assert differs, "the weighted figures differ from plain means for some town"
+
+
+class TestEnglishNames:
+    def test_counties_and_species_in_english_tables(self, settings):
+        from greening.geo.boundaries import COUNTIES
+
+        english = {en for _zh, en in COUNTIES.values()}
+        at = _app("city", "pages/teams.py", lang="en", direct=True)
+        table = next(d.value for d in at.dataframe if "County" in d.value.columns)
+        assert set(table["County"]) <= english and len(set(table["County"])) > 1, set(table["County"])
+        at = _app("city", "pages/lagging.py", lang="en", direct=True)
+        heads = [m.value for m in at.markdown if m.value.startswith("**1. ")]
+        assert heads and any(en in heads[0] for en in english), heads
+        assert not any(zh in heads[0] for zh, _en in COUNTIES.values()), heads

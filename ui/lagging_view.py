@@ -62,6 +62,9 @@ def responsible_lines(row) -> list[str]:
 
 def lagging_cards(shown: pd.DataFrame) -> None:
     """One card per village (a page at a time): rank, name, town and county, reasons, people."""
+    from ui.tables import english_names
+
+    shown = english_names(shown)
     pages = max(1, -(-len(shown) // PAGE_SIZE))
     page = 1
     if pages > 1:
@@ -84,7 +87,9 @@ def _pct(series: pd.Series) -> pd.Series:
 
 def export_frame(shown: pd.DataFrame, villages: pd.DataFrame | None = None) -> pd.DataFrame:
     """The download: codes, names, numbers in their own columns (shares as %), reasons, people."""
-    frame = shown.copy()
+    from ui.tables import english_names
+
+    frame = english_names(shown.copy())
     if villages is not None and len(villages):
         extra = pd.DataFrame(villages)[["code", "planned", "planted"]]
         frame = frame.drop(columns=["planned", "planted"], errors="ignore").merge(extra, on="code", how="left")

@@ -8,7 +8,7 @@ from greening.i18n import plan_name
 from greening.models.enums import AttestationStatus, MeasureLevel
 from ui.i18n_st import label, lang, tr
 
-__all__ = ["show_table", "town_rollup", "checklist_frame", "checklist_table"]
+__all__ = ["show_table", "english_names", "town_rollup", "checklist_frame", "checklist_table"]
 
 
 def show_table(frame: pd.DataFrame, names: dict[str, str], *, height: int | str = "auto", key: str | None = None,
@@ -18,9 +18,36 @@ def show_table(frame: pd.DataFrame, names: dict[str, str], *, height: int | str 
         st.info(tr("common.no_data"))
         return
     cols = [c for c in names if c in frame.columns]
-    shown = frame[cols].rename(columns={c: names[c] or c for c in cols})
+    shown = english_names(frame[cols]).rename(columns={c: names[c] or c for c in cols})
     config = {names.get(k, k) or k: v for k, v in (column_config or {}).items()}
     st.dataframe(shown, hide_index=True, width="stretch", height=height, key=key, column_config=config)
+
+
+# Columns holding a county's or a species' Chinese name, shown by their English names in English.
+COUNTY_COLUMNS = ("county_name", "county")
+SPECIES_COLUMNS = ("species", "species_name", "name_zh")
+
+
+def english_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with county and species names in English when the tab is in English (the data
+    has both: the shipped county boundaries and the species catalogue); other text untouched."""
+    if lang() != "en":
+        return frame
+    from greening.geo.boundaries import COUNTIES
+    from ui import data
+
+    out = frame
+    counties = {zh: en for zh, en in COUNTIES.values() if en}
+    for col in (c for c in COUNTY_COLUMNS if c in frame.columns):
+        out = out.assign(**{col: out[col].map(lambda v: counties.get(v, v))})
+    species_cols = [c for c in SPECIES_COLUMNS if c in frame.columns]
+    if species_cols:
+        catalogue = data.species()
+        english = {zh: en for zh, en in zip(catalogue["name_zh"], catalogue["name_en"], strict=False)
+                   if isinstance(en, str) and en}
+        for col in species_cols:
+            out = out.assign(**{col: out[col].map(lambda v: english.get(v, v))})
+    return out
 
 
 def town_rollup(actor, area: str) -> pd.DataFrame:
