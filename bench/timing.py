@@ -22,15 +22,15 @@ def median_time(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def run_child(args: list[str], report: str, timeout: float = 3600) -> dict:
-    """Run ``python -m bench.worker ARGS`` and return the JSON it writes to ``report``, plus
+def run_child(args: list[str], report: str, timeout: float = 3600, module: str = "bench.worker") -> dict:
+    """Run ``python -m MODULE ARGS`` (default ``bench.worker``) and return the JSON it writes to ``report``, plus
     ``peak_mb`` (the child's ru_maxrss, read with wait4) and ``wall_s`` (the whole process,
     start-up and imports included). Output goes to files: a full pipe cannot block the child."""
     import tempfile
 
     with tempfile.TemporaryFile("w+") as err:
         t = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "bench.worker", *args, report],
+        proc = subprocess.Popen([sys.executable, "-m", module, *args, report],
                                 stdout=subprocess.DEVNULL, stderr=err)
         deadline = time.monotonic() + timeout
         while True:

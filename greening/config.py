@@ -44,6 +44,14 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "measures_path": ("GREENING_MEASURES_FILE", "the 56-measure catalogue in force (default: the data folder's "
                       "measures.yaml once an administrator loaded one, else the shipped data/measures.yaml)"),
     "campaign_start": ("GREENING_CAMPAIGN_START", "first day a planting may be dated (YYYY-MM-DD)"),
+    "max_raster_mb": ("GREENING_MAX_RASTER_MB", "largest land-cover or canopy raster file accepted, in MB"),
+    "max_raster_pixels": ("GREENING_MAX_RASTER_PIXELS", "largest raster accepted, in pixels"),
+    "cover_max_missing": ("GREENING_COVER_MAX_MISSING", "share (0-1) of a village a raster may miss and its green "
+                          "cover still be judged (rules, change, flag)"),
+    "cover_flag_trees_per_ha": ("GREENING_COVER_FLAG_TREES_PER_HA", "N: trees reported per hectare since the earlier "
+                                "raster from which a village must show a gain"),
+    "cover_flag_min_gain_pp": ("GREENING_COVER_FLAG_MIN_GAIN_PP", "X: smallest gain in green cover (percentage points) "
+                               "that counts as visible; below it such a village is flagged"),
     "as_of": ("GREENING_AS_OF", "date the figures are reported as of (YYYY-MM-DD); default today, or the "
               "demo campaign's snapshot date (2024-06-10) while the database holds demo data"),
     "notice_deadline_days": ("GREENING_NOTICE_DEADLINE_DAYS", "days a supervision notice gives for rectification unless the issuer picks a deadline"),
@@ -100,6 +108,11 @@ class Settings:
     oidc_enabled: bool = False
     measures_path: str = ""
     campaign_start: str = "2023-01-01"
+    max_raster_mb: int = 4096
+    max_raster_pixels: int = 2_000_000_000
+    cover_max_missing: float = 0.2
+    cover_flag_trees_per_ha: float = 5.0
+    cover_flag_min_gain_pp: float = 1.0
     as_of: str = ""
     notice_deadline_days: int = 14
     notice_escalate_days: int = 7

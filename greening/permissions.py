@@ -49,6 +49,7 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "import.ledger": frozenset({T, TL, CL, A}),
     "user.manage": frozenset({A}),
     "measures.replace": frozenset({A}),
+    "raster.import": frozenset({A}),
     # supervision notices (督办单), the inbox, notifications and the monthly ranking
     "notice.view": frozenset({T, TL, CL, C, A}),
     "notice.issue": frozenset({CL, C, A}),

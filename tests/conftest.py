@@ -137,7 +137,13 @@ def demo_engine(request, backend, tmp_path_factory):
         with session_scope(eng) as session:
             install_scope(session, Actor.system("tests"))
             sync_catalogue(session)
-    _demo_summaries[backend] = load_demo(eng, plantings=DEMO_TEST_PLANTINGS, seed=DEMO_TEST_SEED)
+    from greening.config import get_settings, override_settings
+
+    rasters = tmp_path_factory.mktemp(f"demo-rasters-{backend}")
+    # the demo's land-cover rasters and their overlays go to a temporary folder, not the repository
+    with override_settings(extra={**get_settings().extra, "raster_dir": str(rasters / "files"),
+                                  "overlay_dir": str(rasters / "overlays")}):
+        _demo_summaries[backend] = load_demo(eng, plantings=DEMO_TEST_PLANTINGS, seed=DEMO_TEST_SEED)
     yield eng
     eng.dispose()
 

@@ -27,7 +27,8 @@ def run_coverage(conn, actor: Actor, as_of=None) -> dict:
     villages = pd.DataFrame(result.villages.drop(columns="geometry", errors="ignore"))
     return {"as_of": result.as_of, "towns": result.towns, "counties": result.counties, "city": result.city,
             "weekly": result.weekly, "villages": _village_columns(villages),
-            "lagging": _lagging(result.lagging), "measure_status": _long_status(result.measure_status)}
+            "lagging": _lagging(result.lagging), "measure_status": _long_status(result.measure_status),
+            "cover_layers": result.cover_layers}
 
 
 def _village_columns(frame: pd.DataFrame) -> pd.DataFrame:

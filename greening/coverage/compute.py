@@ -49,6 +49,7 @@ class CoverageResult:
     outside: pd.DataFrame
     lagging: pd.DataFrame
     measures: list = field(default_factory=list)
+    cover_layers: object = None  # the rasters green cover comes from (greencover.change.CoverLayers)
 
     def unmet(self, village_code: str) -> list:
         """The catalogue measures the village does not meet (applicable and False)."""
@@ -100,7 +101,7 @@ def compute_coverage(inputs: CoverageInputs, catalogue, settings=None,
         weekly=weekly,
         unassigned=mine(unassigned, "claimed_village_code"),
         outside=mine(outside, "claimed_village_code"), lagging=mine(lag),
-        measures=list(catalogue))
+        measures=list(catalogue), cover_layers=inputs.cover_layers)
 
 
 def _share(num, den) -> pd.Series:

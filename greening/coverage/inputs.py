@@ -75,11 +75,15 @@ class CoverageInputs:
     scope_prefix: str = CITY_PREFIX
     as_of: dt.date | None = None
     notes: list[str] = field(default_factory=list)
+    #: raw green-cover columns per village and the rasters used (greening.greencover.change)
+    green_cover: dict | None = None
+    cover_layers: object = None
 
     @classmethod
     def build(cls, villages: gpd.GeoDataFrame, **frames) -> CoverageInputs:
         """Inputs from the frames given; missing frames are empty, missing columns defaulted."""
-        extra = {k: frames.pop(k) for k in ("scope_prefix", "as_of", "notes") if k in frames}
+        extra = {k: frames.pop(k) for k in ("scope_prefix", "as_of", "notes", "green_cover", "cover_layers")
+                 if k in frames}
         unknown = set(frames) - set(COLUMNS)
         if unknown:
             raise ValueError(f"unknown input frames: {sorted(unknown)}")

@@ -14,6 +14,7 @@ no_team            no Party-member greening team
 team_inactive      the team exists but is marked inactive
 no_first_secretary no first secretary, Party-building instructor or graded cadre assigned
 outside_village    plantings claimed for the village whose point lies elsewhere
+not_visible        reported plantings not visible from above (:mod:`greening.greencover.change`)
 =================  ==========================================================================
 
 Seasonal pace. Zhanjiang plants in the cool dry spring and the start of the rainy season
@@ -55,7 +56,7 @@ SEASONAL_PACE = (0.10, 0.30, 0.55, 0.75, 0.90, 1.00, 1.00, 1.00, 1.00, 1.00, 1.0
 REASON_WEIGHTS = {
     "behind_pace": 30.0, "no_plan": 25.0, "inactive": 20.0, "low_coverage": 20.0,
     "low_survival": 15.0, "no_team": 15.0, "team_inactive": 10.0, "no_first_secretary": 10.0,
-    "outside_village": 10.0,
+    "outside_village": 10.0, "not_visible": 20.0,
 }
 
 
@@ -137,6 +138,11 @@ def _reasons(row, pace: float, s) -> list[Reason]:
             f"{int(row.outside_plantings)} 条植树记录（{int(row.outside_trees)} 株）点位不在本村范围内",
             f"{int(row.outside_plantings)} planting(s) ({int(row.outside_trees)} trees) reported "
             f"outside the village", _graded(w["outside_village"], share * 5)))
+    if pd.notna(row.not_visible) and bool(row.not_visible):
+        from greening.greencover.change import not_visible_text
+
+        zh, en = not_visible_text(float(row.trees_since_prev_per_ha), 100 * float(row.green_change))
+        out.append(Reason("not_visible", zh, en, w["not_visible"]))
     return out
 
 
@@ -183,7 +189,8 @@ def lagging_villages(villages: pd.DataFrame, status: pd.DataFrame, inputs: Cover
     cols = ["code", "name", "town_code", "county_code", "planned", "completion", "trees",
             "coverage", "measures_satisfied", "measures_applicable", "days_inactive",
             "survival_rate", "teams", "active_teams", "villages_with_first_secretary",
-            "villages_with_cadre", "outside_plantings", "outside_trees", "score"]
+            "villages_with_cadre", "outside_plantings", "outside_trees", "score", "not_visible",
+            "trees_since_prev_per_ha", "green_change"]
     for i, row in enumerate(villages[cols].itertuples(index=False)):
         reasons = _reasons(row, pace, settings)
         if not reasons:

@@ -144,10 +144,14 @@ def load_inputs(conn, actor: Actor, as_of: dt.date | None = None, *,
         Attestation.measure_id, Attestation.area_code, Attestation.status,
     ).where(Attestation.deleted_at.is_(None), in_roster(Attestation.area_code)))
     last_activity = _last_activity(conn, in_act, as_of)
+    from greening.greencover.change import load_cover
+
+    green, layers = load_cover(conn, act, as_of, villages["code"].astype(str), villages)
     return CoverageInputs.build(
         villages, areas=areas, plantings=plantings, plans=plans, checks=checks, teams=teams,
         assignments=assignments, designations=designations, attestations=attestations,
-        last_activity=last_activity, scope_prefix=actor.scope_prefix, as_of=as_of)
+        last_activity=last_activity, scope_prefix=actor.scope_prefix, as_of=as_of,
+        green_cover=green, cover_layers=layers)
 
 
 def _last_activity(conn, in_act, as_of: dt.date):

@@ -195,7 +195,17 @@ def village_metrics(inputs: CoverageInputs, as_of: dt.date, *, located: np.ndarr
     since[activity == _NO_DAY] = np.nan
     out["days_inactive"] = pd.array(since, dtype="Float64")
     out["activity"] = np.clip(1 - np.nan_to_num(since, nan=np.inf) / max(inactive_days, 1), 0, 1)
+    _add_green_cover(out, inputs, codes)
     return derive(pd.DataFrame(out))
+
+
+def _add_green_cover(out, inputs, codes) -> None:
+    """Green cover from rasters (:mod:`greening.greencover.change`), NaN without any."""
+    from greening.greencover.change import cover_columns
+
+    raw = inputs.green_cover
+    raw = cover_columns(codes, None, None) if raw is None else raw.reindex(codes)
+    out.update({k: raw[k].to_numpy(dtype=float) for k in raw.columns})
 
 
 def _add_plantings(out, p, pa: PlantingArrays, n) -> np.ndarray:
@@ -319,11 +329,13 @@ def _ratio(num, den) -> pd.Series:
 
 def derive(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its ratio columns recomputed from its count columns (after roll-ups)."""
+    from greening.greencover.change import derive_cover
+
     f = frame
-    return f.assign(completion=_ratio(f["trees"], f["planned"]).to_numpy(),
+    return derive_cover(f.assign(completion=_ratio(f["trees"], f["planned"]).to_numpy(),
                     survival_rate=_ratio(f["survival_alive"], f["survival_checked"]).to_numpy(),
                     verified_share=_ratio(f["trees_verified"], f["trees"]).to_numpy(),
-                    trees_per_km2=_ratio(f["trees"], f["area_km2"]).to_numpy())
+                    trees_per_km2=_ratio(f["trees"], f["area_km2"]).to_numpy()))
 
 
 def score(frame: pd.DataFrame, weights: ScoreWeights | None = None) -> pd.Series:

@@ -16,6 +16,7 @@ import pandas as pd
 from greening.coverage.inputs import CoverageInputs
 from greening.coverage.join import area_code_of, parent_codes
 from greening.coverage.metrics import DESIGNATION_KINDS, ROLES, SITE_TYPES, PlantingArrays, derive
+from greening.greencover.change import SUM_COLUMNS as COVER_SUMS
 
 __all__ = ["rollup", "weekly_trees", "SUM_COLUMNS", "LEVEL_KEYS"]
 
@@ -25,7 +26,7 @@ SUM_COLUMNS = [
     "planned", "seedlings_secured", "villages_with_plan", "survival_checked", "survival_alive",
     "care_checks", "teams", "active_teams", "team_members", "team_party_members",
     "villages_with_first_secretary", "villages_with_cadre", "villages_with_expert",
-    *[f"site_{s}" for s in SITE_TYPES],
+    *[f"site_{s}" for s in SITE_TYPES], *COVER_SUMS,
 ]
 LATEST_COLUMNS = ["last_planted_on", "last_care_on", "last_activity_on"]
 MEAN_COLUMNS = ["activity"]

@@ -68,7 +68,12 @@ def load_demo(engine: Engine, *, plantings: int, seed: int,
         _refuse_unless_empty(session)  # again, now holding the write lock
         _Writer(session, actor, campaign, say).write_all()
         say("提交 / committing")
-    return campaign.summary(time.perf_counter() - started)
+    from greening.greencover.demo import load_demo_rasters
+
+    disagree = load_demo_rasters(engine, seed, say, exclude=set(campaign.laggards))
+    summary = campaign.summary(time.perf_counter() - started)
+    summary.laggards.update({code: "cover_not_visible" for code in disagree})
+    return summary
 
 
 def check_plantings(plantings: int, seed: int) -> None:

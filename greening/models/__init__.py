@@ -15,6 +15,7 @@ from greening.models.enums import (
                                    SiteType,
                                    SpeciesCategory,
 )
+from greening.models.greencover import RasterLayer, VillageGreenCover
 from greening.models.measure import Attestation, Measure
 from greening.models.planting import CareCheck, Photo, Planting, PlantingPlan, Species
 from greening.models.supervision import OutboxMessage, RankingSnapshot, SupervisionNotice
@@ -25,6 +26,6 @@ __all__ = [
     "AdminArea", "Assignment", "Attestation", "AuditLog", "AreaLevel", "AttestationStatus", "Base",
     "CareCheck", "CheckKind", "DataVersion", "Designation", "DesignationKind", "GreeningTeam", "Institution",
     "LoginSession", "Measure", "OutboxMessage", "RankingSnapshot", "SupervisionNotice", "MeasureLevel", "Person", "PersonKind", "Photo", "Planting",
-    "PlantingPlan", "PlantingStatus", "RecordSource", "Role", "SiteType", "Species",
-    "SpeciesCategory", "Tracked", "User", "WGS84", "code_prefix", "utcnow",
+    "PlantingPlan", "PlantingStatus", "RasterLayer", "RecordSource", "Role", "SiteType", "Species",
+    "SpeciesCategory", "Tracked", "User", "VillageGreenCover", "WGS84", "code_prefix", "utcnow",
 ]

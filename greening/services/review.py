@@ -152,7 +152,9 @@ def spot_check(session: Session, actor: Actor, *, period: str, seed: int | str =
 
     From every village in the actor's area (or ``area_code`` inside it), ``share`` (default
     ``settings.spot_check_share``) of its non-rejected plantings of ``period``, rounded up, at least
-    one. The draw ranks records by a hash of (seed, period, village, submission id), so the same
+    one; twice that in villages flagged "reported plantings not visible" (green cover from
+    rasters, :mod:`greening.greencover.change`), which come first with ``priority`` True and the
+    reason in ``priority_reason``. The draw ranks records by a hash of (seed, period, village, submission id), so the same
     inputs give the same list on any machine, and adding a record does not reshuffle the others.
     """
     require(actor, "spotcheck.view", area_code)
@@ -169,12 +171,22 @@ def spot_check(session: Session, actor: Actor, *, period: str, seed: int | str =
     columns = ["village_code", "village", "team", "id", "submission_id", "planted_on", "species",
                "tree_count", "site_type", "site_name", "status", "lon", "lat"]
     if df.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=[*columns, "priority", "priority_reason"])
     df["_key"] = [_draw_key(seed, period, v, s) for v, s in zip(df["village_code"], df["submission_id"], strict=False)]
     df = df.sort_values(["village_code", "_key"])
     size = df.groupby("village_code")["id"].transform("size")
     rank = df.groupby("village_code").cumcount()
     # round() first: 0.07 * 100 is 7.000000000000001 in floating point, not 7.
     take = size.map(lambda n: max(1, math.ceil(round(n * share, 9))))
-    picked = df[rank < take]
-    return picked[columns].reset_index(drop=True)
+    # Villages whose reported plantings are not visible from above go first, with twice the draw.
+    from greening.coverage.load import report_date
+    from greening.greencover.change import flagged_villages
+
+    flagged = flagged_villages(session.connection(), area_code or actor.scope_prefix,
+                               report_date(session.connection()))
+    df["priority"] = df["village_code"].isin(list(flagged))
+    df["priority_reason"] = df["village_code"].map(flagged)
+    take = take.where(~df["priority"], (2 * take).clip(upper=size))
+    picked = df[rank < take].sort_values(["priority", "village_code", "_key"], ascending=[False, True, True],
+                                         kind="stable")
+    return picked[[*columns, "priority", "priority_reason"]].reset_index(drop=True)

@@ -1,0 +1,112 @@
+"""Raster work in a child process of its own.
+
+Why. SQLite loads extensions with ``RTLD_GLOBAL``, so once a process has opened a SpatiaLite
+database, the system's PROJ, GEOS and SQLite libraries that ``mod_spatialite`` pulls in come
+first in symbol lookup for every library bound later, including the copies bundled with
+rasterio's GDAL. GDAL then calls into the wrong versions and the process crashes (heap
+corruption, segmentation faults), depending on what was called first. The app and the command
+line always hold a database connection, so every rasterio call goes through :func:`call`: the
+arguments are pickled to a temporary folder, ``python -m greening.greencover.worker`` runs the
+operations in a clean interpreter, and the results (or the refusal) come back the same way.
+
+Operations (functions of :mod:`greening.greencover.rasters`, ``zonal`` and ``demo``):
+``inspect``, ``overlay``, ``cover``, ``analyse`` (the three for an import), ``write`` (a numpy
+array to a GeoTIFF) and ``demo``.
+"""
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["call", "call_many", "write_geotiff", "analyse", "WorkerError"]
+
+_TIMEOUT = 3600
+
+
+class WorkerError(RuntimeError):
+    """The child process failed without a refusal of its own (a crash, a timeout)."""
+
+
+def write_geotiff(path, array, *, crs, transform, nodata=None, compress: str | None = "deflate",
+                  tags: dict | None = None) -> str:
+    """Write a one-band GeoTIFF (tiled) from ``array``; used for demo and test rasters."""
+    import numpy as np
+    import rasterio
+
+    arr = np.asarray(array)
+    profile = dict(driver="GTiff", width=arr.shape[1], height=arr.shape[0], count=1,
+                   dtype=arr.dtype.name, crs=crs, transform=transform, nodata=nodata)
+    if arr.shape[0] >= 256 and arr.shape[1] >= 256:
+        profile.update(tiled=True, blockxsize=256, blockysize=256)
+    if compress:
+        profile["compress"] = compress
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(arr, 1)
+        if tags:
+            dst.update_tags(**tags)
+    return str(path)
+
+
+def analyse(path, kind, year, *, classes, nodata, settings, overlay, villages):
+    """Check ``path``, then draw its overlay and compute every village: (info, bounds, cover)."""
+    from greening.greencover import rasters, zonal
+
+    info = rasters.inspect_raster(path, kind, year, classes=classes, nodata=nodata, settings=settings)
+    bounds = rasters.make_overlay(path, info.spec, overlay)
+    cover = zonal.village_cover(path, villages, info.spec) if len(villages) else None
+    return info, bounds, cover
+
+
+def _ops():
+    from greening.greencover import demo, rasters, zonal
+
+    return {"inspect": rasters.inspect_raster, "overlay": rasters.make_overlay,
+            "cover": zonal.village_cover, "write": write_geotiff, "demo": demo.demo_landcover,
+            "analyse": analyse}
+
+
+def call_many(jobs: list[tuple[str, dict]]) -> list:
+    """Run ``jobs`` ((operation, keyword arguments) pairs) in order in one child process and
+    return their results; the first failure is raised here (a refusal as itself)."""
+    with tempfile.TemporaryDirectory(prefix="greening-raster-") as tmp:
+        inp, out = Path(tmp) / "in.pkl", Path(tmp) / "out.pkl"
+        inp.write_bytes(pickle.dumps(jobs))
+        try:
+            proc = subprocess.run([sys.executable, "-m", "greening.greencover.worker", str(inp), str(out)],
+                                  capture_output=True, text=True, timeout=_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise WorkerError(f"栅格处理超时 / raster work took more than {_TIMEOUT} s") from None
+        if not out.exists():
+            raise WorkerError(f"栅格处理进程失败 / the raster process failed ({proc.returncode}): "
+                              f"{proc.stderr[-1500:]}")
+        ok, payload = pickle.loads(out.read_bytes())
+    if not ok:
+        raise payload
+    return payload
+
+
+def call(op: str, **kwargs):
+    """One operation in a child process (see :func:`call_many`)."""
+    return call_many([(op, kwargs)])[0]
+
+
+def _main(inp: str, out: str) -> int:
+    jobs = pickle.loads(Path(inp).read_bytes())
+    ops = _ops()
+    results = []
+    try:
+        for op, kwargs in jobs:
+            args = kwargs.pop("_args", ())
+            results.append(ops[op](*args, **kwargs))
+        payload = (True, results)
+    except ValueError as exc:  # refusals (RasterRefused is a ValueError) travel back as they are
+        payload = (False, exc)
+    Path(out).write_bytes(pickle.dumps(payload))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1], sys.argv[2]))
