@@ -36,6 +36,7 @@ PAGES = [
     ("pages/imports.py", "nav.imports", ":material/upload_file:", "work", "import.ledger"),
     ("pages/admin_users.py", "nav.admin_users", ":material/manage_accounts:", "admin", "user.manage"),
     ("pages/admin_audit.py", "nav.admin_audit", ":material/history:", "admin", "audit.view"),
+    ("pages/admin_rasters.py", "nav.admin_rasters", ":material/satellite_alt:", "admin", "raster.import"),
 ]
 
 

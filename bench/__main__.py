@@ -1,4 +1,4 @@
-"""``python -m bench coverage [--quick] [--province] [--db]``, ``maps``, ``load`` and ``all``.
+"""``python -m bench coverage [--quick] [--province] [--db]``, ``maps``, ``load``, ``greencover`` and ``all``.
 
 Prints medians of repeated runs and ratios measured in the same run. Exits non-zero only when a
 benchmark cannot run at all; a missed target is printed, never an error.
@@ -63,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     ld.add_argument("--timeout", type=float, default=240, help="seconds per session (default %(default)s)")
     ld.add_argument("--port-base", type=int, default=0, help="first port to use (default: free ports)")
     ld.add_argument("--json", metavar="F", help="also write the figures to F as JSON")
+    g = sub.add_parser("greencover", help="green cover per village over a generated 10 m raster: "
+                                          "ours vs rasterstats vs rasterize+bincount")
+    g.add_argument("--quick", action="store_true", help="smoke run: 40 m raster, 300 and 1,722 villages")
+    g.add_argument("--sizes", type=int, nargs="+", default=None, help="village counts (default 1722 20000)")
+    g.add_argument("--json", metavar="F", help="also write the figures to F as JSON")
     return p
 
 
@@ -153,6 +158,13 @@ def main(argv: list[str] | None = None) -> int:
             _say(f"load through nginx, {dt.date.today()}, {machine()}")
             out = run_load(configs, plantings=args.plantings, timeout=args.timeout, port_base=args.port_base,
                            say=_say)
+        elif args.what == "greencover":
+            from bench.greencover import run as run_greencover
+
+            _say(f"green cover benchmark, {dt.date.today()}, {machine()}")
+            sizes = args.sizes or ((300, 1722) if args.quick else (1722, 20_000))
+            out = {"date": str(dt.date.today()), "machine": machine(),
+                   "greencover": run_greencover(sizes, _say, res=40.0 if args.quick else 10.0)}
         elif args.what == "coverage":
             out = coverage(args.quick, args.province, args.db, args.repeats, args.db_points,
                            args.province_points)

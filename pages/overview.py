@@ -28,7 +28,7 @@ if point is not None:
         st.switch_page("pages/village.py")
     st.info(tr("common.no_village_here"))
 
-md = map_data(actor, datum=datum_of(basemap), designations=True, teams=True, plantings=True)
+md = map_data(actor, datum=datum_of(basemap), designations=True, teams=True, plantings=True, overlay=True)
 result = render(md, basemap=basemap, metric=metric, heat=heat)
 show_map(result, key="overview_map", returned_objects=["last_clicked"])
 st.caption(tr("map.tap_hint"))

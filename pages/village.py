@@ -6,6 +6,7 @@ from greening.i18n import fmt_date, fmt_int, fmt_pct
 from greening.models.enums import PersonKind, PlantingStatus, SiteType
 from greening.permissions import PermissionDenied
 from ui import data
+from ui.greencover_st import village_section
 from ui.i18n_st import label, lang, tr
 from ui.layout import md_escape, page_header, show_error
 from ui.maps_st import basemap_picker, datum_of, map_data, render, show_map
@@ -35,9 +36,11 @@ if actor.team_id is not None:
     rejected_notice(actor, village_code=code, team_id=actor.team_id)
 
 basemap = basemap_picker()
-md = map_data(actor, datum=datum_of(basemap), within=code, towns=False, counties=False)
+md = map_data(actor, datum=datum_of(basemap), within=code, towns=False, counties=False, overlay=True)
 md.plantings = detail.plantings.assign(tree_count=detail.plantings["tree_count"])
-show_map(render(md, basemap=basemap, metric="plan_completion", layer_control=False), key="village_map")
+show_map(render(md, basemap=basemap, metric="plan_completion", layer_control=md.overlay is not None),
+         key="village_map")
+village_section(actor, code)
 
 left, right = st.columns(2)
 with left:

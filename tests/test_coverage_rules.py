@@ -108,6 +108,12 @@ class TestRules:
         f = frame(trees_per_km2=pd.array([120.0, 99.5, pd.NA], dtype="Float64"))
         assert rule("trees_per_km2_at_least", f, n=100) == [True, False, pd.NA]
 
+    def test_green_cover_at_least_and_its_gain(self):
+        f = frame(green_cover_judged=pd.array([0.35, 0.31, pd.NA], dtype="Float64"),
+                  green_change=pd.array([0.012, 0.004, pd.NA], dtype="Float64"))
+        assert rule("green_cover_at_least", f, pct=32) == [True, False, pd.NA]
+        assert rule("green_cover_gain_at_least", f, pp=1) == [True, False, pd.NA]
+
     def test_verified_share(self):
         f = frame(verified_share=pd.array([0.3, 0.29, pd.NA], dtype="Float64"))
         assert rule("verified_share_at_least", f, pct=30) == [True, False, pd.NA]

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from greening.config import get_settings, override_settings
 from greening.coverage import compute_coverage
-from greening.coverage.rules import evaluate
 from greening.coverage.samples import AS_OF, V1, V2, V3, V4, V5, V6, sample_inputs, sample_villages
 from greening.greencover import worker
 from greening.greencover.blocks import union_areas
@@ -70,11 +69,7 @@ def test_rollups_are_weighted_by_area():
     assert town["green_cover"] == pytest.approx(0.8e6 / 4e6)  # not the mean of 50 % and 10 %
 
 
-def test_rules_green_cover_at_least_and_gain():
-    f = pd.DataFrame({"green_cover_judged": pd.array([0.35, 0.31, None], dtype="Float64"),
-                      "green_change": pd.array([0.012, 0.004, None], dtype="Float64")})
-    assert evaluate("green_cover_at_least", f, {"pct": 32}).tolist() == [True, False, pd.NA]
-    assert evaluate("green_cover_gain_at_least", f, {"pp": 1}).tolist() == [True, False, pd.NA]
+def test_rule_parameters_are_checked():
     from greening.coverage.rules import check_params
 
     assert check_params("green_cover_at_least", {"pct": 250})

@@ -112,9 +112,10 @@ def datum_of(basemap: str) -> str:
 
 def map_data(actor, *, datum: str, within: str | None = None, villages=None, towns: bool = True,
              counties: bool = True, designations: bool = False, teams: bool = False,
-             plantings: bool = False, highlight=None, picked=None) -> MapData:
+             plantings: bool = False, highlight=None, picked=None, overlay: bool = False) -> MapData:
     """The usual layers of the actor's area (optionally inside the code prefix ``within``), from
-    the cached loaders; ``villages`` may be a frame the page already filtered."""
+    the cached loaders; ``villages`` may be a frame the page already filtered; ``overlay`` adds the
+    latest land-cover / canopy raster's picture (hidden until picked in the layer control)."""
     from ui import data
 
     every_village = data.villages(actor, within)
@@ -143,6 +144,10 @@ def map_data(actor, *, datum: str, within: str | None = None, villages=None, tow
         md.teams = frame[frame["village_code"].str.startswith(within)] if within else frame
     if plantings:
         md.plantings, md.planting_total, md.planting_cells = data.planting_layers(actor, within)
+    if overlay:
+        from ui.greencover_st import overlay_for
+
+        md.overlay = overlay_for(actor)
     return md
 
 

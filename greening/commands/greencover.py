@@ -91,10 +91,10 @@ def _rasters(args) -> int:
     if not len(frame):
         print("尚无栅格图层 / no raster layers yet (python -m greening import-raster FILE ...)")
         return 0
-    for r in frame.itertuples(index=False):
-        print(f"#{r.id} {r.kind} {r.year} · {r.source} · {r.crs} · {r.width:,}x{r.height:,} px ≈{r.res_m:.1f} m "
-              f"· nodata {r.nodata:g} · {r.classes} · {r.villages_computed:,} villages · sha256 {r.sha256[:16]}…"
-              + (" · 示例 demo" if r.is_demo else ""))
+    for r in frame.to_dict("records"):
+        print(f"#{r['id']} {r['kind']} {r['year']} · {r['source']} · {r['crs']} · {r['width']:,}x{r['height']:,} px "
+              f"≈{r['res_m']:.1f} m · nodata {r['nodata']:g} · {r['classes']} · {r['villages_computed']:,} "
+              f"villages · sha256 {str(r['sha256'])[:16]}…" + (" · 示例 demo" if r["is_demo"] else ""))
     return 0
 
 

@@ -296,14 +296,14 @@ def leader_in_charge(frame, role):
     return frame[[f"people_{r}" for r in role]].sum(axis=1).gt(0)
 
 
-@_rule(Param("pct", "number", 0, 100))
+@_rule(Param("pct", "number", 0, 100), reads=("green_cover_judged",))
 def green_cover_at_least(frame, pct):
     """村庄绿化覆盖率 (tree and shrub canopy over the area, from the latest raster) ≥ pct %;
     higher levels: area-weighted; NA without a raster or with too much of the area missing."""
     return _at_least(frame["green_cover_judged"], pct / 100)
 
 
-@_rule(Param("pp", "number", -100, 100))
+@_rule(Param("pp", "number", -100, 100), reads=("green_change",))
 def green_cover_gain_at_least(frame, pp):
     """Green cover rose by at least pp percentage points since the earlier raster (较上年提高);
     NA unless both rasters judge the area."""

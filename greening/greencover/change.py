@@ -248,7 +248,9 @@ def flagged_villages(conn, scope_prefix: str, as_of: dt.date) -> dict[str, str]:
         return {}
     cols, _ = load_cover(conn, scope_prefix, as_of, codes)
     f = derive_cover(cols.rename_axis("code").reset_index())
-    return {r.code: not_visible_text(r.trees_per_ha, r.change_pp)[0] for r in flag_frame(f).itertuples()}
+    flags = flag_frame(f)
+    return {str(c): not_visible_text(float(t), float(p))[0]
+            for c, t, p in zip(flags["code"], flags["trees_per_ha"], flags["change_pp"], strict=True)}
 
 
 def not_visible_text(trees_per_ha: float, change_pp: float) -> tuple[str, str]:

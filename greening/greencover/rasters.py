@@ -31,7 +31,7 @@ __all__ = ["RasterRefused", "RasterInfo", "inspect_raster", "parse_classes", "DE
 
 KINDS = ("landcover", "canopy")
 #: ESA WorldCover: 10 tree cover, 95 mangroves (tree canopy), 20 shrubland.
-DEFAULT_CLASSES = {"landcover": {"tree": [10, 95], "shrub": [20]}, "canopy": {"tree_min": 1.0}}
+DEFAULT_CLASSES: dict[str, dict] = {"landcover": {"tree": [10, 95], "shrub": [20]}, "canopy": {"tree_min": 1.0}}
 OVERLAY_MAX_PX = 1400
 _COLOURS = {TREE: (27, 120, 55, 190), SHRUB: (166, 217, 106, 170)}
 
@@ -80,7 +80,7 @@ def parse_classes(text: str | None, kind: str) -> dict:
     if kind not in KINDS:
         raise RasterRefused(f"类型 {kind!r} 无效，应为 landcover 或 canopy / --kind must be landcover or canopy")
     if not text or not text.strip():
-        return {k: (list(v) if isinstance(v, list) else v) for k, v in DEFAULT_CLASSES[kind].items()}
+        return {k: (list(v) if isinstance(v, list) else v) for k, v in dict(DEFAULT_CLASSES[kind]).items()}
     out: dict = {}
     for item in text.split(","):
         item = item.strip()

@@ -96,7 +96,8 @@ def call(op: str, **kwargs):
 def _main(inp: str, out: str) -> int:
     jobs = pickle.loads(Path(inp).read_bytes())
     ops = _ops()
-    results = []
+    results: list = []
+    payload: tuple[bool, object]
     try:
         for op, kwargs in jobs:
             args = kwargs.pop("_args", ())

@@ -83,6 +83,8 @@ class MapData:
     planting_total: int | None = None
     #: trees summed per grid cell over every record (``x``, ``y``, ``w``), for the heat map
     planting_cells: pd.DataFrame | None = None
+    #: a raster picture under the villages: {"url", "bounds": [[s, w], [n, e]] (WGS 84), "name"}
+    overlay: dict | None = None
 
 
 @dataclass
@@ -99,7 +101,10 @@ class MapResult:
 def _metric_text(metric: str, value, lang: str) -> str:
     if value is None or pd.isna(value):
         return t("map.no_value", lang)
-    return fmt_num(value, 0, lang) if METRICS[metric][1] == "density" else fmt_pct(value, lang)
+    kind = METRICS[metric][1]
+    if kind == "change":
+        return t("gc.pp", lang, value=f"{100 * float(value):+.1f}")
+    return fmt_num(value, 0, lang) if kind == "density" else fmt_pct(value, lang)
 
 
 def _geoms(frame, given, datum, coverage, detail):
@@ -134,6 +139,8 @@ def build_map(data: MapData, *, lang: str = "zh", basemap: str = "osm", metric: 
     else:
         add_basemap(m, basemap, tianditu_key)
     result = MapResult(m)
+    if data.overlay:
+        _add_overlay(m, data.overlay, datum)
     _add_boundaries(m, data, datum, lang, metric)
     _add_points(m, data, datum, lang)
     _add_plantings(m, data, datum, lang, heat, max_markers, result)
@@ -167,7 +174,9 @@ def _add_boundaries(m, data: MapData, datum: str, lang: str, metric: str) -> Non
 
         village_layer(geoms, villages, metric=metric, cmap=cmap, tooltip_rows=rows,
                       name=t("map.layer.villages", lang), highlight=data.highlight).add_to(m)
-        fmt = (lambda v: fmt_num(v, 0, lang)) if METRICS[metric][1] == "density" else (lambda v: fmt_pct(v, lang, 0))
+        kind = METRICS[metric][1]
+        fmt = ((lambda v: fmt_num(v, 0, lang)) if kind == "density" else
+               (lambda v: f"{100 * v:+.0f}") if kind == "change" else (lambda v: fmt_pct(v, lang, 0)))
         m.add_child(Legend.for_colormap(cmap, label, fmt, t("map.no_value", lang)))
     if data.towns is not None and len(data.towns):
         geoms = _geoms(data.towns, data.town_geoms, datum, True, data.detail)
@@ -178,6 +187,20 @@ def _add_boundaries(m, data: MapData, datum: str, lang: str, metric: str) -> Non
         geoms = _geoms(data.counties, data.county_geoms, datum, False, data.detail)
         names = dict(zip(data.counties["code"].astype(str), data.counties["name"], strict=False))
         outline_layer(geoms, names, name=t("map.layer.counties", lang), colour="#252525", weight=2.2).add_to(m)
+
+
+def _add_overlay(m, overlay: dict, datum: str) -> None:
+    """The raster's picture (a PNG served by the app), hidden until picked in the layer control."""
+    (s, w), (n, e) = overlay["bounds"]
+    xs, ys = to_datum_xy([w, e], [s, n], datum)
+    layer = folium.raster_layers.ImageOverlay(
+        image="data:image/png;base64,", bounds=[[float(ys[0]), float(xs[0])], [float(ys[1]), float(xs[1])]],
+        name=esc(overlay.get("name", "")), opacity=0.8, show=bool(overlay.get("show", False)),
+        interactive=False, zindex=1)
+    # folium reads a string that is not an absolute URL as a local file; the app's own path
+    # (/app/static/...) is set afterwards so the browser loads it from the app, never a CDN
+    layer.url = overlay["url"]
+    layer.add_to(m)
 
 
 def _add_points(m, data: MapData, datum: str, lang: str) -> None:

@@ -35,7 +35,11 @@ METRICS: dict[str, tuple[str, str, list[str]]] = {
     "plan_completion": ("plan_completion", "share", ["#fee0d2", "#d9f0a3", "#addd8e", "#78c679", "#31a354", "#006837"]),
     "survival": ("survival", "share", ["#fcbba1", "#fee391", "#d9f0a3", "#78c679", "#31a354", "#006837"]),
     "trees_per_km2": ("trees_per_km2", "density", ["#f7fcf5", "#c7e9c0", "#a1d99b", "#74c476", "#31a354", "#006d2c"]),
+    "green_cover": ("green_cover", "share", ["#f7fcb9", "#d9f0a3", "#addd8e", "#78c679", "#31a354", "#006837"]),
+    "green_change": ("green_change", "change", ["#8c510a", "#d8b365", "#f6e8c3", "#c7eae5", "#5ab4ac", "#01665e"]),
 }
+#: the colour steps of a "change" metric: -6 .. +6 percentage points
+CHANGE_RANGE = 0.06
 
 #: point layer kind -> (CSS class, glyph): markers drawn with CSS only
 MARKER_STYLES = {
@@ -68,6 +72,9 @@ def colormap_for(metric: str, values: pd.Series) -> StepColormap:
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; expected one of {sorted(METRICS)}")
     _col, kind, colours = METRICS[metric]
+    if kind == "change":
+        index = list(np.linspace(-CHANGE_RANGE, CHANGE_RANGE, len(colours) + 1))
+        return StepColormap(colours, index=index, vmin=-CHANGE_RANGE, vmax=CHANGE_RANGE)
     if kind == "share":
         vmax = 1.0
     else:
@@ -184,7 +191,8 @@ def village_layer(geometries: dict, villages: pd.DataFrame, *, metric: str, cmap
         if code not in geometries:
             continue
         value = getattr(row, column, None)
-        fill = NO_DATA_COLOUR if value is None or pd.isna(value) else _hex(cmap.rgba_floats_tuple(min(float(value), cmap.vmax)))
+        fill = NO_DATA_COLOUR if value is None or pd.isna(value) else _hex(
+            cmap.rgba_floats_tuple(min(max(float(value), cmap.vmin), cmap.vmax)))
         fills.append(palette.setdefault(fill, len(palette)))
         tips.append([esc(line) for line in tooltip_rows(row)])
         if code in highlight:
