@@ -34,6 +34,7 @@ PAGES = {
     "pages/review.py": ["suixi"],
     "pages/admin_users.py": ["admin"],
     "pages/admin_audit.py": ["admin"],
+    "pages/admin_rasters.py": ["admin"],
 }
 
 
@@ -44,7 +45,8 @@ def app_db(tmp_path_factory):
 
     url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'greening.sqlite'}"
     # Cheap password hashing: the tests log in many times; production keeps the OWASP defaults.
-    extra = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1, "default_basemap": "none"}
+    extra = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1, "default_basemap": "none",
+             "raster_dir": str(tmp_path_factory.mktemp("rasters")), "overlay_dir": str(tmp_path_factory.mktemp("overlays"))}
     with override_settings(database_url=url, extra=extra):
         engine = make_engine(url)
         initialise(engine, demo=True, plantings=2300)
@@ -134,6 +136,7 @@ EXPECTED = {
     "pages/review.py": {"suixi": (t("review.title"), t("review.tab.spot"))},
     "pages/admin_users.py": {"admin": (t("users.title"), t("users.tab.teams"))},
     "pages/admin_audit.py": {"admin": (t("audit.title"), t("audit.table"))},
+    "pages/admin_rasters.py": {"admin": (t("rasters.title"), t("rasters.kind"))},
 }
 
 

@@ -15,6 +15,7 @@ STRINGS = {
     "gc.no_raster": ("尚无覆盖本村的土地覆盖或冠层栅格。", "No land-cover or canopy raster covers this village yet."),
     "gc.no_blocks": ("未上报种植地块范围", "No planting blocks reported"),
     "gc.flag": ("上报植树未见成效", "Reported plantings not visible"),
+    "lagging.kind.not_visible": ("上报植树未见成效", "Reported plantings not visible"),
     "gc.overlay": ("土地覆盖影像 {year}", "Land cover {year}"),
     "gc.demo": ("示例", "demo"),
     "nav.admin_rasters": ("栅格图层", "Rasters"),
