@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.browser import MAP_FRAME, PHONE, login, map_frame, no_basemap, shot
+from tests.fixtures.browser import MAP_FRAME, PHONE, login, map_frame, new_page, no_basemap, shot
 
 pytestmark = pytest.mark.browser
 
@@ -18,20 +18,11 @@ MAP_CENTRE = ("() => { const k = Object.keys(window).find(k => k.startsWith('map
 
 def _phone(browser, base: str, dialogs: list[str], *, geolocation: dict | None = None, allow: bool = True):
     """A phone: 390×844, touch, a phone's user agent; location allowed (or not) and set."""
-    context = browser.new_context(
-        viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN",
+    return new_page(
+        browser, base, dialogs, PHONE, is_mobile=True, has_touch=True,
         user_agent="Mozilla/5.0 (Linux; Android 11; Pixel 5) AppleWebKit/537.36 (KHTML, like Gecko) "
                    "Chrome/120.0.0.0 Mobile Safari/537.36",
         permissions=["geolocation"] if allow else [], geolocation=geolocation)
-    page = context.new_page()
-
-    def on_dialog(dialog):
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.goto(base, wait_until="domcontentloaded")
-    return page
 
 
 def _team_point(db_url: str, username: str) -> tuple[float, float]:

@@ -41,7 +41,7 @@ from greening.coverage.grid import BORDER, RasterGrid
 if TYPE_CHECKING:  # geopandas is only needed by callers that hand in frames
     import geopandas as gpd
 
-__all__ = ["VillageIndex", "PointJoin", "join_points", "GRID_MIN_POINTS"]
+__all__ = ["sorted_villages", "VillageIndex", "PointJoin", "join_points", "GRID_MIN_POINTS"]
 
 #: Batches at least this large get the raster grid (built once per index, about 1-2 s).
 GRID_MIN_POINTS = 500_000
@@ -50,6 +50,23 @@ GRID_MAX_CELLS = 40_000_000
 _THREADS = 2
 _PARALLEL_MIN = 50_000
 _CHUNK = 1 << 18  # points per grid lookup task: small temporaries, two threads
+
+
+def sorted_villages(codes, geoms) -> tuple[np.ndarray, np.ndarray]:
+    """``codes`` and ``geoms`` as object arrays in code order, after checking them: as many codes
+    as geometries, unique codes, and a polygon or multipolygon for every village."""
+    codes = np.asarray(codes, dtype=object)
+    geoms = np.asarray(geoms, dtype=object)
+    if len(codes) != len(geoms):
+        raise ValueError(f"{len(codes)} codes but {len(geoms)} geometries")
+    if len(set(codes.tolist())) != len(codes):
+        raise ValueError("village codes are not unique")
+    bad = [str(c) for c, g in zip(codes, geoms, strict=True)
+           if g is None or shapely.is_empty(g) or shapely.get_type_id(g) not in (3, 6)]
+    if bad:
+        raise ValueError(f"村界缺失或不是面 / village without a polygon: {', '.join(bad[:5])}")
+    order = np.argsort(codes.astype(str), kind="stable")
+    return codes[order], geoms[order]
 
 
 class VillageIndex:
@@ -64,19 +81,7 @@ class VillageIndex:
     """
 
     def __init__(self, codes, geoms, *, token: str | None = None):
-        codes = np.asarray(codes, dtype=object)
-        geoms = np.asarray(geoms, dtype=object)
-        if len(codes) != len(geoms):
-            raise ValueError(f"{len(codes)} codes but {len(geoms)} geometries")
-        if len(set(codes.tolist())) != len(codes):
-            raise ValueError("village codes are not unique")
-        bad = [str(c) for c, g in zip(codes, geoms, strict=False)
-               if g is None or shapely.is_empty(g) or shapely.get_type_id(g) not in (3, 6)]
-        if bad:
-            raise ValueError(f"村界缺失或不是面 / village without a polygon: {', '.join(bad[:5])}")
-        order = np.argsort(codes.astype(str), kind="stable")
-        self.codes = codes[order]
-        self.geoms = geoms[order]
+        self.codes, self.geoms = sorted_villages(codes, geoms)
         self.token = token
         shapely.prepare(self.geoms)
         self.bounds = shapely.bounds(self.geoms) if len(self.geoms) else np.zeros((0, 4))

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
-import shapely
+
+from greening.coverage.index import sorted_villages
 
 __all__ = ["VillageLayer", "as_layer", "county_of"]
 
@@ -20,19 +21,7 @@ class VillageLayer:
     """
 
     def __init__(self, codes, geoms):
-        codes = np.asarray([str(c) for c in codes], dtype=object)
-        geoms = np.asarray(geoms, dtype=object)
-        if len(codes) != len(geoms):
-            raise ValueError(f"{len(codes)} codes but {len(geoms)} geometries")
-        if len(set(codes.tolist())) != len(codes):
-            raise ValueError("village codes are not unique")
-        bad = [str(c) for c, g in zip(codes, geoms, strict=True)
-               if g is None or shapely.is_empty(g) or shapely.get_type_id(g) not in (3, 6)]
-        if bad:
-            raise ValueError(f"村界缺失或不是面 / village without a polygon: {', '.join(bad[:5])}")
-        order = np.argsort(codes.astype(str), kind="stable")
-        self.codes = codes[order]
-        self.geoms = geoms[order]
+        self.codes, self.geoms = sorted_villages([str(c) for c in codes], geoms)
         self.cache: dict = {}
 
     def __len__(self) -> int:
