@@ -16,7 +16,7 @@ from greening.db import make_engine, session_scope
 APP = str(REPO_ROOT / "app.py")
 PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
 KINDS_ZH = {"进度落后", "无种植计划", "长期无活动", "措施落实率低", "成活率低", "无护绿队", "护绿队停用",
-            "无驻村干部", "记录点位在村外"}
+            "无驻村干部", "记录点位在村外", "上报植树未见成效"}
 
 
 @pytest.fixture(scope="module")
