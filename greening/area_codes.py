@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from greening.validation.errors import Refusal
+
 __all__ = [
     "LEVELS", "PREFIX_LENGTH", "CITY_CODE", "check_code", "prefix_length", "code_prefix",
     "parent_code", "town_of", "county_of", "county_prefix", "town_prefix", "level_of",
@@ -31,13 +33,13 @@ def prefix_length(level: str) -> int:
     try:
         return PREFIX_LENGTH[str(level)]
     except KeyError:
-        raise ValueError(f"未知的区划层级 {level!r} / unknown area level {level!r}") from None
+        raise Refusal.of("area_level_unknown", level=level) from None
 
 
 def check_code(code: str) -> str:
     """``code`` when it is 12 digits, else ValueError naming it."""
     if not isinstance(code, str) or len(code) != 12 or not code.isdigit():
-        raise ValueError(f"区划代码 {code!r} 不是12位数字 / area code {code!r} is not 12 digits")
+        raise Refusal.of("area_code_not_12_digits", code=code)
     return code
 
 
@@ -49,8 +51,7 @@ def code_prefix(code: str, level: str) -> str:
 def from_prefix(prefix: str) -> str:
     """The 12-digit code of the area a prefix identifies: ``"440823"`` -> ``"440823000000"``."""
     if not prefix.isdigit() or len(prefix) not in PREFIX_LENGTH.values():
-        raise ValueError(f"区划前缀 {prefix!r} 应为4、6、9或12位数字 / area prefix {prefix!r} "
-                         "must be 4, 6, 9 or 12 digits")
+        raise Refusal.of("area_prefix_bad", prefix=prefix)
     return prefix.ljust(12, "0")
 
 
@@ -72,7 +73,7 @@ def county_of(code: str) -> str:
 def county_prefix(code: str) -> str:
     """The 6-digit county part of a code or of a longer prefix (the key of ``COUNTIES``)."""
     if len(code) < 6 or not code[:6].isdigit():
-        raise ValueError(f"区划代码 {code!r} 没有县区部分 / area code {code!r} has no county part")
+        raise Refusal.of("area_code_no_county", code=code)
     return code[:6]
 
 

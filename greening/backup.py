@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from greening.config import get_settings
 from greening.models import Base, Planting
+from greening.validation.errors import Refusal
 
 __all__ = ["backup", "restore", "database_stats", "read_manifest", "RestoreMismatch", "RestoreReport",
            "MANIFEST", "FORMAT_VERSION"]
@@ -290,14 +291,13 @@ def restore(archive: str | Path, *, database_url: str | None = None, photo_dir: 
         folder = Path(tmp)
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         if manifest.get("format") != FORMAT_VERSION:
-            raise ValueError(f"备份格式 {manifest.get('format')} 不受支持 / unsupported backup format")
+            raise Refusal.of("backup_format_unsupported", format=str(manifest.get("format")))
         db_file = folder / manifest["database_file"]
         if hashlib.sha256(db_file.read_bytes()).hexdigest() != manifest["database_sha256"]:
             raise RestoreMismatch(["database file checksum differs: the archive is damaged"])
         is_sqlite = url.startswith("sqlite")
         if is_sqlite != (manifest["backend"] == "spatialite"):
-            raise ValueError(f"备份来自 {manifest['backend']}，不能恢复到 {url.split(':', 1)[0]} / "
-                             f"a {manifest['backend']} backup cannot be restored into {url.split(':', 1)[0]}")
+            raise Refusal.of("backup_backend_differs", backend=manifest["backend"], target=url.split(":", 1)[0])
         warnings: list[str] = []
         if is_sqlite:
             stats = _restore_sqlite(folder, manifest, url, force)

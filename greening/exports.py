@@ -34,6 +34,7 @@ from greening.actor import Actor
 from greening.area_codes import from_prefix
 from greening.permissions import require, scope_clause
 from greening.services.audit_trail import safe_cell
+from greening.validation.errors import Refusal
 
 __all__ = [
     "COLUMN_ZH", "LEVEL_SHEETS", "to_csv_bytes", "to_xlsx_bytes", "coverage_workbook", "to_geojson_bytes",
@@ -255,7 +256,7 @@ def _area_for(actor: Actor, county: str | None) -> str | None:
         return None
     county = str(county).strip()
     if len(county) != 6 or not county.isdigit():
-        raise ValueError(f"县区代码“{county}”应为6位数字 / county code {county!r} must be 6 digits")
+        raise Refusal.of("county_code_not_6_digits", county=county)
     return from_prefix(county)
 
 
@@ -320,7 +321,7 @@ def export_layers(session: Session, actor: Actor, fmt: str, county: str | None =
         return to_geopackage_bytes(layers)
     if fmt == "shp":
         return to_shapefile_zip(layers)
-    raise ValueError(f"未知导出格式“{fmt}” / unknown export format {fmt!r}; use geojson, gpkg or shp")
+    raise Refusal.of("export_format_unknown", fmt=fmt)
 
 
 def export_csv(session: Session, actor: Actor, what: str = "villages", county: str | None = None,

@@ -21,6 +21,7 @@ from greening.geodb import read_df, read_gdf, wkb_column
 from greening.models import AdminArea, Planting
 from greening.models.enums import AreaLevel
 from greening.permissions import require, scope_clause
+from greening.validation.errors import Refusal
 
 __all__ = ["export_geoparquet", "GeoParquetExport", "CHUNK"]
 
@@ -44,7 +45,7 @@ def export_geoparquet(session: Session, actor: Actor, out, county: str | None = 
     require(actor, "export.run", _area_for(actor, county))
     target = Path(out)
     if target.exists() and any(target.iterdir()):
-        raise ValueError(f"输出文件夹 {target} 不是空的 / output folder {target} is not empty")
+        raise Refusal.of("output_folder_not_empty", path=target)
     work = target.with_name(f".{target.name}.partial")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)

@@ -128,7 +128,7 @@ class TestTemplate:
         again = validate_ledger(db, ADMIN, data, "台账.xlsx")
         assert again.valid_rows == 0 and again.already_imported == 2 and again.error_rows == 0
         assert apply_ledger(db, ADMIN, again).inserted == 0 and count(db) == 2
-        audit_rows = db.scalars(select(AuditLog).where(AuditLog.action == "import")).all()
+        audit_rows = db.scalars(select(AuditLog).where(AuditLog.action == "import").order_by(AuditLog.id)).all()
         assert audit_rows and audit_rows[0].after["inserted"] == 2
 
 

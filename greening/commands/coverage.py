@@ -10,6 +10,7 @@ import pandas as pd
 
 from greening.actor import Actor
 from greening.cli import add_engine_option
+from greening.validation.errors import Refusal
 
 __all__ = ["register"]
 
@@ -76,8 +77,7 @@ def _actor(args) -> Actor:
     actor = Actor.system("coverage")
     if args.county:
         if not re.fullmatch(r"4408\d\d", args.county):
-            raise ValueError(f"县区代码 {args.county!r} 应为以 4408 开头的6位数字 / "
-                             f"--county must be a 6-digit Zhanjiang adcode")
+            raise Refusal.of("county_option_bad", county=args.county)
         actor = dataclasses.replace(actor, scope_prefix=args.county)
     return actor
 
@@ -88,7 +88,7 @@ def _as_of(args) -> dt.date | None:
     try:
         return dt.date.fromisoformat(args.as_of)
     except ValueError:
-        raise ValueError(f"日期 {args.as_of!r} 应为 YYYY-MM-DD / --as-of must be YYYY-MM-DD") from None
+        raise Refusal.of("as_of_bad", value=args.as_of) from None
 
 
 def _result(args):

@@ -7,6 +7,7 @@ import unicodedata
 from pathlib import Path
 
 from greening.db import get_engine
+from greening.validation.errors import Refusal
 
 
 def register(sub) -> None:
@@ -70,13 +71,11 @@ def _totals(args) -> int:
     engine = get_engine()
     path = engine.url.database if engine.dialect.name == "sqlite" else None
     if (path and not Path(path).exists()) or current_revision(engine) is None:
-        raise ValueError("数据库尚未初始化，请先运行 `python -m greening init` / "
-                         "the database is not set up yet: run `python -m greening init`")
+        raise Refusal.of("database_not_initialised")
     actor = Actor.system("totals")
     if args.county:
         if not re.fullmatch(r"4408\d\d", args.county):
-            raise ValueError(f"区县代码 {args.county!r} 无效，应为 4408 开头的 6 位数字 / "
-                             f"county adcode {args.county!r} must be 6 digits starting with 4408")
+            raise Refusal.of("county_adcode_bad", county=args.county)
         actor = Actor(user_id=None, username="system:totals", role=Role.COUNTY_LEAD,
                       scope_prefix=args.county)
     with read_session(engine) as session:

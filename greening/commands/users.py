@@ -10,6 +10,7 @@ from greening.actor import Actor
 from greening.config import get_settings
 from greening.db import get_engine, session_scope
 from greening.permissions import install_scope
+from greening.validation.errors import Refusal
 
 
 def _engine():
@@ -36,7 +37,7 @@ def _read_password(from_stdin: bool) -> str:
         return sys.stdin.readline().rstrip("\r\n")
     first = getpass.getpass("密码 / password: ")
     if first != getpass.getpass("再次输入 / repeat: "):
-        raise ValueError("两次输入的密码不一致 / the passwords do not match")
+        raise Refusal.of("passwords_differ")
     return first
 
 
@@ -59,7 +60,7 @@ def _write_private(path: Path, data: bytes) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise ValueError(f"文件已存在，不会覆盖：{path} / {path} exists; it will not be overwritten") from None
+        raise Refusal.of("file_exists", path=path) from None
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
 
@@ -69,9 +70,9 @@ def _team_accounts(args) -> int:
 
     out: Path = args.out
     if out.suffix.lower() != ".xlsx":
-        raise ValueError(f"输出文件应为 .xlsx：{out} / the output file must end in .xlsx: {out}")
+        raise Refusal.of("output_not_xlsx", path=out)
     if out.exists():
-        raise ValueError(f"文件已存在，不会覆盖：{out} / {out} exists; it will not be overwritten")
+        raise Refusal.of("file_exists", path=out)
     with session_scope(_engine()) as session:
         actor = Actor.system("team-accounts")
         install_scope(session, actor)

@@ -37,6 +37,7 @@ import numpy as np
 import shapely
 
 from greening.coverage.grid import BORDER, RasterGrid
+from greening.validation.errors import Refusal
 
 if TYPE_CHECKING:  # geopandas is only needed by callers that hand in frames
     import geopandas as gpd
@@ -64,7 +65,7 @@ def sorted_villages(codes, geoms) -> tuple[np.ndarray, np.ndarray]:
     bad = [str(c) for c, g in zip(codes, geoms, strict=True)
            if g is None or shapely.is_empty(g) or shapely.get_type_id(g) not in (3, 6)]
     if bad:
-        raise ValueError(f"村界缺失或不是面 / village without a polygon: {', '.join(bad[:5])}")
+        raise Refusal.of("village_without_polygon", codes=", ".join(bad[:5]))
     order = np.argsort(codes.astype(str), kind="stable")
     return codes[order], geoms[order]
 

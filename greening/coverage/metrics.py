@@ -56,6 +56,7 @@ import pandas as pd
 from greening.coverage.inputs import CoverageInputs
 from greening.coverage.join import areas_m2, parent_codes
 from greening.models.enums import DesignationKind, PersonKind, SiteType
+from greening.validation.errors import Refusal
 
 __all__ = ["ScoreWeights", "village_metrics", "derive", "score", "campaign_start", "positions",
            "planting_arrays", "PlantingArrays", "SITE_TYPES", "DESIGNATION_KINDS", "ROLES"]
@@ -79,7 +80,7 @@ class ScoreWeights:
     def __post_init__(self):
         values = [self.completion, self.coverage, self.survival, self.verified, self.activity]
         if any(v < 0 for v in values) or sum(values) <= 0:
-            raise ValueError(f"权重须非负且不全为零 / score weights must be non-negative, not all 0: {self}")
+            raise Refusal.of("score_weights_bad", weights=str(self))
 
 
 def campaign_start(as_of: dt.date) -> dt.date:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from greening.config import REPO_ROOT
 from greening.models.enums import SpeciesCategory
+from greening.validation.errors import Refusal
 
 __all__ = ["SPECIES_FILE", "load_species_catalogue"]
 
@@ -30,20 +31,19 @@ def load_species_catalogue(path: str | Path | None = None) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     missing = [c for c in _COLUMNS if c not in frame.columns]
     if missing:
-        raise ValueError(f"物种目录 {path} 缺少列 / species file lacks columns {missing}")
+        raise Refusal.of("species_file_columns", path=path, missing=missing)
     frame = frame[_COLUMNS].apply(lambda col: col.str.strip())
     valid = {c.value for c in SpeciesCategory}
     for i, row in enumerate(frame.itertuples(index=False), start=2):
         if not row.name_zh:
-            raise ValueError(f"{path} 第 {i} 行缺少中文名 / row {i}: empty name_zh")
+            raise Refusal.of("species_row_no_name", path=path, row=i)
         if row.category not in valid:
-            raise ValueError(f"{path} 第 {i} 行类别无效 / row {i}: category {row.category!r} "
-                             f"is not one of {sorted(valid)}")
+            raise Refusal.of("species_row_category", path=path, row=i, value=row.category, choices=sorted(valid))
         if row.native.lower() not in {"true", "false"}:
-            raise ValueError(f"{path} 第 {i} 行 native 应为 true/false / row {i}: native {row.native!r}")
+            raise Refusal.of("species_row_native", path=path, row=i, value=row.native)
     dupes = frame["name_zh"][frame["name_zh"].duplicated()].tolist()
     if dupes:
-        raise ValueError(f"{path} 物种重复 / repeated species {dupes}")
+        raise Refusal.of("species_repeated", path=path, names=dupes)
     frame["native"] = frame["native"].str.lower() == "true"
     for col in ("name_latin", "name_en"):
         frame[col] = frame[col].where(frame[col] != "", None)

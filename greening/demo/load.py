@@ -42,6 +42,7 @@ from greening.models import (
 )
 from greening.models.base import utcnow
 from greening.permissions import install_scope
+from greening.validation.errors import Refusal
 
 __all__ = ["load_demo", "check_plantings"]
 
@@ -84,8 +85,7 @@ def check_plantings(plantings: int, seed: int) -> None:
 def _refuse_unless_empty(session: Session) -> None:
     n = session.scalar(select(func.count()).select_from(AdminArea))
     if n:
-        raise ValueError(f"数据库已有 {n} 个区域，示例数据只能载入空数据库 / the database already "
-                         f"holds {n} areas; demo data loads only into an empty database")
+        raise Refusal.of("demo_needs_empty_database", areas=n)
 
 
 def _attestation_measures(session: Session) -> pd.DataFrame:

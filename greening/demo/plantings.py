@@ -14,6 +14,7 @@ import shapely
 from greening.area_codes import county_prefix
 from greening.demo import calendar as cal
 from greening.demo.draw import apportion, apportion_groups, points_in_polygon, rng_for
+from greening.validation.errors import Refusal
 
 __all__ = ["REJECTED_SHARE", "OUTSIDE_FLAG", "REJECT_REASONS", "minimum_records", "check_record_count",
            "generate_plantings"]
@@ -37,8 +38,8 @@ def check_record_count(n_records: int, villages: int, laggards: int, trees: int)
     """Raise ValueError unless ``n_records`` is 0 or between the minimum and ``trees``."""
     minimum = minimum_records(villages, laggards)
     if n_records != 0 and not minimum <= n_records <= trees:
-        raise ValueError(f"示例植树记录数应为 0 或 {minimum:,}–{trees:,} / demo plantings must be 0 "
-                         f"or between {minimum:,} and {trees:,}, got {n_records:,}")
+        raise Refusal.of("demo_plantings_count_bad", minimum=f"{minimum:,}", maximum=f"{trees:,}",
+                         value=f"{n_records:,}")
 
 
 def generate_plantings(seed: int, villages: pd.DataFrame, targets: pd.DataFrame,

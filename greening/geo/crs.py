@@ -24,6 +24,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
+from greening.validation.errors import Refusal
+
 __all__ = [
     "STORAGE_CRS",
     "AREA_CRS",
@@ -102,12 +104,8 @@ def guess_crs(xs, ys):
     for crs, _, expected_x, expected_y in _EXPECTED_RANGES:
         if _within(x_range, expected_x) and _within(y_range, expected_y):
             return crs
-    raise ValueError(
-        f"无法识别坐标系：x 范围 {_fmt(x_range)}，y 范围 {_fmt(y_range)} / "
-        f"cannot recognise the coordinate system: x spans {_fmt(x_range)} and "
-        f"y spans {_fmt(y_range)}; expected one of {_describe_expected()}"
-        f"{_swap_hint(x_range, y_range)}"
-    )
+    raise Refusal.of("crs_unrecognised", x_range=_fmt(x_range), y_range=_fmt(y_range),
+                     expected=_describe_expected(), swap_hint=_swap_hint(x_range, y_range))
 
 
 def check_in_zhanjiang(data, crs=None):
@@ -120,7 +118,7 @@ def check_in_zhanjiang(data, crs=None):
     """
     geoms, declared = _geoms_and_crs(data, crs)
     if declared is None:
-        raise ValueError("数据没有坐标系 / the data has no CRS; pass crs= or use guess_crs() first")
+        raise Refusal.of("crs_missing")
     outside = _count_outside(geoms, declared)
     if outside:
         _raise_mismatch(geoms, declared, outside)
@@ -175,10 +173,7 @@ def _check_lonlat(geoms):
     xy = shapely.get_coordinates(geoms)
     if len(xy) and (np.nanmax(np.abs(xy[:, 0])) > 180 or np.nanmax(np.abs(xy[:, 1])) > 90):
         x_range, y_range = _fmt(_range(xy[:, 0])), _fmt(_range(xy[:, 1]))
-        raise ValueError(
-            f"坐标不是经纬度：x 范围 {x_range}，y 范围 {y_range} / coordinates are not "
-            f"longitude/latitude: x spans {x_range}, y spans {y_range}; convert to {STORAGE_CRS} first"
-        )
+        raise Refusal.of("not_lonlat", x_range=x_range, y_range=y_range, crs=STORAGE_CRS)
 
 
 def _unwrap(values):
@@ -192,7 +187,7 @@ def _finite_range(values, axis):
     values = np.asarray(values, dtype=float).ravel()
     values = values[np.isfinite(values)]
     if values.size == 0:
-        raise ValueError(f"没有有效的 {axis} 坐标 / no finite {axis} coordinates to recognise a CRS from")
+        raise Refusal.of("no_finite_coordinates", axis=axis)
     return _range(values)
 
 
@@ -270,13 +265,13 @@ def _raise_mismatch(geoms, declared, outside):
 
 def _check_present(geom):
     if geom is None or (isinstance(geom, float) and math.isnan(geom)):
-        raise ValueError("缺少图形 / geometry is missing (None or NaN)")
+        raise Refusal.of("geometry_absent")
     if not isinstance(geom, shapely.Geometry):
-        raise ValueError(f"不是图形：{geom!r} / not a geometry: {geom!r}")
+        raise Refusal.of("not_a_geometry", value=geom)
     if geom.is_empty:
-        raise ValueError(f"图形为空 / geometry is empty: {geom.wkt}")
+        raise Refusal.of("geometry_empty", wkt=geom.wkt)
     if not np.isfinite(shapely.get_coordinates(geom, include_z=geom.has_z)).all():
-        raise ValueError(f"图形坐标含无效数值 / geometry has NaN or infinite coordinates: {geom.wkt[:120]}")
+        raise Refusal.of("geometry_not_finite", wkt=geom.wkt[:120])
 
 
 def _to_multipolygon(geom):
@@ -310,25 +305,16 @@ def _repair_polygonal(geom, max_area_change):
     what_zh, what_en = crossing or (f"面无效（{reason}）", f"invalid polygon ({reason})")
     repaired = _polygonal_part(shapely.make_valid(geom, method="structure"))
     if repaired is None:
-        raise ValueError(
-            f"{what_zh}，修复后没有面积 / {what_en}; no area left after repair"
-        )
+        raise Refusal.of("repair_no_area", what=what_zh, what_en=what_en)
     before, after = geom.area, repaired.area
     if before <= after / 2:
         # The loops of a crossed ring cancel each other out: "as drawn" the area is about zero,
         # and a percentage of it would be meaningless (it once read 562949953421350 %).
-        raise ValueError(
-            f"{what_zh}，各部分相互抵消，按原样面积几乎为零；请在源数据中修正、边不要交叉 / {what_en}; "
-            "its loops cancel each other out, so as drawn it has about zero area; fix it at its source "
-            "without crossing edges"
-        )
+        raise Refusal.of("repair_loops_cancel", what=what_zh, what_en=what_en)
     change = abs(after - before) / before
     if change >= max_area_change:
-        raise ValueError(
-            f"{what_zh}，自动修复会使面积变化 {change:.2%}（上限 {max_area_change:.2%}），"
-            f"请在源数据中修正 / {what_en}: repairing it changes the area by "
-            f"{change:.2%} (limit {max_area_change:.2%}); fix the boundary at its source"
-        )
+        raise Refusal.of("repair_changes_area", what=what_zh, what_en=what_en, change=f"{change:.2%}",
+                         limit=f"{max_area_change:.2%}")
     note = f"已自动修复（{reason}），面积变化 {change:.3%} / repaired {reason}; area changed by {change:.3%}"
     return repaired, note
 

@@ -21,6 +21,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from greening.validation.errors import Refusal
+
 __all__ = [
     "CHINA_RECTANGLE",
     "wgs84_to_gcj02",
@@ -188,10 +190,7 @@ def _transform_geometry(geometry, convert):
 def _transform_frame(data, convert_geometry):
     crs = data.crs
     if crs is not None and not crs.equals("EPSG:4326"):
-        raise ValueError(
-            f"GCJ-02 转换需要经纬度（EPSG:4326），当前坐标系为 {crs.to_string()} / "
-            f"GCJ-02 conversion needs longitude/latitude (EPSG:4326), got CRS {crs.to_string()!r}"
-        )
+        raise Refusal.of("gcj02_needs_lonlat", crs=crs.to_string())
     converted = gpd.GeoSeries(
         convert_geometry(np.asarray(data.geometry.array)), index=data.index, crs="EPSG:4326"
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import folium
 
 from greening.geo.gcj02 import gcj02_to_wgs84
+from greening.validation.errors import Refusal
 
 __all__ = ["Basemap", "BASEMAPS", "available_basemaps", "add_basemap", "picked_to_wgs84", "NO_BASEMAP"]
 
@@ -58,7 +59,7 @@ def add_basemap(m: folium.Map, basemap: str, tianditu_key: str = "") -> None:
                          control=False).add_to(m)
     elif basemap == "tianditu":
         if not tianditu_key:
-            raise ValueError("天地图需要密钥（GREENING_TIANDITU_KEY） / Tianditu needs a key (GREENING_TIANDITU_KEY)")
+            raise Refusal.of("tianditu_key_missing")
         key = urllib.parse.quote(tianditu_key, safe="")
         for layer, name in (("vec", "天地图矢量"), ("cva", "天地图注记")):
             folium.TileLayer(_TIANDITU.format(layer=layer, key=key, s="{s}", x="{x}", y="{y}", z="{z}"),

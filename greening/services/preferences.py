@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from greening.actor import Actor
 from greening.i18n import LANGS
 from greening.models import User
+from greening.validation.errors import Refusal
 
 __all__ = ["get_language", "set_language"]
 
@@ -22,7 +23,7 @@ def get_language(session: Session, actor: Actor) -> str:
 def set_language(session: Session, actor: Actor, lang: str) -> None:
     """Save the acting user's language; audited like every change (greening.audit)."""
     if lang not in LANGS:
-        raise ValueError(f"未知语言 {lang!r} / unknown language {lang!r}; expected one of {LANGS}")
+        raise Refusal.of("language_unknown", lang=lang, langs=LANGS)
     if actor.user_id is None:
         return
     user = session.get(User, actor.user_id)

@@ -23,6 +23,7 @@ from greening.models import AdminArea, GreeningTeam, Planting, Species
 from greening.models.enums import PlantingStatus
 from greening.permissions import PermissionDenied, require, scope_clause
 from greening.services.plantings import PlantingError, load_planting
+from greening.validation.errors import Refusal
 from greening.validation.text import check_text
 
 __all__ = ["Conflict", "verify", "reject", "review_queue", "team_records", "spot_check",
@@ -60,7 +61,7 @@ def _decide(session: Session, actor: Actor, planting_id: int, expected_version: 
     if planting.version != expected_version:
         raise Conflict(planting_id)
     if planting.status == status.value:
-        raise ValueError(f"记录 {planting_id} 已是“{status.value}”状态 / record {planting_id} is already {status.value}")
+        raise Refusal.of("review_already_decided", planting_id=planting_id, status=status.value)
     planting.status = status.value
     planting.reject_reason = reason
     planting.reviewed_by_id = actor.user_id
@@ -83,9 +84,9 @@ def reject(session: Session, actor: Actor, planting_id: int, *, expected_version
     """Reject a planting with a reason the team will see. Raises PermissionDenied, Conflict or ValueError."""
     reason = check_text((reason or "").strip(), "reason")  # NUL: refused the same on both databases
     if not reason:
-        raise ValueError("退回必须填写原因 / a rejection needs a reason")
+        raise Refusal.of("reject_reason_missing")
     if len(reason) > MAX_REASON:
-        raise ValueError(f"原因最多 {MAX_REASON} 字 / the reason may have at most {MAX_REASON} characters")
+        raise Refusal.of("reject_reason_too_long", limit=MAX_REASON)
     return _decide(session, actor, planting_id, expected_version, PlantingStatus.REJECTED, reason)
 
 
@@ -129,7 +130,7 @@ def period_range(period: str) -> tuple[dt.date, dt.date]:
     """The dates [start, end) of a period written ``2024``, ``2024-03`` or ``2024-Q2``."""
     m = _PERIOD.match((period or "").strip())
     if not m:
-        raise ValueError(f"期间 {period!r} 应写作 2024、2024-03 或 2024-Q2 / period {period!r} must look like 2024, 2024-03 or 2024-Q2")
+        raise Refusal.of("period_bad", period=period)
     year, month, quarter = int(m[1]), m[2], m[3]
     if month:
         start = dt.date(year, int(month), 1)
@@ -160,7 +161,7 @@ def spot_check(session: Session, actor: Actor, *, period: str, seed: int | str =
     require(actor, "spotcheck.view", area_code)
     share = get_settings().spot_check_share if share is None else float(share)
     if not 0 < share <= 1:
-        raise ValueError(f"抽查比例 {share} 应在 0 到 1 之间 / share {share} must be in (0, 1]")
+        raise Refusal.of("spot_check_share_bad", share=share)
     start, end = period_range(period)
     stmt = (_listing(actor).add_columns(Planting.submission_id)
             .where(Planting.status != PlantingStatus.REJECTED.value,

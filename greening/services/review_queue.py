@@ -21,6 +21,7 @@ from greening.models import AdminArea, GreeningTeam, Photo, Planting, Species
 from greening.models.enums import PlantingStatus
 from greening.permissions import require, scope_clause
 from greening.services.plantings import OUTSIDE_FLAG, UNLOCATED_FLAG
+from greening.validation.errors import Refusal
 
 __all__ = ["QueueFilter", "QueuePage", "PLANTING_FLAGS", "PHOTO_FLAGS", "ANY_FLAG", "PAGE_SIZES",
            "queue_page", "queue_options", "record_photos"]
@@ -100,7 +101,7 @@ def _where(actor: Actor, f: QueueFilter) -> list:
     elif f.flag in PHOTO_FLAGS:
         where.append(_photo_flag(f.flag))
     elif f.flag:
-        raise ValueError(f"未知的标记 {f.flag!r} / unknown flag {f.flag!r}")
+        raise Refusal.of("review_flag_unknown", flag=f.flag)
     return where
 
 

@@ -23,6 +23,7 @@ from greening.models import AdminArea, GreeningTeam, User
 from greening.models.enums import Role
 from greening.permissions import require
 from greening.services.audit_trail import safe_cell
+from greening.validation.errors import Refusal
 from greening.validation.text import check_text
 
 __all__ = ["create_user", "set_active", "change_role", "reset_password", "link_sso",
@@ -53,25 +54,25 @@ def _role(value) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise ValueError(f"未知角色 {value!r} / unknown role {value!r}") from None
+        raise Refusal.of("role_unknown", value=value) from None
 
 
 def _area(session: Session, role: Role, area_code: str | None) -> AdminArea | None:
     if ROLE_AREA_LEVEL[role] is None and not area_code:
         return None
     if not area_code:
-        raise ValueError(f"角色 {role.value} 需要区域代码 / role {role.value} needs an area code")
+        raise Refusal.of("role_needs_area", role=role.value)
     area = session.scalars(select(AdminArea).where(AdminArea.code == area_code,
                                                    AdminArea.deleted_at.is_(None))).one_or_none()
     if area is None:
-        raise ValueError(f"区域代码 {area_code!r} 不存在 / no area with code {area_code!r}")
+        raise Refusal.of("area_not_found", code=area_code)
     return area
 
 
 def _team(session: Session, role: Role, area: AdminArea | None, team_id: int | None) -> GreeningTeam | None:
     if role is not Role.TEAM:
         if team_id is not None:
-            raise ValueError("只有护绿队账户可以关联护绿队 / only team accounts belong to a team")
+            raise Refusal.of("team_only_for_team_accounts")
         return None
     assert area is not None, "scope_for refuses a team account without a village"
     stmt = select(GreeningTeam).where(GreeningTeam.village_id == area.id, GreeningTeam.deleted_at.is_(None))
@@ -79,14 +80,14 @@ def _team(session: Session, role: Role, area: AdminArea | None, team_id: int | N
         stmt = stmt.where(GreeningTeam.id == team_id)
     team = session.scalars(stmt.order_by(GreeningTeam.id).limit(1)).first()
     if team_id is not None and team is None:
-        raise ValueError(f"护绿队 {team_id} 不属于 {area.code} / team {team_id} is not in village {area.code}")
+        raise Refusal.of("team_not_in_village", team_id=team_id, village=area.code)
     return team
 
 
 def _user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id, populate_existing=True)
     if user is None:
-        raise ValueError(f"用户 {user_id} 不存在 / no user {user_id}")
+        raise Refusal.of("user_not_found", user_id=user_id)
     return user
 
 
@@ -116,10 +117,9 @@ def create_user(session: Session, actor: Actor, *, username: str, display_name: 
     require(actor, "user.manage")
     name = normalise_username(username)
     if name is None:
-        raise ValueError(f"用户名 {username!r} 无效：2-60 个小写字母、数字或 . _ - / "
-                         f"user name {username!r} is not valid: 2-60 lower-case letters, digits, . _ -")
+        raise Refusal.of("username_invalid", username=username)
     if session.scalars(select(User.id).where(func.lower(User.username) == name)).first() is not None:
-        raise ValueError(f"用户名 {name!r} 已被使用 / user name {name!r} is taken")
+        raise Refusal.of("username_taken", username=name)
     role = _role(role)
     area = _area(session, role, area_code)
     scope = scope_for(role, area)
@@ -188,7 +188,7 @@ def link_sso(session: Session, actor: Actor, user_id: int, subject: str | None) 
     if subject and subject.startswith("email:"):
         subject = "email:" + subject[len("email:"):].strip().lower()
     if subject and session.scalars(select(User.id).where(User.oidc_subject == subject, User.id != user.id)).first():
-        raise ValueError(f"单点登录标识 {subject!r} 已关联其他用户 / {subject!r} is linked to another user")
+        raise Refusal.of("sso_subject_taken", subject=subject)
     user.oidc_subject = subject
     session.flush()
     return user
@@ -224,7 +224,7 @@ def create_team_accounts(session: Session, actor: Actor, *, county: str | None =
                    AdminArea.level == "village", AdminArea.deleted_at.is_(None)))
     if county:
         if not (len(county) == 6 and county.isdigit() and county.startswith("4408")):
-            raise ValueError(f"县区代码 {county!r} 应为 6 位（如 440823）/ county code {county!r} must be 6 digits, e.g. 440823")
+            raise Refusal.of("county_code_example", county=county)
         stmt = stmt.where(AdminArea.code.startswith(county, autoescape=True))
     have_team = set(session.scalars(select(User.team_id).where(User.team_id.is_not(None))))
     taken = set(session.scalars(select(User.username)))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from greening.validation.errors import Refusal
+
 __all__ = ["collect"]
 
 
@@ -19,6 +21,6 @@ def collect(base: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
         module = importlib.import_module(f"{__name__}.{info.name}")
         for key, pair in getattr(module, "STRINGS", {}).items():
             if key in merged:
-                raise ValueError(f"界面文字键重复 / interface string key defined twice: {key} ({info.name})")
+                raise Refusal.of("string_key_twice", key=key, module=info.name)
             merged[key] = pair
     return merged

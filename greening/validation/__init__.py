@@ -1,7 +1,9 @@
 """Validation shared by the forms and the importers: one catalogue, one error style, one text rule.
 
 - :mod:`greening.validation.catalogue`: the stable codes and their Chinese/English messages, and
-  :class:`~greening.validation.catalogue.Issue` (one problem in one row of a file);
+  :class:`~greening.validation.catalogue.Issue` (one problem in one row of a file); the codes for
+  refusing one action (accounts, review, areas, shapes, exports) come from
+  :mod:`greening.validation.action_codes`;
 - :mod:`greening.validation.errors`: the refusal classes (:class:`Refusal`, :class:`FieldError`,
   :class:`ImportFileError`), all with ``code``, ``zh``, ``en`` and ``params``;
 - :mod:`greening.validation.text`: cleaning and checking text (full-width forms, NUL, length);

@@ -17,6 +17,8 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
+from greening.validation.action_codes import ACTION_CODES
+
 __all__ = ["Code", "CATALOGUE", "Issue", "issue", "message", "catalogue_rows"]
 
 
@@ -25,7 +27,7 @@ class Code:
     """One kind of problem: ``zh`` and ``en`` are templates filled with named parameters."""
 
     code: str
-    level: str  # "file" | "row"
+    level: str  # "file" | "row" | "action" (one action refused: action_codes.py)
     severity: str  # "error" | "warning" | "info"
     zh: str
     en: str
@@ -215,6 +217,7 @@ CATALOGUE: dict[str, Code] = dict([
     _c("names_differ", "row", "warning", "同一代码的图斑名称不一致（{names}），采用“{name}”",
        "parts with the same code have different names ({names}); {name!r} is used"),
 ])
+CATALOGUE.update(_c(code, "action", "error", zh, en) for code, zh, en in ACTION_CODES)
 
 
 @dataclass(frozen=True)

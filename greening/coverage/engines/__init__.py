@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from greening.coverage.engines.layer import VillageLayer, as_layer
+from greening.validation.errors import Refusal
 
 __all__ = ["ENGINES", "VillageLayer", "as_layer", "resolve_engine", "assign_villages",
            "village_positions", "count_per_village"]
@@ -43,8 +44,8 @@ def resolve_engine(engine: str | None = None) -> str:
         engine = get_settings().coverage_engine
     name = (engine or "grid").strip().lower()
     if name not in ENGINES:
-        raise ValueError(f"未知的空间连接引擎 {engine!r}，应为 {' / '.join(ENGINES)} / "
-                         f"unknown coverage engine {engine!r}: use one of {', '.join(ENGINES)}")
+        raise Refusal.of("coverage_engine_unknown", engine=engine, choices_zh=" / ".join(ENGINES),
+                         choices=", ".join(ENGINES))
     return name
 
 

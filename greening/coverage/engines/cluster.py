@@ -34,6 +34,7 @@ from greening.coverage.engines.partition import (
     first_pass,
     second_pass,
 )
+from greening.validation.errors import Refusal
 
 __all__ = ["dask_client", "positions", "count_dataset"]
 
@@ -60,8 +61,7 @@ def dask_client(address: str | None = None, *, n_workers: int = 2,
         try:
             client = Client(address, timeout="10s")
         except OSError as exc:
-            raise ValueError(f"无法连接 dask 调度器 {address} / cannot reach the dask scheduler "
-                             f"{address} (GREENING_DASK_SCHEDULER): {exc}") from None
+            raise Refusal.of("dask_unreachable", address=address, reason=str(exc)) from None
         with client:
             yield client
         return
