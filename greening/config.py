@@ -30,6 +30,7 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "lag_inactive_days": ("GREENING_LAG_INACTIVE_DAYS", "a village with no activity for this many days is flagged"),
     "lag_min_coverage": ("GREENING_LAG_MIN_COVERAGE", "measure coverage (0-1) below which a village is flagged"),
     "lag_min_survival": ("GREENING_LAG_MIN_SURVIVAL", "survival rate (0-1) below which a village is flagged"),
+    "lag_max_overdue_care": ("GREENING_LAG_MAX_OVERDUE_CARE", "a village with more overdue care and survival checks than this is flagged"),
     "lag_pace_ratio": ("GREENING_LAG_PACE_RATIO", "flag when planted/plan falls below this share of the seasonal pace"),
     "spot_check_share": ("GREENING_SPOT_CHECK_SHARE", "share of each village's plantings drawn for the four-party check"),
     "login_max_failures": ("GREENING_LOGIN_MAX_FAILURES", "failed log-ins before an account is locked for a while"),
@@ -96,6 +97,7 @@ class Settings:
     lag_min_coverage: float = 0.5
     lag_min_survival: float = 0.8
     lag_pace_ratio: float = 0.6
+    lag_max_overdue_care: int = 2
     spot_check_share: float = 0.05
     login_max_failures: int = 5
     login_lock_minutes: int = 15

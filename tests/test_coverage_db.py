@@ -204,7 +204,7 @@ class TestDemoCampaign:
     MATCH = {"no_recent_planting": "inactive", "behind_plan": "behind_pace",
              "low_survival": "low_survival", "team_inactive": "team_inactive",
              "no_cadre": "no_first_secretary", "outside_village": "outside_village",
-             "cover_not_visible": "not_visible"}
+             "cover_not_visible": "not_visible", "care_overdue": "care_overdue"}
 
     def test_intended_laggards_are_flagged_with_their_reason(self, demo_result, demo_summary):
         lag = demo_result.lagging.set_index("code")

@@ -75,6 +75,33 @@ class TestReasons:
         assert "low_survival" in lagging(catalogue, lag_min_survival=0.95).loc[V1].reasons
 
 
+class TestCareOverdue:
+    def _with_overdue(self, catalogue, n, **settings):
+        import pandas as pd
+
+        inputs, result = catalogue
+        care = pd.DataFrame({"village_code": [V1], "overdue": [n], "oldest_due": [pd.Timestamp("2024-04-01")]})
+        inputs = dataclasses.replace(inputs, care_overdue=care)
+        s = dataclasses.replace(get_settings(), lag_min_coverage=0.0, **settings)
+        return lagging_villages(result.villages, result.measure_status, inputs, s, AS_OF).set_index("code")
+
+    def test_more_overdue_checks_than_the_setting_is_a_reason(self, catalogue):
+        lag = self._with_overdue(catalogue, 5)
+        v1 = lag.loc[V1]
+        assert v1.reasons == ["care_overdue"]
+        assert "5 次管护/成活率核查逾期未做（最早应于 2024-04-01 完成）" in v1.reasons_zh
+        assert "5 care or survival checks overdue (the oldest was due on 2024-04-01)" in v1.reasons_en
+        assert (v1.care_overdue, v1.care_oldest_due) == (5, dt.date(2024, 4, 1))
+        from greening.supervision.notices import draft_from_lagging
+
+        assert "逾期未做" in draft_from_lagging(v1.to_dict() | {"code": V1}).reasons
+
+    def test_the_threshold_comes_from_settings(self, catalogue):
+        assert V1 not in self._with_overdue(catalogue, 2).index  # at the default (2): not more than it
+        assert V1 not in self._with_overdue(catalogue, 5, lag_max_overdue_care=5).index
+        assert "care_overdue" in self._with_overdue(catalogue, 1, lag_max_overdue_care=0).loc[V1].reasons
+
+
 class TestRanking:
     def test_most_severe_first(self, catalogue):
         lag = lagging(catalogue).reset_index()

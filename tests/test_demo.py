@@ -208,11 +208,51 @@ class TestPlantings:
         assert (c["checked_on"].to_numpy() > checked).all()
 
 
+class TestCareSchedule:
+    """The demo's checks follow the care schedule as of the report date."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def states(cls, campaign):
+        from greening.supervision.care_schedule import schedule_frame
+
+        p = campaign.plantings.reset_index(names="planting_id")
+        verified = p[p["status"] == "verified"].rename(columns={"claimed_village_code": "code"})
+        checks = campaign.checks.rename(columns={"planting_index": "planting_id"})
+        return schedule_frame(verified[["planting_id", "code", "planted_on"]], checks, cal.AS_OF), checks
+
+    def test_checks_fall_at_the_scheduled_offsets(self, campaign, states):
+        frame, checks = states
+        due = frame[frame["state"].isin(["done", "overdue", "missed"])]
+        assert (due["state"] == "done").mean() > 0.8  # most due checks were logged
+        # every check counts for a scheduled check of its planting (none off the schedule)
+        assert (frame["state"] == "done").sum() >= checks["planting_id"].nunique()
+        first = frame[(frame["months"] == 1) & (frame["state"] == "done")].set_index("planting_id")["due_on"]
+        on = checks.groupby("planting_id")["checked_on"].min().reindex(first.index)
+        late = (pd.to_datetime(on) - pd.to_datetime(first)).dt.days
+        assert late.between(-7, 3).mean() > 0.75 and (late > 3).any()  # most on time, some late
+        assert (checks["checked_on"] < np.datetime64(cal.AS_OF)).all()
+
+    def test_a_minority_of_villages_has_several_overdue(self, campaign, states):
+        from greening.config import get_settings
+
+        frame, _checks = states
+        overdue = frame[frame["state"] == "overdue"].groupby("code").size()
+        limit = get_settings().lag_max_overdue_care
+        stale = {c for c, why in campaign.laggards.items() if why == "no_recent_planting"}
+        many = set(overdue[overdue > limit].index)
+        assert campaign.care_laggards and set(campaign.care_laggards) <= many
+        assert many - stale == set(campaign.care_laggards)  # everyone else has at most one
+        assert overdue.drop(sorted(many), errors="ignore").max() <= 1
+        assert len(many) < 0.1 * 1722
+
+
 def village_metrics(campaign) -> pd.DataFrame:
     """Per-village facts a lagging check looks at, computed from the generated frames."""
     p, t = campaign.plantings, campaign.targets.set_index("code")
     ok = p[p["status"] != "rejected"]
     c = campaign.checks[campaign.checks["kind"] == "survival"]
+    c = c.sort_values("checked_on", kind="stable").drop_duplicates("planting_index", keep="last")  # the latest counts
     checked = p["tree_count"].to_numpy()[c["planting_index"]]
     surv = pd.DataFrame({"v": c["village_code"], "alive": c["alive_count"].astype(float), "n": checked})
     surv = surv.groupby("v").sum()
@@ -231,7 +271,9 @@ def village_metrics(campaign) -> pd.DataFrame:
 class TestLaggards:
     def test_answer_key(self, campaign):
         key = intended_laggards(SEED)
-        assert key == campaign.laggards == campaign.summary().laggards
+        assert key == campaign.laggards
+        assert campaign.summary().laggards == {**key, **campaign.care_laggards}
+        assert set(campaign.care_laggards.values()) == {"care_overdue"} and not set(campaign.care_laggards) & set(key)
         assert set(key.values()) == set(REASONS)
         assert 0.08 <= len(key) / 1722 <= 0.10
 

@@ -16,7 +16,7 @@ from greening.db import make_engine, session_scope
 APP = str(REPO_ROOT / "app.py")
 PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
 KINDS_ZH = {"进度落后", "无种植计划", "长期无活动", "措施落实率低", "成活率低", "无护绿队", "护绿队停用",
-            "无驻村干部", "记录点位在村外", "上报植树未见成效"}
+            "无驻村干部", "记录点位在村外", "上报植树未见成效", "管护核查逾期"}
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +96,8 @@ class TestLagging:
                        "无活动天数", "原因类别", "护绿队长", "包镇领导"):
             assert column in frame.columns, column
         assert frame["村代码"].str.fullmatch(r"4408\d{8}").all()
+        care = frame[frame["原因类别"].str.contains("管护核查逾期")]  # the care schedule's reason kind
+        assert len(care) and care["原因"].str.contains("逾期未做").all()
         assert pd.api.types.is_numeric_dtype(frame["计划完成率（%）"])
         assert pd.api.types.is_numeric_dtype(frame["已种株数"])
         assert frame["计划完成率（%）"].between(0, 1000).all()

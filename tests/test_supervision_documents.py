@@ -67,6 +67,27 @@ class TestCareSchedule:
         assert C.overdue_by_village(db, TOWN, DAY).to_dict() == {SUIXI_V1: 1, SUIXI_V2: 1}
 
 
+    def test_overdue_checks_reach_the_coverage_inputs(self, db):
+        from greening.coverage.load import load_inputs
+
+        w = world(db)
+        plantings = [add_planting(db, w, SUIXI_V1, f"o-{i}", planted_on=dt.date(2024, 3, 1)) for i in range(3)]
+        for p in plantings:
+            p.status = "verified"
+        add_planting(db, w, SUIXI_V2, "o-x", planted_on=dt.date(2024, 3, 1))  # not verified
+        db.flush()
+        install_scope(db, TOWN)
+        care = load_inputs(db.connection(), TOWN, DAY).care_overdue.set_index("village_code")
+        # each: month 1 missed (its window closed on 18 May), month 3 (due 1 June) overdue
+        assert care["overdue"].to_dict() == {SUIXI_V1: 3}
+        assert str(care.loc[SUIXI_V1, "oldest_due"].date()) == "2024-06-01"
+        db.add(CareCheck(planting_id=plantings[0].id, village_code=SUIXI_V1, kind="care",
+                         checked_on=dt.date(2024, 6, 5), submission_id="o-c"))
+        db.flush()
+        assert load_inputs(db.connection(), TOWN, DAY).care_overdue["overdue"].tolist() == [2]
+        assert C.overdue_by_village(db, TOWN, DAY).to_dict() == {SUIXI_V1: 2}
+
+
 class TestRevisitMatching:
     def test_nearest_same_species_within_the_distance(self, db):
         from shapely.geometry import Point

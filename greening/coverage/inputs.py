@@ -37,6 +37,8 @@ COLUMNS: dict[str, dict[str, str]] = {
     "designations": {"area_code": "code", "kind": "str", "name": "str", "year": "int"},
     "attestations": {"measure_id": "str", "area_code": "code", "status": "str"},
     "last_activity": {"village_code": "code", "last_on": "date"},
+    #: care and survival checks overdue on the report date, per village (greening.supervision.care_schedule)
+    "care_overdue": {"village_code": "code", "overdue": "int", "oldest_due": "date"},
 }
 
 _EMPTY = {"code": "str", "str": "str", "float": "float64", "int": "int64", "bool": "bool",
@@ -72,6 +74,7 @@ class CoverageInputs:
     designations: pd.DataFrame
     attestations: pd.DataFrame
     last_activity: pd.DataFrame
+    care_overdue: pd.DataFrame
     scope_prefix: str = CITY_PREFIX
     as_of: dt.date | None = None
     notes: list[str] = field(default_factory=list)

@@ -15,6 +15,8 @@ team_inactive      the team exists but is marked inactive
 no_first_secretary no first secretary, Party-building instructor or graded cadre assigned
 outside_village    plantings claimed for the village whose point lies elsewhere
 not_visible        reported plantings not visible from above (:mod:`greening.greencover.change`)
+care_overdue       more care and survival checks overdue than ``lag_max_overdue_care``
+                   (the care schedule, :mod:`greening.supervision.care_schedule`)
 =================  ==========================================================================
 
 Seasonal pace. Zhanjiang plants in the cool dry spring and the start of the rainy season
@@ -28,7 +30,8 @@ Severity ranks the list: each reason adds its weight (:data:`REASON_WEIGHTS`) ti
 Each row: rank, code, name, town and county (code and name), severity, ``reasons`` (codes),
 ``reason_list`` ((code, Chinese, English) per reason), ``reasons_zh`` / ``reasons_en`` (joined
 with "；" / "; "), completion, expected_pace, coverage, days_inactive, survival_rate, score,
-``unmet_measures`` (ids, comma-separated) and the people below.
+``unmet_measures`` (ids, comma-separated), ``care_overdue`` and ``care_oldest_due`` (checks overdue
+on the care schedule, the oldest due date) and the people below.
 
 Responsible people: the team leader, the village's first secretaries / instructors, and the
 nearest town leader, county leader and city leader in charge (Assignment roles town_leader,
@@ -40,6 +43,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,7 +60,7 @@ SEASONAL_PACE = (0.10, 0.30, 0.55, 0.75, 0.90, 1.00, 1.00, 1.00, 1.00, 1.00, 1.0
 REASON_WEIGHTS = {
     "behind_pace": 30.0, "no_plan": 25.0, "inactive": 20.0, "low_coverage": 20.0,
     "low_survival": 15.0, "no_team": 15.0, "team_inactive": 10.0, "no_first_secretary": 10.0,
-    "outside_village": 10.0, "not_visible": 20.0,
+    "outside_village": 10.0, "not_visible": 20.0, "care_overdue": 15.0,
 }
 
 
@@ -82,6 +86,21 @@ def _graded(weight: float, magnitude: float) -> float:
 
 def _pct(x) -> str:
     return f"{100 * float(x):.0f}%"
+
+
+def _care_reason(overdue, oldest, s) -> Reason | None:
+    """``care_overdue``: more checks overdue than ``lag_max_overdue_care``; the count and the oldest due date."""
+    if pd.isna(overdue) or int(overdue) <= s.lag_max_overdue_care:
+        return None
+    n, day = int(overdue), pd.Timestamp(oldest).date().isoformat()
+    return Reason("care_overdue", f"{n} 次管护/成活率核查逾期未做（最早应于 {day} 完成）",
+                  f"{n} care or survival checks overdue (the oldest was due on {day})",
+                  _graded(REASON_WEIGHTS["care_overdue"], (n - s.lag_max_overdue_care) / (3 * max(s.lag_max_overdue_care, 1))))
+
+
+def _care_columns(overdue: Any, oldest: Any) -> dict:
+    return {"care_overdue": 0 if pd.isna(overdue) else int(overdue),
+            "care_oldest_due": None if pd.isna(oldest) else pd.Timestamp(oldest).date()}
 
 
 def _reasons(row, pace: float, s) -> list[Reason]:
@@ -143,6 +162,9 @@ def _reasons(row, pace: float, s) -> list[Reason]:
 
         zh, en = not_visible_text(float(row.trees_since_prev_per_ha), 100 * float(row.green_change))
         out.append(Reason("not_visible", zh, en, w["not_visible"]))
+    care = _care_reason(row.care_overdue, row.care_oldest_due, s)
+    if care:
+        out.append(care)
     return out
 
 
@@ -191,6 +213,11 @@ def lagging_villages(villages: pd.DataFrame, status: pd.DataFrame, inputs: Cover
             "survival_rate", "teams", "active_teams", "villages_with_first_secretary",
             "villages_with_cadre", "outside_plantings", "outside_trees", "score", "not_visible",
             "trees_since_prev_per_ha", "green_change"]
+    care = inputs.care_overdue.drop_duplicates("village_code").set_index("village_code")
+    codes = villages["code"].astype(str)
+    villages = villages.assign(care_overdue=care["overdue"].reindex(codes).to_numpy(),
+                               care_oldest_due=pd.to_datetime(care["oldest_due"]).reindex(codes).to_numpy())
+    cols += ["care_overdue", "care_oldest_due"]
     for i, row in enumerate(villages[cols].itertuples(index=False)):
         reasons = _reasons(row, pace, settings)
         if not reasons:
@@ -207,6 +234,7 @@ def lagging_villages(villages: pd.DataFrame, status: pd.DataFrame, inputs: Cover
             "coverage": row.coverage, "days_inactive": row.days_inactive,
             "survival_rate": row.survival_rate, "score": row.score,
             "unmet_measures": ",".join(ids[unmet[at[i]]]) if at[i] >= 0 else "",
+            **_care_columns(row.care_overdue, row.care_oldest_due),
         })
     if not rows:
         return _empty_lagging()
@@ -223,6 +251,6 @@ def lagging_villages(villages: pd.DataFrame, status: pd.DataFrame, inputs: Cover
 def _empty_lagging() -> pd.DataFrame:
     cols = ["rank", "code", "name", "town_code", "town_name", "county_code", "county_name",
             "severity", "reasons", "reason_list", "reasons_zh", "reasons_en", "completion", "expected_pace", "coverage",
-            "days_inactive", "survival_rate", "score", "unmet_measures", "team_leader",
+            "days_inactive", "survival_rate", "score", "unmet_measures", "care_overdue", "care_oldest_due", "team_leader",
             "team_leader_phone", "first_secretary", "town_leader", "county_leader", "city_leader"]
     return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})

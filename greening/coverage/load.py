@@ -144,14 +144,30 @@ def load_inputs(conn, actor: Actor, as_of: dt.date | None = None, *,
         Attestation.measure_id, Attestation.area_code, Attestation.status,
     ).where(Attestation.deleted_at.is_(None), in_roster(Attestation.area_code)))
     last_activity = _last_activity(conn, in_act, as_of)
+    care_overdue = _care_overdue(conn, in_act, as_of)
     from greening.greencover.change import load_cover
 
     green, layers = load_cover(conn, act, as_of, villages["code"].astype(str), villages)
     return CoverageInputs.build(
         villages, areas=areas, plantings=plantings, plans=plans, checks=checks, teams=teams,
         assignments=assignments, designations=designations, attestations=attestations,
-        last_activity=last_activity, scope_prefix=actor.scope_prefix, as_of=as_of,
+        last_activity=last_activity, care_overdue=care_overdue, scope_prefix=actor.scope_prefix, as_of=as_of,
         green_cover=green, cover_layers=layers)
+
+
+def _care_overdue(conn, in_act, as_of: dt.date):
+    """Care and survival checks overdue on ``as_of`` per village, over verified plantings of every
+    year (:func:`greening.supervision.care_schedule.overdue_summary`)."""
+    from greening.supervision.care_schedule import overdue_summary
+
+    p = Planting
+    plantings = read_df(conn, select(p.id.label("planting_id"), p.claimed_village_code.label("village_code"),
+                                     p.planted_on).where(
+        p.deleted_at.is_(None), p.status == PlantingStatus.VERIFIED, p.planted_on <= as_of,
+        in_act(p.claimed_village_code)))
+    checks = read_df(conn, select(CareCheck.planting_id, CareCheck.checked_on).where(
+        CareCheck.deleted_at.is_(None), CareCheck.checked_on <= as_of, in_act(CareCheck.village_code)))
+    return overdue_summary(plantings, checks, as_of)
 
 
 def _last_activity(conn, in_act, as_of: dt.date):

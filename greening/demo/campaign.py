@@ -45,6 +45,13 @@ class DemoCampaign:
     checks: pd.DataFrame
     attestations: pd.DataFrame
     laggards: dict[str, str] = field(default_factory=dict)
+    #: villages left with several overdue care checks (``care_overdue``), chosen from the checks
+    care_laggards: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def all_laggards(self) -> dict[str, str]:
+        """Every village the generator makes lag: :attr:`laggards` and :attr:`care_laggards`."""
+        return {**self.laggards, **self.care_laggards}
 
     def summary(self, seconds: float = 0.0) -> DemoSummary:
         """The counts of this campaign (what :func:`greening.demo.load_demo` reports)."""
@@ -81,13 +88,15 @@ def generate_campaign(seed: int, plantings: int, *, measures: pd.DataFrame | Non
     targets, plans = generate_plans(seed, villages, laggards, set(species["name_zh"]), cal.YEAR)
     records = generate_plantings(seed, villages, targets, plans, plantings)
     leaders = teams.set_index("village_code")["leader_name"]
-    checks = generate_checks(seed, records, targets, leaders)
     demo_codes = set(designations.loc[designations["kind"].isin(["demo_town", "demo_village"]), "area_code"])
+    in_demo_town = {c for c in villages["code"] if town_of(c) in demo_codes}
+    checks, care = generate_checks(seed, records, targets, leaders, exclude=demo_codes | in_demo_town)
     attestations = generate_attestations(seed, measures, areas, demo_codes)
     return DemoCampaign(seed=seed, areas=areas, species=species, teams=teams,
                         institutions=institutions, people=people, assignments=assignments,
                         designations=designations, targets=targets, plans=plans, plantings=records,
-                        checks=checks, attestations=attestations, laggards=laggards)
+                        checks=checks, attestations=attestations, laggards=laggards,
+                        care_laggards=care)
 
 
 def _invert(laggards: dict[str, str]) -> dict[str, set[str]]:

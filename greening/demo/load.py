@@ -71,7 +71,7 @@ def load_demo(engine: Engine, *, plantings: int, seed: int,
         say("提交 / committing")
     from greening.greencover.demo import load_demo_rasters
 
-    disagree = load_demo_rasters(engine, seed, say, exclude=set(campaign.laggards))
+    disagree = load_demo_rasters(engine, seed, say, exclude=set(campaign.all_laggards))
     summary = campaign.summary(time.perf_counter() - started)
     summary.laggards.update({code: "cover_not_visible" for code in disagree})
     return summary

@@ -94,7 +94,7 @@ class DemoSummary:
             trees_verified=int(rec.loc[rec["status"] == "verified", "tree_count"].sum()),
             survival_checks=len(surv), care_checks=int((chk["kind"] == "care").sum()),
             survival_rate=(round(float(surv["alive_count"].sum()) / float(checked), 4) if checked else None),
-            attestations=len(campaign.attestations), laggards=dict(campaign.laggards),
+            attestations=len(campaign.attestations), laggards=campaign.all_laggards,
             seconds=round(seconds, 1),
         )
 

@@ -29,7 +29,7 @@ from greening.models import AdminArea, CareCheck, Planting, Species
 from greening.models.enums import PlantingStatus
 from greening.permissions import require, scope_clause
 
-__all__ = ["add_months", "due_dates", "check_states", "due_checks", "overdue_by_village", "match_planting",
+__all__ = ["add_months", "due_dates", "check_states", "schedule_frame", "overdue_summary", "due_checks", "overdue_by_village", "match_planting",
            "record_check_at", "NoMatch", "SOON_DAYS"]
 
 SOON_DAYS = 7
@@ -59,26 +59,63 @@ def due_dates(planted_on: dt.date, months=None) -> list[dt.date]:
 def check_states(planted_on: dt.date, checks: list[dt.date], on: dt.date, *, months=None,
                  early_days: int | None = None) -> list[tuple[int, dt.date, str]]:
     """(months, due date, state) of every scheduled check of one planting on day ``on``."""
-    months = months or get_settings().care_due_months
-    early = dt.timedelta(days=get_settings().care_early_days if early_days is None else early_days)
-    dues = due_dates(planted_on, months)
-    out = []
-    for k, (m, due) in enumerate(zip(months, dues, strict=True)):
-        start = due - early
-        end = dues[k + 1] - early if k + 1 < len(dues) else None
-        done = any(start <= c and (end is None or c < end) for c in checks)
-        if done:
-            state = "done"
-        elif end is not None and on >= end:
-            state = "missed"
-        elif on > due:
-            state = "overdue"
-        elif (due - on).days <= SOON_DAYS:
-            state = "due_soon"
-        else:
-            state = "upcoming"
-        out.append((m, due, state))
+    frame = schedule_frame(pd.DataFrame({"planting_id": [0], "planted_on": [planted_on]}),
+                           pd.DataFrame({"planting_id": [0] * len(checks), "checked_on": list(checks)}),
+                           on, months=months, early_days=early_days)
+    return list(zip(frame["months"].tolist(), frame["due_on"].tolist(), frame["state"].tolist(), strict=True))
+
+
+def _days(values) -> np.ndarray:
+    return pd.to_datetime(pd.Series(values)).to_numpy().astype("datetime64[D]")
+
+
+def schedule_frame(plantings: pd.DataFrame, checks: pd.DataFrame, on: dt.date, *, months=None,
+                   early_days: int | None = None) -> pd.DataFrame:
+    """Every scheduled check of ``plantings`` (columns planting_id, planted_on, any others kept)
+    on day ``on``, given their ``checks`` (planting_id, checked_on): the plantings' columns plus
+    months, due_on, state and days_late, planting by planting. The one place the schedule's
+    rule lives (see the module docstring)."""
+    s = get_settings()
+    months = tuple(months or s.care_due_months)
+    early = np.timedelta64(s.care_early_days if early_days is None else early_days, "D")
+    n, k_count = len(plantings), len(months)
+    planted = _days(plantings["planted_on"]) if n else np.empty(0, "datetime64[D]")
+    stamps = pd.DatetimeIndex(planted.astype("datetime64[ns]"))
+    dues = np.stack([(stamps + pd.DateOffset(months=m)).to_numpy().astype("datetime64[D]") for m in months])
+    starts = dues - early
+    ends = np.concatenate([starts[1:], np.full((1, n), np.datetime64("NaT"), "datetime64[D]")])
+    done = np.zeros((k_count, n), dtype=bool)
+    if n and len(checks):
+        at = pd.Index(plantings["planting_id"]).get_indexer(checks["planting_id"])
+        day = _days(checks["checked_on"])[at >= 0]
+        at = at[at >= 0]
+        for k in range(k_count):
+            hit = (day >= starts[k][at]) & (np.isnat(ends[k][at]) | (day < ends[k][at]))
+            done[k, at[hit]] = True
+    day_on = np.datetime64(on, "D")
+    due, end, done_flat = dues.T.reshape(-1), ends.T.reshape(-1), done.T.reshape(-1)
+    closed = ~np.isnat(end) & (day_on >= end)
+    state = np.select([done_flat, closed, day_on > due, (due - day_on).astype(int) <= SOON_DAYS],
+                      ["done", "missed", "overdue", "due_soon"], "upcoming")
+    out = plantings.iloc[np.repeat(np.arange(n), k_count)].reset_index(drop=True)
+    out["months"] = np.tile(np.array(months, dtype=np.int64), n)
+    out["due_on"] = pd.to_datetime(due).date if len(due) else []
+    out["state"] = state
+    out["days_late"] = np.maximum((day_on - due).astype(int), 0)
     return out
+
+
+def overdue_summary(plantings: pd.DataFrame, checks: pd.DataFrame, on: dt.date) -> pd.DataFrame:
+    """Per village (plantings' ``village_code``): how many checks are overdue on ``on`` and the
+    oldest of their due dates (columns village_code, overdue, oldest_due)."""
+    frame = schedule_frame(plantings, checks, on)
+    late = frame[frame["state"] == "overdue"]
+    if not len(late):
+        return pd.DataFrame({"village_code": pd.Series([], dtype=str), "overdue": pd.Series([], dtype="int64"),
+                             "oldest_due": pd.Series([], dtype="datetime64[s]")})
+    g = late.groupby("village_code")
+    out = pd.DataFrame({"overdue": g.size(), "oldest_due": pd.to_datetime(g["due_on"].min())}).reset_index()
+    return out.astype({"overdue": "int64"})
 
 
 def _plantings(session: Session, actor: Actor, village_code: str | None):
@@ -103,23 +140,15 @@ def due_checks(session: Session, actor: Actor, on: dt.date, *, village_code: str
             "months", "due_on", "state", "days_late"]
     if not plantings:
         return pd.DataFrame(columns=cols)
-    checks: dict[int, list[dt.date]] = {}
     stmt = (select(CareCheck.planting_id, CareCheck.checked_on)
             .where(CareCheck.deleted_at.is_(None), scope_clause(actor, CareCheck.village_code)))
     if village_code:
         stmt = stmt.where(CareCheck.village_code == village_code)
-    for pid, day in session.execute(stmt):
-        checks.setdefault(pid, []).append(day)
-    s = get_settings()
-    months, early = s.care_due_months, s.care_early_days
-    rows = []
-    for pid, code, vname, planted, species, count, site in plantings:
-        if planted > on:
-            continue
-        for m, due, state in check_states(planted, checks.get(pid, []), on, months=months, early_days=early):
-            if state in states:
-                rows.append((pid, code, vname, planted, species, count, site, m, due, state, max((on - due).days, 0)))
-    frame = pd.DataFrame(rows, columns=cols)
+    checks = pd.DataFrame(session.execute(stmt).all(), columns=["planting_id", "checked_on"])
+    frame = pd.DataFrame(plantings, columns=cols[:7])
+    frame = frame[frame["planted_on"] <= on]
+    frame = schedule_frame(frame, checks, on)
+    frame = frame[frame["state"].isin(states)][cols]
     return frame.sort_values(["days_late", "due_on", "planting_id"], ascending=[False, True, True]).reset_index(drop=True)
 
 
