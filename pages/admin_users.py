@@ -3,6 +3,7 @@ import streamlit as st
 
 from greening.models.enums import Role
 from greening.services import users
+from ui.forms import FormRound
 from ui.i18n_st import label, tr
 from ui.layout import page_header, show_error
 from ui.session import db_session, require_actor
@@ -34,15 +35,17 @@ def _run(change, success: str):
 
 
 new_tab, edit_tab, team_tab = st.tabs([tr("users.tab.new"), tr("users.tab.change"), tr("users.tab.teams")])
-with new_tab, st.form("user_new", clear_on_submit=True):
-    name = st.text_input(tr("users.username"), max_chars=60)
-    display = st.text_input(tr("users.display_name"), max_chars=100)
-    role = st.selectbox(tr("users.role"), ROLES, format_func=lambda r: label(Role, r), key="new_role")
-    area = st.text_input(tr("users.area"), max_chars=12)
+new_form = FormRound("user_new")  # a double press creates the user once (see ui.forms)
+with new_tab, st.form(new_form.key(), clear_on_submit=False):
+    name = st.text_input(tr("users.username"), max_chars=60, key=new_form.key("username"))
+    display = st.text_input(tr("users.display_name"), max_chars=100, key=new_form.key("display"))
+    role = st.selectbox(tr("users.role"), ROLES, format_func=lambda r: label(Role, r), key=new_form.key("role"))
+    area = st.text_input(tr("users.area"), max_chars=12, key=new_form.key("area"))
     if st.form_submit_button(tr("users.create"), type="primary"):
         made = _run(lambda s: users.create_user(s, actor, username=name, display_name=display, role=role,
                                                 area_code=area.strip() or None)[1], tr("users.created"))
         if made:
+            new_form.next()
             st.info(tr("users.one_time"))
             st.code(made, language=None)
 

@@ -22,6 +22,7 @@ from tests.fixtures.browser import (
     MAP_FRAME,
     PHONE,
     SHOTS,
+    CoalescedPresses,
     demo_passwords,
     logged_in_page_shown,
     login,
@@ -161,6 +162,25 @@ def test_a_reload_keeps_the_log_in_and_a_log_out_ends_it(app_server, browser, di
     login_form_shown(page)
     other.reload(wait_until="domcontentloaded")
     login_form_shown(other)
+    assert dialogs == []
+    page.context.close()
+
+
+def test_a_double_press_of_log_in_merged_by_a_busy_server_logs_in(app_server, browser, dialogs):
+    """Both presses reach a busy server as one request with the second press's values; a form
+    cleared on submit sent an empty user name and password then (用户名或密码错误, and a failure
+    counted towards the lock)."""
+    presses = CoalescedPresses()
+    page = new_page(browser, app_server, dialogs, PHONE, presses=presses)
+    login_form_shown(page)
+    page.get_by_label("用户名", exact=True).fill("leizhou")
+    page.get_by_label("密码", exact=True).fill(demo_passwords()["leizhou"])
+    presses.hold()
+    page.get_by_role("button", name="登录", exact=True).dblclick()
+    page.wait_for_timeout(500)
+    assert presses.release() == 2
+    page.wait_for_selector("text=退出登录", state="attached", timeout=60_000)
+    assert page.get_by_text("用户名或密码错误").count() == 0
     assert dialogs == []
     page.context.close()
 

@@ -46,3 +46,33 @@ def test_the_checker_sees_imports_inside_functions(tmp_path):
     f.write_text("def f():\n    import streamlit as st\n    from ui.session import x\n"
                  "    importlib.import_module('pages.review')\n")
     assert imported_modules(f) == {"streamlit", "ui", "pages"}
+
+
+def forms_cleared_on_submit(path: Path) -> list[int]:
+    """Lines of ``st.form(...)`` calls in ``path`` that may clear on submit (anything but the default
+    or an explicit ``False``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "form":
+            given = {k.arg: k.value for k in node.keywords}
+            value = given.get("clear_on_submit", ast.Constant(False))
+            if not (isinstance(value, ast.Constant) and value.value is False):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_no_form_is_cleared_by_the_browser():
+    """A busy server merges a double press into one request with the second press's values, and a
+    form cleared on submit sends empty values then (see ui/forms.py; the browser tests of the review
+    and log-in double presses show it). A form to start afresh takes a new round instead."""
+    files = [ROOT / "app.py", *python_files("ui"), *python_files("pages")]
+    found = {str(f.relative_to(ROOT)): forms_cleared_on_submit(f) for f in files}
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_form_checker_sees_a_cleared_form(tmp_path):
+    f = tmp_path / "m.py"
+    f.write_text("with st.form('a', clear_on_submit=True):\n    pass\nwith st.form('b'):\n    pass\n"
+                 "with st.form('c', clear_on_submit=False):\n    pass\n")
+    assert forms_cleared_on_submit(f) == [1]

@@ -326,8 +326,8 @@ class TestScopeAndAttestation:
                 Measure.level == "town", Measure.evaluation == "attestation").order_by(Measure.id)).scalars()
                 if m not in taken)
         at.selectbox(key="attest_measure").set_value(measure).run()
-        at.selectbox(key="attest_area").set_value(town)
-        at.text_area(key="attest_evidence").set_value("培训签到表 `${x}` <b>照片</b>")
+        at.selectbox(key="attest_form_0_area").set_value(town)
+        at.text_area(key="attest_form_0_evidence").set_value("培训签到表 `${x}` <b>照片</b>")
         next(b for b in at.button if b.label == "提交申报").click().run()
         _no_exception(at)
         assert any("已申报" in s.value for s in at.success), _texts(at)
@@ -338,9 +338,12 @@ class TestScopeAndAttestation:
             audited = conn.execute(sa_select(AuditLog).where(AuditLog.table_name == "attestations",
                                                              AuditLog.record_id == str(row.id))).all()
             assert audited and audited[0].username == "suixi-town"
+        # After a saved claim the form starts afresh (a new round, not a browser-side clear).
+        at.run()
+        assert at.text_area(key="attest_form_1_evidence").value == ""
         # The same measure again for the same town: refused, nothing written.
-        at.selectbox(key="attest_area").set_value(town)
-        at.text_area(key="attest_evidence").set_value("again")
+        at.selectbox(key="attest_form_1_area").set_value(town)
+        at.text_area(key="attest_form_1_evidence").set_value("again")
         next(b for b in at.button if b.label == "提交申报").click().run()
         assert any("已申报措施" in e.value for e in at.error)
 

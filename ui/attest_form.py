@@ -6,6 +6,7 @@ import streamlit as st
 from greening.actor import Actor
 from greening.permissions import PermissionDenied, allowed
 from ui import data
+from ui.forms import FormRound
 from ui.i18n_st import lang, tr
 from ui.layout import md_escape, show_error
 from ui.session import db_session
@@ -34,9 +35,10 @@ def attest_form(actor: Actor, measures) -> None:
         st.info(tr("common.no_data"))
         return
     names = dict(zip(areas["code"], areas["name"], strict=False))
-    with st.form("attest_form", clear_on_submit=True):
-        area_code = st.selectbox(tr("measures.area"), list(names), format_func=names.get, key="attest_area")
-        evidence = st.text_area(tr("measures.evidence"), max_chars=2000, key="attest_evidence")
+    form = FormRound("attest_form")
+    with st.form(form.key(), clear_on_submit=False):
+        area_code = st.selectbox(tr("measures.area"), list(names), format_func=names.get, key=form.key("area"))
+        evidence = st.text_area(tr("measures.evidence"), max_chars=2000, key=form.key("evidence"))
         submitted = st.form_submit_button(tr("measures.submit"), type="primary")
     if not submitted:
         return
@@ -48,5 +50,6 @@ def attest_form(actor: Actor, measures) -> None:
     except (ValueError, PermissionDenied) as exc:
         show_error(exc)
         return
+    form.next()
     data.invalidate()
     st.success(tr("measures.saved", measure=measure_id, area=md_escape(names.get(area_code, area_code))))

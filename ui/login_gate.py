@@ -33,6 +33,7 @@ from greening.i18n import error_text
 from greening.permissions import PermissionDenied, allowed
 from ui import login_cookie
 from ui.engine import engine
+from ui.forms import FormRound
 from ui.i18n_st import lang, language_switch, tr
 from ui.layout import md_escape, show_error
 from ui.login_cookie import TOKEN_KEY
@@ -41,6 +42,7 @@ __all__ = ["current_actor", "require_actor", "login_form", "password_change_form
 
 _FLASH = "greening_auth_flash"
 _SSO_PAUSED = "greening_sso_paused"
+_FAILED = "greening_login_failed"  # set by a failed log-in: the next run empties the password field
 
 
 @dataclass(frozen=True)
@@ -122,14 +124,24 @@ def require_actor(action: str | None = None, area_code: str | None = None) -> Ac
 # --- forms ------------------------------------------------------------------------------------
 
 def login_form() -> None:
-    """The log-in form, in the tab's language (the switch is in the sidebar)."""
+    """The log-in form, in the tab's language (the switch is in the sidebar).
+
+    Not cleared on submit: on a busy server the two presses of a double press are merged into one
+    request carrying the second press's values, and a cleared form would have sent an empty user
+    name and password (a failed log-in, counted towards the lock). After a failed attempt the page
+    is drawn again with the password field emptied (set before the field is drawn).
+    """
     settings = get_settings()
     language_switch(container=st)  # on the page itself: a phone's sidebar starts closed
     st.subheader(tr("login.title"))
     flash = st.session_state.pop(_FLASH, None)
-    if flash:
+    if isinstance(flash, tuple):  # (st function name, text) of the last failed attempt
+        getattr(st, flash[0])(flash[1])
+    elif flash:
         st.warning(md_escape(error_text(flash, lang())) if isinstance(flash, BaseException) else flash)
-    with st.form("greening_login", clear_on_submit=True):
+    if st.session_state.pop(_FAILED, False):
+        st.session_state["login_password"] = ""
+    with st.form("greening_login", clear_on_submit=False):
         username = st.text_input(tr("login.username"), key="login_username", max_chars=60,
                                  autocomplete="username")
         password = st.text_input(tr("login.password"), key="login_password", type="password",
@@ -142,11 +154,13 @@ def login_form() -> None:
             login_cookie.remember(result.token)
             st.rerun()
         if result.reason == "busy":
-            st.warning(tr("login.busy"))
+            st.session_state[_FLASH] = ("warning", tr("login.busy"))
         elif result.reason == "unknown_subject":
-            st.error(result.message)
+            st.session_state[_FLASH] = ("error", result.message)
         else:
-            st.error(tr("login.failed"))
+            st.session_state[_FLASH] = ("error", tr("login.failed"))
+        st.session_state[_FAILED] = True
+        st.rerun()
     st.caption(tr("login.lock_note", n=settings.login_max_failures, minutes=settings.login_lock_minutes))
     if _sso_configured() and st.button(tr("login.sso"), key="login_sso"):
         st.session_state.pop(_SSO_PAUSED, None)
@@ -161,16 +175,18 @@ def password_change_form(*, forced: bool = False) -> None:
     if forced:
         st.subheader(tr("password.title"))
         st.info(tr("password.one_time"))
-    with st.form("greening_change_password", clear_on_submit=True):
+    form = FormRound("greening_change_password")  # not cleared by the browser: see ui.forms
+    with st.form(form.key(), clear_on_submit=False):
         current = None if forced else st.text_input(tr("password.current"), type="password",
-                                                    key="pw_current", autocomplete="current-password")
+                                                    key=form.key("current"), autocomplete="current-password")
         new = st.text_input(tr("password.new"), type="password",
-                            key="pw_new", max_chars=256, autocomplete="new-password")
+                            key=form.key("new"), max_chars=256, autocomplete="new-password")
         repeat = st.text_input(tr("password.repeat"), type="password",
-                               key="pw_repeat", max_chars=256, autocomplete="new-password")
+                               key=form.key("repeat"), max_chars=256, autocomplete="new-password")
         submitted = st.form_submit_button(tr("password.submit"), type="primary")
     if not submitted:
         return
+    form.next()  # whatever the outcome, the passwords typed are not kept on screen after this run
     if new != repeat:
         st.error(tr("password.differ"))
         return

@@ -195,7 +195,7 @@ def _thumb(photo):
 
 def _decision_form(actor, row, nonce: int) -> None:
     pid, version = int(row["id"]), int(row["version"])
-    with st.form(f"rv_form_{pid}_{version}_{nonce}", clear_on_submit=True, enter_to_submit=False):
+    with st.form(f"rv_form_{pid}_{version}_{nonce}", clear_on_submit=False, enter_to_submit=False):
         st.radio(tr("review.decision"), ["verify", "reject"], index=None, horizontal=True,
                  key=f"rv_decision_{nonce}",
                  format_func=lambda d: tr("review.verify") if d == "verify" else tr("review.reject"))
