@@ -6,7 +6,7 @@ import streamlit as st
 
 from greening.greencover.layers import import_raster, layers_frame, remove_layer
 from ui import data
-from ui.i18n_st import tr
+from ui.i18n_st import tr, tr_key
 from ui.layout import page_header
 from ui.session import db_session, engine, require_actor, show_error
 
@@ -17,7 +17,7 @@ st.caption(tr("rasters.intro"))
 with st.form("raster_import", clear_on_submit=False):
     upload = st.file_uploader(tr("rasters.file"), type=["tif", "tiff"])
     c1, c2 = st.columns(2)
-    kind = c1.selectbox(tr("rasters.kind"), ["landcover", "canopy"], format_func=lambda k: tr(f"rasters.kind.{k}"))
+    kind = c1.selectbox(tr("rasters.kind"), ["landcover", "canopy"], format_func=tr_key("rasters.kind."))
     year = c2.number_input(tr("rasters.year"), min_value=1980, max_value=2100, value=2024, step=1)
     classes = st.text_input(tr("rasters.classes"), help=tr("rasters.classes_help"), max_chars=200)
     c3, c4 = st.columns(2)

@@ -8,7 +8,7 @@ from greening.i18n import fmt_pct
 from greening.maps import METRICS
 from greening.models.enums import DesignationKind
 from ui import data
-from ui.i18n_st import label, lang, tr
+from ui.i18n_st import label, lang, tr, tr_key
 from ui.layout import page_header
 from ui.maps_st import basemap_picker, datum_of, map_data, render, show_map
 from ui.pickers import pick_county
@@ -24,7 +24,7 @@ area = actor.scope_prefix if len(actor.scope_prefix) > 6 else county
 
 villages = data.villages(actor, area)
 left, right = st.columns([2, 3], vertical_alignment="bottom")
-metric = left.selectbox(tr("map.metric"), list(METRICS), format_func=lambda m: tr(f"metric.{m}"), key="county_metric")
+metric = left.selectbox(tr("map.metric"), list(METRICS), format_func=tr_key("metric."), key="county_metric")
 basemap = basemap_picker(right)
 md = map_data(actor, datum=datum_of(basemap), within=area, designations=True, plantings=True)
 show_map(render(md, basemap=basemap, metric=metric), key="county_map")

@@ -6,7 +6,7 @@ from greening.i18n import fmt_pct
 from greening.models.enums import DesignationKind
 from greening.services.villages import DESIGNATION_TARGETS
 from ui import data
-from ui.i18n_st import label, lang, tr
+from ui.i18n_st import label, label_of, lang, tr
 from ui.layout import page_header, progress_metric
 from ui.maps_st import basemap_picker, datum_of, map_data, render, show_map
 from ui.session import require_actor
@@ -22,7 +22,7 @@ for col, (kind, target) in zip(cols, DESIGNATION_TARGETS.items(), strict=False):
                     target if actor.is_citywide else None, kind="int")
 
 kinds = [k.value for k in DesignationKind if k.value in counts]
-chosen = st.multiselect(tr("designations.kind"), kinds, default=kinds, format_func=lambda k: label(DesignationKind, k),
+chosen = st.multiselect(tr("designations.kind"), kinds, default=kinds, format_func=label_of(DesignationKind),
                         key="des_kinds", placeholder=tr("common.all"))
 shown = sites[sites["kind"].isin(chosen)]
 basemap = basemap_picker()

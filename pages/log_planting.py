@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui import data
 from ui.gps import GpsError, gps_button, read_reading
-from ui.i18n_st import tr
+from ui.i18n_st import tr, tr_key
 from ui.layout import md_escape, page_header
 from ui.maps_st import basemap_picker, datum_of, map_data, new_click, picked_group, render, show_map
 from ui.pickers import pick_village
@@ -34,7 +34,7 @@ if village_code is None:
     st.stop()
 rejected_notice(actor, village_code=village_code, team_id=actor.team_id)
 st.markdown(f"##### {tr('log.where')}")
-how = st.segmented_control(tr("log.how"), ["map", "typed"], format_func=lambda h: tr(f"log.how.{h}"),
+how = st.segmented_control(tr("log.how"), ["map", "typed"], format_func=tr_key("log.how."),
                            key="log_how", default="map", required=True)
 if how == "typed":
     point = typed_point()

@@ -5,7 +5,7 @@ from greening.maps import METRICS
 from greening.services.villages import village_at
 from ui import data
 from ui.figures import show_headline
-from ui.i18n_st import tr
+from ui.i18n_st import tr, tr_key
 from ui.layout import page_header
 from ui.maps_st import basemap_picker, datum_of, map_data, new_click, render, show_map
 from ui.session import require_actor
@@ -15,7 +15,7 @@ page_header(tr("overview.title" if actor.is_citywide else "overview.title_area")
 show_headline(actor)
 
 left, middle, right = st.columns([2, 3, 1], vertical_alignment="bottom")
-metric = left.selectbox(tr("map.metric"), list(METRICS), format_func=lambda m: tr(f"metric.{m}"), key="ov_metric")
+metric = left.selectbox(tr("map.metric"), list(METRICS), format_func=tr_key("metric."), key="ov_metric")
 basemap = basemap_picker(middle)
 heat = right.toggle(tr("map.heat"), key="ov_heat")
 

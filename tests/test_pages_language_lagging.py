@@ -73,6 +73,25 @@ class TestLagging:
             counts[kind] = count()
         assert all(0 < n <= before for n in counts.values()) and min(counts.values()) < before, counts
 
+    @pytest.mark.parametrize("lang", ["en", "zh"])
+    def test_the_county_picker_names_counties_in_the_tab_language(self, settings, lang):
+        from greening.geo.boundaries import COUNTIES
+
+        at = _app("city", "pages/lagging.py", lang=lang, direct=True)
+        box = at.selectbox(key="lag_county")
+        names = box.options[1:]
+        assert box.options[0] == ("All" if lang == "en" else "全部")
+        wanted = {en if lang == "en" else zh for zh, en in COUNTIES.values()}
+        assert len(names) > 1 and set(names) <= wanted, names
+        if lang == "en":
+            assert not any("\u4e00" <= ch <= "\u9fff" for ch in "".join(names)), names
+        # choosing one (by its code) keeps only that county's villages
+        code = next(c for c, (zh, en) in COUNTIES.items() if (en if lang == "en" else zh) == names[0])
+        box.set_value(code).run()
+        assert not at.exception
+        heads = [m.value for m in at.markdown if m.value.startswith("**")]
+        assert heads and all(names[0] in h for h in heads), heads[:3]
+
     def test_cards_show_every_reason_and_each_person_with_a_role(self, settings):
         at = _app("city", "pages/lagging.py")
         texts = [m.value for m in at.markdown]
@@ -171,3 +190,27 @@ class TestEnglishNames:
         heads = [m.value for m in at.markdown if m.value.startswith("**1. ")]
         assert heads and any(en in heads[0] for en in english), heads
         assert not any(zh in heads[0] for zh, _en in COUNTIES.values()), heads
+
+
+class TestEnglishPageSwitch:
+    """Moving from page to page in English: a widget's labels (its ``format_func``) stay English
+    when Streamlit reads them again after the run; they used to fall back to Chinese there and
+    ``AppTest`` raised ``ValueError: '措施覆盖率' is not in list`` on the next page."""
+
+    @pytest.mark.parametrize("user, pages", [
+        ("city", [("pages/overview.py", "City overview"), ("pages/county.py", "County dashboard: "),
+                  ("pages/lagging.py", "Lagging villages"), ("pages/designations.py", "Demonstration sites"),
+                  ("pages/overview.py", "City overview")]),
+        ("admin", [("pages/admin_audit.py", "Audit log"), ("pages/admin_users.py", "Users"),
+                   ("pages/admin_rasters.py", "Land-cover and canopy rasters"), ("pages/admin_audit.py", "Audit log")]),
+    ])
+    def test_switching_pages_in_english(self, settings, user, pages):
+        at = _app(user, lang="en")
+        for page, title in pages:
+            at.switch_page(page)
+            at.run()
+            assert not at.exception, (page, [e.value for e in at.exception])
+            heads = [s.value for s in at.subheader]
+            assert any(h.startswith(title) for h in heads), (page, heads)
+            labels = [w.label for w in (*at.selectbox, *at.multiselect)]
+            assert labels and not any("\u4e00" <= ch <= "\u9fff" for ch in " ".join(labels)), (page, labels)

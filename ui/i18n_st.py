@@ -7,7 +7,7 @@ from greening.i18n import label as _label
 from greening.i18n import labels as _labels
 from greening.i18n import normalise_lang, t
 
-__all__ = ["lang", "tr", "label", "labels", "language_switch", "LANG_KEY"]
+__all__ = ["lang", "tr", "tr_key", "label", "label_of", "labels", "language_switch", "LANG_KEY"]
 
 LANG_KEY = "lang"
 
@@ -23,8 +23,26 @@ def tr(key: str, **kw) -> str:
     return t(key, lang(), **kw)
 
 
+def tr_key(prefix: str = ""):
+    """``value -> tr(prefix + value)`` in THIS run's language, for a widget's ``format_func``.
+
+    Streamlit's ``AppTest`` calls a widget's ``format_func`` again after the run, outside the
+    session, where :func:`lang` no longer sees the tab's choice; a plain ``lambda v: tr(...)``
+    then answers in Chinese for an English page and the next page switch fails
+    (``ValueError: '措施覆盖率' is not in list``). The language is fixed when this is called.
+    """
+    current = lang()
+    return lambda value: t(f"{prefix}{value}", current)
+
+
 def label(enum_cls, value) -> str:
     return _label(enum_cls, value, lang())
+
+
+def label_of(enum_cls):
+    """``value -> label(enum_cls, value)`` in this run's language (a ``format_func``; see :func:`tr_key`)."""
+    current = lang()
+    return lambda value: _label(enum_cls, value, current)
 
 
 def labels(enum_cls) -> dict[str, str]:

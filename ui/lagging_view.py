@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from greening.coverage.lagging import REASON_WEIGHTS
+from greening.i18n import t
 from ui.i18n_st import lang, tr
 from ui.layout import md_escape
 
@@ -25,23 +26,40 @@ def filter_lagging(lagging: pd.DataFrame) -> pd.DataFrame:
     """County, town and reason-kind pickers; the villages that pass them."""
     c1, c2, c3 = st.columns(3)
     all_ = tr("common.all")
-    counties = sorted(lagging["county_name"].dropna().unique())
-    county = c1.selectbox(tr("common.county"), [all_, *counties], key="lag_county")
-    shown = lagging if county == all_ else lagging[lagging["county_name"] == county]
+    # The county by its code, named in the tab's language (Chinese, or the English/pinyin name).
+    county_of = lagging["code"].astype(str).str[:6]
+    names = _county_names(county_of, lagging["county_name"], lang())
+    county = c1.selectbox(tr("common.county"), ["", *names], key="lag_county",
+                          format_func=lambda c: names.get(c, all_))
+    shown = lagging if not county else lagging[county_of == county]
     town = c2.selectbox(tr("common.town"), [all_, *sorted(shown["town_name"].dropna().unique())], key="lag_town")
     shown = shown if town == all_ else shown[shown["town_name"] == town]
     present = set().union(*map(_kinds_of, lagging["reason_list"])) if len(lagging) else set()
     kinds = [k for k in REASON_KINDS if k in present] + sorted(present - set(REASON_KINDS))
-    picked = c3.multiselect(tr("lagging.filter_reason"), kinds, format_func=kind_name, key="lag_reasons",
+    lg = lang()
+    picked = c3.multiselect(tr("lagging.filter_reason"), kinds, format_func=lambda k: kind_name(k, lg), key="lag_reasons",
                             placeholder=all_, select_all=False)
     if picked:
         shown = shown[shown["reason_list"].map(lambda rs: bool(_kinds_of(rs) & set(picked)))]
     return shown
 
 
-def kind_name(kind: str) -> str:
+def _county_names(codes: pd.Series, zh_names: pd.Series, lg: str) -> dict[str, str]:
+    """County code -> name in ``lg`` for the counties present, in code order."""
+    from greening.geo.boundaries import COUNTIES
+
+    fallback = dict(zip(codes, zh_names.fillna(""), strict=True))
+    out = {}
+    for code in sorted(set(codes)):
+        zh, en = COUNTIES.get(code, (fallback.get(code) or code, fallback.get(code) or code))
+        out[code] = en if lg == "en" else zh
+    return out
+
+
+def kind_name(kind: str, lg: str | None = None) -> str:
+    """The reason kind in words, in ``lg`` (the tab's language when not given)."""
     key = f"lagging.kind.{kind}"
-    text = tr(key)
+    text = t(key, lg or lang())
     return kind if text == key else text
 
 

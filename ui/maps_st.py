@@ -20,7 +20,7 @@ from greening.maps import (
     build_map,
     picked_to_wgs84,
 )
-from ui.i18n_st import lang, tr
+from ui.i18n_st import lang, tr, tr_key
 
 __all__ = ["basemap_picker", "render", "show_map", "new_click", "clicked_wgs84", "BASEMAP_KEY", "MAP_HEIGHT"]
 
@@ -45,7 +45,7 @@ def basemap_picker(container=None, key: str = BASEMAP_KEY) -> str:
 
     where = container or st
     where.segmented_control(tr("map.basemap"), options, default=st.session_state[key], key=widget,
-                            format_func=lambda b: tr(f"map.basemap.{b}"), selection_mode="single",
+                            format_func=tr_key("map.basemap."), selection_mode="single",
                             required=True, on_change=keep)
     return st.session_state[key]
 

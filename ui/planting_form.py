@@ -23,7 +23,7 @@ from greening.models.enums import SiteType
 from greening.permissions import PermissionDenied
 from greening.validation.placement import place
 from ui import data
-from ui.i18n_st import labels, lang, tr
+from ui.i18n_st import labels, lang, tr, tr_key
 from ui.layout import md_escape, show_error
 from ui.photos_view import photo_flag_text, show_photos
 from ui.session import db_session
@@ -67,7 +67,7 @@ def typed_point():
     not coordinates (the error is shown)."""
     left, right = st.columns([3, 2])
     text = left.text_input(tr("log.coords"), key="log_coords", placeholder="110.3594, 21.2707")
-    datum = right.selectbox(tr("log.datum"), ["wgs84", "gcj02"], format_func=lambda d: tr(f"log.datum.{d}"),
+    datum = right.selectbox(tr("log.datum"), ["wgs84", "gcj02"], format_func=tr_key("log.datum."),
                             key="log_datum")
     if not text.strip():
         return None
