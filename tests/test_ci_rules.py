@@ -31,3 +31,19 @@ def test_missing_chromium_is_a_skip_outside_ci():
     assert run.returncode == 0, run.stdout[-2000:]
     assert "1 skipped" in run.stdout
     assert "/nonexistent/chromium is not installed" in run.stdout
+
+
+def test_any_skip_fails_the_run_under_ci(tmp_path):
+    """A test skipped for any reason fails a CI run (the suite's own hooks); outside CI it is
+    reported as a skip."""
+    probe = tmp_path / "test_probe.py"
+    probe.write_text("import pytest\n\ndef test_skipped():\n    pytest.skip('not here')\n")
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    args = [sys.executable, "-m", "pytest", str(probe), "-q", "-p", "no:cacheprovider", "-p", "tests.conftest"]
+    outside = subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert outside.returncode == 0 and "1 skipped" in outside.stdout, outside.stdout[-2000:]
+    inside = subprocess.run(args, cwd=REPO_ROOT, env={**env, "CI": "true"}, capture_output=True, text=True,
+                            timeout=300)
+    assert inside.returncode == 1, inside.stdout[-2000:]
+    assert "1 test(s) skipped, which fails the run" in inside.stdout

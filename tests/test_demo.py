@@ -351,9 +351,8 @@ class TestLoad:
         assert set(tables.values()) == {1}
         assert {"admin_areas", "greening_teams", "people", "plantings", "care_checks"} <= set(tables)
 
+    @pytest.mark.spatialite_only
     def test_spatialite_bulk_mode_leaves_index_and_triggers_intact(self, demo_engine, backend):
-        if backend != "spatialite":
-            pytest.skip("SpatiaLite only")
         from sqlalchemy import text
 
         with demo_engine.connect() as conn:

@@ -145,9 +145,8 @@ class TestTeamAccounts:
 
 
 class TestCommands:
+    @pytest.mark.spatialite_only  # the commands only wrap the services tested on both backends
     def test_create_admin_and_team_accounts(self, request, backend, tmp_path, monkeypatch):
-        if backend != "spatialite":
-            pytest.skip("the commands only wrap the services tested on both backends")
         from greening.cli import main
         from greening.config import override_settings
 
