@@ -2,8 +2,8 @@
 
 Streamlit writes a few texts of its own in English whatever the app's language: the hint under a
 text box in a form ("Press Enter to submit form"), the file uploader's "Drag and drop file here",
-"Browse files" and "15MB per file", a select box's "Choose an option", a multiselect's "Select
-all" and "No results". Where a widget parameter exists the app uses it (``placeholder=``,
+"Browse files" / "Upload" and "15MB per file", a select box's "Choose an option", a multiselect's
+"Select all" and "No results", the sidebar navigation's "View 3 more" / "View less". Where a widget parameter exists the app uses it (``placeholder=``,
 ``select_all=False``); the rest is translated in the page by a small script that watches the
 document and replaces exactly these texts (nothing else, and no user data) while the tab is in
 Chinese, and puts the English back when the user switches to English.
@@ -16,7 +16,7 @@ import streamlit as st
 
 from ui.i18n_st import lang
 
-__all__ = ["TEXTS", "PATTERNS", "translate_streamlit_texts"]
+__all__ = ["TEXTS", "PATTERNS", "SCOPED", "translate_streamlit_texts"]
 
 #: Streamlit's English text -> Chinese (exact text of one element).
 TEXTS = {
@@ -42,6 +42,13 @@ PATTERNS = [
     (r"^(\d+(?:\.\d+)?)\s*([KMG]B) per file • (.+)$", "每个文件不超过 $1$2 • $3"),
     (r"^Select (\d+) matches$", "选择 $1 个匹配项"),
 ]
+#: (CSS selector of the element the text must be inside, regular expression, Chinese): words too
+#: common to translate anywhere ("Upload"), only inside Streamlit's own element.
+SCOPED = [
+    ('[data-testid="stFileUploaderDropzone"]', r"^Upload$", "上传"),
+    ('[data-testid="stSidebarNavViewButton"]', r"^View (\d+) more$", "展开其余 $1 项"),
+    ('[data-testid="stSidebarNavViewButton"]', r"^View less$", "收起"),
+]
 
 _BOX = "greening_st_texts"
 _SCRIPT = """
@@ -52,20 +59,33 @@ _SCRIPT = """
   w.__greeningTexts = cfg;
   if (w.__greeningTextsObserver) { w.__greeningTextsApply(d.body); return; }
   var res = cfg.patterns.map(function (p) { return [new RegExp(p[0]), p[1]]; });
-  function toZh(text) {
+  var scoped = cfg.scoped.map(function (p) { return [p[0], new RegExp(p[1]), p[2]]; });
+  function toZh(text, node) {
     var t = text.trim();
     if (Object.prototype.hasOwnProperty.call(w.__greeningTexts.texts, t)) return w.__greeningTexts.texts[t];
     for (var i = 0; i < res.length; i++) { if (res[i][0].test(t)) return t.replace(res[i][0], res[i][1]); }
+    var parent = node && node.parentElement;
+    for (var j = 0; parent && j < scoped.length; j++) {
+      if (scoped[j][1].test(t) && parent.closest(scoped[j][0])) return t.replace(scoped[j][1], scoped[j][2]);
+    }
     return null;
   }
   function fix(node) {
     if (node.nodeType === 3) {
+      // The page changed a text we translated ("View 3 more" -> "View less"): that is the new English.
+      if (node.__greeningZh !== undefined && node.nodeValue !== node.__greeningZh) {
+        node.__greeningEn = undefined; node.__greeningZh = undefined;
+      }
       var orig = node.__greeningEn || node.nodeValue;
       if (w.__greeningTexts.lang === "zh") {
-        var zh = toZh(orig);
-        if (zh !== null && node.nodeValue !== zh) { node.__greeningEn = orig; node.nodeValue = zh; }
-      } else if (node.__greeningEn && node.nodeValue !== node.__greeningEn) {
-        node.nodeValue = node.__greeningEn;
+        var zh = toZh(orig, node);
+        if (zh !== null && node.nodeValue !== zh) {
+          node.__greeningEn = orig; node.__greeningZh = zh; node.nodeValue = zh;
+        }
+      } else if (node.__greeningEn) {
+        var back = node.__greeningEn;
+        node.__greeningEn = undefined; node.__greeningZh = undefined;
+        if (node.nodeValue !== back) node.nodeValue = back;
       }
       return;
     }
@@ -74,7 +94,7 @@ _SCRIPT = """
     if (ph) {
       var en = node.__greeningPh || ph;
       if (w.__greeningTexts.lang === "zh") {
-        var z = toZh(en);
+        var z = toZh(en, node);
         if (z !== null && ph !== z) { node.__greeningPh = en; node.setAttribute("placeholder", z); }
       } else if (node.__greeningPh && ph !== node.__greeningPh) { node.setAttribute("placeholder", node.__greeningPh); }
     }
@@ -98,7 +118,8 @@ _SCRIPT = """
 
 def translate_streamlit_texts() -> None:
     """Put the translating script on the page (once per language; hidden, takes no space)."""
-    cfg = {"lang": lang(), "texts": TEXTS, "patterns": [list(p) for p in PATTERNS]}
+    cfg = {"lang": lang(), "texts": TEXTS, "patterns": [list(p) for p in PATTERNS],
+           "scoped": [list(p) for p in SCOPED]}
     # Only the fixed tables above reach the page; json.dumps makes them JavaScript literals.
     body = _SCRIPT % {"cfg": json.dumps(cfg, ensure_ascii=False).replace("</", "<\\/")}
     st.html(f"<style>.st-key-{_BOX}{{display:none}}</style>")
