@@ -201,3 +201,41 @@ def test_uploader_and_navigation_texts_follow_the_language(app_server, browser, 
         shot(page, f"uploader-nav-{lang}")
     assert dialogs == []
     page.context.close()
+
+
+#: elements of the page that scroll sideways (content wider than the element), and the page's width
+SIDEWAYS = """() => {
+    const wide = [];
+    for (const el of document.querySelectorAll('[data-testid=stMain] *')) {
+        const r = el.getBoundingClientRect();
+        if (!r.width || !r.height) continue;  // hidden
+        const style = getComputedStyle(el);
+        const scrolls = ['auto', 'scroll'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1;
+        if (scrolls || r.right > innerWidth + 1) wide.push([el.tagName, el.className.toString().slice(0, 40),
+                                                         Math.round(r.right), el.scrollWidth, el.clientWidth]);
+    }
+    return {page: document.documentElement.scrollWidth, wide: wide.slice(0, 8)};
+}"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_review_queue_fits_the_screen(app_server, browser, dialogs, viewport):
+    """On a 390 px phone the queue's table scrolled sideways (nine columns): the phone gets one
+    line per record with the essential fields; a desktop keeps the table."""
+    page = new_page(browser, app_server, dialogs, viewport)
+    _logged_in(page, "suixi-town")
+    _open(page, app_server, "review", "审核哪条记录")
+    page.wait_for_timeout(1500)
+    seen = page.evaluate(SIDEWAYS)
+    shot(page, f"review-queue-{viewport['width']}")
+    if viewport is PHONE:
+        assert seen["page"] <= PHONE["width"] and seen["wide"] == [], seen
+        cards = page.locator(".st-key-rv_queue_narrow li")
+        assert cards.count() > 0 and cards.first.inner_text().startswith("#"), cards.count()
+        assert "棵" in cards.first.inner_text() or "株" in cards.first.inner_text()
+        assert not page.locator(".st-key-rv_queue_wide [data-testid=stDataFrame]").is_visible()
+    else:
+        assert page.locator(".st-key-rv_queue_wide [data-testid=stDataFrame]").is_visible()
+        assert not page.locator(".st-key-rv_queue_narrow").is_visible()
+    assert dialogs == []
+    page.context.close()

@@ -146,7 +146,35 @@ def _submitted(value) -> str:
     return f"{fmt_date(local.date(), lang())} {local:%H:%M}"
 
 
+#: below this screen width the queue is one line per record (the table would scroll sideways)
+NARROW_PX = 640
+_QUEUE_CSS = f"""<style>
+@media (max-width:{NARROW_PX}px){{.st-key-rv_queue_wide{{display:none!important}}}}
+@media (min-width:{NARROW_PX + 1}px){{.st-key-rv_queue_narrow{{display:none!important}}}}
+</style>"""
+
+
 def _table(rows: pd.DataFrame) -> None:
+    """The page of records: a table on a wide screen, one line per record on a phone (the
+    browser shows one of the two by its width, so nothing scrolls sideways)."""
+    st.html(_QUEUE_CSS)
+    with st.container(key="rv_queue_wide"):
+        _wide_table(rows)
+    with st.container(key="rv_queue_narrow"):
+        _narrow_list(rows)
+
+
+def _narrow_list(rows: pd.DataFrame) -> None:
+    lines = []
+    for r in rows.to_dict("records"):
+        text = tr("review.card", id=int(r["id"]), village=r["village"], species=_species(r),
+                  trees=fmt_int(int(r["tree_count"])), photos=int(r["photos"]),
+                  flags=flag_words([*r["flags"], *r["photo_flags"]]), submitted=_submitted(r["created_at"]))
+        lines.append(f"- {md_escape(text)}")
+    st.markdown("\n".join(lines))
+
+
+def _wide_table(rows: pd.DataFrame) -> None:
     lg = lang()
     shown = pd.DataFrame({
         tr("review.col.id"): rows["id"].astype(int),
