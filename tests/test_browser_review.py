@@ -1,5 +1,6 @@
-"""In a real browser: a town lead's double press after a rejection, the lagging list on a phone
-and its download, and Streamlit's own texts in the tab's language. Marked ``browser``."""
+"""In a real browser: a town lead's double press after a rejection, the review queue and the lagging
+list on a phone, the lagging download, Streamlit's own texts in the tab's language, and the city
+overview's pins clear of the cluster bubbles on a phone. Marked ``browser``."""
 from __future__ import annotations
 
 import re
@@ -12,13 +13,17 @@ from sqlalchemy import func, select
 from tests.fixtures.browser import (
     ARTIFACTS,
     DESKTOP,
+    MAP_FRAME,
     PHONE,
     CoalescedPresses,
     login,
+    map_frame,
     new_page,
+    no_basemap,
     session_cookie,
     shot,
 )
+from tests.test_browser_team import _phone
 
 pytestmark = pytest.mark.browser
 
@@ -237,5 +242,62 @@ def test_the_review_queue_fits_the_screen(app_server, browser, dialogs, viewport
     else:
         assert page.locator(".st-key-rv_queue_wide [data-testid=stDataFrame]").is_visible()
         assert not page.locator(".st-key-rv_queue_narrow").is_visible()
+    assert dialogs == []
+    page.context.close()
+
+
+#: the designation pins and cluster bubbles on the map: how many, which overlap, and whether a tap
+#: at each one's centre reaches it (not something drawn over it)
+PINS_AND_CLUSTERS = """() => {
+    const box = (el) => el.getBoundingClientRect();
+    const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const onScreen = (r) => r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight;
+    // what can be seen: the pins and bubbles inside the map's frame
+    const pins = [...document.querySelectorAll('.gr-divicon .gr-pin')].filter((el) => onScreen(box(el)));
+    const clusters = [...document.querySelectorAll('.marker-cluster')].filter((el) => onScreen(box(el)));
+    const overlaps = [];
+    pins.forEach((p, i) => {
+        const a = box(p);
+        clusters.forEach((c) => { if (hit(a, box(c))) overlaps.push(['pin-cluster', p.textContent, c.textContent]); });
+        pins.slice(i + 1).forEach((q) => { if (hit(a, box(q))) overlaps.push(['pin-pin', p.textContent, q.textContent]); });
+    });
+    const reaches = (el, sel) => {
+        const r = box(el);
+        const top = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+        return !!top && top.closest(sel) === el;
+    };
+    return {pins: pins.length, clusters: clusters.length, overlaps,
+            pins_blocked: pins.filter((p) => !reaches(p, '.gr-pin')).map((p) => p.textContent),
+            // a bubble under a pin (one under the map's own zoom or layer buttons is Leaflet's way)
+            clusters_blocked: clusters.filter((c) => {
+                const r = box(c);
+                const top = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+                return !!top && !!top.closest('.gr-divicon');
+            }).map((c) => c.textContent)};
+}"""
+
+
+def test_city_overview_pins_and_clusters_do_not_overlap_on_a_phone(app_server, browser, dialogs):
+    """The 镇/产 pins used to sit on the cluster bubbles at 390×844 (28 overlaps on the demo)."""
+    page = _phone(browser, app_server, dialogs)
+    login(page, "city")
+    page.wait_for_selector("text=全市总览", timeout=60_000)
+    no_basemap(page)
+    frame = map_frame(page)
+    page.locator(MAP_FRAME).first.scroll_into_view_if_needed()
+    frame.locator(".marker-cluster").first.wait_for(timeout=60_000)
+    frame.locator(".gr-divicon .gr-pin").first.wait_for(timeout=60_000)
+    for step in ("start", "zoomed in", "zoomed in twice"):
+        for _ in range(30):  # the bubbles glide into place, then the pins are placed (a busy machine: seconds)
+            page.wait_for_timeout(500)
+            seen = frame.locator("body").evaluate(PINS_AND_CLUSTERS)
+            if not seen["overlaps"] and not seen["pins_blocked"] and not seen["clusters_blocked"]:
+                break
+        assert seen["pins"] >= (18 if step == "start" else 3) and seen["clusters"] > 0, (step, seen)
+        assert seen["overlaps"] == [], (step, seen["overlaps"])
+        assert seen["pins_blocked"] == [] and seen["clusters_blocked"] == [], (step, seen)
+        shot(page, f"overview-pins-city-phone-{step.replace(' ', '-')}")
+        if step != "zoomed in twice":
+            frame.locator(".leaflet-control-zoom-in").tap()
     assert dialogs == []
     page.context.close()
