@@ -6,11 +6,20 @@ import streamlit as st
 from greening.geo.boundaries import COUNTIES
 from greening.i18n import fmt_pct
 from greening.maps import METRICS
+from greening.maps.compact import detail_for
 from greening.models.enums import DesignationKind
 from ui import data
 from ui.i18n_st import label, lang, tr, tr_key
 from ui.layout import page_header
-from ui.maps_st import basemap_picker, datum_of, map_data, render, show_map
+from ui.maps_st import (
+    basemap_picker,
+    cached_render,
+    datum_of,
+    map_data,
+    open_tapped_village,
+    render,
+    show_map,
+)
 from ui.pickers import pick_county
 from ui.session import require_actor
 from ui.tables import show_table, town_rollup
@@ -26,8 +35,12 @@ villages = data.villages(actor, area)
 left, right = st.columns([2, 3], vertical_alignment="bottom")
 metric = left.selectbox(tr("map.metric"), list(METRICS), format_func=tr_key("metric."), key="county_metric")
 basemap = basemap_picker(right)
-md = map_data(actor, datum=datum_of(basemap), within=area, designations=True, plantings=True)
-show_map(render(md, basemap=basemap, metric=metric), key="county_map")
+open_tapped_village("county_map", basemap, villages, detail_for(area))  # a tap opens its page
+show_map(cached_render(actor, "county", lambda: render(
+    map_data(actor, datum=datum_of(basemap), within=area, designations=True, plantings=True),
+    basemap=basemap, metric=metric), area=area, basemap=basemap, metric=metric), key="county_map",
+         returned_objects=["last_clicked"])
+st.caption(tr("map.tap_hint"))
 
 st.markdown(f"#### {tr('county.weekly')}")
 weekly = data.weekly(actor, area, by="town")
@@ -55,7 +68,8 @@ show_table(pd.DataFrame(villages.drop(columns="geometry")).assign(**{c: villages
             "coverage": tr("metric.coverage"), "survival": tr("metric.survival")}, height=360)
 
 st.markdown(f"#### {tr('county.designations')}")
-sites = md.designations if md.designations is not None else pd.DataFrame()
+every_site = data.designations(actor)
+sites = every_site[every_site["area_code"].fillna("").str.startswith(area)]
 if len(sites):
     sites = sites.assign(kind=sites["kind"].map(lambda k: label(DesignationKind, k)),
                          progress=sites["progress"].map(lambda v: fmt_pct(v, lang())))

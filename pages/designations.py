@@ -8,7 +8,7 @@ from greening.services.villages import DESIGNATION_TARGETS
 from ui import data
 from ui.i18n_st import label, label_of, lang, tr
 from ui.layout import page_header, progress_metric
-from ui.maps_st import basemap_picker, datum_of, map_data, render, show_map
+from ui.maps_st import basemap_picker, cached_render, datum_of, map_data, render, show_map
 from ui.session import require_actor
 from ui.tables import show_table
 
@@ -26,9 +26,16 @@ chosen = st.multiselect(tr("designations.kind"), kinds, default=kinds, format_fu
                         key="des_kinds", placeholder=tr("common.all"))
 shown = sites[sites["kind"].isin(chosen)]
 basemap = basemap_picker()
-md = map_data(actor, datum=datum_of(basemap), villages=data.villages(actor).iloc[0:0])
-md.designations = shown
-show_map(render(md, basemap=basemap), key="designations_map")
+
+
+def _designations_map():
+    md = map_data(actor, datum=datum_of(basemap), villages=data.villages(actor).iloc[0:0])
+    md.designations = shown
+    return render(md, basemap=basemap)
+
+
+show_map(cached_render(actor, "designations", _designations_map, basemap=basemap, kinds=tuple(sorted(chosen))),
+         key="designations_map")
 
 table = shown.assign(kind=shown["kind"].map(lambda k: label(DesignationKind, k)),
                      progress=shown["progress"].map(lambda v: fmt_pct(v, lang())))

@@ -7,7 +7,16 @@ from ui.downloads import download_buttons
 from ui.i18n_st import tr
 from ui.lagging_view import export_frame, filter_lagging, lagging_cards
 from ui.layout import page_header
-from ui.maps_st import basemap_picker, datum_of, map_data, render, show_map
+from ui.maps_st import (
+    basemap_picker,
+    cached_render,
+    datum_of,
+    digest,
+    map_data,
+    open_tapped_village,
+    render,
+    show_map,
+)
 from ui.session import require_actor
 from ui.supervision_st import issue_panel
 
@@ -26,6 +35,9 @@ issue_panel(actor, shown)
 lagging_cards(shown)
 
 basemap = basemap_picker()
-md = map_data(actor, datum=datum_of(basemap), villages=villages[villages["code"].isin(shown["code"])],
-              highlight=set(shown["code"]))
-show_map(render(md, basemap=basemap, metric="plan_completion"), key="lagging_map")
+open_tapped_village("lagging_map", basemap, villages[villages["code"].isin(shown["code"])], "city")
+show_map(cached_render(actor, "lagging", lambda: render(
+    map_data(actor, datum=datum_of(basemap), villages=villages[villages["code"].isin(shown["code"])],
+             highlight=set(shown["code"])), basemap=basemap, metric="plan_completion"),
+    basemap=basemap, shown=digest(shown["code"])), key="lagging_map", returned_objects=["last_clicked"])
+st.caption(tr("map.tap_hint"))

@@ -2,12 +2,19 @@
 import streamlit as st
 
 from greening.maps import METRICS
-from greening.services.villages import village_at
 from ui import data
 from ui.figures import show_headline
 from ui.i18n_st import tr, tr_key
 from ui.layout import page_header
-from ui.maps_st import basemap_picker, datum_of, map_data, new_click, render, show_map
+from ui.maps_st import (
+    basemap_picker,
+    cached_render,
+    datum_of,
+    map_data,
+    open_tapped_village,
+    render,
+    show_map,
+)
 from ui.session import require_actor
 
 actor = require_actor("dashboard.view")
@@ -19,16 +26,10 @@ metric = left.selectbox(tr("map.metric"), list(METRICS), format_func=tr_key("met
 basemap = basemap_picker(middle)
 heat = right.toggle(tr("map.heat"), key="ov_heat")
 
-# A tap on a village (already in session_state when this run starts) opens its detail.
-point = new_click(st.session_state.get("overview_map") or {}, "overview_map", basemap)
-if point is not None:
-    village = village_at(data.villages(actor), *point)
-    if village is not None:
-        st.session_state["village_code"] = village["code"]
-        st.switch_page("pages/village.py")
-    st.info(tr("common.no_village_here"))
+open_tapped_village("overview_map", basemap, data.villages(actor), "city")  # a tap opens its page
 
-md = map_data(actor, datum=datum_of(basemap), designations=True, teams=True, plantings=True, overlay=True)
-result = render(md, basemap=basemap, metric=metric, heat=heat)
+result = cached_render(actor, "overview", lambda: render(
+    map_data(actor, datum=datum_of(basemap), designations=True, teams=True, plantings=True, overlay=True),
+    basemap=basemap, metric=metric, heat=heat), basemap=basemap, metric=metric, heat=heat)
 show_map(result, key="overview_map", returned_objects=["last_clicked"])
 st.caption(tr("map.tap_hint"))

@@ -6,7 +6,7 @@ from greening.i18n import fmt_date
 from ui import data
 from ui.i18n_st import lang, tr
 from ui.layout import page_header
-from ui.maps_st import basemap_picker, datum_of, map_data, render, show_map
+from ui.maps_st import basemap_picker, cached_render, datum_of, map_data, render, show_map
 from ui.session import require_actor
 from ui.tables import show_table
 
@@ -26,10 +26,16 @@ show_table(teams.assign(last=teams.get("last_planted", pd.Series(dtype=object)).
             "trees": tr("teams.trees"), "last": tr("teams.last_activity")}, height=360)
 
 basemap = basemap_picker()
-md = map_data(actor, datum=datum_of(basemap), villages=data.villages(actor).iloc[0:0], towns=True,
-              counties=actor.is_citywide or len(actor.scope_prefix) <= 6)
-md.teams = teams
-show_map(render(md, basemap=basemap), key="teams_map")
+
+
+def _teams_map():
+    md = map_data(actor, datum=datum_of(basemap), villages=data.villages(actor).iloc[0:0], towns=True,
+                  counties=actor.is_citywide or len(actor.scope_prefix) <= 6)
+    md.teams = teams
+    return render(md, basemap=basemap)
+
+
+show_map(cached_render(actor, "teams", _teams_map, basemap=basemap, query=query), key="teams_map")
 
 st.markdown(f"#### {tr('teams.activity')}")
 recent = data.recent(actor, team_id=actor.team_id, limit=30)

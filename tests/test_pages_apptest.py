@@ -213,6 +213,22 @@ class TestMapClicks:
         assert at.session_state["village_pick"] == village["code"]
         assert any(village["name"] in s.value for s in at.subheader)
 
+    def test_tap_on_the_lagging_map_opens_a_lagging_village(self, settings):
+        from greening.actor import Actor
+        from greening.models.enums import Role
+        from ui import data
+
+        city = Actor(None, "t", Role.CITY, scope_prefix="4408")
+        first = data.lagging(city).iloc[0]["code"]
+        with make_engine().connect() as conn:
+            village = area_frame(conn, city, "village").set_index("code").loc[first]
+        at = _app("city", "pages/lagging.py")
+        _no_exception(at)
+        at.session_state["lagging_map"] = {"last_clicked": {"lat": village["label_lat"], "lng": village["label_lon"]}}
+        at.run()
+        _no_exception(at)
+        assert at.session_state["village_pick"] == first
+
     def test_tap_outside_every_village_says_so(self, settings):
         at = _app("city", "pages/overview.py")
         at.session_state["overview_map"] = {"last_clicked": {"lat": 30.0, "lng": 100.0}}

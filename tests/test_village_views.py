@@ -95,6 +95,21 @@ class TestViews:
         assert V.village_at(frame, 2.0, 1.0)["code"] == "440802001002"   # a corner of one village
         assert V.village_at(frame, 2.5, 0.5) is None
 
+    def test_a_tap_just_outside_a_small_village_within_reach_opens_it(self):
+        """At city zoom a village a few pixels wide is tapped on its outline, a pixel outside it
+        (about 300 m): within reach the nearest village opens, beyond it none, inside no change."""
+        import geopandas as gpd
+
+        small = box(110.300, 21.090, 110.305, 21.094)  # about 500 m x 450 m
+        other = box(110.320, 21.090, 110.325, 21.094)
+        frame = gpd.GeoDataFrame({"code": ["440811102206", "440811102208"]}, geometry=[small, other], crs=4326)
+        outside = (110.308, 21.092)  # about 310 m east of the first
+        assert V.village_at(frame, *outside) is None
+        assert V.village_at(frame, *outside, reach_m=500)["code"] == "440811102206"
+        assert V.village_at(frame, *outside, reach_m=200) is None
+        assert V.village_at(frame, 110.3225, 21.092, reach_m=500)["code"] == "440811102208"  # inside wins
+        assert V.village_at(frame, 110.36, 21.092, reach_m=500) is None  # 3.6 km away
+
 
 @pytest.fixture
 def write_session(demo_engine):

@@ -58,6 +58,12 @@ def _db(actor: Actor | None = None) -> str:
     return f"{_url()}@{version}"
 
 
+def version_keys(actor: Actor) -> str:
+    """The database, the data version of ``actor``'s area and the boundaries' version, read now:
+    what a result built from ``actor``'s data (a whole map) depends on."""
+    return f"{_db(actor)}#{_areas_version()}"
+
+
 def scope_of(actor: Actor) -> str:
     """The cache key of ``actor``'s view: role and area (never the user alone)."""
     try:

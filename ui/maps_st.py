@@ -7,6 +7,8 @@ A tap is acted on once: :func:`new_click` remembers the last one handled for eac
 """
 from __future__ import annotations
 
+import pickle
+
 import streamlit as st
 
 from greening.area_codes import county_prefix
@@ -22,7 +24,8 @@ from greening.maps import (
 )
 from ui.i18n_st import lang, tr, tr_key
 
-__all__ = ["basemap_picker", "render", "show_map", "new_click", "clicked_wgs84", "BASEMAP_KEY", "MAP_HEIGHT"]
+__all__ = ["basemap_picker", "render", "cached_render", "digest", "show_map", "new_click", "open_tapped_village", "clicked_wgs84", "BASEMAP_KEY",
+           "MAP_HEIGHT"]
 
 BASEMAP_KEY = "basemap"
 MAP_HEIGHT = 460  # fits a phone screen with the page header above it
@@ -56,6 +59,35 @@ def render(data: MapData, *, basemap: str, **kwargs) -> MapResult:
     basemap = basemap if basemap in available_basemaps(settings.tianditu_key) else NO_BASEMAP
     return build_map(data, lang=lang(), basemap=basemap, tianditu_key=settings.tianditu_key,
                      static_base=settings.static_base, **kwargs)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _built(key: str, _build) -> bytes:
+    return pickle.dumps(_build(), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def cached_render(actor, page: str, build, **params) -> MapResult:
+    """The map ``build()`` makes, built once per process for everyone who sees the same thing.
+
+    Keyed by the page, the actor's view (role and area, never the user), the tab's language,
+    ``params`` (basemap, metric, filters: whatever ``build`` depends on besides the data) and the
+    data versions read from the database now (:func:`ui.data.version_keys`). A write anywhere in
+    the area, through any replica, changes the key, so the next rerun builds afresh; until then
+    every rerun and every other user of that view reuses the built map (the city overview's layers
+    took about a second to build per rerun). It is kept pickled and each call gets its own copy:
+    ``st_folium`` changes the element ids of the map it is given, so a map is drawn once.
+    """
+    from ui import data
+
+    key = repr((page, data.scope_of(actor), lang(), sorted(params.items()), data.version_keys(actor)))
+    return pickle.loads(_built(key, build))
+
+
+def digest(values) -> str:
+    """A short fingerprint of a list of codes (a filtered map's part of the cache key)."""
+    import hashlib
+
+    return hashlib.blake2b("\n".join(sorted(map(str, values))).encode(), digest_size=12).hexdigest()
 
 
 def show_map(result: MapResult, *, key: str, returned_objects: list[str] | None = None,
@@ -104,6 +136,23 @@ def new_click(state: dict, key: str, basemap: str) -> tuple[float, float] | None
         return None
     st.session_state[marker] = raw
     return point
+
+
+def open_tapped_village(map_key: str, basemap: str, villages, detail: str) -> None:
+    """A tap on map ``map_key`` (already in session_state when the run starts) opens the village
+    tapped: its page, or a line saying the place is in no village. ``detail`` is the map's
+    opening detail (:func:`greening.maps.compact.detail_for`), which sets how near a tap must be."""
+    from greening.maps.compact import TAP_REACH_M
+    from greening.services.area_views import village_at
+
+    point = new_click(st.session_state.get(map_key) or {}, map_key, basemap)
+    if point is None:
+        return
+    village = village_at(villages, *point, reach_m=TAP_REACH_M[detail])
+    if village is not None:
+        st.session_state["village_code"] = village["code"]
+        st.switch_page("pages/village.py")
+    st.info(tr("common.no_village_here"))
 
 
 def datum_of(basemap: str) -> str:

@@ -25,12 +25,16 @@ from folium.map import Layer
 from jinja2 import Template
 
 __all__ = ["RenderedOnce", "encode_polyline", "decode_polyline", "encode_geometry", "encoded_features", "detail_for", "CompactShapes",
-           "CompactPoints", "ZOOM_DETAIL", "DECODE_JS", "script_json"]
+           "CompactPoints", "ZOOM_DETAIL", "TAP_REACH_M", "DECODE_JS", "script_json"]
 
 #: simplification tolerance (degrees) for a map that opens on the city, a county, or a town or
 #: village: one pixel is about 0.0017 deg at city zoom, 0.0004 at county zoom. Coordinates are
 #: always encoded with 5 decimals (about 1 m), so any cached shape can be drawn on any map.
 ZOOM_DETAIL = {"city": 0.0012, "county": 0.0004, "local": 0.0001}
+#: how far (metres) a tap in no village still opens the nearest one, on a map that opens at that
+#: detail: about three pixels at its zoom (a finger is wider than a small village drawn at city
+#: zoom, and a village's outline, a pixel wide, lies partly outside it)
+TAP_REACH_M = {"city": 500.0, "county": 130.0, "local": 35.0}
 PRECISION = 5
 
 DECODE_JS = """window.grDecode = window.grDecode || function(s, f) {

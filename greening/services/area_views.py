@@ -72,18 +72,26 @@ def area_names(conn, codes) -> dict[str, str]:
     return {c: n for c, n in rows}
 
 
-def village_at(villages: gpd.GeoDataFrame, lon: float, lat: float):
+def village_at(villages: gpd.GeoDataFrame, lon: float, lat: float, *, reach_m: float = 0.0):
     """The row of ``villages`` holding (lon, lat), or None (pure; no database).
 
     The one border rule of :class:`~greening.coverage.index.VillageIndex`: boundary included, the
     lowest code wins, so a tap on a shared border opens the same village a planting there joins.
+    ``reach_m``: a point in no village takes the nearest village within that many metres (a
+    finger's tap on a map drawn at city zoom: shapes a few pixels wide, outlines a pixel wide,
+    see :data:`greening.maps.compact.TAP_REACH_M`); plantings never use it.
     """
     if villages is None or not len(villages) or lon is None or lat is None:
         return None
     shaped = villages[villages.geometry.notna() & ~villages.geometry.is_empty]
     if not len(shaped):
         return None
-    code = VillageIndex.from_frame(shaped).locate(float(lon), float(lat))
+    index = VillageIndex.from_frame(shaped)
+    code = index.locate(float(lon), float(lat))
+    if code is None and reach_m > 0:
+        near = index.nearest(float(lon), float(lat))
+        if near is not None and near[1] <= reach_m:
+            code = index.codes[near[0]]
     if code is None:
         return None
     return shaped.loc[shaped["code"] == code].iloc[0]
