@@ -30,6 +30,7 @@ PAGES = [
     ("pages/designations.py", "nav.designations", ":material/military_tech:", "overview", "dashboard.view"),
     ("pages/measures.py", "nav.measures", ":material/checklist:", "overview", "dashboard.view"),
     ("pages/log_planting.py", "nav.log_planting", ":material/add_location_alt:", "work", "planting.create"),
+    ("pages/care_check.py", "nav.care_check", ":material/park:", "work", "care.create"),
     ("pages/village.py", "nav.village", ":material/home:", "work", "village.view"),
     ("pages/teams.py", "nav.teams", ":material/groups:", "work", "village.view"),
     ("pages/review.py", "nav.review", ":material/fact_check:", "work", ("planting.review", "attestation.review")),

@@ -29,7 +29,7 @@ from ui.photos_view import photo_flag_text, show_photos
 from ui.session import db_session
 
 __all__ = ["POINT_KEY", "SOURCE_KEY", "SUBMISSION_KEY", "DONE_KEY", "submission_id", "typed_point", "where_is",
-           "set_point", "clear_point", "planting_form", "confirmation", "default_date", "rejected_notice"]
+           "set_point", "clear_point", "point_picker", "planting_form", "confirmation", "default_date", "rejected_notice"]
 
 POINT_KEY = "log_point"          # (lon, lat) WGS 84
 SOURCE_KEY = "log_point_source"  # how the point was picked: {"kind": "gps"|"map"|"typed", "accuracy": m}
@@ -80,6 +80,51 @@ def typed_point():
         st.caption(parsed.note)
     lon, lat = (parsed.lon, parsed.lat) if datum == "wgs84" else gcj02_to_wgs84(parsed.lon, parsed.lat)
     return float(lon), float(lat)
+
+
+def point_picker(actor: Actor, village_code: str, *, prefix: str = "log"):
+    """Where: the phone's GPS or a tap on the village's map, or typed coordinates; returns the
+    point picked (WGS 84 lon, lat) or None. ``prefix`` names the widgets (``log_map``,
+    ``log_gps``, ...), so two screens keep their own map and GPS readings."""
+    from ui.gps import GPS_KEY, GpsError, gps_button, read_reading
+    from ui.maps_st import basemap_picker, datum_of, map_data, new_click, picked_group, render, show_map
+
+    how = st.segmented_control(tr("log.how"), ["map", "typed"], format_func=tr_key("log.how."),
+                               key=f"{prefix}_how", default="map", required=True)
+    error_key = f"{prefix}_gps_error"
+    if how == "typed":
+        point = typed_point()
+        if point is None:
+            clear_point()  # an empty or wrong entry leaves no older point (nor its village) on screen
+        else:
+            set_point(point, "typed")
+        return st.session_state.get(POINT_KEY)
+    reading = gps_button(GPS_KEY if prefix == "log" else f"{prefix}_gps")
+    if reading is not None:
+        try:
+            fix = read_reading(reading)
+        except GpsError as exc:
+            st.session_state[error_key] = str(exc)
+        else:
+            st.session_state.pop(error_key, None)
+            set_point((fix.lon, fix.lat), "gps", fix.accuracy_m)
+    if st.session_state.get(error_key):
+        st.error(md_escape(st.session_state[error_key]))
+    st.caption(tr("log.map_hint2"))
+    basemap = basemap_picker()
+    md = map_data(actor, datum=datum_of(basemap), within=village_code, towns=False, counties=False)
+    # A tap arrives in session_state before this run: take it first, so the pin is drawn at once.
+    map_key = f"{prefix}_map"
+    tapped = new_click(st.session_state.get(map_key) or {}, map_key, basemap)
+    if tapped is not None:
+        st.session_state.pop(error_key, None)
+        set_point(tapped, "map")
+    result = render(md, basemap=basemap, metric="plan_completion", layer_control=False)
+    source = st.session_state.get(SOURCE_KEY) or {}
+    show_map(result, key=map_key, returned_objects=["last_clicked"],
+             dynamic=picked_group(st.session_state.get(POINT_KEY), basemap, source.get("accuracy")),
+             center=st.session_state.get(POINT_KEY) if source.get("kind") == "gps" else None, basemap=basemap)
+    return st.session_state.get(POINT_KEY)
 
 
 def where_is(actor: Actor, point, claimed_code: str | None):

@@ -1,0 +1,37 @@
+"""管护核查 Log a care or survival check, phone first: pick the planting from the village's checks due
+this week and overdue, or by position (GPS or a tap, matched to the nearest planting of the same
+species), fill in what was found, submit once."""
+import streamlit as st
+
+from ui.care_form import care_confirmation, care_form, due_list, match_near, pick_due
+from ui.i18n_st import tr, tr_key
+from ui.layout import page_header
+from ui.pickers import pick_village
+from ui.planting_form import point_picker
+from ui.session import require_actor
+from ui.tables import show_table
+
+actor = require_actor("care.create")
+page_header(tr("care.title"))
+if care_confirmation():
+    st.stop()
+village_code = pick_village(actor)
+if village_code is None:
+    st.stop()
+due = due_list(actor, village_code)
+st.markdown(f"##### {tr('care.due_title')} · {len(due)}")
+if len(due):
+    show_table(due.assign(state=due["state"].map(lambda v: tr(f"sup.state.{v}"))),
+               {"planting_id": tr("sup.col.planting"), "species": tr("sup.col.species"),
+                "months": tr("sup.col.months"), "due_on": tr("sup.col.due_on"), "state": tr("sup.col.state")},
+               height=220, key="care_due_table")
+else:
+    st.caption(tr("care.none_due"))
+how = st.segmented_control(tr("care.how"), ["list", "position"], format_func=tr_key("care.how."),
+                           key="care_pick_how", default="list" if len(due) else "position", required=True)
+if how == "list":
+    care_form(actor, pick_due(due) if len(due) else None)
+else:
+    point = point_picker(actor, village_code, prefix="care")
+    matched = match_near(actor, point)
+    care_form(actor, matched[1] if matched else None, point=point, species_id=matched[0] if matched else None)

@@ -1,0 +1,121 @@
+"""The care-check page headless, as the team of a demo village: the checks due this week and
+overdue, one picked from that list and recorded once (pressed twice), and one matched by position."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from greening.actor import Actor
+from greening.coverage.load import report_date
+from greening.db import make_engine, read_session, session_scope
+from greening.models import CareCheck, Planting
+from greening.supervision.care_schedule import due_checks
+from tests.test_pages_apptest import _app, _no_exception, _texts, app_db, settings  # noqa: F401
+
+TEAM_VILLAGE = "440823101001"  # team-suixi's village in the demo
+
+
+def _due():
+    with read_session(make_engine()) as s:
+        return due_checks(s, Actor.system("tests"), report_date(s.connection()), village_code=TEAM_VILLAGE)
+
+
+def _planted(sub: str, lon_shift: float = 0.0) -> int:
+    """A verified planting of the team's village from 1 March 2024: its 3-month check (due 1 June)
+    is overdue on the demo's report date (10 June)."""
+    import datetime as dt
+
+    from greening.auth import actor_from_token
+    from greening.permissions import install_scope
+    from greening.services.plantings import PlantingInput, create_planting
+    from tests.test_pages_apptest import _team_village, _token
+
+    village = _team_village("team-suixi")
+    with session_scope(make_engine()) as s:
+        actor = actor_from_token(s, _token("team-suixi"))
+        install_scope(s, actor)
+        made = create_planting(s, actor, PlantingInput(
+            submission_id=sub, village_code=TEAM_VILLAGE, planted_on=dt.date(2024, 3, 1), species="樟树",
+            tree_count=12, site_type="路旁", lon=village["label_lon"] + lon_shift, lat=village["label_lat"]))
+        pid = made.planting.id
+    with session_scope(make_engine()) as s:
+        install_scope(s, Actor.system("tests"))
+        s.get(Planting, pid).status = "verified"
+    return pid
+
+
+def _checks(**where) -> int:
+    with read_session(make_engine()) as s:
+        stmt = select(func.count()).select_from(CareCheck)
+        for k, v in where.items():
+            stmt = stmt.where(getattr(CareCheck, k) == v)
+        return s.scalar(stmt)
+
+
+def _submit(at):
+    next(b for b in at.button if b.label in ("提交核查", "Submit the check")).click().run()
+    _no_exception(at)
+
+
+def test_a_due_check_is_picked_from_the_list_and_saved_once(settings):  # noqa: F811
+    _planted("care-page-1")
+    due = _due()
+    at = _app("team-suixi", "pages/care_check.py")
+    _no_exception(at)
+    assert at.subheader[0].value == "管护与成活率核查"
+    assert f"本周到期与逾期 · {len(due)}" in _texts(at)
+    box = at.selectbox(key="care_pick")
+    first = int(due["planting_id"].iloc[0])
+    assert box.options[0].startswith(f"#{first} ") and "第 " in box.options[0]
+    box.set_value(first).run()
+    trees = int(due["tree_count"].iloc[0])
+    at.number_input(key="care_alive").set_value(trees)
+    at.multiselect(key="care_tasks").set_value(["water", "weed"])
+    before = _checks(planting_id=first)
+    _submit(at)
+    assert any(f"已保存植树记录 #{first} 的成活率核查" in s.value for s in at.success), _texts(at)
+    assert _checks(planting_id=first) == before + 1
+    sid = at.session_state["care_submission_id"]
+    with read_session(make_engine()) as s:
+        stored = s.scalar(select(CareCheck).where(CareCheck.submission_id == sid))
+        assert (stored.kind, stored.alive_count, stored.note) == ("survival", trees, "浇水、除草")
+
+    # the checked planting's due check is gone from the list
+    rest = _due()
+    assert not ((rest["planting_id"] == first) & (rest["months"] == due["months"].iloc[0])).any()
+
+    # sent again (the confirmation never reached the phone; the planting is no longer due, so
+    # found by position): the same submission id, nothing recorded twice
+    del at.session_state["care_done"]
+    at.run()
+    with read_session(make_engine()) as s:
+        p = s.get(Planting, first)
+        lon, lat, species_id = p.lon, p.lat, p.species_id
+    at.segmented_control(key="care_pick_how").set_value("position").run()
+    at.segmented_control(key="care_how").set_value("typed").run()
+    at.text_input(key="log_coords").set_value(f"{lon:.7f}, {lat:.7f}").run()
+    at.selectbox(key="care_species").set_value(species_id).run()
+    at.number_input(key="care_alive").set_value(trees)
+    at.multiselect(key="care_tasks").set_value(["water", "weed"])
+    _submit(at)
+    assert any("已保存过" in i.value for i in at.info), _texts(at)
+    assert _checks(submission_id=sid) == 1 and _checks(planting_id=first) == before + 1
+
+
+def test_a_check_logged_by_position_is_matched_to_the_planting(settings):  # noqa: F811
+    pid = _planted("care-page-2", lon_shift=0.002)  # about 200 m from the other one
+    with read_session(make_engine()) as s:
+        p = s.get(Planting, pid)
+        lon, lat, species_id, trees = p.lon, p.lat, p.species_id, p.tree_count
+    at = _app("team-suixi", "pages/care_check.py")
+    at.segmented_control(key="care_pick_how").set_value("position").run()
+    at.segmented_control(key="care_how").set_value("typed").run()
+    at.text_input(key="log_coords").set_value(f"{lon + 0.00005:.7f}, {lat:.7f}").run()
+    at.selectbox(key="care_species").set_value(species_id).run()
+    _no_exception(at)
+    assert any(f"匹配到记录 #{pid}" in s.value and "相距 5 米" in s.value for s in at.success), _texts(at)
+    at.segmented_control(key="care_kind").set_value("care")
+    before = _checks(planting_id=pid)
+    _submit(at)
+    assert any(f"已保存植树记录 #{pid} 的管护" in s.value for s in at.success), _texts(at)
+    assert _checks(planting_id=pid) == before + 1
+    assert trees > 0

@@ -1,0 +1,165 @@
+"""The log-a-care-check screen's parts: the village's checks due this week and overdue, picking the
+planting (from that list, or by position: GPS or a tap, matched to the nearest verified planting
+of the same species within ``GREENING_CARE_MATCH_METERS``), the form, and saving it exactly once.
+
+Like the planting form (:mod:`ui.planting_form`), one submission id is made when the form is first
+shown and kept until the check is saved and the user asks for a new form: a double tap carries
+the same id and the care service stores it once; after a save the confirmation replaces the form.
+"""
+from __future__ import annotations
+
+import uuid
+
+import pandas as pd
+import streamlit as st
+
+from greening.actor import Actor
+from greening.i18n import fmt_count, fmt_date
+from greening.permissions import PermissionDenied
+from ui import data
+from ui.i18n_st import lang, tr, tr_key
+from ui.layout import md_escape, show_error
+from ui.planting_form import default_date
+from ui.session import db_session
+
+__all__ = ["TASKS", "due_list", "pick_due", "match_near", "care_form", "care_confirmation"]
+
+SUBMISSION_KEY = "care_submission_id"
+DONE_KEY = "care_done"
+#: care done, as stored in the note (Chinese) and shown (both languages)
+TASKS = {"water": ("浇水", "watering"), "fertilise": ("施肥", "fertilising"), "weed": ("除草", "weeding"),
+         "stake": ("扶正加固", "staking"), "pests": ("病虫害防治", "pest control"), "prune": ("修剪", "pruning"),
+         "replant": ("补植", "replanting")}
+
+
+def due_list(actor: Actor, village_code: str) -> pd.DataFrame:
+    """The village's checks due this week or overdue on the report date (overdue first)."""
+    from greening.supervision.care_schedule import due_checks
+
+    with db_session(actor) as s:
+        return due_checks(s, actor, data.report_date(), village_code=village_code)
+
+
+def _species_name(row) -> str:
+    if lang() == "en":
+        from ui.tables import english_names
+
+        return str(english_names(pd.DataFrame([{"species": row["species"]}]))["species"].iloc[0])
+    return str(row["species"])
+
+
+def pick_due(due: pd.DataFrame) -> int | None:
+    """A planting from the due list (one line per planting: its most urgent check)."""
+    lg = lang()
+    first = due.drop_duplicates("planting_id")
+    labels = {}
+    for row in first.to_dict("records"):
+        state = tr("care.overdue_days", n=row["days_late"]) if row["state"] == "overdue" else tr("sup.state.due_soon")
+        labels[int(row["planting_id"])] = tr("care.due_line", id=row["planting_id"], species=_species_name(row),
+                                             count=fmt_count(row["tree_count"], lg), months=row["months"],
+                                             due=fmt_date(row["due_on"], lg), state=state)
+    return st.selectbox(tr("care.pick"), list(labels), format_func=labels.get, index=None,
+                        placeholder=tr("care.pick_placeholder"), key="care_pick")
+
+
+def match_near(actor: Actor, point) -> tuple[int, int] | None:
+    """By position: the species, then the planting it matches (said on screen); (species id,
+    planting id) or None."""
+    from greening.supervision.care_schedule import match_planting
+
+    species = data.species()
+    lg = lang()
+    names = dict(zip(species["id"], species["name_en"].fillna(species["name_zh"]) if lg == "en"
+                     else species["name_zh"], strict=False))
+    species_id = st.selectbox(tr("care.species"), list(names), format_func=names.get, index=None,
+                              placeholder=tr("log.pick_species"), key="care_species")
+    if point is None:
+        st.info(tr("care.need_point"))
+        return None
+    if species_id is None:
+        return None
+    from greening.models import Planting
+
+    try:
+        with db_session(actor) as s:
+            pid, metres = match_planting(s, actor, point[0], point[1], int(species_id), data.report_date())
+            p = s.get(Planting, pid)
+            count, planted = p.tree_count, p.planted_on
+    except (ValueError, PermissionDenied) as exc:
+        show_error(exc)
+        return None
+    st.success(tr("care.matched", id=pid, species=md_escape(names[species_id]), count=fmt_count(count, lg),
+                  planted=fmt_date(planted, lg), metres=f"{metres:.0f}"))
+    return int(species_id), pid
+
+
+def _submission_id() -> str:
+    if not st.session_state.get(SUBMISSION_KEY):
+        st.session_state[SUBMISSION_KEY] = uuid.uuid4().hex
+    return st.session_state[SUBMISSION_KEY]
+
+
+def care_form(actor: Actor, planting_id: int | None, *, point=None, species_id: int | None = None) -> None:
+    """The check's form; on submit, record it once (by position: matched again by the same rule)."""
+    import datetime as dt
+
+    sid = _submission_id()
+    lg = lang()
+    tasks = {k: (zh if lg == "zh" else en) for k, (zh, en) in TASKS.items()}
+    with st.form("care_form", border=True):
+        kind = st.segmented_control(tr("care.kind"), ["survival", "care"], format_func=tr_key("care.kind."),
+                                    default="survival", required=True, key="care_kind")
+        c1, c2 = st.columns(2)
+        alive = c1.number_input(tr("care.alive"), min_value=0, max_value=100_000, value=None, step=1, key="care_alive")
+        checked_on = c2.date_input(tr("care.date"), value=default_date(), max_value=dt.date.today(), key="care_date")
+        done = st.multiselect(tr("care.done_what"), list(tasks), format_func=tasks.get, key="care_tasks")
+        responsible = st.text_input(tr("care.responsible"), max_chars=60, key="care_responsible")
+        note = st.text_area(tr("care.note"), max_chars=1000, key="care_note", height=68)
+        submitted = st.form_submit_button(tr("care.submit"), type="primary", width="stretch")
+    if not submitted:
+        return
+    if planting_id is None:
+        st.error(tr("care.need_planting"))
+        return
+    text = "、".join(TASKS[t][0] for t in done)
+    note_text = "；".join(t for t in (text, note.strip()) if t) or None
+    values = dict(kind=kind, checked_on=checked_on, alive_count=None if alive is None else int(alive),
+                  responsible=responsible.strip() or None, note=note_text, submission_id=sid)
+    try:
+        from greening.services.care import record_check
+        from greening.supervision.care_schedule import record_check_at
+
+        with db_session(actor, write=True) as s:
+            if point is not None and species_id is not None:
+                result, planting_id, _m = record_check_at(s, actor, lon=point[0], lat=point[1],
+                                                          species_id=species_id, **values)
+            else:
+                result = record_check(s, actor, planting_id, **values)
+            check = result[0]
+            message = {"created": result[1], "id": check.id, "planting": planting_id, "kind": kind,
+                       "alive": check.alive_count, "trees": check.planting.tree_count}
+    except (ValueError, PermissionDenied) as exc:
+        show_error(exc)
+        return
+    data.invalidate()
+    st.session_state[DONE_KEY] = message
+    st.rerun()
+
+
+def care_confirmation() -> bool:
+    """After a save: what was recorded and a button for the next check. True while shown."""
+    done = st.session_state.get(DONE_KEY)
+    if not done:
+        return False
+    if done["created"]:
+        kind = tr(f"care.kind.{done['kind']}").split("（")[0].split(" (")[0]
+        st.success(tr("care.saved", planting=done["planting"], kind=kind, id=done["id"]))
+        if done.get("alive") is not None and done.get("trees"):
+            st.caption(tr("care.rate", rate=f"{100 * done['alive'] / done['trees']:.0f}%"))
+    else:
+        st.info(tr("care.duplicate", id=done["id"]))
+    if st.button(tr("care.another"), type="primary", width="stretch", key="care_another"):
+        for key in (DONE_KEY, SUBMISSION_KEY, "care_pick", "care_alive", "care_note", "care_tasks"):
+            st.session_state.pop(key, None)
+        st.rerun()
+    return True
