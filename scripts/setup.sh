@@ -28,6 +28,8 @@ if [[ $DEV == 1 ]]; then
   fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cjk)
   # scripts/serve.sh and the load benchmark put nginx in front of the app replicas
   command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || need+=(nginx)
+  # the tests check deploy/systemd with systemd-analyze verify
+  command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 fi
 # A Chinese font for the PDF documents (notices, the monthly ranking): TrueType outlines, 5 MB.
 [[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]] || fc-list :lang=zh 2>/dev/null | grep -qi "wqy\|droid" \
