@@ -3,10 +3,10 @@ import streamlit as st
 
 from greening.supervision.inbox import inbox, issued_summary
 from ui import data
-from ui.i18n_st import lang, tr
+from ui.i18n_st import tr
 from ui.layout import md_escape, page_header
 from ui.session import db_session, require_actor
-from ui.supervision_st import notice_actions, notice_pdf_button
+from ui.supervision_st import level_text, notice_actions, notice_pdf_button, status_text
 from ui.tables import show_table
 
 actor = require_actor("notice.view")
@@ -24,10 +24,10 @@ def notice_list(title_key, frame, key):
         return
     st.markdown(f"#### {tr(title_key)} · {len(frame)}")
     for rec in frame.to_dict("records"):
-        late = f" · ⚠ {tr('sup.overdue_days', n=rec['overdue_days'], level=rec['level_zh'] if lang() == 'zh' else rec['level'])}" if rec["overdue_days"] else ""
+        late = f" · ⚠ {tr('sup.overdue_days', n=rec['overdue_days'], level=level_text(rec))}" if rec["overdue_days"] else ""
         with st.container(border=True):
             st.markdown(f"**{md_escape(rec['display_number'])}** {md_escape(rec['town_name'] or '')}"
-                        f"{md_escape(rec['village_name'])} · {md_escape(rec['status_zh'])} · "
+                        f"{md_escape(rec['village_name'])} · {md_escape(status_text(rec))} · "
                         f"{tr('sup.col.deadline')} {rec['deadline']}{late}")
             st.text(rec["reasons"])
             if rec.get("return_reason"):

@@ -61,3 +61,25 @@ def test_notices_and_ranking_pages(settings):  # noqa: F811
     at.button(key="rank_freeze").click().run()
     _no_exception(at)
     assert "县（市、区）" in _texts(at) and "镇（街道）" in _texts(at)
+
+
+def _english(user: str, page: str | None = None):
+    at = _app(user, page)
+    at.session_state["lang"] = "en"
+    at.run()
+    _no_exception(at)
+    return at
+
+
+def test_notice_states_are_in_english_on_an_english_page(settings):  # noqa: F811
+    notice = _issue("440823101202")
+    at = _english("suixi", "pages/notices.py")
+    options = at.selectbox(key="notice_pick").options
+    assert any("issued, to acknowledge" in o for o in options), options
+    assert not any("待签收" in o or "已下发" in o for o in options), options
+    table = next(df.value for df in at.dataframe if "Status" in df.value.columns)
+    assert "issued, to acknowledge" in set(table["Status"]) and not table["Status"].str.contains("待").any()
+    assert set(table["Level"]) <= {"town", "county", "city"}, set(table["Level"])
+    town = _english("suixi-town")  # right after logging in: the inbox
+    line = next(m.value for m in town.markdown if f"〔2024〕{notice.seq}号" in m.value)
+    assert "issued, to acknowledge" in line and "待签收" not in line, line

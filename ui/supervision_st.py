@@ -15,7 +15,8 @@ from ui import data
 from ui.i18n_st import lang, tr
 from ui.session import db_session, show_error
 
-__all__ = ["issue_panel", "inbox_count", "notice_actions", "notice_pdf_button", "notices_table"]
+__all__ = ["issue_panel", "inbox_count", "notice_actions", "notice_pdf_button", "notices_table", "status_text",
+           "level_text"]
 
 
 def _today() -> dt.date:
@@ -77,10 +78,22 @@ def inbox_count(actor: Actor) -> int:
         return 0
 
 
+def status_text(rec) -> str:
+    """A notice's state in the interface's language (``status_en`` / ``status_zh`` of its record)."""
+    return str(rec["status_en"] if lang() == "en" else rec["status_zh"])
+
+
+def level_text(rec) -> str:
+    """The level a notice sits at (town, county, city; escalated when overdue), in the interface's language."""
+    return str(rec["level"] if lang() == "en" else rec["level_zh"])
+
+
 def notices_table(frame: pd.DataFrame) -> pd.DataFrame:
-    en = lang() == "en"
-    out = frame.assign(status_text=frame["status_en"] if en and "status_en" in frame else frame["status_zh"])
-    return out
+    """The notices with ``status_text`` and ``level_text`` in the interface's language."""
+    if not len(frame):
+        return frame.assign(status_text=[], level_text=[])
+    return frame.assign(status_text=[status_text(r) for r in frame.to_dict("records")],
+                        level_text=[level_text(r) for r in frame.to_dict("records")])
 
 
 def notice_pdf_button(actor: Actor, notice_id: int, number: str, key: str) -> None:
