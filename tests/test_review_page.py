@@ -155,11 +155,12 @@ class TestTableInWords:
             assert raw not in table.columns, raw
         assert {"编号", "村（社区）", "树种", "株数", "标记", "照片", "种植日期"} <= set(table.columns)
         flagged = table.set_index("编号").loc[records[0]]
-        assert flagged["标记"] == "坐标不在所报村内；照片无定位信息" and flagged["照片"] == 1
+        # one set of flag words: the queue says a photo flag as the team's photo view says it
+        assert flagged["标记"] == "坐标不在所报村内；照片没有 GPS 位置信息" and flagged["照片"] == 1
         _widget(at.selectbox, "记录").set_value(records[0]).run()
         assert not at.exception
         assert len(at.image) == 1
-        assert any("照片无定位信息" in w.value for w in at.warning)
+        assert any("照片提示：照片没有 GPS 位置信息" in w.value for w in at.warning)  # the one photo view
         assert any("坐标不在所报村内" in w.value for w in at.warning)
         assert at.get("iframe") or at.get("component_instance"), "the point on a small map"
 
@@ -181,3 +182,16 @@ class TestSpotCheck:
             period = _widget(at.text_input, "期间")
             assert period.value == "2024"
             assert any("共抽取 2 条" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_one_set_of_flag_words_for_the_queue_and_the_photos():
+    """The review queue and the photo view say every flag with the same words, from one table."""
+    from greening.i18n import STRINGS
+    from greening.services.review_queue import PHOTO_FLAGS, PLANTING_FLAGS
+    from ui import photos_view, review_queue
+
+    assert review_queue.flag_words is photos_view.flag_words
+    assert not [k for k in STRINGS if k.startswith(("review.flag.", "photos_view.flag."))]
+    for code in (*PLANTING_FLAGS, *PHOTO_FLAGS):
+        zh, en = STRINGS[f"flag.{code}"]
+        assert zh and en and "{" not in photos_view.flag_words([code]), code

@@ -1,11 +1,13 @@
-"""Photos of planting records with their flags in words, for any screen that shows records.
+"""The one photo view: photos of planting records with their flags in words, for every screen
+that shows records, and the one set of flag words (``greening/strings/flags.py``).
 
 The server compares each photo's EXIF with the record (:func:`greening.photos.store_photo`):
 no GPS position, taken far from the point, no time, taken long before or after, nearly the same
-as another record's photo. :func:`flag_words` says those flags in the tab's language;
-:func:`show_photos` draws the thumbnails of one or more records, each captioned with its flags,
-for the team (after saving, and in its records) and for reviewers (the review page can call it
-with the record ids it lists).
+as another record's photo; a record's own point may lie outside the village reported, or in no
+village. :func:`flag_list` / :func:`flag_words` say those flags in the tab's language (the review
+queue's table and filter, a record's photos, the team's photos); :func:`show_photos` draws the
+thumbnails of one or more records, each captioned with its flags, for the team (after saving, and
+in its records), the village page, and the reviewer (:func:`record_photos`, one record).
 """
 from __future__ import annotations
 
@@ -16,24 +18,30 @@ from ui.i18n_st import tr
 from ui.layout import md_escape
 from ui.session import db_session
 
-__all__ = ["flag_words", "photo_flag_text", "load_photos", "show_photos"]
+__all__ = ["flag_list", "flag_words", "photo_flag_text", "load_photos", "show_photos", "record_photos"]
 
 
-def flag_words(flags) -> list[str]:
-    """Each photo flag code as a sentence; an unknown code is shown as it is."""
+def flag_list(flags) -> list[str]:
+    """Each flag code (the record's or a photo's) as words; an unknown code is shown as it is."""
     from greening.i18n import STRINGS
     from greening.photos import TIME_FAR_DAYS, TOO_FAR_M
 
     out = []
     for code in flags or ():
-        key = f"photos_view.flag.{code}"
+        key = f"flag.{code}"
         out.append(tr(key, m=f"{TOO_FAR_M:,.0f}", days=TIME_FAR_DAYS) if key in STRINGS else str(code))
     return out
 
 
+def flag_words(flags) -> str:
+    """The flags in one line ("—" when none), e.g. a cell of the review queue's table."""
+    words = flag_list(flags)
+    return "；".join(words) if words else "—"
+
+
 def photo_flag_text(flags) -> str:
     """All flags of one photo in one line (or "place and time look right")."""
-    words = flag_words(flags)
+    words = flag_list(flags)
     return "；".join(words) if words else tr("photos_view.ok")
 
 
@@ -71,3 +79,9 @@ def show_photos(actor: Actor, planting_ids, *, per_row: int = 3, photos: list[di
                 if photo["flags"] and warn:
                     st.warning(md_escape(tr("photos_view.flagged", flags=photo_flag_text(photo["flags"]))))
     return len(photos)
+
+
+def record_photos(actor: Actor, planting_id: int) -> int:
+    """One record's photos for the reviewer, under a heading; each flagged photo says why."""
+    st.markdown(f"**{tr('photos_view.title')}**")
+    return show_photos(actor, [int(planting_id)])

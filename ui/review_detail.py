@@ -1,8 +1,7 @@
-"""One record under review: its photos as thumbnails with their flags in words, and its point on a
-small map over the village it was reported for (and the village the point lies in, if another)."""
+"""One record under review: its point on a small map over the village it was reported for (and the
+village the point lies in, if another). Its photos are shown by the one photo view,
+:func:`ui.photos_view.record_photos`."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import streamlit as st
 
@@ -11,32 +10,9 @@ from greening.maps.geojson import to_datum_xy
 from ui.i18n_st import tr
 from ui.layout import md_escape
 
-__all__ = ["record_photos_view", "record_map", "SMALL_MAP_HEIGHT"]
+__all__ = ["record_map", "SMALL_MAP_HEIGHT"]
 
 SMALL_MAP_HEIGHT = 260
-_PER_ROW = 3
-
-
-def record_photos_view(photos: list[tuple[int, list[str], Path | None]]) -> None:
-    """``(photo id, flags, thumbnail path or None)`` of one record, three to a row."""
-    from ui.review_queue import flag_words
-
-    st.markdown(f"**{tr('review.col.photos')}**")
-    if not photos:
-        st.caption(tr("review.detail.no_photos"))
-        return
-    for start in range(0, len(photos), _PER_ROW):
-        columns = st.columns(_PER_ROW)
-        for column, (_pid, flags, path) in zip(columns, photos[start:start + _PER_ROW], strict=False):
-            with column:
-                if path is None:
-                    st.caption(tr("review.detail.photo_missing"))
-                else:
-                    st.image(path.read_bytes(), width="stretch")
-                if flags:
-                    st.warning(md_escape(flag_words(flags)))
-                else:
-                    st.caption(tr("review.detail.photo_ok"))
 
 
 def record_map(actor, row: dict) -> None:

@@ -15,7 +15,6 @@ import streamlit as st
 
 from greening.i18n import fmt_date, fmt_int
 from greening.models.enums import SiteType
-from greening.photos import photo_path
 from greening.services import review
 from greening.services.review_queue import (
     ANY_FLAG,
@@ -26,28 +25,18 @@ from greening.services.review_queue import (
     QueueFilter,
     queue_options,
     queue_page,
-    record_photos,
 )
 from ui.i18n_st import label, lang, tr
 from ui.layout import md_escape, show_error
+from ui.photos_view import flag_list, flag_words, record_photos
 from ui.session import db_session
 
-__all__ = ["decision_queue", "flag_words", "NONCE_KEY"]
+__all__ = ["decision_queue", "NONCE_KEY"]
 
 NONCE_KEY = "review_nonce"    # bumped after every decision: fresh record choice and form
 _NOTE_KEY = "review_note"     # [("success" | "info" | "error" | "exc", text or error)] of the last presses
 _DECIDED_KEY = "review_decided"  # {(id, version)} decided in this tab
 _LOCAL_TZ = dt.timezone(dt.timedelta(hours=8))
-
-
-def flag_words(flags) -> str:
-    """Flag codes in words, in the tab's language ("—" when none)."""
-    words = [tr(f"review.flag.{f}") if f"review.flag.{f}" in _known_flags() else str(f) for f in (flags or [])]
-    return "；".join(words) if words else "—"
-
-
-def _known_flags() -> set[str]:
-    return {f"review.flag.{f}" for f in (*PLANTING_FLAGS, *PHOTO_FLAGS)}
 
 
 def _decide(actor, pid: int, version: int, nonce: int) -> None:
@@ -129,7 +118,7 @@ def _flag_option(flag) -> str:
         return tr("review.flag_any")
     if flag == NO_PHOTO:
         return tr("review.flag_no_photo")
-    return tr(f"review.flag.{flag}")
+    return flag_list([flag])[0]
 
 
 def _species(row) -> str:
@@ -196,7 +185,7 @@ def _record_label(row) -> str:
 
 
 def _detail(actor, row) -> None:
-    from ui.review_detail import record_map, record_photos_view
+    from ui.review_detail import record_map
 
     pid = int(row["id"])
     st.markdown(f"**{md_escape(tr('review.detail', id=pid))}** · {md_escape(_record_label(row).split(' ', 1)[1])}")
@@ -207,18 +196,8 @@ def _detail(actor, row) -> None:
         st.caption(f"{tr('review.detail.note')}: {md_escape(row['note'])}")
     if row["flags"]:
         st.warning(tr("review.detail.flags", flags=md_escape(flag_words(row["flags"]))))
-    with db_session(actor) as s:
-        photos = [(p.id, p.flags or [], _thumb(p)) for p in record_photos(s, actor, pid)]
-    record_photos_view(photos)
+    record_photos(actor, pid)
     record_map(actor, row)
-
-
-def _thumb(photo):
-    try:
-        path = photo_path(photo, thumbnail=bool(photo.thumb_name))
-    except ValueError:
-        return None
-    return path if path.exists() else None
 
 
 def _decision_form(actor, row, nonce: int) -> None:
