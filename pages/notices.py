@@ -2,8 +2,9 @@
 import streamlit as st
 
 from greening.supervision.inbox import notice_frame
+from greening.supervision.notices import addressee_text
 from ui import data
-from ui.i18n_st import tr
+from ui.i18n_st import lang, tr
 from ui.layout import md_escape, page_header
 from ui.session import db_session, require_actor
 from ui.supervision_st import notice_actions, notice_pdf_button, notices_table
@@ -27,7 +28,7 @@ rec = frame[frame["id"] == picked].iloc[0].to_dict()
 with st.container(border=True):
     st.markdown(f"**{md_escape(rec['display_number'])}** · {md_escape(rec['county_name'] or '')}"
                 f"{md_escape(rec['town_name'] or '')}{md_escape(rec['village_name'])}")
-    st.caption("、".join(md_escape(p.get("name")) for p in rec["addressees"]))
+    st.caption(md_escape(addressee_text(rec["addressees"], lang())))
     st.text(rec["reasons"])
     if rec.get("report_text"):
         st.markdown(f"**{tr('sup.report.text')}**")

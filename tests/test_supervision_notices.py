@@ -112,6 +112,34 @@ class TestIssuing:
         assert d.reasons == "1. 种植进度落后\n2. 未制定计划" and d.reason_codes == ["behind_pace", "no_plan"]
         assert [p["name"] for p in d.addressees] == ["王队长", "李镇长（副镇长）"]
 
+    def test_each_addressee_keeps_their_role(self, db):
+        """The lagging list joins several people of one role with 、; each becomes an addressee
+        with that role, and the editable text of the issue form keeps the roles."""
+        row = {"code": SUIXI_V1, "reason_list": [("behind_pace", "种植进度落后", "Behind")],
+               "team_leader": "王队长", "first_secretary": "张三（第一书记）、李四（党建指导员）",
+               "town_leader": "赵镇长（副镇长）", "county_leader": "钱县长（副县长）"}
+        d = N.draft_from_lagging(row)
+        assert [(p["role"], p["name"]) for p in d.addressees] == [
+            ("team_leader", "王队长"), ("first_secretary", "张三（第一书记）"), ("first_secretary", "李四（党建指导员）"),
+            ("town_leader", "赵镇长（副镇长）"), ("county_leader", "钱县长（副县长）")]
+        text = N.addressee_text(d.addressees)
+        assert text.startswith("护绿队队长：王队长、第一书记/党建指导员：张三（第一书记）、")
+        # edited: one person dropped, one typed without a role, one typed with an English role
+        edited = text.replace("、包镇领导：赵镇长（副镇长）", "") + "、孙干事、county lead in charge：周县长"
+        people = N.parse_addressees(edited, d.addressees)
+        assert [(p["role"], p["role_zh"], p["name"]) for p in people] == [
+            ("team_leader", "护绿队队长", "王队长"), ("first_secretary", "第一书记/党建指导员", "张三（第一书记）"),
+            ("first_secretary", "第一书记/党建指导员", "李四（党建指导员）"),
+            ("county_leader", "包县领导", "钱县长（副县长）"), ("", "", "孙干事"),
+            ("county_leader", "包县领导", "周县长")]
+        assert N.parse_addressees("王队长", d.addressees)[0]["role"] == "team_leader"  # a known name keeps its role
+        world(db)
+        install_scope(db, CITY)
+        stored = N.issue_notice(db, CITY, N.NoticeDraft(SUIXI_V1, "x", [], people), issued_on=DAY)
+        db.flush()
+        assert [p["role"] for p in db.get(SupervisionNotice, stored.id).addressees] == [
+            "team_leader", "first_secretary", "first_secretary", "county_leader", "", "county_leader"]
+
     def test_audit_and_outbox_in_the_same_transaction(self, db):
         world(db)
         with override_settings(notify_wecom="440823=http://127.0.0.1:9/wecom;440882=http://127.0.0.1:9/lz",

@@ -83,3 +83,20 @@ def test_notice_states_are_in_english_on_an_english_page(settings):  # noqa: F81
     town = _english("suixi-town")  # right after logging in: the inbox
     line = next(m.value for m in town.markdown if f"〔2024〕{notice.seq}号" in m.value)
     assert "issued, to acknowledge" in line and "待签收" not in line, line
+
+
+def test_the_issue_form_keeps_each_addressees_role(settings):  # noqa: F811
+    at = _app("city", "pages/lagging.py")
+    box = at.multiselect(key="sup_issue_pick")
+    code = box.options[0].split("（")[-1].rstrip("）") if "（" in box.options[0] else box.options[0]
+    box.set_value([code]).run()
+    _no_exception(at)
+    people = at.text_input(key=f"sup_p_{code}").value
+    assert "包镇领导：" in people and "包县领导：" in people, people
+    next(b for b in at.button if b.label == "下发").click().run()
+    _no_exception(at)
+    with session_scope(make_engine()) as s:
+        install_scope(s, Actor.system("tests"))
+        n = s.scalars(select(SupervisionNotice).where(SupervisionNotice.village_code == code)).all()[-1]
+        roles = {p["role"] for p in n.addressees}
+        assert {"town_leader", "county_leader"} <= roles and "" not in roles, n.addressees

@@ -27,7 +27,13 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
     """下发督办单 from the lagging list: villages picked, reasons and people pre-filled, editable."""
     if not allowed(actor, "notice.issue") or lagging is None or not len(lagging):
         return
-    from greening.supervision.notices import NoticeDraft, NoticeError, draft_from_lagging
+    from greening.supervision.notices import (
+        NoticeDraft,
+        NoticeError,
+        addressee_text,
+        draft_from_lagging,
+        parse_addressees,
+    )
 
     with st.expander(tr("sup.issue.title"), icon=":material/assignment_late:"):
         names = dict(zip(lagging["code"], lagging["name"], strict=False))
@@ -42,10 +48,8 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
                 reasons = st.text_area(tr("sup.issue.reasons", village=names[code]), value=d.reasons,
                                        key=f"sup_r_{code}", height=110)
                 people = st.text_input(tr("sup.issue.people", village=names[code]),
-                                       value="、".join(p["name"] for p in d.addressees), key=f"sup_p_{code}")
-                roles = {p["name"]: p for p in d.addressees}
-                addressees = [roles.get(n.strip(), {"role": "", "role_zh": "", "name": n.strip()})
-                              for n in people.split("、") if n.strip()]
+                                       value=addressee_text(d.addressees, lang()), key=f"sup_p_{code}")
+                addressees = parse_addressees(people, d.addressees)  # each person keeps their role
                 drafts.append(NoticeDraft(code, reasons, d.reason_codes, addressees))
             go = st.form_submit_button(tr("sup.issue.button"), type="primary", disabled=not picked)
         if go and drafts:

@@ -29,7 +29,7 @@ from greening.supervision.states import next_state
 
 __all__ = ["NoticeDraft", "NoticeError", "StaleNotice", "issue_notice", "acknowledge", "report",
            "close", "return_notice", "load_notice", "display_number", "draft_from_lagging",
-           "ADDRESSEE_ROLES", "MAX_TEXT"]
+           "ADDRESSEE_ROLES", "MAX_TEXT", "addressee_text", "parse_addressees"]
 
 MAX_TEXT = 4000
 #: lagging-list column -> (Chinese, English) of the addressee's role
@@ -93,9 +93,39 @@ def draft_from_lagging(row) -> NoticeDraft:
     people = []
     for col, (zh, _en) in ADDRESSEE_ROLES.items():
         value = get(col)
-        if isinstance(value, str) and value.strip():
-            people.append({"role": col, "role_zh": zh, "name": value.strip()})
+        if isinstance(value, str):
+            # the lagging list joins several people of one role with 、: each keeps the role
+            people += [{"role": col, "role_zh": zh, "name": name.strip()} for name in value.split("、") if name.strip()]
     return NoticeDraft(str(get("code")), reasons, codes, people)
+
+
+def addressee_text(addressees: list[dict], lang: str = "zh") -> str:
+    """The addressees as one editable line: ``护绿队队长：王五、包镇领导：李四（副镇长）`` (a person
+    without a role: just the name); :func:`parse_addressees` reads it back."""
+    def one(p: dict) -> str:
+        zh_en = ADDRESSEE_ROLES.get(str(p.get("role") or ""))
+        label = (zh_en[1] if lang == "en" else zh_en[0]) if zh_en else str(p.get("role_zh") or "")
+        return f"{label}：{p['name']}" if label else str(p["name"])
+    return "、".join(one(p) for p in addressees)
+
+
+def parse_addressees(text: str, known: list[dict] | None = None) -> list[dict]:
+    """People from the line of :func:`addressee_text` as edited: ``role：name`` (the role's Chinese
+    or English name) or a bare name (the role it had in ``known``, else none), separated by 、."""
+    labels = {lbl.casefold(): col for col, pair in ADDRESSEE_ROLES.items() for lbl in pair}
+    by_name = {str(p.get("name")): p for p in known or []}
+    out = []
+    for part in (p.strip() for p in str(text or "").split("、")):
+        if not part:
+            continue
+        head, sep, rest = part.replace(":", "：").partition("：")
+        role = labels.get(head.strip().casefold()) if sep else None
+        name = rest.strip() if role else part
+        if role is None and name in by_name:
+            role = str(by_name[name].get("role") or "") or None
+        if name:
+            out.append({"role": role or "", "role_zh": ADDRESSEE_ROLES[role][0] if role else "", "name": name})
+    return out
 
 
 def _village(session: Session, code: str) -> AdminArea:
