@@ -25,7 +25,13 @@ from tests.fixtures.accounts import SUIXI_V1, fast_argon2, world  # noqa: F401
 
 DAY = dt.date(2024, 6, 10)
 CITY = Actor(user_id=None, username="city", role=Role.CITY)
-NOW = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)  # messages are queued at the real time
+
+
+def due_now() -> dt.datetime:
+    """A moment at which the messages just queued are due: they are queued at the real time, so
+    this is taken when the test runs (a time fixed when the module is imported passed before the
+    queueing once a long suite had run for more than its margin, and nothing was due)."""
+    return dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
 
 
 class Robot:
@@ -86,12 +92,18 @@ def smtp_server():
 
     import socket
 
-    with socket.socket() as probe:  # aiosmtpd's start-up check cannot use port 0
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
+    for attempt in range(5):  # aiosmtpd's start-up check cannot use port 0: probe a free port
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        try:
+            controller.start()
+            break
+        except (OSError, RuntimeError):  # taken by another process between the probe and the start
+            if attempt == 4:
+                raise
     yield handler, port
     controller.stop()
 
@@ -117,9 +129,10 @@ class TestWebhooks:
         routes = dict(notify_wecom=f"440823={robot.url}/cgi-bin/webhook/send?key=K1",
                       notify_dingtalk=f"440823101={robot.url}/robot/send?access_token=T|SECabc")
         setup_notice(fresh_engine, **routes)
+        now = due_now()
         with override_settings(**routes):
-            r = delivery.deliver_due(fresh_engine, now=NOW)
-            again = delivery.deliver_due(fresh_engine, now=NOW + dt.timedelta(hours=1))
+            r = delivery.deliver_due(fresh_engine, now=now)
+            again = delivery.deliver_due(fresh_engine, now=now + dt.timedelta(hours=1))
         assert (r.sent, again.sent) == (2, 0)
         paths = sorted(p for p, _ in robot.received)
         assert paths[0] == "/cgi-bin/webhook/send?key=K1"
@@ -135,13 +148,14 @@ class TestWebhooks:
     def test_failure_backs_off_then_retries(self, fresh_engine, robot):
         routes = dict(notify_wecom=f"440823={robot.url}/w", notify_backoff_seconds=60)
         setup_notice(fresh_engine, **routes)
+        now = due_now()
         robot.fail = 2
         with override_settings(**routes):
-            first = delivery.deliver_due(fresh_engine, now=NOW)
-            early = delivery.deliver_due(fresh_engine, now=NOW + dt.timedelta(seconds=59))
-            second = delivery.deliver_due(fresh_engine, now=NOW + dt.timedelta(seconds=60))
-            not_yet = delivery.deliver_due(fresh_engine, now=NOW + dt.timedelta(seconds=60 + 119))
-            third = delivery.deliver_due(fresh_engine, now=NOW + dt.timedelta(seconds=60 + 120))
+            first = delivery.deliver_due(fresh_engine, now=now)
+            early = delivery.deliver_due(fresh_engine, now=now + dt.timedelta(seconds=59))
+            second = delivery.deliver_due(fresh_engine, now=now + dt.timedelta(seconds=60))
+            not_yet = delivery.deliver_due(fresh_engine, now=now + dt.timedelta(seconds=60 + 119))
+            third = delivery.deliver_due(fresh_engine, now=now + dt.timedelta(seconds=60 + 120))
         assert (first.retried, early.retried + early.sent, second.retried, not_yet.sent, third.sent) == (1, 0, 1, 0, 1)
         assert "HTTP 503" in first.errors[0]
         assert statuses(fresh_engine) == [("wecom", "sent", 3)] and len(robot.received) == 1
@@ -151,9 +165,10 @@ class TestWebhooks:
         routes = dict(notify_wecom="440823=http://127.0.0.1:9/down", notify_max_attempts=2,
                       notify_backoff_seconds=1)
         setup_notice(fresh_engine, **routes)
+        now = due_now()
         with override_settings(**routes):
-            delivery.deliver_due(fresh_engine, now=NOW)
-            r = delivery.deliver_due(fresh_engine, now=NOW + dt.timedelta(minutes=5))
+            delivery.deliver_due(fresh_engine, now=now)
+            r = delivery.deliver_due(fresh_engine, now=now + dt.timedelta(minutes=5))
         assert r.failed == 1 and statuses(fresh_engine) == [("wecom", "failed", 2)]
         admin = Actor(user_id=None, username="admin", role=Role.ADMIN)
         with session_scope(fresh_engine) as s:
@@ -168,6 +183,7 @@ class TestWebhooks:
     def test_crash_between_send_and_mark_is_not_sent_twice(self, fresh_engine, robot):
         routes = dict(notify_wecom=f"440823={robot.url}/w")
         setup_notice(fresh_engine, **routes)
+        now = due_now()
 
         def send_then_die(msg, settings):
             delivery.send_one(msg, settings)
@@ -175,10 +191,10 @@ class TestWebhooks:
 
         with override_settings(**routes):
             with pytest.raises(KeyboardInterrupt):
-                delivery.deliver_due(fresh_engine, now=NOW, send=send_then_die)
+                delivery.deliver_due(fresh_engine, now=now, send=send_then_die)
             assert statuses(fresh_engine) == [("wecom", "sending", 1)]
-            soon = delivery.deliver_due(fresh_engine, now=NOW + dt.timedelta(seconds=30))
-            later = delivery.deliver_due(fresh_engine, now=NOW + dt.timedelta(minutes=10))
+            soon = delivery.deliver_due(fresh_engine, now=now + dt.timedelta(seconds=30))
+            later = delivery.deliver_due(fresh_engine, now=now + dt.timedelta(minutes=10))
         assert (soon.sent, later.sent, later.unconfirmed) == (0, 0, 1)
         assert len(robot.received) == 1
         assert statuses(fresh_engine) == [("wecom", "unconfirmed", 1)]
@@ -186,14 +202,22 @@ class TestWebhooks:
     def test_two_senders_never_send_the_same_message(self, fresh_engine, robot):
         routes = dict(notify_wecom=f"440823={robot.url}/w")
         setup_notice(fresh_engine, **routes)
+        now = due_now()
         with override_settings(**routes):
-            results = []
-            threads = [threading.Thread(target=lambda: results.append(delivery.deliver_due(fresh_engine, now=NOW)))
-                       for _ in range(3)]
+            results, errors = [], []
+
+            def send():
+                try:
+                    results.append(delivery.deliver_due(fresh_engine, now=now))
+                except Exception as exc:  # noqa: BLE001 - a thread's error is reported by the assert below
+                    errors.append(repr(exc))
+
+            threads = [threading.Thread(target=send) for _ in range(3)]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
+        assert not errors and len(results) == 3
         assert sum(r.sent for r in results) == 1 and len(robot.received) == 1
 
 
@@ -203,9 +227,10 @@ class TestEmail:
         routes = dict(notify_email="440823=lead@example.org,town@example.org", smtp_host="127.0.0.1",
                       smtp_port=port, smtp_from="greening@example.org")
         setup_notice(fresh_engine, **routes)
+        now = due_now()
         with override_settings(**routes):
-            r = delivery.deliver_due(fresh_engine, now=NOW)
-            delivery.deliver_due(fresh_engine, now=NOW + dt.timedelta(hours=2))
+            r = delivery.deliver_due(fresh_engine, now=now)
+            delivery.deliver_due(fresh_engine, now=now + dt.timedelta(hours=2))
         assert r.sent == 2 and len(handler.messages) == 2
         mail = handler.messages[0]
         assert sorted(m["To"] for m in handler.messages) == ["lead@example.org", "town@example.org"]
@@ -215,8 +240,9 @@ class TestEmail:
     def test_smtp_down_is_retried(self, fresh_engine):
         routes = dict(notify_email="440823=lead@example.org", smtp_host="127.0.0.1", smtp_port=9)
         setup_notice(fresh_engine, **routes)
+        now = due_now()
         with override_settings(**routes):
-            r = delivery.deliver_due(fresh_engine, now=NOW)
+            r = delivery.deliver_due(fresh_engine, now=now)
         assert r.retried == 1 and statuses(fresh_engine) == [("email", "pending", 1)]
 
 
