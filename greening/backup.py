@@ -110,7 +110,9 @@ def _sqlite_copy(engine: Engine, target: Path) -> dict:
     try:
         dst = sqlean.connect(str(target))
         try:
-            raw.driver_connection.backup(dst)  # the whole file in one step: one consistent snapshot
+            driver = raw.driver_connection
+            assert driver is not None, "a pooled connection always holds its driver connection"
+            driver.backup(dst)  # the whole file in one step: one consistent snapshot
         finally:
             dst.close()
     finally:
@@ -202,7 +204,10 @@ def backup(engine: Engine, out: str | Path | None = None, *, photo_dir: str | Pa
 
 def read_manifest(archive: str | Path) -> dict:
     with tarfile.open(archive, "r:gz") as tar:
-        return json.loads(tar.extractfile(MANIFEST).read().decode("utf-8"))
+        member = tar.extractfile(MANIFEST)  # KeyError when missing; None when not a regular file
+        if member is None:
+            raise RestoreMismatch([f"{MANIFEST} in the archive is not a file"])
+        return json.loads(member.read().decode("utf-8"))
 
 
 # -- restore ---------------------------------------------------------------------------------------
@@ -220,7 +225,10 @@ def _compare(manifest: dict, stats: dict) -> list[str]:
 def _restore_sqlite(archive_dir: Path, manifest: dict, url: str, force: bool) -> dict:
     from greening.db import make_engine
 
-    target = Path(make_url(url).database)
+    database = make_url(url).database
+    if not database:
+        raise RestoreMismatch([f"the URL {url!r} names no database file"])
+    target = Path(database)
     if target.exists() and target.stat().st_size > 0 and not force:
         raise FileExistsError(f"目标数据库文件已存在：{target}（恢复只写入新文件）/ target database file exists: {target}")
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,8 @@
 """The one place where geometry crosses the database edge (WKB <-> shapely / GeoDataFrame)."""
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import pandas as pd
 import shapely
@@ -8,7 +10,7 @@ from geoalchemy2 import Geometry
 from geoalchemy2.shape import to_shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
-from sqlalchemy.sql import ClauseElement, Select
+from sqlalchemy.sql import ClauseElement, CompoundSelect, Select
 
 from greening.models.base import WGS84
 
@@ -34,8 +36,9 @@ def from_db(value) -> BaseGeometry | None:
     """A Geometry column value as a shapely geometry (also a value :func:`to_db` made, not yet flushed)."""
     if value is None:
         return None
-    if isinstance(value, ClauseElement):
-        return shapely.from_wkb(value.clauses.clauses[0].value)
+    if isinstance(value, ClauseElement):  # ST_GeomFromWKB(<wkb>, <srid>) as to_db built it
+        built: Any = value
+        return shapely.from_wkb(built.clauses.clauses[0].value)
     return to_shape(value)
 
 
@@ -51,7 +54,7 @@ def wkb_column(column, label: str = "geometry"):
     return func.ST_AsBinary(column).label(label)
 
 
-def read_df(conn, stmt: Select) -> pd.DataFrame:
+def read_df(conn, stmt: Select | CompoundSelect) -> pd.DataFrame:
     """Run ``stmt`` and return a DataFrame (no geometry decoding)."""
     result = conn.execute(stmt)
     # plain tuples: pandas probes each Row's attributes, four times slower on 30,000 rows
@@ -62,5 +65,6 @@ def read_gdf(conn, stmt: Select, geometry: str = "geometry") -> gpd.GeoDataFrame
     """Run ``stmt`` (whose ``geometry`` column was selected with :func:`wkb_column`) into a GeoDataFrame."""
     df = read_df(conn, stmt)
     wkb = df.pop(geometry) if geometry in df else pd.Series([], dtype=object)
-    geoms = shapely.from_wkb([None if v is None else bytes(v) for v in wkb])
+    blobs: list[Any] = wkb.tolist()
+    geoms = shapely.from_wkb([None if v is None else bytes(v) for v in blobs])
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index, crs=WGS84), crs=WGS84)

@@ -149,8 +149,8 @@ def check_image(data: bytes, filename: str = "") -> tuple[Image.Image, str]:
             image.load()  # a truncated file fails here ("image file is truncated")
         except Image.DecompressionBombError:
             # Pillow refuses before telling the size: read it from the file's header ourselves.
-            width, height = header_size(data, kind) or ("?", "?")
-            raise PhotoRejected("photo_too_many_pixels", width=width, height=height,
+            told: tuple[object, object] = header_size(data, kind) or ("?", "?")
+            raise PhotoRejected("photo_too_many_pixels", width=told[0], height=told[1],
                                 limit=settings.max_image_pixels) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             if isinstance(exc, PhotoRejected):
@@ -218,7 +218,7 @@ def _near_duplicate(session: Session, planting_id: int, phash: str) -> bool:
         .execution_options(skip_scope=True)).all()  # a photo reused in another county counts too
     if not others:
         return False
-    hashes = np.array([int(h, 16) for h in others], dtype=np.uint64)
+    hashes = np.array([int(h, 16) for h in others if h is not None], dtype=np.uint64)
     return bool((np.bitwise_count(hashes ^ np.uint64(int(phash, 16))) <= DUPLICATE_BITS).any())
 
 

@@ -32,7 +32,7 @@ def evaluate_catalogue(catalogue, frames: dict[str, pd.DataFrame],
     codes = villages["code"].astype(str)
     keys = {"village": codes, **{lvl: parent_codes(codes, lvl) for lvl in ("town", "county", "city")}}
     # row of each village's area in each level's frame (-1: no such area)
-    at = {lvl: pd.Index(frames[lvl]["code"].astype(str)).get_indexer(keys[lvl])
+    at = {lvl: pd.Index(frames[lvl]["code"].astype(str)).get_indexer(pd.Index(keys[lvl]))
           for lvl in keys if lvl in frames}
     confirmed = attestations[attestations["status"] == "confirmed"]
     confirmed_by_measure = confirmed.groupby("measure_id")["area_code"].agg(set).to_dict()

@@ -94,7 +94,8 @@ def _segments(geoms):
 def _mark_borders(cells, geoms, x0, y0, cell) -> None:
     # A few hundred villages at a time keeps the temporaries small (tens of MB).
     for lo in range(0, len(geoms), _GEOM_BATCH):
-        _mark_segments(cells, *_segments(geoms[lo:lo + _GEOM_BATCH]), x0, y0, cell)
+        ax, ay, bx, by = _segments(geoms[lo:lo + _GEOM_BATCH])
+        _mark_segments(cells, ax, ay, bx, by, x0, y0, cell)
 
 
 def _mark_segments(cells, ax, ay, bx, by, x0, y0, cell) -> None:

@@ -215,8 +215,10 @@ class VillageIndex:
         return max(width / 64, math.sqrt(span / GRID_MAX_CELLS), 1e-6)
 
     def _exact(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        buckets = self._buckets
+        assert buckets is not None, "locate() answers an empty index before asking for buckets"
         with self._exact_lock:
-            return self._buckets.locate(x, y)
+            return buckets.locate(x, y)
 
 
 class _Buckets:
@@ -232,8 +234,8 @@ class _Buckets:
         self.x0, self.y0, self.size = total[0], total[1], size
         self.nx = int((total[2] - total[0]) // size) + 1
         self.ny = int((total[3] - total[1]) // size) + 1
-        ix, iy = np.meshgrid(np.arange(self.nx), np.arange(self.ny))
-        ix, iy = ix.ravel(), iy.ravel()
+        grid_x, grid_y = np.meshgrid(np.arange(self.nx), np.arange(self.ny))
+        ix, iy = grid_x.ravel(), grid_y.ravel()
         boxes = shapely.box(self.x0 + ix * size, self.y0 + iy * size,
                             self.x0 + (ix + 1) * size, self.y0 + (iy + 1) * size)
         bucket, village = index.tree.query(boxes, predicate="intersects")

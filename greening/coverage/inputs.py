@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -52,7 +53,7 @@ def _frame(name: str, df: pd.DataFrame | None) -> pd.DataFrame:
     df = df.copy()
     for col, kind in spec.items():
         if col not in df:
-            default = {"int": 0, "float": np.nan, "bool": True, "date": pd.NaT}.get(kind)
+            default: Any = {"int": 0, "float": np.nan, "bool": True, "date": pd.NaT}.get(kind)
             df[col] = default
         if kind == "date":
             df[col] = pd.to_datetime(df[col])
@@ -98,6 +99,6 @@ class CoverageInputs:
         if "area_m2" not in v:
             v["area_m2"] = np.nan
         v = v.sort_values("code", kind="stable").reset_index(drop=True)
-        made = {f.name: _frame(f.name, frames.get(f.name))
+        made: dict[str, Any] = {f.name: _frame(f.name, frames.get(f.name))
                 for f in fields(cls) if f.name in COLUMNS and f.name != "villages"}
         return cls(villages=v, **made, **extra)

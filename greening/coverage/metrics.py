@@ -105,7 +105,7 @@ def positions(values: pd.Series, codes: pd.Index) -> np.ndarray:
         cat = codes.get_indexer(values.cat.categories.astype(str))
         c = values.cat.codes.to_numpy()
         return np.where(c >= 0, cat[np.maximum(c, 0)], -1)
-    return codes.get_indexer(values.astype(object))
+    return codes.get_indexer(pd.Index(values.astype(object)))
 
 
 def _to_dates(days: np.ndarray) -> pd.Series:

@@ -48,7 +48,7 @@ def rollup(villages: pd.DataFrame, level: str, inputs: CoverageInputs,
     if level == "town":
         out.insert(2, "county_code", parent_codes(out["code"], "county"))
     since = (pd.Timestamp(as_of) - pd.to_datetime(out["last_activity_on"])).dt.days
-    out["days_inactive"] = pd.array(since, dtype="Float64")
+    out["days_inactive"] = since.astype("Float64")
     return derive(_roster_counts(out, inputs, level, as_of))
 
 

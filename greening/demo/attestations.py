@@ -19,7 +19,7 @@ _SHARE = {"demo": 0.95, "other": 0.85}
 _STATUS = (["confirmed", "claimed", "rejected"], [0.8, 0.17, 0.03])
 
 
-def generate_attestations(seed: int, measures: pd.DataFrame, areas: pd.DataFrame,
+def generate_attestations(seed: int, measures: pd.DataFrame | None, areas: pd.DataFrame,
                           demo_codes: set[str]) -> pd.DataFrame:
     """Attestations: measure_id, area_code, status, evidence, attested_on.
 

@@ -56,9 +56,11 @@ def insert_columns(session: Session, table, columns: dict[str, Sequence], *,
                             for col, key in geometry.items()})
     plain = [k for k in columns if k not in geometry.values()]
     compiled = stmt.compile(dialect=dialect, column_keys=plain)
-    names = list(compiled.positiontup) if compiled.positional else list(compiled.bind_names.values())
+    names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.bind_names.values())
     sources = [_Source(table, name, columns, compiled) for name in names]
-    cursor = conn.connection.driver_connection.cursor()
+    driver = conn.connection.driver_connection
+    assert driver is not None, "a pooled connection always holds its driver connection"
+    cursor = driver.cursor()
     try:
         for start in range(0, n, CHUNK):
             stop = min(start + CHUNK, n)
@@ -130,10 +132,10 @@ def spatialite_bulk(session: Session, table: str) -> Iterator[None]:
     if conn.dialect.name != "sqlite":
         yield
         return
-    cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    cache = int(conn.exec_driver_sql("PRAGMA cache_size").scalar() or 0)
     conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MB while loading
     try:
-        before = conn.execute(text(f"SELECT coalesce(max(rowid), 0) FROM {_q(conn, table)}")).scalar()
+        before = int(conn.execute(text(f"SELECT coalesce(max(rowid), 0) FROM {_q(conn, table)}")).scalar() or 0)
         triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
                                      "AND tbl_name = :t"), {"t": table}).all()
         suspended = [(name, sql) for name, sql in triggers if name.startswith(_ROW_TRIGGERS)]

@@ -109,7 +109,7 @@ def _invert(laggards: dict[str, str]) -> dict[str, set[str]]:
 def _lagging_towns(laggards: dict[str, str]) -> dict[str, list[str]]:
     """county adcode -> its towns with lagging villages, most laggards first (then by code)."""
     towns = pd.Series([town_of(c) for c in laggards]).value_counts()
-    ranked = sorted(towns.items(), key=lambda kv: (-kv[1], kv[0]))
+    ranked = sorted(((str(town), int(n)) for town, n in towns.items()), key=lambda kv: (-kv[1], kv[0]))
     out: dict[str, list[str]] = {}
     for town, _n in ranked:
         out.setdefault(county_prefix(town), []).append(town)

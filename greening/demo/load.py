@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -209,7 +210,7 @@ class _Writer:
                  "institution_id": inst_ids.get(r.institution) if isinstance(r.institution, str) else None,
                  "is_demo": True} for r in p.itertuples()]
         # People have no natural key: take their ids back in the order given.
-        table = Person.__table__
+        table = cast(Table, Person.__table__)
         result = self.s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
         key_to_id = dict(zip(p["key"], result.scalars().all(), strict=False))
         self.audit("people", len(rows))

@@ -9,6 +9,7 @@ the 43,000 as a figure only.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,7 +76,7 @@ def generate_people(seed: int, areas: pd.DataFrame, institutions: pd.DataFrame,
     counties = areas[areas["level"] == "county"]
     eligible = villages[~villages["code"].isin(no_cadre)]
     rural = np.where(eligible["kind"].to_numpy() == "community", 0.3, 1.0)
-    batches = []  # (kind, title list or titles, area codes, start dates, institution)
+    batches: list[tuple[Any, ...]] = []  # (kind, title list or titles, area codes, start dates, institution)
     codes = eligible["code"].to_numpy()
 
     # Graded cadres: one in every eligible village, the rest as second cadres in rural villages.
@@ -126,7 +127,8 @@ def _dates_from(start: dt.date, offsets) -> list[dt.date]:
 
 
 def _assemble(rng, batches) -> tuple[pd.DataFrame, pd.DataFrame]:
-    people, assignments = [], []
+    people: list[dict] = []
+    assignments: list[dict] = []
     for kind, titles, area_codes, starts, extra in batches:
         names = person_names(rng, len(area_codes))
         for i, (code, start, name) in enumerate(zip(area_codes, starts, names, strict=False)):

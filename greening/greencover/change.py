@@ -61,7 +61,7 @@ class CoverLayers:
         return self.layers.get(int(layer_id))
 
 
-def pick_rows(rows: pd.DataFrame, max_missing: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def pick_rows(rows: pd.DataFrame | None, max_missing: float) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """Per village, the current and the earlier row among ``rows`` (cover rows with ``layer_id``,
     ``year``, ``kind``): current = latest year whose missing share is at most ``max_missing``
     (else the latest year that sees the village at all); earlier = the latest earlier year on the

@@ -71,10 +71,10 @@ def _write_cover(session: Session, layer: RasterLayer, cover: pd.DataFrame | Non
     session.execute(delete(VillageGreenCover).where(VillageGreenCover.layer_id == layer.id))
     if cover is None or not len(cover):
         return 0
-    rows = [{"layer_id": layer.id, "village_code": r.code, "area_m2": float(r.area_m2),
-             "observed_m2": float(r.observed_m2), "tree_m2": float(r.tree_m2),
-             "shrub_m2": None if pd.isna(r.shrub_m2) else float(r.shrub_m2),
-             "green_m2": float(r.green_m2)} for r in cover.itertuples(index=False)]
+    rows = [{"layer_id": layer.id, "village_code": r["code"], "area_m2": float(r["area_m2"]),
+             "observed_m2": float(r["observed_m2"]), "tree_m2": float(r["tree_m2"]),
+             "shrub_m2": None if pd.isna(r["shrub_m2"]) else float(r["shrub_m2"]),
+             "green_m2": float(r["green_m2"])} for r in cover.to_dict("records")]
     session.execute(insert(VillageGreenCover), rows)
     return len(rows)
 

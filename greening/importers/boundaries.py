@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -187,8 +188,8 @@ def _check_feature(number: int, code_raw, name_raw, geom, level: str, max_area_c
                                 expected=_LEVEL_ZH.get(expected, ("镇街或村", expected))[0], expected_en=expected))
     if name is None:
         issues.append(issue("name_missing", row=number))
-    elif bad_character(name) is not None:
-        position, character = bad_character(name)
+    elif (bad := bad_character(name)) is not None:
+        position, character = bad
         issues.append(issue("text_bad_character", row=number, position=position, character=character))
     fixed = None
     vertices = 0 if geom is None else int(shapely.get_num_coordinates(geom))
@@ -349,7 +350,7 @@ def _retire_demo(session: Session, plan: ImportPlan, dissolved: dict) -> None:
 def _future_index(session: Session, plan: ImportPlan) -> VillageIndex:
     """The village layer as it would be after applying ``plan``."""
     changes = {i.code: i.geometry if i.action in ("add", "change") else None for i in plan.items
-               if i.level == "village" and i.action in ("add", "change", "retire")}
+               if i.level == "village" and i.action in ("add", "change", "retire") and i.code is not None}
     return village_index(session.connection(), changes=changes)
 
 
@@ -360,14 +361,16 @@ def _parent_id(session: Session, code: str, level: str) -> int | None:
 
 
 def _write_area(session: Session, item: PlanItem, plan: ImportPlan) -> None:
-    point = item.geometry.representative_point()
-    values = dict(name=item.name, geom=to_db(item.geometry), area_m2=item.area_m2, label_lon=point.x,
+    geom, code, level = item.geometry, item.code, item.level
+    assert isinstance(geom, BaseGeometry) and code and level, "only a planned add or change is written"
+    point = geom.representative_point()
+    values = dict(name=item.name, geom=to_db(geom), area_m2=item.area_m2, label_lon=point.x,
                   label_lat=point.y, source=plan.source[:200], source_crs=plan.crs[:60], is_demo=False,
-                  parent_id=_parent_id(session, item.code, item.level))
-    area = session.scalars(select(AdminArea).where(AdminArea.code == item.code)).one_or_none()
+                  parent_id=_parent_id(session, code, level))
+    area = session.scalars(select(AdminArea).where(AdminArea.code == code)).one_or_none()
     if area is None:
-        prefix_len = {"town": 9, "village": 12}[item.level]
-        session.add(AdminArea(code=item.code, level=item.level, scope_prefix=item.code[:prefix_len], **values))
+        prefix_len = {"town": 9, "village": 12}[level]
+        session.add(AdminArea(code=code, level=level, scope_prefix=code[:prefix_len], **values))
     else:
         for key, value in values.items():
             setattr(area, key, value)

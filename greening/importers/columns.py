@@ -132,7 +132,7 @@ class ColumnMap:
 
 
 def _alias_rank() -> dict[str, tuple[str, int]]:
-    table = {}
+    table: dict[str, tuple[str, int]] = {}
     for name, aliases in FIELDS.items():
         for rank, alias in enumerate(aliases):
             table.setdefault(normalise_header(alias), (name, rank))
@@ -238,7 +238,7 @@ def _date_column(normalised: list[str], source: str, used: set[int]) -> tuple[in
             tokens = set(re.split(r"[_\-.\s]+", last))
             if any(w in tokens or (not w.isascii() and w in last) for w in words):
                 return i, "question"
-    by_last = {}
+    by_last: dict[str, int] = {}
     for i, h in free:
         by_last.setdefault(h.rsplit("/", 1)[-1] if source == "kobo" else _last_segment(h, source), i)
     for name in ("today", "start", "end"):

@@ -185,10 +185,13 @@ class _Reference:
 def _reference(session: Session) -> _Reference:
     rows = session.execute(select(AdminArea.id, AdminArea.code, AdminArea.name)
                            .where(AdminArea.level == "village", AdminArea.deleted_at.is_(None))).all()
-    villages, by_name = {}, {}
+    villages: dict[str, tuple[int, str]] = {}
+    by_name: dict[str, list[str]] = {}
     for vid, code, name in rows:
         villages[code] = (vid, name)
-        by_name.setdefault(F.clean_text(name), []).append(code)
+        key = F.clean_text(name)
+        if key is not None:  # a village named by blanks only is found by its code
+            by_name.setdefault(key, []).append(code)
     teams = dict(session.execute(select(GreeningTeam.village_code, GreeningTeam.id).where(
         GreeningTeam.deleted_at.is_(None), GreeningTeam.active.is_(True))).all())
     return _Reference(villages, by_name, F.SpeciesLookup.from_session(session), teams,
@@ -341,6 +344,7 @@ class _RowCheck:
         if len(issues) > before and any(i.severity == "error" for i in issues[before:]):
             return None
         out["village_code"] = code
+        assert place is not None, "location() gave None only after adding an error"
         out["lon"], out["lat"], out["lon_in"], out["lat_in"], out["datum"] = place
         return out
 
@@ -430,10 +434,11 @@ def _locate(parsed: list, ref: _Reference, report: LedgerReport) -> list:
         has_boundary = claimed in with_boundary
         params = None
         if code is None and has_boundary:  # the claimed village has a boundary: the point is nowhere
-            near = index.nearest(values["lon"], values["lat"])
-            if near is not None:
-                near_code = index.codes[near[0]]
-                near = (near_code, ref.villages[near_code][1], near[1])
+            nearest = index.nearest(values["lon"], values["lat"])
+            near = None
+            if nearest is not None:
+                near_code = index.codes[nearest[0]]
+                near = (near_code, ref.villages[near_code][1], nearest[1])
             params = in_no_village_params(values["lon"], values["lat"], near)
         verdict = place(None if code is None else (code, ref.villages[code][1]), (claimed, ref.villages[claimed][1]),
                         claimed_has_boundary=has_boundary, in_no_village=params)
@@ -447,13 +452,13 @@ def _locate(parsed: list, ref: _Reference, report: LedgerReport) -> list:
     return kept
 
 
-def _existing_hashes(session: Session, ids: list[str]) -> dict[str, str]:
-    found = {}
+def _existing_hashes(session: Session, ids: list[str]) -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
     for i in range(0, len(ids), 1000):
         chunk = ids[i:i + 1000]
-        found.update(session.execute(select(Planting.submission_id, Planting.content_hash)
-                                     .where(Planting.submission_id.in_(chunk))
-                                     .execution_options(skip_scope=True)).all())
+        found.update((sid, content_hash) for sid, content_hash in session.execute(
+            select(Planting.submission_id, Planting.content_hash).where(Planting.submission_id.in_(chunk))
+            .execution_options(skip_scope=True)))
     return found
 
 
@@ -540,7 +545,9 @@ def _write_postgis(session: Session, rows: list[tuple]) -> int:
     """COPY into a temporary table, then one INSERT ... ON CONFLICT DO NOTHING (3x faster than executemany)."""
     from psycopg import sql
 
-    cursor = session.connection().connection.driver_connection.cursor()
+    driver = session.connection().connection.driver_connection
+    assert driver is not None, "a pooled connection always holds its driver connection"
+    cursor = driver.cursor()
     # Identifiers composed by psycopg (quoted); values only ever travel through COPY.
     temp = sql.Identifier("ledger_" + uuid.uuid4().hex[:12])
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in (*INSERT_COLUMNS, "location"))

@@ -9,8 +9,9 @@ the rows that change only, in one UPDATE.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from greening.coverage.engines import assign_villages
@@ -71,7 +72,7 @@ def reassign_plantings(session: Session, index: VillageIndex | None = None, *,
         index = village_index(session.connection())
     updates, result = _plan_reassignment(session, index)
     if updates and not dry_run:
-        t = Planting.__table__
+        t = cast(Table, Planting.__table__)
         stmt = (update(t).where(t.c.id == bindparam("b_id"))
                 .values(village_id=bindparam("b_vid"), village_code=bindparam("b_code"),
                         flags=bindparam("b_flags", type_=t.c.flags.type), version=t.c.version + 1))

@@ -20,6 +20,7 @@ encoded polylines drawn on a canvas (:mod:`greening.maps.compact`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import folium
 import folium.plugins
@@ -132,9 +133,10 @@ def build_map(data: MapData, *, lang: str = "zh", basemap: str = "osm", metric: 
     # MarkerCluster refuses to start without a maxZoom.
     m = folium.Map(location=[21.2, 110.3], zoom_start=9, tiles=None, control_scale=True,
                    max_zoom=19, min_zoom=7, maxZoom=19, minZoom=7)
-    m.get_root().header.add_child(Element(MAP_CSS), name="greening_css")
+    root: Any = m.get_root()  # a branca Figure (the stubs type it as a plain Element)
+    root.header.add_child(Element(MAP_CSS), name="greening_css")
     if basemap == NO_BASEMAP:
-        m.get_root().header.add_child(Element("<style>.leaflet-container{background:#eef2ea}</style>"),
+        root.header.add_child(Element("<style>.leaflet-container{background:#eef2ea}</style>"),
                                       name="greening_nobase")
     else:
         add_basemap(m, basemap, tianditu_key)

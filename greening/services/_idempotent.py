@@ -7,7 +7,7 @@ inside a SAVEPOINT and it answers with the winner's row, as a replay.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +22,8 @@ Row = TypeVar("Row")
 
 def stored_submission(session: Session, model: type[Row], submission_id: str) -> Row | None:
     """The row of ``model`` stored under ``submission_id`` (whoever may see it), or None."""
-    return session.scalars(select(model).where(model.submission_id == submission_id)
+    column = cast(Any, model).submission_id  # every model passed here has the column
+    return session.scalars(select(model).where(column == submission_id)
                            .execution_options(skip_scope=True, populate_existing=True)).one_or_none()
 
 

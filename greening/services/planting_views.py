@@ -114,4 +114,4 @@ def weekly_plantings(conn, actor: Actor, *, within: str | None = None, by: str =
     dates = pd.to_datetime(df["planted_on"])
     df["week"] = (dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")).dt.normalize()
     df["key"] = prefix_codes(df["code"], "town" if by == "town" else "county")
-    return df.groupby(["week", "key"], as_index=False)["tree_count"].sum().rename(columns={"tree_count": "trees"})
+    return df.groupby(["week", "key"], as_index=False).agg(trees=("tree_count", "sum"))

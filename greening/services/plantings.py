@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import shapely
 from shapely.geometry import Point
@@ -35,7 +35,7 @@ from greening.geo.boundaries import COUNTIES
 from greening.geo.crs import distance_m, validate_geometry
 from greening.geo.gcj02 import gcj02_to_wgs84
 from greening.geodb import to_db
-from greening.models import AdminArea, Planting
+from greening.models import AdminArea, CareCheck, Planting
 from greening.models.base import utcnow
 from greening.models.enums import PlantingStatus, RecordSource
 from greening.permissions import require, scope_clause
@@ -110,16 +110,22 @@ class PlantingWarning:
 
 
 class CreateResult(tuple):
-    """``(planting, created)``; also carries ``warnings`` (a list of :class:`PlantingWarning`)."""
+    """``(planting, created)``; also carries ``warnings`` (a list of :class:`PlantingWarning`).
 
-    def __new__(cls, planting: Planting, created: bool, warnings: list[PlantingWarning] | None = None):
+    Care checks answer the same way (``(check, created)``, :func:`greening.services.care.record_check`).
+    """
+
+    warnings: list[PlantingWarning]
+
+    def __new__(cls, planting: Planting | CareCheck, created: bool,
+                warnings: list[PlantingWarning] | None = None):
         self = super().__new__(cls, (planting, created))
         self.warnings = list(warnings or [])
         return self
 
     @property
     def planting(self) -> Planting:
-        return self[0]
+        return self[0]  # a CareCheck for care checks (they do not read this name)
 
     @property
     def created(self) -> bool:
@@ -245,7 +251,7 @@ def _claimed_village(session: Session, code) -> AdminArea:
 
 def _parse(session: Session, data: dict) -> dict:
     """Parse and check every given field of ``data``; returns the parsed values (no DB writes)."""
-    out = {}
+    out: dict[str, Any] = {}
     try:
         species = F.SpeciesLookup.from_session(session) if "species" in data else None
         ctx = records.Context(species=species)
@@ -285,7 +291,9 @@ def _place(session: Session, lon: float, lat: float, claimed: AdminArea) -> tupl
     if verdict.refused:
         raise PlantingError("in_no_village", "location", **verdict.params)
     said = verdict.text()
-    return hit, [] if said is None else [PlantingWarning(verdict.code, *said)]
+    if said is None or verdict.code is None:
+        return hit, []
+    return hit, [PlantingWarning(verdict.code, *said)]
 
 
 def clean_submission_id(value) -> str:
@@ -394,7 +402,7 @@ def update_planting(session: Session, actor: Actor, planting_id: int, expected_v
             setattr(planting, key, values[key])
     if "block" in changes:
         planting.block = to_db(values.get("block"))
-    warnings = []
+    warnings: list[PlantingWarning] = []
     if "lon" in values:
         hit, warnings = _place(session, values["lon"], values["lat"], claimed)
         planting.claimed_village_id, planting.claimed_village_code = claimed.id, claimed.code

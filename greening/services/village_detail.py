@@ -98,7 +98,7 @@ def _plan_vs_planted(conn, code: str) -> pd.DataFrame:
                    .group_by(Species.name_zh))
     out = plan.merge(done, on="species", how="outer")
     for col in ("planned", "secured", "planted"):
-        out[col] = pd.to_numeric(out.get(col), errors="coerce").fillna(0).astype(int)
+        out[col] = pd.to_numeric(out[col], errors="coerce").fillna(0).astype(int)
     return out.sort_values("planned", ascending=False).reset_index(drop=True)
 
 

@@ -28,7 +28,7 @@ TEXT_LIMITS = {"site_name": MAX_SITE_NAME, "note": MAX_NOTE}
 class Context:
     """What parsing needs besides the value: the species known, today's date, the ledger's defaults."""
 
-    species: F.SpeciesLookup
+    species: F.SpeciesLookup | None  # None: the record gives no species to resolve
     today: dt.date | None = None
     site_type_default: str | None = None  # a ledger row without a site type is "other"; the form must say
 
@@ -42,6 +42,11 @@ class ValueField:
     parse: Callable[[object, Context], object]
 
 
+def _species(ctx: Context) -> F.SpeciesLookup:
+    assert ctx.species is not None, "a record giving a species is parsed with the species known"
+    return ctx.species
+
+
 def _text(name: str):
     return lambda value, ctx: F.clean_text(value, TEXT_LIMITS[name], name)
 
@@ -53,7 +58,7 @@ def _people(name: str):
 #: The planting's own values, in the order they are checked (and reported).
 VALUE_FIELDS: tuple[ValueField, ...] = (
     ValueField("planted_on", "planted_on", lambda v, ctx: F.check_date(F.parse_date(v), on=ctx.today)),
-    ValueField("species", "species_id", lambda v, ctx: ctx.species.resolve(v)),
+    ValueField("species", "species_id", lambda v, ctx: _species(ctx).resolve(v)),
     ValueField("tree_count", "tree_count", lambda v, ctx: F.parse_count(v)),
     ValueField("area_m2", "area_m2", lambda v, ctx: F.parse_area(v)),
     ValueField("site_type", "site_type", lambda v, ctx: F.parse_site_type(v, default=ctx.site_type_default)),

@@ -14,6 +14,7 @@ import math
 import numbers
 import re
 import unicodedata
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from greening.geo.coords import CoordinateError, check_point, parse_angle
@@ -83,7 +84,7 @@ def _number(value, units: dict[str, float] | tuple[str, ...] = ()) -> float:
     if isinstance(value, bool):
         raise FieldError("bad_number", value=value)
     if isinstance(value, numbers.Number):
-        number = float(value)
+        number = float(cast(Any, value))  # every Number the readers give converts (int, float, numpy)
     else:
         text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
         factor = 1.0
@@ -199,8 +200,9 @@ def parse_date(value, field: str = "planted_on") -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, numbers.Number) and not isinstance(value, bool):
-        if float(value).is_integer() and 20_000 < float(value) < 80_000:
-            return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        serial: Any = value  # an Excel date serial: int, float or numpy number
+        if float(serial).is_integer() and 20_000 < float(serial) < 80_000:
+            return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
         raise FieldError("date_unparsable", field, value=value)
     parsed = _date_from_text(str(value))
     if parsed is None:
@@ -321,7 +323,7 @@ def parse_coordinate(value, field: str) -> float:
     if is_blank(value):
         raise FieldError("location_missing", field)
     if isinstance(value, numbers.Number) and not isinstance(value, bool):
-        number = float(value)
+        number = float(cast(Any, value))
     else:
         text = unicodedata.normalize("NFKC", str(value)).strip()
         try:
