@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from greening.config import get_settings
+from greening.validation.errors import Refusal
 
 __all__ = ["WeakPassword", "hash_password", "verify_password", "burn_time",
            "check_password_policy", "generate_password", "MIN_LENGTH", "MAX_LENGTH"]
@@ -23,8 +24,8 @@ DEFAULTS = {"argon2_time_cost": 2, "argon2_memory_kib": 19_456, "argon2_parallel
 _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-class WeakPassword(ValueError):
-    """A new password breaks the rules; the message says which, in Chinese and English."""
+class WeakPassword(Refusal):
+    """A new password breaks the rules; ``code`` and the message say which (``WeakPassword.of(code)``)."""
 
 
 def _params() -> tuple[int, int, int]:
@@ -72,13 +73,13 @@ def burn_time(password: str | None) -> None:
 def check_password_policy(password: str, *, username: str | None = None) -> None:
     """Raise :class:`WeakPassword` unless ``password`` may be used."""
     if not isinstance(password, str) or len(password) < MIN_LENGTH:
-        raise WeakPassword(f"密码至少 {MIN_LENGTH} 个字符 / a password needs at least {MIN_LENGTH} characters")
+        raise WeakPassword.of("password_too_short", limit=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        raise WeakPassword(f"密码最多 {MAX_LENGTH} 个字符 / a password may have at most {MAX_LENGTH} characters")
+        raise WeakPassword.of("password_too_long", limit=MAX_LENGTH)
     if len(set(password)) < 4:
-        raise WeakPassword("密码过于简单 / the password is too simple")
+        raise WeakPassword.of("password_too_simple")
     if username and username.strip().lower() in password.lower():
-        raise WeakPassword("密码不能包含用户名 / the password must not contain the user name")
+        raise WeakPassword.of("password_has_username")
 
 
 def generate_password() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from greening.actor import CITY_PREFIX, Actor
 from greening.models import AdminArea, User
 from greening.models.enums import AreaLevel, Role
+from greening.validation.errors import Refusal
 
 __all__ = ["ROLE_AREA_LEVEL", "scope_for", "actor_for_user", "AccountMisconfigured"]
 
@@ -17,7 +18,7 @@ ROLE_AREA_LEVEL: dict[Role, AreaLevel | None] = {
 }
 
 
-class AccountMisconfigured(ValueError):
+class AccountMisconfigured(Refusal):
     """A user's role and area do not fit together (e.g. a county lead attached to a village)."""
 
 
@@ -30,19 +31,18 @@ def scope_for(role: Role | str, area: AdminArea | None) -> str:
     try:
         role = Role(role)
     except ValueError:
-        raise AccountMisconfigured(f"未知角色 {role!r} / unknown role {role!r}") from None
+        raise AccountMisconfigured.of("account_role_unknown", value=role) from None
     level = ROLE_AREA_LEVEL[role]
     if level is None:
         return CITY_PREFIX
     if area is None:
-        raise AccountMisconfigured(f"角色 {role.value} 需要指定区域 / role {role.value} needs an area")
+        raise AccountMisconfigured.of("account_role_needs_area", role=role.value)
     if area.level != level.value:
-        raise AccountMisconfigured(
-            f"角色 {role.value} 需要{level.value}级区域，而 {area.code} 是 {area.level} 级 / "
-            f"role {role.value} needs a {level.value} area, {area.code} is a {area.level}")
+        raise AccountMisconfigured.of("account_area_wrong_level", role=role.value, level=level.value,
+                                      code=area.code, actual=area.level)
     prefix = area.scope_prefix
     if len(prefix) != level.code_prefix_len or not area.code.startswith(prefix):
-        raise AccountMisconfigured(f"区域 {area.code} 的范围编码有误 / area {area.code} has a bad scope prefix")
+        raise AccountMisconfigured.of("account_scope_bad", code=area.code)
     return prefix
 
 

@@ -361,9 +361,9 @@ def change_password(session: Session, token: str, new_password: str, *,
     login, user = _live_login(session, token, now)
     check_password_policy(new_password, username=user.username)
     if not user.must_change_password and not verify_password(user.password_hash, current_password)[0]:
-        raise WeakPassword("当前密码不正确 / the current password is wrong")
+        raise WeakPassword.of("password_current_wrong")
     if verify_password(user.password_hash, new_password)[0]:
-        raise WeakPassword("新密码不能与原密码相同 / the new password must differ from the old one")
+        raise WeakPassword.of("password_unchanged")
     session.execute(update(_USERS).where(_USERS.c.id == user.id).values(
         password_hash=hash_password(new_password), must_change_password=False,
         failed_logins=0, locked_until=None))

@@ -23,6 +23,17 @@ ACTION_CODES: list[tuple[str, str, str]] = [
     ("county_code_example", "县区代码 {county!r} 应为 6 位（如 440823）",
      "county code {county!r} must be 6 digits, e.g. 440823"),
     ("passwords_differ", "两次输入的密码不一致", "the passwords do not match"),
+    ("password_too_short", "密码至少 {limit} 个字符", "a password needs at least {limit} characters"),
+    ("password_too_long", "密码最多 {limit} 个字符", "a password may have at most {limit} characters"),
+    ("password_too_simple", "密码过于简单", "the password is too simple"),
+    ("password_has_username", "密码不能包含用户名", "the password must not contain the user name"),
+    ("password_current_wrong", "当前密码不正确", "the current password is wrong"),
+    ("password_unchanged", "新密码不能与原密码相同", "the new password must differ from the old one"),
+    ("account_role_unknown", "未知角色 {value!r}", "unknown role {value!r}"),
+    ("account_role_needs_area", "角色 {role} 需要指定区域", "role {role} needs an area"),
+    ("account_area_wrong_level", "角色 {role} 需要{level}级区域，而 {code} 是 {actual} 级",
+     "role {role} needs a {level} area, {code} is a {actual}"),
+    ("account_scope_bad", "区域 {code} 的范围编码有误", "area {code} has a bad scope prefix"),
     ("language_unknown", "未知语言 {lang!r}", "unknown language {lang!r}; expected one of {langs}"),
 
     # -- review --------------------------------------------------------------------------------

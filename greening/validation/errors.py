@@ -13,6 +13,8 @@ two apart keep working. ``str(refusal)`` is ``"zh / en"``.
 """
 from __future__ import annotations
 
+from typing import Self
+
 from greening.validation.catalogue import message
 
 __all__ = ["Refused", "Refusal", "FieldError", "ImportFileError", "refusal", "file_error"]
@@ -38,8 +40,8 @@ class Refusal(Refused, ValueError):
         self._fill(code, zh, en, params)
 
     @classmethod
-    def of(cls, code: str, /, **params) -> Refusal:
-        """A refusal of catalogue ``code`` filled with ``params``."""
+    def of(cls, code: str, /, **params) -> Self:
+        """A refusal of catalogue ``code`` filled with ``params`` (of this class: ``WeakPassword.of``)."""
         zh, en = message(code, **params)
         return cls(code, zh, en, params)
 
