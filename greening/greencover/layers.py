@@ -138,12 +138,18 @@ def import_raster(session: Session, actor: Actor, path, *, kind: str, year: int,
     return layer
 
 
-def recompute_layer(session: Session, actor: Actor, layer_id: int) -> int:
-    """Recompute a layer's village figures (after a boundary import); returns villages written."""
-    require(actor, "raster.import")
+def _live_layer(session: Session, layer_id: int) -> RasterLayer:
+    """The layer ``layer_id`` unless it is missing or removed (LookupError)."""
     layer = session.get(RasterLayer, layer_id)
     if layer is None or layer.deleted_at is not None:
         raise LookupError(f"没有图层 #{layer_id} / no raster layer #{layer_id}")
+    return layer
+
+
+def recompute_layer(session: Session, actor: Actor, layer_id: int) -> int:
+    """Recompute a layer's village figures (after a boundary import); returns villages written."""
+    require(actor, "raster.import")
+    layer = _live_layer(session, layer_id)
     path = raster_dir() / layer.stored_name
     if not path.exists():
         raise FileNotFoundError(f"图层 #{layer_id} 的文件缺失：{path} / the file of layer #{layer_id} is missing")
@@ -157,9 +163,7 @@ def recompute_layer(session: Session, actor: Actor, layer_id: int) -> int:
 def remove_layer(session: Session, actor: Actor, layer_id: int) -> None:
     """Soft-delete a layer: its figures stop counting; file and rows stay for the record."""
     require(actor, "raster.import")
-    layer = session.get(RasterLayer, layer_id)
-    if layer is None or layer.deleted_at is not None:
-        raise LookupError(f"没有图层 #{layer_id} / no raster layer #{layer_id}")
+    layer = _live_layer(session, layer_id)
     layer.deleted_at = dt.datetime.now(dt.UTC)
 
 

@@ -61,6 +61,15 @@ def planting_points(conn, actor: Actor, *, within: str | None = None, since: dt.
     return read_df(conn, stmt)
 
 
+def _of(stmt, village_code: str | None, team_id: int | None):
+    """``stmt`` limited to the records of one village and/or one team (when given)."""
+    if village_code:
+        stmt = stmt.where(Planting.claimed_village_code == village_code)
+    if team_id:
+        stmt = stmt.where(Planting.team_id == team_id)
+    return stmt
+
+
 def recent_plantings_frame(conn, actor: Actor, *, village_code: str | None = None,
                            team_id: int | None = None, limit: int = 20) -> pd.DataFrame:
     """The latest planting records in scope (optionally of one village or team), newest first."""
@@ -71,11 +80,7 @@ def recent_plantings_frame(conn, actor: Actor, *, village_code: str | None = Non
             .join(Species, Species.id == p.species_id).join(AdminArea, AdminArea.id == p.claimed_village_id)
             .where(_live(p), scope_clause(actor, p.claimed_village_code))
             .order_by(p.created_at.desc(), p.id.desc()).limit(limit))
-    if village_code:
-        stmt = stmt.where(p.claimed_village_code == village_code)
-    if team_id:
-        stmt = stmt.where(p.team_id == team_id)
-    return read_df(conn, stmt)
+    return read_df(conn, _of(stmt, village_code, team_id))
 
 
 def rejected_plantings_frame(conn, actor: Actor, *, village_code: str | None = None,
@@ -88,11 +93,7 @@ def rejected_plantings_frame(conn, actor: Actor, *, village_code: str | None = N
             .join(Species, Species.id == p.species_id)
             .where(_live(p), p.status == "rejected", scope_clause(actor, p.claimed_village_code))
             .order_by(p.reviewed_at.desc(), p.id.desc()).limit(limit))
-    if village_code:
-        stmt = stmt.where(p.claimed_village_code == village_code)
-    if team_id:
-        stmt = stmt.where(p.team_id == team_id)
-    return read_df(conn, stmt)
+    return read_df(conn, _of(stmt, village_code, team_id))
 
 
 def weekly_plantings(conn, actor: Actor, *, within: str | None = None, by: str = "town",
