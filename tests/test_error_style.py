@@ -116,3 +116,19 @@ def test_refusal_params_hold_the_values_not_the_wording():
         review.period_range("last week")
     assert caught.value.params == {"period": "last week"}
     assert caught.value.zh == "期间 'last week' 应写作 2024、2024-03 或 2024-Q2"
+
+
+def test_refusals_survive_pickling():
+    """The raster worker sends refusals back pickled; the default pickling called __init__ with the
+    message alone, which the refusal classes refuse (TypeError in the app instead of the message)."""
+    import pickle
+
+    from greening.permissions import PermissionDenied
+    from greening.validation import FieldError
+
+    for refusal in (Refusal.of("crs_missing"), FieldError("bad_number", "tree_count", value="abc"),
+                    WeakPassword.of("password_too_short", limit=10), PermissionDenied("无权操作", "not allowed")):
+        back = pickle.loads(pickle.dumps(refusal))
+        assert type(back) is type(refusal) and str(back) == str(refusal)
+        assert (back.code, back.zh, back.en, back.params) == (refusal.code, refusal.zh, refusal.en, refusal.params)
+    assert pickle.loads(pickle.dumps(FieldError("bad_number", "tree_count", value="abc"))).field == "tree_count"

@@ -31,6 +31,18 @@ class Refused:
     def _fill(self, code: str, zh: str, en: str, params: dict | None) -> None:
         self.code, self.zh, self.en, self.params = code, zh, en, dict(params or {})
 
+    def __reduce__(self):
+        # Pickled as they are (the raster worker sends refusals back to the app): the default
+        # would call __init__ with the message alone, which these signatures refuse.
+        return _restore, (type(self), self.args, self.__dict__)
+
+
+def _restore(cls: type[BaseException], args: tuple, state: dict) -> BaseException:
+    refusal = cls.__new__(cls)
+    refusal.args = args
+    refusal.__dict__.update(state)
+    return refusal
+
 
 class Refusal(Refused, ValueError):
     """Bad input, refused; nothing was written."""
