@@ -89,14 +89,13 @@ def import_raster(session: Session, actor: Actor, path, *, kind: str, year: int,
     require(actor, "raster.import")
     path = Path(path)
     if not path.is_file():
-        raise RasterRefused(f"找不到文件 {path.name} / file not found: {path}")
+        raise RasterRefused.of("raster_file_missing", name=path.name, path=path)
     digest = sha256_of(path)
     same = session.scalar(select(RasterLayer).where(RasterLayer.sha256 == digest,
                                                     RasterLayer.kind == kind,
                                                     RasterLayer.deleted_at.is_(None)))
     if same is not None:
-        raise RasterRefused(f"该文件已导入（图层 #{same.id}，{same.year} 年）/ this file was already imported "
-                            f"(layer #{same.id}, {same.year})")
+        raise RasterRefused.of("raster_already_imported", layer_id=same.id, year=same.year)
     name = original_name or path.name
     stored = f"{kind}-{year}-{digest[:16]}.tif"
     target = raster_dir() / stored

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from greening.greencover.zonal import NODATA, SHRUB, TREE, ClassSpec
+from greening.validation.errors import Refusal
 
 __all__ = ["RasterRefused", "RasterInfo", "inspect_raster", "parse_classes", "DEFAULT_CLASSES",
            "make_overlay", "sha256_of", "KINDS", "OVERLAY_MAX_PX"]
@@ -36,8 +37,8 @@ OVERLAY_MAX_PX = 1400
 _COLOURS = {TREE: (27, 120, 55, 190), SHRUB: (166, 217, 106, 170)}
 
 
-class RasterRefused(ValueError):
-    """A raster that cannot be imported; the message names the problem (Chinese / English)."""
+class RasterRefused(Refusal):
+    """A raster that cannot be imported; ``code`` and the message name the problem (``RasterRefused.of``)."""
 
 
 @dataclass
@@ -78,7 +79,7 @@ def parse_classes(text: str | None, kind: str) -> dict:
     """``tree=10+95,shrub=20`` -> {"tree": [10, 95], "shrub": [20]}; canopy ``tree>=5`` or
     ``tree=5`` -> {"tree_min": 5.0}. Empty: :data:`DEFAULT_CLASSES`."""
     if kind not in KINDS:
-        raise RasterRefused(f"类型 {kind!r} 无效，应为 landcover 或 canopy / --kind must be landcover or canopy")
+        raise RasterRefused.of("raster_kind_bad", kind=kind)
     if not text or not text.strip():
         return {k: (list(v) if isinstance(v, list) else v) for k, v in dict(DEFAULT_CLASSES[kind]).items()}
     out: dict = {}
@@ -87,31 +88,29 @@ def parse_classes(text: str | None, kind: str) -> dict:
         name, sep, value = item.replace(">=", "=").partition("=")
         name = name.strip().lower()
         if not sep or name not in ("tree", "shrub"):
-            raise RasterRefused(f"类别 {item!r} 无法识别，应写作 tree=10,shrub=20 / class {item!r} not "
-                                "understood: write tree=10,shrub=20 (several values: tree=10+95)")
+            raise RasterRefused.of("raster_class_unreadable", item=item)
         try:
             numbers = [float(v) for v in value.split("+") if v.strip()]
         except ValueError:
-            raise RasterRefused(f"类别 {item!r} 的取值不是数字 / class {item!r}: values must be numbers") from None
+            raise RasterRefused.of("raster_class_not_numbers", item=item) from None
         if not numbers:
-            raise RasterRefused(f"类别 {item!r} 没有取值 / class {item!r} has no value")
+            raise RasterRefused.of("raster_class_empty", item=item)
         if kind == "canopy":
             if name != "tree" or len(numbers) != 1:
-                raise RasterRefused("冠层栅格只能指定一个阈值，如 tree>=5（米）或 tree=1（0/1 掩膜） / a canopy "
-                                    "raster takes one threshold: tree>=5 (metres) or tree=1 (a 0/1 mask)")
+                raise RasterRefused.of("raster_canopy_one_threshold")
             out["tree_min"] = numbers[0]
         else:
             if any(v != int(v) for v in numbers):
-                raise RasterRefused(f"土地覆盖类别应为整数：{item!r} / land-cover classes are integers: {item!r}")
+                raise RasterRefused.of("raster_class_not_integer", item=item)
             out[name] = [int(v) for v in numbers]
     if kind == "landcover":
         out.setdefault("tree", [])
         out.setdefault("shrub", [])
         both = set(out["tree"]) & set(out["shrub"])
         if both:
-            raise RasterRefused(f"类别值 {sorted(both)} 同时属于乔木和灌木 / values {sorted(both)} are both tree and shrub")
+            raise RasterRefused.of("raster_class_both", values=sorted(both))
         if not out["tree"] and not out["shrub"]:
-            raise RasterRefused("未指定乔木或灌木类别 / no tree or shrub class given")
+            raise RasterRefused.of("raster_no_class")
     return out
 
 
@@ -146,73 +145,61 @@ def inspect_raster(path, kind: str, year: int, *, classes: str | dict | None = N
     cls = parse_classes(classes, kind) if not isinstance(classes, dict) else classes
     this_year = dt.date.today().year
     if not isinstance(year, int) or not 1980 <= year <= this_year + 1:
-        raise RasterRefused(f"年份 {year!r} 无效（应在 1980 至 {this_year + 1} 之间） / year {year!r} is "
-                            f"not plausible (1980 to {this_year + 1})")
+        raise RasterRefused.of("raster_year_bad", year=year, latest=this_year + 1)
     if not path.is_file():
-        raise RasterRefused(f"找不到文件 {name} / file not found: {path}")
+        raise RasterRefused.of("raster_file_missing", name=name, path=path)
     size = path.stat().st_size
     if size > s.max_raster_mb * 2**20:
-        raise RasterRefused(f"{name} 大小 {size / 2**20:,.0f} MB，超过上限 {s.max_raster_mb:,} MB / "
-                            f"{name} is {size / 2**20:,.0f} MB, over the {s.max_raster_mb:,} MB limit "
-                            "(GREENING_MAX_RASTER_MB)")
+        raise RasterRefused.of("raster_too_large", name=name, size_mb=f"{size / 2**20:,.0f}",
+                                  limit_mb=f"{s.max_raster_mb:,}")
     try:
         ds = rasterio.open(path)
     except RasterioIOError as exc:
-        raise RasterRefused(f"{name} 无法作为栅格读取 / {name} cannot be read as a raster: {exc}") from None
+        raise RasterRefused.of("raster_unreadable", name=name, reason=str(exc)) from None
     with ds:
         if ds.driver != "GTiff":
-            raise RasterRefused(f"{name} 不是 GeoTIFF（格式 {ds.driver}）；请导出为 GeoTIFF 或 COG / "
-                                f"{name} is not a GeoTIFF ({ds.driver}); export it as GeoTIFF or COG")
+            raise RasterRefused.of("raster_not_geotiff", name=name, driver=ds.driver)
         if ds.count != 1:
-            raise RasterRefused(f"{name} 有 {ds.count} 个波段，应为单波段 / {name} has {ds.count} bands; "
-                                "one band (classes, canopy mask or height) is expected")
+            raise RasterRefused.of("raster_bands", name=name, bands=ds.count)
         pixels = ds.width * ds.height
         if pixels > s.max_raster_pixels:
-            raise RasterRefused(f"{name} 有 {pixels:,} 个像元，超过上限 {s.max_raster_pixels:,} / {name} has "
-                                f"{pixels:,} pixels, over the limit (GREENING_MAX_RASTER_PIXELS)")
+            raise RasterRefused.of("raster_too_many_pixels", name=name, pixels=f"{pixels:,}",
+                                      limit=f"{s.max_raster_pixels:,}")
         if ds.crs is None:
-            raise RasterRefused(f"{name} 没有坐标参考系（CRS）/ {name} has no coordinate reference system; "
-                                "assign one (e.g. gdal_edit.py -a_srs EPSG:4326) and import again")
+            raise RasterRefused.of("raster_no_crs", name=name)
         try:
             crs = CRS.from_user_input(ds.crs.to_wkt())
         except Exception as exc:  # noqa: BLE001 - pyproj raises CRSError and friends
-            raise RasterRefused(f"{name} 的坐标参考系无法识别 / {name}: unknown CRS ({exc})") from None
+            raise RasterRefused.of("raster_crs_unknown", name=name, reason=str(exc)) from None
         if not (crs.is_geographic or crs.is_projected):
-            raise RasterRefused(f"{name} 的坐标参考系不是地理或投影坐标系（{crs.name}）/ {name}: CRS "
-                                f"{crs.name!r} is neither geographic nor projected")
+            raise RasterRefused.of("raster_crs_kind", name=name, crs=crs.name)
         t = ds.transform
         if t.is_identity or ds.transform.b != 0 or ds.transform.d != 0:
-            raise RasterRefused(f"{name} 没有有效的地理配准（无变换或带旋转）/ {name} is not georeferenced "
-                                "north-up (missing or rotated geotransform)")
+            raise RasterRefused.of("raster_not_georeferenced", name=name)
         declared = ds.nodata if nodata is None else float(nodata)
         from rasterio.enums import MaskFlags
 
         has_mask = MaskFlags.per_dataset in ds.mask_flag_enums[0]
         if declared is None and not has_mask:
-            raise RasterRefused(f"{name} 未声明无数据值（nodata）；请用 --nodata 指定，例如 ESA WorldCover 为 0 / "
-                                f"{name} declares no nodata value: give it with --nodata (ESA WorldCover: 0)")
+            raise RasterRefused.of("raster_no_nodata", name=name)
         dtype = ds.dtypes[0]
         if kind == "landcover":
             if not np.issubdtype(np.dtype(dtype), np.integer):
-                raise RasterRefused(f"土地覆盖栅格应为整数类型，{name} 为 {dtype} / a land-cover raster holds "
-                                    f"integer classes; {name} is {dtype} (use --kind canopy for heights)")
+                raise RasterRefused.of("raster_landcover_not_integer", name=name, dtype=dtype)
             info = np.iinfo(np.dtype(dtype))
             bad = [v for v in (*cls["tree"], *cls["shrub"]) if not info.min <= v <= info.max]
             if bad:
-                raise RasterRefused(f"类别值 {bad} 超出 {dtype} 的取值范围 / class values {bad} cannot occur "
-                                    f"in a {dtype} raster")
+                raise RasterRefused.of("raster_class_out_of_range", values=bad, dtype=dtype)
         try:
             w, so, e, n = transform_bounds(ds.crs, "EPSG:4326", *ds.bounds, densify_pts=21)
         except Exception as exc:  # noqa: BLE001 - PROJ errors for a footprint it cannot convert
-            raise RasterRefused(f"{name} 的范围无法转换为经纬度 / {name}: footprint cannot be converted "
-                                f"to WGS 84 ({exc})") from None
+            raise RasterRefused.of("raster_footprint_unconvertible", name=name, reason=str(exc)) from None
         city = _zhanjiang()
         foot = shapely.box(w, so, e, n)
         share = city.intersection(foot).area / city.area if city.area else 0.0
         if not foot.intersects(city) or share <= 0:
-            raise RasterRefused(
-                f"{name} 的范围（经度 {w:.2f}–{e:.2f}，纬度 {so:.2f}–{n:.2f}）与湛江市不重叠 / {name}'s "
-                f"footprint (lon {w:.2f} to {e:.2f}, lat {so:.2f} to {n:.2f}) does not overlap Zhanjiang")
+            raise RasterRefused.of("raster_outside_zhanjiang", name=name, west=f"{w:.2f}", east=f"{e:.2f}",
+                                   south=f"{so:.2f}", north=f"{n:.2f}")
         res_x, res_y = abs(t.a), abs(t.e)
         if crs.is_geographic:
             res_m = float(np.sqrt(res_x * 111_320 * np.cos(np.radians((so + n) / 2)) * res_y * 110_574))
