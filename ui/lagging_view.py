@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from greening.area_codes import prefix_codes
 from greening.coverage.lagging import REASON_WEIGHTS
 from greening.i18n import t
 from ui.i18n_st import lang, tr
@@ -27,7 +28,7 @@ def filter_lagging(lagging: pd.DataFrame) -> pd.DataFrame:
     c1, c2, c3 = st.columns(3)
     all_ = tr("common.all")
     # The county by its code, named in the tab's language (Chinese, or the English/pinyin name).
-    county_of = lagging["code"].astype(str).str[:6]
+    county_of = prefix_codes(lagging["code"], "county")
     names = _county_names(county_of, lagging["county_name"], lang())
     county = c1.selectbox(tr("common.county"), ["", *names], key="lag_county",
                           format_func=lambda c: names.get(c, all_))
