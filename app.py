@@ -11,9 +11,10 @@ import streamlit as st
 
 from greening.models.enums import Role
 from greening.permissions import allowed
+from ui.engine import db_session
 from ui.i18n_st import LANG_KEY, label, language_switch, tr
 from ui.layout import apply_css, md_escape
-from ui.session import current_actor, db_session, logout_button, require_actor
+from ui.login_gate import current_actor, logout_button, require_actor
 from ui.streamlit_texts import translate_streamlit_texts
 
 HERE = Path(__file__).resolve().parent

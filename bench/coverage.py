@@ -37,7 +37,7 @@ def bare_strtree_join(lon: np.ndarray, lat: np.ndarray, polygons: np.ndarray) ->
 def run_full(n_villages: int, sizes: list[int], repeats: int, say=print) -> list[dict]:
     from greening.config import get_settings
     from greening.coverage import compute_coverage
-    from greening.coverage.join import GRID_MIN_POINTS, VillageIndex
+    from greening.coverage.index import GRID_MIN_POINTS, VillageIndex
     from greening.measures import load_catalogue
 
     villages = make_villages(n_villages)
@@ -174,7 +174,7 @@ def _postgis(villages, lon, lat, repeats: int, say) -> dict:
 
 
 def run_databases(n_villages: int, n_points: int, repeats: int, say=print) -> list[dict]:
-    from greening.coverage.join import VillageIndex
+    from greening.coverage.index import VillageIndex
 
     villages = make_villages(n_villages)
     lon, lat = make_points(n_points)

@@ -76,10 +76,10 @@ def prepare_database(url: str, plantings: int, accounts: int, say) -> list[tuple
     from greening.auth.passwords import hash_password
     from greening.auth.roles import scope_for
     from greening.db import make_engine, session_scope
+    from greening.first_run import initialise
     from greening.models import AdminArea, GreeningTeam, User
     from greening.models.enums import Role
     from greening.permissions import install_scope
-    from greening.setup import initialise
 
     engine = make_engine(url)
     t0 = time.perf_counter()

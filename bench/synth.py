@@ -93,8 +93,8 @@ def make_points(n: int, box=ZHANJIANG_BOX, seed: int = 2) -> tuple[np.ndarray, n
 def make_inputs(villages: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray, located: np.ndarray,
                 seed: int = 3):
     """A full :class:`CoverageInputs` around the points (``located``: their true village rows)."""
+    from greening.area_codes import parent_codes
     from greening.coverage.inputs import CoverageInputs
-    from greening.coverage.join import parent_codes
 
     rng = np.random.default_rng(seed)
     n, codes = len(lon), villages["code"].to_numpy()

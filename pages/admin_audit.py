@@ -5,9 +5,11 @@ import streamlit as st
 
 from greening.auth import actor_from_token
 from greening.services import audit_trail as trail
+from ui.engine import db_session, engine
 from ui.i18n_st import tr
 from ui.layout import page_header
-from ui.session import TOKEN_KEY, db_session, engine, require_actor
+from ui.login_cookie import TOKEN_KEY
+from ui.login_gate import require_actor
 from ui.tables import show_table
 
 actor = require_actor("audit.view")

@@ -6,9 +6,10 @@ import streamlit as st
 
 from greening.greencover.layers import import_raster, layers_frame, remove_layer
 from ui import data
+from ui.engine import db_session, engine
 from ui.i18n_st import tr, tr_key
-from ui.layout import page_header
-from ui.session import db_session, engine, require_actor, show_error
+from ui.layout import page_header, show_error
+from ui.login_gate import require_actor
 
 actor = require_actor("raster.import")
 page_header(tr("rasters.title"))

@@ -3,10 +3,11 @@ import streamlit as st
 
 from greening.models.enums import Role
 from greening.services import users
+from ui.engine import db_session
 from ui.forms import FormRound
 from ui.i18n_st import label, label_of, tr
 from ui.layout import page_header, show_error
-from ui.session import db_session, require_actor
+from ui.login_gate import require_actor
 from ui.tables import show_table
 
 ROLES = list(Role)

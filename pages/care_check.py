@@ -6,9 +6,9 @@ import streamlit as st
 from ui.care_form import care_confirmation, care_form, due_list, match_near, pick_due
 from ui.i18n_st import tr, tr_key
 from ui.layout import page_header
+from ui.login_gate import require_actor
 from ui.pickers import pick_village
 from ui.planting_form import point_picker
-from ui.session import require_actor
 from ui.tables import show_table
 
 actor = require_actor("care.create")

@@ -11,6 +11,7 @@ from greening.models.enums import DesignationKind
 from ui import data
 from ui.i18n_st import label, lang, tr, tr_key
 from ui.layout import page_header
+from ui.login_gate import require_actor
 from ui.maps_st import (
     basemap_picker,
     cached_render,
@@ -21,7 +22,6 @@ from ui.maps_st import (
     show_map,
 )
 from ui.pickers import pick_county
-from ui.session import require_actor
 from ui.tables import show_table, town_rollup
 
 actor = require_actor("dashboard.view")

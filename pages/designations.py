@@ -4,12 +4,12 @@ import streamlit as st
 
 from greening.i18n import fmt_pct
 from greening.models.enums import DesignationKind
-from greening.services.villages import DESIGNATION_TARGETS
+from greening.services.roster_views import DESIGNATION_TARGETS
 from ui import data
 from ui.i18n_st import label, label_of, lang, tr
 from ui.layout import page_header, progress_metric
+from ui.login_gate import require_actor
 from ui.maps_st import basemap_picker, cached_render, datum_of, map_data, render, show_map
-from ui.session import require_actor
 from ui.tables import show_table
 
 actor = require_actor("dashboard.view")

@@ -4,7 +4,7 @@ import streamlit as st
 from greening.permissions import allowed
 from ui.i18n_st import tr
 from ui.imports import boundary_import, ledger_import
-from ui.session import require_actor
+from ui.login_gate import require_actor
 
 actor = require_actor("import.ledger")
 st.title(tr("imports.title"))

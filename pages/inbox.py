@@ -3,9 +3,10 @@ import streamlit as st
 
 from greening.supervision.inbox import inbox, issued_summary
 from ui import data
+from ui.engine import db_session
 from ui.i18n_st import tr
 from ui.layout import md_escape, page_header
-from ui.session import db_session, require_actor
+from ui.login_gate import require_actor
 from ui.supervision_st import level_text, notice_actions, notice_pdf_button, status_text
 from ui.tables import show_table
 

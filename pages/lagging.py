@@ -7,6 +7,7 @@ from ui.downloads import download_buttons
 from ui.i18n_st import tr
 from ui.lagging_view import export_frame, filter_lagging, lagging_cards
 from ui.layout import page_header
+from ui.login_gate import require_actor
 from ui.maps_st import (
     basemap_picker,
     cached_render,
@@ -17,7 +18,6 @@ from ui.maps_st import (
     render,
     show_map,
 )
-from ui.session import require_actor
 from ui.supervision_st import issue_panel
 
 actor = require_actor("lagging.view")

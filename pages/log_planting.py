@@ -5,9 +5,9 @@ import streamlit as st
 from ui import data
 from ui.i18n_st import tr
 from ui.layout import page_header
+from ui.login_gate import require_actor
 from ui.pickers import pick_village
 from ui.planting_form import confirmation, planting_form, point_picker, rejected_notice, where_is
-from ui.session import require_actor
 from ui.tables import recent_table
 
 actor = require_actor("planting.create")

@@ -8,7 +8,7 @@ from ui import data
 from ui.attest_form import attest_form
 from ui.i18n_st import lang, tr
 from ui.layout import page_header
-from ui.session import require_actor
+from ui.login_gate import require_actor
 from ui.tables import checklist_frame, show_table
 
 actor = require_actor("dashboard.view")

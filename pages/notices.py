@@ -4,9 +4,10 @@ import streamlit as st
 from greening.supervision.inbox import notice_frame
 from greening.supervision.notices import addressee_text
 from ui import data
+from ui.engine import db_session
 from ui.i18n_st import lang, tr
 from ui.layout import md_escape, page_header
-from ui.session import db_session, require_actor
+from ui.login_gate import require_actor
 from ui.supervision_st import notice_actions, notice_pdf_button, notices_table
 from ui.tables import show_table
 

@@ -6,6 +6,7 @@ from ui import data
 from ui.figures import show_headline
 from ui.i18n_st import tr, tr_key
 from ui.layout import page_header
+from ui.login_gate import require_actor
 from ui.maps_st import (
     basemap_picker,
     cached_render,
@@ -15,7 +16,6 @@ from ui.maps_st import (
     render,
     show_map,
 )
-from ui.session import require_actor
 
 actor = require_actor("dashboard.view")
 page_header(tr("overview.title" if actor.is_citywide else "overview.title_area"))

@@ -7,9 +7,10 @@ from greening.permissions import allowed
 from greening.supervision import ranking
 from greening.supervision.pdf import NoFont, find_font, ranking_pdf
 from ui import data
+from ui.engine import db_session
 from ui.i18n_st import lang, tr
-from ui.layout import page_header
-from ui.session import db_session, require_actor, show_error
+from ui.layout import page_header, show_error
+from ui.login_gate import require_actor
 from ui.tables import show_table
 
 actor = require_actor("ranking.view")

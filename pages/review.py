@@ -4,8 +4,8 @@ import streamlit as st
 from greening.permissions import allowed
 from ui.i18n_st import tr
 from ui.layout import page_header
+from ui.login_gate import require_actor
 from ui.review_queue import decision_queue
-from ui.session import require_actor
 from ui.spot_check import spot_check
 
 actor = require_actor("spotcheck.view")  # city officials draw spot checks; leads also decide

@@ -6,8 +6,8 @@ from greening.i18n import fmt_date
 from ui import data
 from ui.i18n_st import lang, tr
 from ui.layout import page_header
+from ui.login_gate import require_actor
 from ui.maps_st import basemap_picker, cached_render, datum_of, map_data, render, show_map
-from ui.session import require_actor
 from ui.tables import show_table
 
 actor = require_actor("village.view")

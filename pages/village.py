@@ -9,11 +9,11 @@ from ui import data
 from ui.greencover_st import village_section
 from ui.i18n_st import label, lang, tr
 from ui.layout import md_escape, page_header, show_error
+from ui.login_gate import require_actor
 from ui.maps_st import basemap_picker, datum_of, map_data, render, show_map
 from ui.photos_view import show_photos
 from ui.pickers import pick_village
 from ui.planting_form import rejected_notice
-from ui.session import require_actor
 from ui.tables import checklist_table, show_table
 
 actor = require_actor("village.view")

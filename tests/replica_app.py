@@ -98,11 +98,11 @@ def handle(cmd: dict) -> dict:
         at.number_input(key="log_count").set_value(int(cmd["count"]))
         next(b for b in at.button if b.label in ("提交登记", "Submit")).click().run()
     elif op == "logout":
-        # What the sidebar's log-out button does (ui.session.logout_button); AppTest does not
+        # What the sidebar's log-out button does (ui.login_gate.logout_button); AppTest does not
         # deliver clicks to a widget in the sidebar of an st.navigation app.
         from greening.auth import logout
         from greening.db import session_scope
-        from ui.session import engine
+        from ui.engine import engine
 
         at = tabs[name]
         with session_scope(engine()) as s:

@@ -43,13 +43,15 @@ def test_unknown_level_and_bad_prefix_are_named():
         C.from_prefix("44082")
 
 
-def test_old_names_still_work():
-    from greening.coverage.join import parent_code, parent_codes
-    from greening.models import code_prefix
+def test_codes_have_one_home():
+    from greening.coverage import join
+    from greening.models import area
     from greening.models.enums import AreaLevel
 
-    assert parent_code(V, "town") == T and parent_codes(pd.Series([V]), "county").tolist() == [K]
-    assert code_prefix(V, "county") == "440823" and AreaLevel("town").code_prefix_len == 9
+    assert not {"parent_code", "parent_codes", "code_prefix_length"} & set(join.__all__)
+    assert "code_prefix" not in area.__all__
+    assert C.parent_code(V, "town") == T and C.parent_codes(pd.Series([V]), "county").tolist() == [K]
+    assert AreaLevel("town").code_prefix_len == C.PREFIX_LENGTH["town"] == 9
 
 
 #: a code cut to its town or county and padded with zeros by hand, e.g. ``code[:9] + "000"``

@@ -1,7 +1,6 @@
 """Log-in, lockout, sessions across tabs, one-time passwords, single sign-on, demo accounts, the gate.
 
-The small campaign world these tests share lives in ``tests/fixtures/accounts.py``; the names are
-imported here too, so ``from tests.test_auth import world`` keeps working.
+The small campaign world these tests share lives in ``tests/fixtures/accounts.py``.
 """
 from __future__ import annotations
 
@@ -29,19 +28,15 @@ from greening.models import AdminArea, AuditLog, LoginSession, User
 from greening.models.enums import Role
 from greening.permissions import install_scope
 from greening.services import users
-from tests.fixtures.accounts import (  # noqa: F401  (re-exported for other test modules)
+from tests.fixtures.accounts import (
     FAST_ARGON2,
-    LEIZHOU_TOWN,
     LEIZHOU_V1,
     PASSWORD,
     SUIXI_TOWN,
     SUIXI_V1,
-    SUIXI_V2,
-    World,
-    add_planting,
     add_user,
     audit_rows,
-    fast_argon2,
+    fast_argon2,  # noqa: F401 - a fixture (autouse)
     login,
     world,
 )
@@ -275,7 +270,7 @@ class TestLoginGate:
     def page():
         import streamlit as st
 
-        from ui.session import logout_button, require_actor
+        from ui.login_gate import logout_button, require_actor
 
         actor = require_actor("village.view")
         st.markdown(f"SECRET rows for {actor.username}")
@@ -334,7 +329,6 @@ class TestLoginGate:
         from streamlit.testing.v1 import AppTest
 
         import ui.login_cookie
-        import ui.session
         from greening.config import get_settings
         from greening.db import session_scope
 
@@ -344,10 +338,10 @@ class TestLoginGate:
         at.text_input(key="login_username").input("suixi")
         at.text_input(key="login_password").input(PASSWORD)
         at.button[0].click().run(timeout=30)
-        token = at.session_state[ui.session.TOKEN_KEY]
+        token = at.session_state[ui.login_cookie.TOKEN_KEY]
         [script] = self.cookie_scripts(at)
         max_age = get_settings().session_hours * 3600
-        assert f"{ui.session.COOKIE_NAME}={token}; Path=/; Max-Age={max_age}; SameSite=Strict" in script
+        assert f"{ui.login_cookie.COOKIE_NAME}={token}; Path=/; Max-Age={max_age}; SameSite=Strict" in script
         assert "window.parent" in script
         at.run(timeout=30)
         assert self.cookie_scripts(at) == []  # written once
@@ -366,8 +360,8 @@ class TestLoginGate:
         assert not any("SECRET" in m.value for m in tab.markdown)
         assert tab.text_input(key="login_username")
         [script] = self.cookie_scripts(tab)
-        assert f'"{ui.session.COOKIE_NAME}={token}"' in script  # cleared only while it holds this token
-        assert f"{ui.session.COOKIE_NAME}=; Path=/; Max-Age=0" in script
+        assert f'"{ui.login_cookie.COOKIE_NAME}={token}"' in script  # cleared only while it holds this token
+        assert f"{ui.login_cookie.COOKIE_NAME}=; Path=/; Max-Age=0" in script
         fresh = AppTest.from_function(self.page).run(timeout=30)
         assert not any("SECRET" in m.value for m in fresh.markdown)
 

@@ -28,7 +28,7 @@ def _phone(browser, base: str, dialogs: list[str], *, geolocation: dict | None =
 def _team_point(db_url: str, username: str) -> tuple[float, float]:
     from greening.auth import actor_from_token, authenticate
     from greening.db import make_engine, session_scope
-    from greening.services.villages import area_frame
+    from greening.services.area_views import area_frame
     from tests.fixtures.browser import demo_passwords
 
     engine = make_engine(db_url)

@@ -7,16 +7,10 @@ import pytest
 import shapely
 from shapely.geometry import box
 
+from greening.area_codes import parent_code, parent_codes
 from greening.coverage.grid import BORDER, RasterGrid
-from greening.coverage.join import (
-    VillageIndex,
-    area_code_of,
-    areas_m2,
-    check_nesting,
-    join_points,
-    parent_code,
-    parent_codes,
-)
+from greening.coverage.index import VillageIndex, join_points
+from greening.coverage.join import area_code_of, areas_m2, check_nesting
 from greening.coverage.samples import POINTS, V1, V2, V3, V4, V5, V6, sample_villages
 
 

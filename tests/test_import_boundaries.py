@@ -19,11 +19,11 @@ from greening.actor import Actor
 from greening.geo.gcj02 import geometry_wgs84_to_gcj02
 from greening.importers.boundaries import apply_boundary_import, normalise_code, plan_boundary_import
 from greening.importers.boundary_files import read_boundary_file
-from greening.importers.errors import ImportFileError
 from greening.models import AdminArea, AuditLog, Planting
 from greening.models.enums import Role
 from greening.permissions import PermissionDenied
 from greening.services.plantings import PlantingInput, create_planting
+from greening.validation import ImportFileError
 from tests.fixtures import campaign
 
 ADMIN = Actor.system("tests")

@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from greening.actor import Actor
 from greening.geo.gcj02 import wgs84_to_gcj02
 from greening.importers.columns import match_columns, normalise_header
-from greening.importers.errors import CATALOGUE, ImportFileError, catalogue_rows, message
 from greening.importers.ledger import apply_ledger, validate_ledger
 from greening.importers.template import TEMPLATE_HEADERS, ledger_template_csv, ledger_template_xlsx
 from greening.models import AuditLog, Planting
 from greening.models.enums import Role
+from greening.validation import CATALOGUE, ImportFileError, catalogue_rows, message
 from tests.fixtures import campaign
 
 A, B = "440802001001", "440802001002"

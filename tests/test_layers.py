@@ -43,7 +43,7 @@ def test_layer_imports(package):
 
 def test_the_checker_sees_imports_inside_functions(tmp_path):
     f = tmp_path / "m.py"
-    f.write_text("def f():\n    import streamlit as st\n    from ui.session import x\n"
+    f.write_text("def f():\n    import streamlit as st\n    from ui.engine import x\n"
                  "    importlib.import_module('pages.review')\n")
     assert imported_modules(f) == {"streamlit", "ui", "pages"}
 

@@ -14,7 +14,7 @@ from greening.config import REPO_ROOT, get_settings, override_settings
 from greening.db import make_engine, session_scope
 from greening.i18n import t
 from greening.models import Planting
-from greening.services.villages import area_frame
+from greening.services.area_views import area_frame
 
 APP = str(REPO_ROOT / "app.py")
 TIMEOUT = 60

@@ -18,7 +18,7 @@ PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
 @pytest.fixture(scope="module")
 def broken_db(tmp_path_factory):
     """A small demo database whose first Suixi village has no geometry; yields (url, village code)."""
-    from greening.setup import initialise
+    from greening.first_run import initialise
 
     url = f"sqlite:///{tmp_path_factory.mktemp('badgeom') / 'greening.sqlite'}"
     extra = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1, "default_basemap": "none"}

@@ -27,7 +27,7 @@ META = ["_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_st
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    from greening.setup import initialise
+    from greening.first_run import initialise
 
     url = f"sqlite:///{tmp_path_factory.mktemp('importpage') / 'greening.sqlite'}"
     extra = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1, "default_basemap": "none"}

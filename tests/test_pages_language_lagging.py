@@ -21,7 +21,7 @@ KINDS_ZH = {"进度落后", "无种植计划", "长期无活动", "措施落实�
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory):
-    from greening.setup import initialise
+    from greening.first_run import initialise
 
     url = f"sqlite:///{tmp_path_factory.mktemp('langdb') / 'greening.sqlite'}"
     extra = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1, "default_basemap": "none"}

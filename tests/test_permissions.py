@@ -175,7 +175,7 @@ class TestCacheKeys:
     def test_users_of_different_counties_never_share_a_cached_result(self, db, two_counties):
         import streamlit as st
 
-        from ui.session import scope_actor, scope_key
+        from ui.cache_keys import scope_actor, scope_key
 
         calls = []
 
@@ -197,7 +197,7 @@ class TestCacheKeys:
             villages_seen.clear()
 
     def test_scope_key_round_trips(self):
-        from ui.session import scope_actor, scope_key
+        from ui.cache_keys import scope_actor, scope_key
 
         team = Actor(user_id=3, username="t", role=Role.TEAM, scope_prefix=SUIXI_V1, team_id=12)
         back = scope_actor(scope_key(team))

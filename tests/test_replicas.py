@@ -28,7 +28,7 @@ def shared_postgis(request):
         pytest.skip("needs the throwaway PostGIS cluster")  # (under CI a skip fails the run)
     from greening.config import override_settings
     from greening.db import make_engine
-    from greening.setup import initialise
+    from greening.first_run import initialise
 
     url = cluster.create_database("replicas_" + uuid.uuid4().hex[:8])
     with override_settings(database_url=url):

@@ -251,7 +251,7 @@ class TestDates:
             assert not any("种植日期默认取该日" in c.value for c in at.caption)
 
     def test_the_weekly_series_ends_at_the_report_date(self, demo_engine, system_actor):
-        from greening.services.villages import weekly_plantings
+        from greening.services.planting_views import weekly_plantings
 
         until = dt.date(2024, 5, 1)
         with demo_engine.connect() as conn:

@@ -135,11 +135,11 @@ class TestOneErrorStyle:
         assert (denied.code, denied.zh, denied.en) == ("permission_denied", "无权操作", "not allowed")
         assert isinstance(denied, PermissionError) and not isinstance(denied, ValueError)
 
-    def test_old_import_paths_still_work(self):
-        from greening.importers import errors, fields
+    def test_the_importers_have_no_copy_of_the_catalogue(self):
+        import importlib.util
 
-        assert errors.ImportFileError is ImportFileError and fields.FieldError is FieldError
-        assert fields.clean_text is clean_text and errors.CATALOGUE["text_bad_character"].severity == "error"
+        assert importlib.util.find_spec("greening.importers.errors") is None
+        assert importlib.util.find_spec("greening.importers.fields") is None
 
 
 class TestRecordDeclaration:

@@ -6,10 +6,10 @@ import streamlit as st
 from greening.actor import Actor
 from greening.permissions import PermissionDenied, allowed
 from ui import data
+from ui.engine import db_session
 from ui.forms import FormRound
 from ui.i18n_st import lang, tr
 from ui.layout import md_escape, show_error
-from ui.session import db_session
 
 __all__ = ["attest_form"]
 

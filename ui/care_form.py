@@ -17,10 +17,10 @@ from greening.actor import Actor
 from greening.i18n import fmt_count, fmt_date
 from greening.permissions import PermissionDenied
 from ui import data
+from ui.engine import db_session
 from ui.i18n_st import lang, tr, tr_key
 from ui.layout import md_escape, show_error
 from ui.planting_form import default_date
-from ui.session import db_session
 
 __all__ = ["TASKS", "due_list", "pick_due", "match_near", "care_form", "care_confirmation"]
 

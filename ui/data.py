@@ -1,7 +1,7 @@
 """Cached loaders for the pages. Every result that depends on who asks carries the scope in its key.
 
 ``st.cache_data`` is shared by every user of the server: each cached function takes ``scope``
-(:func:`ui.session.scope_key`) and ``db`` as hashed arguments and the actor as ``_actor``
+(:func:`ui.cache_keys.scope_key`) and ``db`` as hashed arguments and the actor as ``_actor``
 (unhashed), so two users of different counties never share a result. Results are DataFrames,
 never ORM objects. Pages call the public wrappers (``villages(actor)``), which add the scope and
 ``db`` to the key.
@@ -21,6 +21,8 @@ from greening.actor import CITY_PREFIX, Actor
 from greening.area_codes import county_prefix
 from greening.config import get_settings
 from greening.db import get_engine
+from ui.cache_keys import scope_key
+from ui.engine import engine as session_engine
 
 __all__ = ["engine", "scope_of", "invalidate", "villages", "towns", "counties", "geoms", "teams",
            "designations", "plantings", "species", "demo_present", "coverage", "village_detail",
@@ -31,8 +33,6 @@ TTL = 300  # seconds; writes clear the caches at once
 
 def engine():
     """The engine of the configured database: the one the log-in gate uses (one pool per URL)."""
-    from ui.session import engine as session_engine
-
     return session_engine()
 
 
@@ -66,10 +66,6 @@ def version_keys(actor: Actor) -> str:
 
 def scope_of(actor: Actor) -> str:
     """The cache key of ``actor``'s view: role and area (never the user alone)."""
-    try:
-        from ui.session import scope_key
-    except ImportError:  # pragma: no cover - ui.session is part of the app
-        return f"{actor.role}:{actor.scope_prefix}"
     return scope_key(actor)
 
 
@@ -82,7 +78,7 @@ def invalidate() -> None:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def _demo_present(db: str) -> bool:
-    from greening.services.villages import has_demo_data
+    from greening.services.area_views import has_demo_data
 
     with engine().connect() as conn:
         return has_demo_data(conn)
@@ -98,7 +94,7 @@ def _coverage(scope: str, db: str, _actor: Actor) -> dict:
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
 def _areas(scope: str, db: str, level: str, within: str | None, _actor: Actor):
-    from greening.services.villages import area_frame
+    from greening.services.area_views import area_frame
 
     with engine().connect() as conn:
         frame = area_frame(conn, _actor, level, within=within)
@@ -120,7 +116,7 @@ def _geoms(scope: str, db: str, level: str, within: str | None, datum: str, deta
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
 def _teams(scope: str, db: str, _actor: Actor):
-    from greening.services.villages import teams_frame
+    from greening.services.roster_views import teams_frame
 
     with engine().connect() as conn:
         return teams_frame(conn, _actor)
@@ -128,7 +124,7 @@ def _teams(scope: str, db: str, _actor: Actor):
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
 def _designations(scope: str, db: str, _actor: Actor):
-    from greening.services.villages import designations_frame
+    from greening.services.roster_views import designations_frame
 
     with engine().connect() as conn:
         return designations_frame(conn, _actor)
@@ -136,7 +132,7 @@ def _designations(scope: str, db: str, _actor: Actor):
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
 def _plantings(scope: str, db: str, within: str | None, _actor: Actor):
-    from greening.services.villages import planting_points
+    from greening.services.planting_views import planting_points
 
     with engine().connect() as conn:
         return planting_points(conn, _actor, within=within)
@@ -155,7 +151,7 @@ def _planting_layers(scope: str, db: str, within: str | None, limit: int, _actor
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
 def _weekly(scope: str, db: str, within: str | None, by: str, _actor: Actor):
     from greening.coverage.load import report_date as domain_report_date
-    from greening.services.villages import weekly_plantings
+    from greening.services.planting_views import weekly_plantings
 
     with engine().connect() as conn:
         # The chart ends where the figures do: at the report date, not today.
@@ -164,7 +160,7 @@ def _weekly(scope: str, db: str, within: str | None, by: str, _actor: Actor):
 
 @st.cache_data(ttl=3600, show_spinner=False)
 def _species(db: str):
-    from greening.services.villages import species_frame
+    from greening.services.catalogue_views import species_frame
 
     with engine().connect() as conn:
         return species_frame(conn)
@@ -172,7 +168,7 @@ def _species(db: str):
 
 @st.cache_data(ttl=3600, show_spinner=False)
 def _measures(db: str):
-    from greening.services.villages import measures_frame
+    from greening.services.catalogue_views import measures_frame
 
     with engine().connect() as conn:
         return measures_frame(conn)
@@ -272,7 +268,7 @@ def measures() -> pd.DataFrame:
 
 def village_detail(actor: Actor, code: str):
     """Not cached: the detail must show a planting the moment it is saved."""
-    from greening.services.villages import village_detail as detail
+    from greening.services.village_detail import village_detail as detail
 
     with engine().connect() as conn:
         return detail(conn, actor, code)
@@ -280,14 +276,14 @@ def village_detail(actor: Actor, code: str):
 
 def rejected(actor: Actor, *, village_code: str | None = None, team_id: int | None = None, limit: int = 5):
     """Not cached: a rejection must reach the team at its next look."""
-    from greening.services.villages import rejected_plantings_frame
+    from greening.services.planting_views import rejected_plantings_frame
 
     with engine().connect() as conn:
         return rejected_plantings_frame(conn, actor, village_code=village_code, team_id=team_id, limit=limit)
 
 
 def recent(actor: Actor, *, village_code: str | None = None, team_id: int | None = None, limit: int = 20):
-    from greening.services.villages import recent_plantings_frame
+    from greening.services.planting_views import recent_plantings_frame
 
     with engine().connect() as conn:
         return recent_plantings_frame(conn, actor, village_code=village_code, team_id=team_id, limit=limit)

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from greening.actor import Actor
-from greening.services.villages import DESIGNATION_TARGETS
+from greening.services.roster_views import DESIGNATION_TARGETS
 from ui import data
 from ui.i18n_st import tr
 from ui.layout import progress_metric
@@ -22,7 +22,7 @@ def _from_totals(actor: Actor) -> dict:
         from greening.services.totals import campaign_totals
     except ImportError:
         return {}
-    from ui.session import db_session
+    from ui.engine import db_session
 
     with db_session(actor) as s:
         totals = campaign_totals(s, actor)

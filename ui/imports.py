@@ -7,9 +7,9 @@ from greening.actor import Actor
 from greening.importers.boundaries import apply_boundary_import, plan_boundary_import
 from greening.importers.ledger import apply_ledger, validate_ledger
 from greening.validation import ImportFileError
+from ui.engine import db_session
 from ui.i18n_st import lang, tr
 from ui.layout import md_escape, show_error
-from ui.session import db_session
 
 __all__ = ["ledger_import", "boundary_import"]
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import streamlit as st
 
 from greening.actor import Actor
+from ui.engine import db_session
 from ui.i18n_st import tr
 from ui.layout import md_escape
-from ui.session import db_session
 
 __all__ = ["flag_list", "flag_words", "photo_flag_text", "load_photos", "show_photos", "record_photos"]
 

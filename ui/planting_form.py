@@ -23,10 +23,10 @@ from greening.models.enums import SiteType
 from greening.permissions import PermissionDenied
 from greening.validation.placement import place
 from ui import data
+from ui.engine import db_session
 from ui.i18n_st import labels, lang, tr, tr_key
 from ui.layout import md_escape, show_error
 from ui.photos_view import photo_flag_text, show_photos
-from ui.session import db_session
 
 __all__ = ["POINT_KEY", "SOURCE_KEY", "SUBMISSION_KEY", "DONE_KEY", "submission_id", "typed_point", "where_is",
            "set_point", "clear_point", "point_picker", "planting_form", "confirmation", "default_date", "rejected_notice"]
@@ -158,8 +158,8 @@ def _locate(actor: Actor, lon: float, lat: float):
 
     Village names are not secret: a team is told which neighbouring village a point falls in.
     """
+    from greening.services.area_views import area_names
     from greening.services.plantings import locate_village
-    from greening.services.villages import area_names
 
     with db_session(actor) as s:
         hit = locate_village(s, lon, lat)

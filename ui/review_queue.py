@@ -26,10 +26,10 @@ from greening.services.review_queue import (
     queue_options,
     queue_page,
 )
+from ui.engine import db_session
 from ui.i18n_st import label, lang, tr
 from ui.layout import md_escape, show_error
 from ui.photos_view import flag_list, flag_words, record_photos
-from ui.session import db_session
 
 __all__ = ["decision_queue", "NONCE_KEY"]
 

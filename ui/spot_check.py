@@ -11,9 +11,9 @@ from greening.models.enums import PlantingStatus, SiteType
 from greening.services import review
 from greening.services.audit_trail import audit_csv
 from ui import data
+from ui.engine import db_session
 from ui.i18n_st import label, lang, tr
 from ui.layout import show_error
-from ui.session import db_session
 
 __all__ = ["spot_check", "default_period"]
 

@@ -12,8 +12,9 @@ from greening.actor import Actor
 from greening.config import get_settings
 from greening.permissions import PermissionDenied, allowed
 from ui import data
+from ui.engine import db_session
 from ui.i18n_st import lang, tr
-from ui.session import db_session, show_error
+from ui.layout import show_error
 
 __all__ = ["issue_panel", "inbox_count", "notice_actions", "notice_pdf_button", "notices_table", "status_text",
            "level_text"]

@@ -15,10 +15,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from greening.area_codes import parent_codes
 from greening.config import get_settings
 from greening.coverage.evaluate import evaluate_catalogue, measure_counts
+from greening.coverage.index import VillageIndex, join_points
 from greening.coverage.inputs import CoverageInputs
-from greening.coverage.join import VillageIndex, join_points, parent_codes
 from greening.coverage.lagging import lagging_villages
 from greening.coverage.metrics import PlantingArrays, ScoreWeights, planting_arrays, score, village_metrics
 from greening.coverage.rollup import rollup, weekly_trees

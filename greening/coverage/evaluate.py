@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from greening.coverage.join import parent_codes
+from greening.area_codes import parent_codes
 from greening.coverage.rules import evaluate
 
 __all__ = ["evaluate_catalogue", "measure_counts"]

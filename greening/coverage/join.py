@@ -1,10 +1,10 @@
 """Spatial joins and area relations: points to villages, records to areas by code, nesting.
 
-Points join to villages through :class:`~greening.coverage.index.VillageIndex` (re-exported
-here; see that module for the method and the border rule). This module adds the index of the
-villages as a transaction sees them (:func:`village_index`), the code relations between areas (a
-village's 12-digit code starts with its town's 9 digits and its county's 6: :func:`parent_code`),
-the geometric check of that rule (:func:`check_nesting`), and areas in an equal-area CRS.
+Points join to villages through :class:`~greening.coverage.index.VillageIndex` (see that module
+for the method and the border rule). This module adds the index of the villages as a transaction
+sees them (:func:`village_index`), the area a record counts for by its code (:func:`area_code_of`;
+the code relations themselves are in :mod:`greening.area_codes`), the geometric check of the
+nesting rule (:func:`check_nesting`), and areas in an equal-area CRS.
 """
 from __future__ import annotations
 
@@ -13,19 +13,12 @@ from collections.abc import Mapping
 import geopandas as gpd
 import pandas as pd
 
-from greening.area_codes import code_prefix_length, parent_code, parent_codes  # noqa: F401 - re-exported
-from greening.coverage.index import GRID_MIN_POINTS, PointJoin, VillageIndex, join_points
+from greening.area_codes import code_prefix_length, parent_codes
+from greening.coverage.index import VillageIndex
+from greening.geo.crs import AREA_CRS
 from greening.models.enums import AreaLevel
 
-try:  # the shared CRS module; the constant is repeated here only as a fallback
-    from greening.geo.crs import AREA_CRS
-except ImportError:  # pragma: no cover
-    AREA_CRS = "+proj=laea +lat_0=21.2 +lon_0=110.2 +ellps=GRS80 +units=m +no_defs"
-
-__all__ = [
-    "VillageIndex", "PointJoin", "join_points", "village_index", "parent_code", "parent_codes",
-    "area_code_of", "code_prefix_length", "check_nesting", "areas_m2", "AREA_CRS", "GRID_MIN_POINTS",
-]
+__all__ = ["village_index", "area_code_of", "check_nesting", "areas_m2"]
 
 
 # -- the villages as a transaction sees them ----------------------------------------------

@@ -48,8 +48,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from greening.area_codes import parent_codes
 from greening.coverage.inputs import CoverageInputs
-from greening.coverage.join import parent_codes
 
 __all__ = ["SEASONAL_PACE", "REASON_WEIGHTS", "Reason", "seasonal_pace", "lagging_villages",
            "responsible_people"]

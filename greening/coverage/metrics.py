@@ -53,8 +53,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from greening.area_codes import parent_codes
 from greening.coverage.inputs import CoverageInputs
-from greening.coverage.join import areas_m2, parent_codes
+from greening.coverage.join import areas_m2
 from greening.models.enums import DesignationKind, PersonKind, SiteType
 from greening.validation.errors import Refusal
 

@@ -13,8 +13,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from greening.area_codes import parent_codes
 from greening.coverage.inputs import CoverageInputs
-from greening.coverage.join import area_code_of, parent_codes
+from greening.coverage.join import area_code_of
 from greening.coverage.metrics import DESIGNATION_KINDS, ROLES, SITE_TYPES, PlantingArrays, derive
 from greening.greencover.change import SUM_COLUMNS as COVER_SUMS
 

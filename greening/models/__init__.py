@@ -1,5 +1,5 @@
 """The campaign's data model (SQLAlchemy 2 + GeoAlchemy2, geometries in WGS 84 / SRID 4326)."""
-from greening.models.area import AdminArea, code_prefix
+from greening.models.area import AdminArea
 from greening.models.base import WGS84, Base, Tracked, utcnow
 from greening.models.campaign import Assignment, Designation, GreeningTeam, Institution, Person
 from greening.models.enums import (
@@ -27,5 +27,5 @@ __all__ = [
     "CareCheck", "CheckKind", "DataVersion", "Designation", "DesignationKind", "GreeningTeam", "Institution",
     "LoginSession", "Measure", "OutboxMessage", "RankingSnapshot", "SupervisionNotice", "MeasureLevel", "Person", "PersonKind", "Photo", "Planting",
     "PlantingPlan", "PlantingStatus", "RasterLayer", "RecordSource", "Role", "SiteType", "Species",
-    "SpeciesCategory", "Tracked", "User", "VillageGreenCover", "WGS84", "code_prefix", "utcnow",
+    "SpeciesCategory", "Tracked", "User", "VillageGreenCover", "WGS84", "utcnow",
 ]

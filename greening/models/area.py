@@ -9,10 +9,9 @@ from geoalchemy2 import Geometry
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from greening.area_codes import code_prefix
 from greening.models.base import WGS84, Base, Tracked
 
-__all__ = ["AdminArea", "code_prefix"]
+__all__ = ["AdminArea"]
 
 
 class AdminArea(Tracked, Base):
@@ -24,7 +23,7 @@ class AdminArea(Tracked, Base):
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     name_en: Mapped[str | None] = mapped_column(String(120))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("admin_areas.id"), index=True)
-    # Scope prefix, derived from code and level (see code_prefix); indexed for LIKE 'prefix%'.
+    # Scope prefix, derived from code and level (greening.area_codes.code_prefix); indexed for LIKE 'prefix%'.
     scope_prefix: Mapped[str] = mapped_column(String(12), nullable=False, index=True)
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=WGS84, spatial_index=True), nullable=True)
     area_m2: Mapped[float | None] = mapped_column(Float)

@@ -10,8 +10,6 @@
 - :mod:`greening.validation.values`: counts, areas, dates, species, site types, datums, points;
 - :mod:`greening.validation.records`: the planting record's fields, declared once (limits, order
   of the ledger's bulk insert, the fields an edit may change).
-
-``greening.importers.errors`` and ``greening.importers.fields`` still import (they re-export these).
 """
 from greening.validation.catalogue import CATALOGUE, Code, Issue, catalogue_rows, issue, message
 from greening.validation.errors import FieldError, ImportFileError, Refusal, Refused, file_error, refusal
