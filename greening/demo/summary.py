@@ -69,7 +69,11 @@ class DemoSummary:
         people = p["kind"].value_counts()
         desig = d["kind"].value_counts()
         ok = rec["status"] != "rejected"
-        surv = chk[chk["kind"] == "survival"]
+        # the survival rate counts each planting's latest survival check (as the totals do:
+        # greening.services.totals), of plantings not rejected
+        surv = chk[(chk["kind"] == "survival") & chk["alive_count"].notna()]
+        surv = surv.drop_duplicates("planting_index", keep="last")
+        surv = surv[ok.to_numpy()[surv["planting_index"].to_numpy()]]
         checked = rec["tree_count"].to_numpy()[surv["planting_index"].to_numpy()].sum() if len(surv) else 0
         n = lambda s, k: int(s.get(k, 0))  # noqa: E731
         return cls(
@@ -92,7 +96,7 @@ class DemoSummary:
             planting_records=len(rec), plantings_rejected=int((~ok).sum()),
             trees_planted=int(rec.loc[ok, "tree_count"].sum()),
             trees_verified=int(rec.loc[rec["status"] == "verified", "tree_count"].sum()),
-            survival_checks=len(surv), care_checks=int((chk["kind"] == "care").sum()),
+            survival_checks=int((chk["kind"] == "survival").sum()), care_checks=int((chk["kind"] == "care").sum()),
             survival_rate=(round(float(surv["alive_count"].sum()) / float(checked), 4) if checked else None),
             attestations=len(campaign.attestations), laggards=campaign.all_laggards,
             seconds=round(seconds, 1),
