@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
                    add_help=False)
     m = sub.add_parser("maps", help="map pages: payload and server build time (configured database)")
     m.add_argument("--json", metavar="F", help="also write the figures to F as JSON")
+    dr = sub.add_parser("draw", help="the city overview drawn in Chromium: seconds after first paint")
+    dr.add_argument("--repeats", type=int, default=5)
+    dr.add_argument("--json", metavar="F", help="also write the figures to F as JSON")
     ld = sub.add_parser("load", help="browser sessions through nginx over app replicas on one PostGIS")
     ld.add_argument("--configs", default="1x25,2x25,4x25,2x50,4x50",
                     help="replicas x concurrent sessions, comma separated (default %(default)s)")
@@ -151,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
 
             _say(f"map pages, {dt.date.today()}, {machine()}")
             out = run_maps(_say)
+        elif args.what == "draw":
+            from bench.draw import run_draw
+
+            _say(f"the overview drawn in Chromium, {dt.date.today()}, {machine()}")
+            out = run_draw(_say, repeats=args.repeats)
         elif args.what == "load":
             from bench.load import run_load
 
