@@ -42,7 +42,7 @@ def _team_village_point(db_url: str, username: str, password: str) -> tuple[floa
     """A point inside the team's own village (its label point), WGS 84 (lon, lat)."""
     from greening.auth import actor_from_token, authenticate
     from greening.db import make_engine, session_scope
-    from greening.services.villages import area_frame
+    from greening.services.area_views import area_frame
 
     engine = make_engine(db_url)
     with session_scope(engine) as s:
