@@ -256,8 +256,11 @@ class Session:
     steps: list[str] = field(default_factory=list)
 
 
-async def one_session(browser, base: str, username: str, password: str, site: str, timeout: float) -> Session:
-    out = Session(username)
+async def one_session(browser, base: str, username: str, password: str, site: str, timeout: float,
+                      out: Session | None = None) -> Session:
+    """One team: log in, wait for its map, tap its village, submit one planting. ``out`` (given by
+    the caller) records how far it got, also when the caller's time limit stops it."""
+    out = out if out is not None else Session(username)
     context = await browser.new_context(viewport=PHONE, locale="zh-CN")
     ms = timeout * 1000
     try:
@@ -265,10 +268,10 @@ async def one_session(browser, base: str, username: str, password: str, site: st
         response = await page.goto(base, wait_until="domcontentloaded", timeout=ms)
         out.replica = (response.headers.get("x-greening-replica", "") if response else "")
         out.steps.append("opened")
-        await page.get_by_label("用户名 / User name").fill(username, timeout=ms)
-        await page.get_by_label("密码 / Password").fill(password, timeout=ms)
+        await page.get_by_label("用户名", exact=True).fill(username, timeout=ms)
+        await page.get_by_label("密码", exact=True).fill(password, timeout=ms)
         t0 = time.perf_counter()
-        await page.get_by_role("button", name="登录 / Log in").click(timeout=ms)
+        await page.get_by_role("button", name="登录", exact=True).click(timeout=ms)
         await page.wait_for_selector(MAP_FRAME, timeout=ms)
         frame = page.frame_locator(MAP_FRAME).first
         village = frame.locator("path.leaflet-interactive").first
@@ -280,6 +283,7 @@ async def one_session(browser, base: str, username: str, password: str, site: st
         await page.wait_for_selector("text=该点位于", timeout=ms)
         out.steps.append("tapped")
         await page.get_by_label("株数").fill("7", timeout=ms)
+        await page.get_by_text("更多（地点名称", exact=False).first.click(timeout=ms)  # optional fields, folded
         await page.get_by_label("地点名称（可选）").fill(site, timeout=ms)
         t1 = time.perf_counter()
         await page.get_by_role("button", name="提交登记").click(timeout=ms)
@@ -287,7 +291,8 @@ async def one_session(browser, base: str, username: str, password: str, site: st
         out.submit_s = time.perf_counter() - t1
         out.steps.append("saved")
     except Exception as exc:  # noqa: BLE001 - a failed session is a result, not a crash
-        out.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+        reached = out.steps[-1] if out.steps else "nothing"
+        out.error = f"after '{reached}': {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
     finally:
         with contextlib.suppress(Exception):
             await context.close()
@@ -300,11 +305,14 @@ async def run_sessions(base: str, accounts: list[tuple[str, str]], marker: str, 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         async def bounded(i: int, user: str, pw: str) -> Session:
+            out = Session(user)
             try:
-                return await asyncio.wait_for(one_session(browser, base, user, pw, f"{marker}{i:03d}", timeout),
+                return await asyncio.wait_for(one_session(browser, base, user, pw, f"{marker}{i:03d}", timeout, out),
                                               timeout=timeout)
             except TimeoutError:
-                return Session(user, error=f"TimeoutError: session not done within {timeout:.0f} s")
+                reached = out.steps[-1] if out.steps else "nothing"
+                out.error = f"TimeoutError: session not done within {timeout:.0f} s (last step: {reached})"
+                return out
 
         try:
             return list(await asyncio.gather(*(bounded(i, u, pw) for i, (u, pw) in enumerate(accounts))))
