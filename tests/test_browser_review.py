@@ -62,8 +62,14 @@ def _open(page, base: str, path: str, marker: str) -> None:
 def _choose_reject(page, reason: str, *, newest: bool = False) -> None:
     """Pick a record (the newest, or the oldest on the page), choose 退回 and type the reason."""
     box = page.locator("[data-testid=stSelectbox]").filter(has_text="审核哪条记录")
-    box.locator("input").click()
     options = page.locator("[role=option]")
+    for _ in range(6):  # a tap during the rerun after a decision lands on the box being replaced
+        box.locator("input").click()
+        try:
+            options.first.wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 - tap again, as a user would
+            page.keyboard.press("Escape")
     (options.first if newest else options.last).click()
     page.get_by_text("退回", exact=True).first.wait_for(timeout=60_000)
     page.get_by_text("退回", exact=True).first.click()
