@@ -9,12 +9,15 @@ same way: flushing a scoped record outside the actor's area raises :class:`Permi
 """
 from __future__ import annotations
 
+from typing import Self
+
 from sqlalchemy import event, inspect, true
 from sqlalchemy.orm import Session, with_loader_criteria
 
 from greening import audit
 from greening.actor import Actor
 from greening.models.enums import Role
+from greening.validation.catalogue import message
 from greening.validation.errors import Refused
 
 __all__ = ["ACTIONS", "PermissionDenied", "allowed", "require", "scope_clause", "install_scope",
@@ -73,6 +76,14 @@ class PermissionDenied(Refused, PermissionError):
     def __init__(self, zh: str, en: str):
         super().__init__(en)
         self._fill("permission_denied", zh, en, None)
+
+    @classmethod
+    def of(cls, code: str, /, **params) -> Self:
+        """A refusal of catalogue ``code`` filled with ``params`` (as :meth:`Refusal.of`)."""
+        zh, en = message(code, **params)
+        denied = cls(zh, en)
+        denied._fill(code, zh, en, params)
+        return denied
 
 
 def allowed(actor: Actor | None, action: str, area_code: str | None = None) -> bool:

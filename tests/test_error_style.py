@@ -4,6 +4,8 @@ The scan reads every module of ``greening/``: a ``raise ValueError(...)`` whose 
 is a refusal written by hand (its wording outside the catalogue, no code for reports or tests).
 Internal programming errors stay plain ``ValueError`` in English. Every ``Refusal.of(code, ...)``
 written with a literal code names a catalogue entry and fills exactly the entry's parameters.
+``greening/supervision/`` is held to the whole rule: no Chinese text in any ``raise`` there, of any
+class, and no exception class there writing its own message.
 """
 from __future__ import annotations
 
@@ -18,18 +20,20 @@ from greening import area_codes
 from greening.auth.passwords import WeakPassword, check_password_policy
 from greening.auth.roles import AccountMisconfigured, scope_for
 from greening.geo import crs
+from greening.permissions import PermissionDenied
 from greening.services import review, users
+from greening.supervision import notices, outbox, ranking, states
+from greening.supervision.care_schedule import NoMatch
+from greening.supervision.pdf import NoFont
 from greening.validation import CATALOGUE, Refusal
 
 ROOT = Path(__file__).resolve().parents[1] / "greening"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Classes whose message was once written by hand in both languages; they are refusals now.
-HAND_WRITTEN = {"ValueError", "WeakPassword", "AccountMisconfigured", "RasterRefused"}
-REFUSAL_CLASSES = {"Refusal", "WeakPassword", "AccountMisconfigured", "RasterRefused"}
-
-# Modules still raising two-language ValueErrors, to be converted with the notices work under way there.
-# Shrink this list; never add to it.
-PENDING = {"supervision/outbox.py", "supervision/pdf.py", "supervision/ranking.py"}
+HAND_WRITTEN = {"ValueError", "WeakPassword", "AccountMisconfigured", "RasterRefused", "NoticeError", "StaleNotice",
+                "IllegalTransition", "NoMatch"}
+REFUSAL_CLASSES = {"Refusal", "WeakPassword", "AccountMisconfigured", "RasterRefused", "NoticeError", "StaleNotice",
+                   "IllegalTransition", "NoMatch", "PermissionDenied"}
 
 
 def _modules():
@@ -58,20 +62,43 @@ def _refusal_calls(source: str):
             yield node.lineno, node.args[0].value, {k.arg for k in node.keywords}
 
 
-def test_no_two_language_value_error_outside_the_pending_list():
-    found = {f"{name}:{line}" for name, source in _modules() if name not in PENDING
-             for line in _bare_refusals(source)}
+def _hand_written_anywhere(source: str) -> list[int]:
+    """Chinese in any ``raise X(...)`` (bar ``X.of(code, ...)``), or in an exception class's ``__init__`` call."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            func = node.exc.func
+            if not (isinstance(func, ast.Attribute) and func.attr == "of") and CJK.search(
+                    ast.get_source_segment(source, node.exc) or ""):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.ClassDef):
+            lines += [sub.lineno for sub in ast.walk(node)
+                      if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)
+                      and sub.func.attr == "__init__" and CJK.search(ast.get_source_segment(source, sub) or "")]
+    return lines
+
+
+def test_no_two_language_value_error_anywhere():
+    found = {f"{name}:{line}" for name, source in _modules() for line in _bare_refusals(source)}
     assert not found, f"raise Refusal.of(code, ...) with a catalogue code instead: {sorted(found)}"
 
 
-def test_the_pending_list_holds_only_modules_still_pending():
-    still = {name for name, source in _modules() if _bare_refusals(source)}
-    assert not PENDING - still, f"converted, drop from PENDING: {sorted(PENDING - still)}"
+def test_supervision_raises_only_catalogue_refusals():
+    modules = {name: source for name, source in _modules() if name.startswith("supervision/")}
+    assert {"supervision/notices.py", "supervision/outbox.py", "supervision/pdf.py",
+            "supervision/ranking.py"} <= set(modules)
+    found = {f"{name}:{line}" for name, source in modules.items() for line in _hand_written_anywhere(source)}
+    assert not found, f"raise NoticeError.of / Refusal.of / PermissionDenied.of(code, ...) instead: {sorted(found)}"
 
 
 def test_the_scan_sees_a_bare_refusal():
     assert _bare_refusals('def f(x):\n    raise ValueError(f"坏 {x} / bad {x}")\n') == [2]
+    assert _bare_refusals('raise NoticeError("请填写", "required")\n') == [1]
     assert _bare_refusals('raise ValueError("internal: bad frame")\n') == []
+    assert _hand_written_anywhere('raise PermissionDenied("无权", "not allowed")\n') == [1]
+    assert _hand_written_anywhere('class E(RuntimeError):\n    def __init__(self):\n'
+                                  '        super().__init__("没有字体 / no font")\n') == [3]
+    assert _hand_written_anywhere('raise PermissionDenied.of("notice_stale", notice_id=1)\n') == []
 
 
 def test_every_refusal_names_a_catalogue_code_and_fills_its_parameters():
@@ -90,6 +117,24 @@ def test_every_refusal_names_a_catalogue_code_and_fills_its_parameters():
     (lambda: users._role("gardener"), "role_unknown", "未知角色 'gardener'", "unknown role 'gardener'"),
     (lambda: crs.guess_crs(np.array([5.0, 6.0]), np.array([7.0, 8.0])), "crs_unrecognised", "无法识别坐标系",
      "cannot recognise the coordinate system"),
+    (lambda: ranking.month_end("2024-6"), "ranking_month_bad", "月份 '2024-6' 应写作 2024-06",
+     "month '2024-6' must look like 2024-06"),
+    (lambda: outbox.parse_routes("wecom", "x"), "route_bad", "通知路由格式错误：'x'（应为 地区代码前缀=地址）",
+     "bad notification route 'x' for wecom: expected code-prefix=target"),
+    (lambda: outbox.parse_routes("email", "4408=nobody"), "route_email_bad", "邮箱地址无效：'nobody'",
+     "not an e-mail address: 'nobody'"),
+    (lambda: outbox.parse_routes("dingtalk", "4408=ftp://x"), "route_webhook_bad", "机器人地址应以 http(s):// 开头：'ftp://x'",
+     "a robot webhook must be an http(s) URL: 'ftp://x'"),
+    (lambda: states.next_state("closed", "report"), "notice_step_not_allowed", "督办单当前为“已办结”，不能上报整改",
+     "a notice that is closed cannot be given 'report'"),
+    (lambda: notices._text("", "督办事由", "the reasons", required=True), "notice_text_required", "请填写督办事由",
+     "please fill in the reasons"),
+    (lambda: notices._text("x" * 4001, "整改情况", "what was done", required=True), "notice_text_too_long",
+     "整改情况过长（最多 4000 字）", "what was done may have at most 4000 characters"),
+    (lambda: notices._text("a\x07b", "退回原因", "the reason for returning", required=True), "notice_text_control",
+     "退回原因含有控制字符", "the reason for returning may not hold control characters"),
+    (lambda: notices._addressees([{"name": "  "}]), "notice_no_addressee", "请至少填写一位受文责任人",
+     "name at least one person the notice is addressed to"),
 ])
 def test_converted_refusals_carry_their_code_and_both_languages(call, code, zh, en):
     with pytest.raises(Refusal) as caught:
@@ -118,16 +163,40 @@ def test_refusal_params_hold_the_values_not_the_wording():
     assert caught.value.zh == "期间 'last week' 应写作 2024、2024-03 或 2024-Q2"
 
 
+def test_notice_refusals_keep_the_classes_their_callers_catch():
+    """ui/supervision_st.py catches NoticeError, ValueError and PermissionDenied; tests catch StaleNotice and
+    IllegalTransition: each is still what it was, and now a Refusal with a code."""
+    stale = notices.StaleNotice.of("notice_stale", notice_id=7)
+    assert isinstance(stale, notices.NoticeError) and isinstance(stale, Refusal) and isinstance(stale, ValueError)
+    assert (stale.code, stale.zh, stale.en) == ("notice_stale", "督办单 7 已被他人处理，请刷新", "notice 7 changed, reload")
+    with pytest.raises(states.IllegalTransition) as illegal:
+        states.next_state("issued", "close")
+    assert isinstance(illegal.value, Refusal) and illegal.value.zh == "督办单当前为“已下发”，不能核验办结"
+    denied = PermissionDenied.of("notice_not_in_scope", notice_id=12)
+    assert isinstance(denied, PermissionError) and not isinstance(denied, ValueError)
+    assert (denied.code, denied.params) == ("notice_not_in_scope", {"notice_id": 12})
+    assert denied.zh == "督办单 12 不存在或不在您的管辖范围内。"
+    assert denied.en == "Notice 12 does not exist or is outside your area." == str(denied)
+    font = NoFont()
+    assert isinstance(font, RuntimeError) and font.code == "pdf_no_font" and font.zh.startswith("未找到中文字体")
+    near = NoMatch.within(30.0, 103.4)
+    assert isinstance(near, ValueError) and near.code == "care_no_match_nearest"
+    assert near.zh == "30 米内没有同树种的已核实植树记录（最近的同树种记录相距 103 米）"
+    assert near.en == "no verified planting of this species within 30 m (the nearest of that species is 103 m away)"
+    assert NoMatch.within(30.0, None).en == "no verified planting of this species within 30 m"
+
+
 def test_refusals_survive_pickling():
     """The raster worker sends refusals back pickled; the default pickling called __init__ with the
     message alone, which the refusal classes refuse (TypeError in the app instead of the message)."""
     import pickle
 
-    from greening.permissions import PermissionDenied
     from greening.validation import FieldError
 
     for refusal in (Refusal.of("crs_missing"), FieldError("bad_number", "tree_count", value="abc"),
-                    WeakPassword.of("password_too_short", limit=10), PermissionDenied("无权操作", "not allowed")):
+                    WeakPassword.of("password_too_short", limit=10), PermissionDenied("无权操作", "not allowed"),
+                    PermissionDenied.of("notice_not_in_scope", notice_id=3),
+                    notices.StaleNotice.of("notice_stale", notice_id=3), NoFont(), NoMatch.within(30, 40)):
         back = pickle.loads(pickle.dumps(refusal))
         assert type(back) is type(refusal) and str(back) == str(refusal)
         assert (back.code, back.zh, back.en, back.params) == (refusal.code, refusal.zh, refusal.en, refusal.params)

@@ -188,7 +188,7 @@ def _report_form(actor: Actor, rec: dict, key: str, on: dt.date) -> None:
         with db_session(actor, write=True) as s:
             photo_ids = []
             if photos and not plantings:
-                raise N.NoticeError("附照片须先关联一条植树记录", "link a planting to attach photos")
+                raise N.NoticeError.of("notice_photos_need_planting")
             for f in photos or []:
                 photo_ids.append(store_photo(s, actor, plantings[0], f.getvalue(), f.name).id)
             N.report(s, actor, int(rec["id"]), text=text, on=on, planting_ids=plantings, photo_ids=photo_ids,

@@ -28,6 +28,7 @@ from greening.config import get_settings
 from greening.models import AdminArea, CareCheck, Planting, Species
 from greening.models.enums import PlantingStatus
 from greening.permissions import require, scope_clause
+from greening.validation import Refusal
 
 __all__ = ["add_months", "due_dates", "check_states", "schedule_frame", "overdue_summary", "due_checks", "overdue_by_village", "match_planting",
            "record_check_at", "NoMatch", "SOON_DAYS"]
@@ -36,12 +37,14 @@ SOON_DAYS = 7
 _EARTH_M = 6_371_008.8
 
 
-class NoMatch(ValueError):
-    def __init__(self, metres: float, nearest: float | None):
-        near = "" if nearest is None else f"（最近的同树种记录相距 {nearest:.0f} 米）"
-        near_en = "" if nearest is None else f" (the nearest of that species is {nearest:.0f} m away)"
-        super().__init__(f"{metres:.0f} 米内没有同树种的已核实植树记录{near} / no verified planting of this species "
-                         f"within {metres:.0f} m{near_en}")
+class NoMatch(Refusal):
+    """No verified planting of the species close enough (``care_no_match``, ``care_no_match_nearest``)."""
+
+    @classmethod
+    def within(cls, metres: float, nearest: float | None) -> NoMatch:
+        if nearest is None:
+            return cls.of("care_no_match", metres=round(metres))
+        return cls.of("care_no_match_nearest", metres=round(metres), nearest=round(nearest))
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -182,13 +185,13 @@ def match_planting(session: Session, actor: Actor, lon: float, lat: float, speci
                Planting.lon.between(lon - dlon, lon + dlon), Planting.lat.between(lat - dlat, lat + dlat),
                scope_clause(actor, Planting.claimed_village_code))).all()
     if not rows:
-        raise NoMatch(limit, None)
+        raise NoMatch.within(limit, None)
     ids = np.array([r[0] for r in rows])
     dist = _metres(lon, lat, np.array([r[1] for r in rows], float), np.array([r[2] for r in rows], float))
     order = np.lexsort((ids, dist))  # nearest first; ties to the older record
     best = order[0]
     if dist[best] > limit:
-        raise NoMatch(limit, float(dist[best]))
+        raise NoMatch.within(limit, float(dist[best]))
     return int(ids[best]), float(dist[best])
 
 

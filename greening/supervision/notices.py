@@ -26,6 +26,7 @@ from greening.models import AdminArea, Photo, Planting, SupervisionNotice
 from greening.permissions import PermissionDenied, require
 from greening.supervision import outbox
 from greening.supervision.states import next_state
+from greening.validation import Refusal
 
 __all__ = ["NoticeDraft", "NoticeError", "StaleNotice", "issue_notice", "acknowledge", "report",
            "close", "return_notice", "load_notice", "display_number", "draft_from_lagging",
@@ -41,17 +42,13 @@ ADDRESSEE_ROLES = {
 }
 
 
-class NoticeError(ValueError):
-    """Bad input for a notice; the message names the value, in Chinese then English."""
-
-    def __init__(self, zh: str, en: str):
-        self.zh, self.en = zh, en
-        super().__init__(f"{zh} / {en}")
+class NoticeError(Refusal):
+    """Bad input for a notice, refused: raise ``NoticeError.of(code, **params)`` with a catalogue
+    code (``notice_*`` in :mod:`greening.validation.action_codes`); the message names the value."""
 
 
 class StaleNotice(NoticeError):
-    def __init__(self, notice_id: int):
-        super().__init__(f"督办单 {notice_id} 已被他人处理，请刷新", f"notice {notice_id} changed, reload")
+    """Someone else changed the notice since the user saw it (``notice_stale``, ``params["notice_id"]``)."""
 
 
 @dataclass
@@ -68,16 +65,15 @@ def display_number(notice: SupervisionNotice) -> str:
     return f"湛绿督〔{notice.year}〕{notice.seq}号"
 
 
-def _text(value, name_zh: str, name_en: str, *, required: bool) -> str | None:
+def _text(value, field: str, field_en: str, *, required: bool) -> str | None:
     # Kept as typed (no NFKC folding: Chinese punctuation such as ：（） stays full-width).
     text = "" if value is None else str(value).strip()
     if len(text) > MAX_TEXT:
-        raise NoticeError(f"{name_zh}过长（最多 {MAX_TEXT} 字）",
-                          f"{name_en} is too long (at most {MAX_TEXT} characters)")
+        raise NoticeError.of("notice_text_too_long", field=field, field_en=field_en, limit=MAX_TEXT)
     if any((ord(ch) < 32 and ch not in "\n\t\r") or ord(ch) == 127 for ch in text):
-        raise NoticeError(f"{name_zh}含有控制字符", f"{name_en} holds control characters")
+        raise NoticeError.of("notice_text_control", field=field, field_en=field_en)
     if required and not text:
-        raise NoticeError(f"请填写{name_zh}", f"{name_en} is required")
+        raise NoticeError.of("notice_text_required", field=field, field_en=field_en)
     return text or None
 
 
@@ -132,19 +128,19 @@ def _village(session: Session, code: str) -> AdminArea:
     area = session.scalar(select(AdminArea).where(AdminArea.code == str(code), AdminArea.level == "village",
                                                   AdminArea.deleted_at.is_(None)))
     if area is None:
-        raise NoticeError(f"村代码 {code} 不存在", f"no village with code {code}")
+        raise NoticeError.of("notice_village_not_found", code=code)
     return area
 
 
 def _addressees(value) -> list[dict]:
     out = []
     for item in value or []:
-        name = _text(item.get("name"), "受文人", "addressee", required=False)
+        name = _text(item.get("name"), "受文人", "the addressee's name", required=False)
         if name:
             out.append({"role": str(item.get("role") or ""), "role_zh": str(item.get("role_zh") or ""),
                         "name": name})
     if not out:
-        raise NoticeError("请至少填写一位受文责任人", "name at least one person the notice is addressed to")
+        raise NoticeError.of("notice_no_addressee")
     return out
 
 
@@ -171,12 +167,12 @@ def issue_notice(session: Session, actor: Actor, draft: NoticeDraft, *, deadline
     """Issue one notice to ``draft.village_code`` (in the actor's area). Flushes; the caller commits."""
     require(actor, "notice.issue", str(draft.village_code))
     village = _village(session, draft.village_code)
-    reasons = _text(draft.reasons, "督办事由", "reasons", required=True)
+    reasons = _text(draft.reasons, "督办事由", "the reasons", required=True)
     people = _addressees(draft.addressees)
     deadline = deadline or issued_on + dt.timedelta(days=get_settings().notice_deadline_days)
     if deadline <= issued_on:
-        raise NoticeError(f"整改时限 {deadline.isoformat()} 须晚于下发日期 {issued_on.isoformat()}",
-                          f"the deadline {deadline.isoformat()} must be after the issue date {issued_on.isoformat()}")
+        raise NoticeError.of("notice_deadline_not_after_issue", deadline=deadline.isoformat(),
+                             issued_on=issued_on.isoformat())
     for attempt in range(5):
         seq = (session.scalar(select(func.max(SupervisionNotice.seq))
                               .where(SupervisionNotice.year == issued_on.year)
@@ -207,14 +203,13 @@ def load_notice(session: Session, actor: Actor, notice_id: int, action: str = "n
     require(actor, action)
     notice = session.get(SupervisionNotice, int(notice_id))
     if notice is None or notice.deleted_at is not None or not actor.covers(notice.village_code):
-        raise PermissionDenied(f"督办单 {notice_id} 不存在或不在您的管辖范围内。",
-                               f"Notice {notice_id} does not exist or is outside your area.")
+        raise PermissionDenied.of("notice_not_in_scope", notice_id=notice_id)
     return notice
 
 
 def _step(session: Session, notice: SupervisionNotice, expected_version: int | None, verb: str) -> None:
     if expected_version is not None and notice.version != expected_version:
-        raise StaleNotice(notice.id)
+        raise StaleNotice.of("notice_stale", notice_id=notice.id)
     notice.status = next_state(notice.status, verb)
 
 
@@ -222,7 +217,7 @@ def _flush(session: Session, notice: SupervisionNotice) -> None:
     try:
         session.flush()
     except StaleDataError:
-        raise StaleNotice(notice.id) from None
+        raise StaleNotice.of("notice_stale", notice_id=notice.id) from None
 
 
 def acknowledge(session: Session, actor: Actor, notice_id: int, *, on: dt.date,
@@ -245,14 +240,13 @@ def _linked(session: Session, notice: SupervisionNotice, planting_ids, photo_ids
             Planting.claimed_village_code == notice.village_code)))
         missing = [p for p in plantings if p not in found]
         if missing:
-            raise NoticeError(f"植树记录 {missing} 不属于本村或不存在",
-                              f"planting(s) {missing} do not exist or are not of this village")
+            raise NoticeError.of("notice_plantings_not_of_village", plantings=missing)
     if photos:
         rows = dict(session.execute(select(Photo.id, Photo.planting_id).where(
             Photo.id.in_(photos), Photo.deleted_at.is_(None))).all())
         bad = [p for p in photos if rows.get(p) not in plantings]
         if bad:
-            raise NoticeError(f"照片 {bad} 不属于所附的植树记录", f"photo(s) {bad} are not of the linked plantings")
+            raise NoticeError.of("notice_photos_not_of_plantings", photos=bad)
     return plantings, photos
 
 
@@ -273,8 +267,7 @@ def report(session: Session, actor: Actor, notice_id: int, *, text: str, on: dt.
 def _load_for_verify(session: Session, actor: Actor, notice_id: int) -> SupervisionNotice:
     notice = load_notice(session, actor, notice_id, "notice.verify")
     if not notice.issuer_scope.startswith(actor.scope_prefix):
-        raise PermissionDenied("此督办单由上级下发，须由下发单位核验。",
-                               "This notice was issued by a higher level; it must verify it.")
+        raise PermissionDenied.of("notice_verified_by_issuer")
     return notice
 
 
@@ -293,7 +286,7 @@ def return_notice(session: Session, actor: Actor, notice_id: int, *, reason: str
                   expected_version: int | None = None) -> SupervisionNotice:
     """退回: the rectification is not enough; the village reports again (the deadline stands)."""
     notice = _load_for_verify(session, actor, notice_id)
-    why = _text(reason, "退回原因", "reason for returning", required=True)
+    why = _text(reason, "退回原因", "the reason for returning", required=True)
     _step(session, notice, expected_version, "return")
     notice.return_reason = why
     notice.times_returned = (notice.times_returned or 0) + 1

@@ -22,6 +22,7 @@ from greening.actor import Actor
 from greening.config import get_settings
 from greening.models import OutboxMessage
 from greening.permissions import require
+from greening.validation import Refusal
 
 __all__ = ["Route", "routes", "parse_routes", "enqueue", "failures", "requeue", "CHANNELS"]
 
@@ -41,7 +42,8 @@ class Route:
 
 
 def parse_routes(channel: str, text: str) -> list[Route]:
-    """``"440823=https://...;4408=https://...|SECRET"`` -> routes; a malformed entry raises ValueError."""
+    """``"440823=https://...;4408=https://...|SECRET"`` -> routes; a malformed entry raises a
+    :class:`~greening.validation.Refusal` (a ``ValueError``) naming it."""
     out = []
     for part in (text or "").split(";"):
         part = part.strip()
@@ -50,18 +52,17 @@ def parse_routes(channel: str, text: str) -> list[Route]:
         prefix, sep, target = part.partition("=")
         prefix, target = prefix.strip(), target.strip()
         if not sep or not prefix.isdigit() or len(prefix) not in (4, 6, 9, 12) or not target:
-            raise ValueError(f"通知路由格式错误：{part!r}（应为 地区代码前缀=地址） / bad notification route "
-                             f"{part!r} for {channel}: expected code-prefix=target")
+            raise Refusal.of("route_bad", part=part, channel=channel)
         if channel == "email":
             for addr in target.split(","):
                 addr = addr.strip()
                 if "@" not in addr:
-                    raise ValueError(f"邮箱地址无效：{addr!r} / not an e-mail address: {addr!r}")
+                    raise Refusal.of("route_email_bad", address=addr)
                 out.append(Route(channel, prefix, addr))
             continue
         url, _bar, secret = target.partition("|")
         if not url.startswith(("http://", "https://")):
-            raise ValueError(f"机器人地址应以 http(s):// 开头：{url!r} / a robot webhook must be an http(s) URL: {url!r}")
+            raise Refusal.of("route_webhook_bad", url=url)
         out.append(Route(channel, prefix, url.strip(), secret.strip()))
     return out
 
@@ -121,7 +122,7 @@ def requeue(session: Session, actor: Actor, message_id: int) -> None:
                              .values(status="pending", attempts=0, claim_token=None,
                                      next_attempt_at=dt.datetime.now(dt.UTC))))
     if result.rowcount != 1:
-        raise ValueError(f"消息 {message_id} 不存在或无需重发 / message {message_id} does not exist or is not failed")
+        raise Refusal.of("outbox_message_not_resendable", message_id=message_id)
     from greening.audit import record
 
     record(session, actor, "requeue", "outbox_messages", message_id, note="resend requested")

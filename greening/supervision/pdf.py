@@ -18,6 +18,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 from greening.config import get_settings
+from greening.validation import Refusal, Refused, message
 
 __all__ = ["CjkFont", "find_font", "notice_pdf", "ranking_pdf", "NoFont"]
 
@@ -41,11 +42,14 @@ _CANDIDATES = (
 RED = (200, 16, 16)
 
 
-class NoFont(RuntimeError):
+class NoFont(Refused, RuntimeError):
+    """No Chinese font on this machine (``pdf_no_font``): a set-up problem, not bad input, so it stays a
+    ``RuntimeError``, in the one error style (``code``, ``zh``, ``en``)."""
+
     def __init__(self):
-        super().__init__("未找到中文字体，无法生成 PDF：请安装 fonts-noto-cjk（bash scripts/setup.sh 会安装）或设置 "
-                         "GREENING_PDF_FONT / no Chinese font found for PDF: install fonts-noto-cjk (scripts/setup.sh "
-                         "does) or set GREENING_PDF_FONT to a TTF/OTF/TTC file")
+        zh, en = message("pdf_no_font")
+        super().__init__(f"{zh} / {en}")
+        self._fill("pdf_no_font", zh, en, None)
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ def find_font(settings=None) -> CjkFont:
     if s.pdf_font:
         path = Path(s.pdf_font)
         if not path.exists():
-            raise ValueError(f"GREENING_PDF_FONT 指向的文件不存在：{path} / GREENING_PDF_FONT names a missing file: {path}")
+            raise Refusal.of("pdf_font_file_missing", path=str(path))
     else:
         path = next((Path(p) for p in _CANDIDATES if Path(p).exists()), None) or _fc_match()
     if path is None:

@@ -26,6 +26,7 @@ from greening.audit import record
 from greening.models import RankingSnapshot, SupervisionNotice
 from greening.permissions import require
 from greening.supervision.states import WAITING_FOR_VILLAGE, closed_on_time
+from greening.validation import Refusal
 
 __all__ = ["freeze_month", "snapshot", "ranking_xlsx", "months_frozen", "month_end"]
 
@@ -40,7 +41,7 @@ COLUMNS = {"score_rank": ("排名", "rank"), "area_name": ("名称", "name"), "p
 def month_end(month: str) -> dt.date:
     m = _MONTH.match(month or "")
     if not m:
-        raise ValueError(f"月份 {month!r} 应写作 2024-06 / month {month!r} must look like 2024-06")
+        raise Refusal.of("ranking_month_bad", month=month)
     year, mon = int(m[1]), int(m[2])
     return dt.date(year, mon, calendar.monthrange(year, mon)[1])
 
@@ -93,7 +94,7 @@ def freeze_month(session: Session, actor: Actor, month: str, *, report_day: dt.d
         return 0
     as_of = min(end, report_day)
     if as_of < end.replace(day=1):
-        raise ValueError(f"{month} 尚未开始（报告日期 {report_day}） / {month} has not started (report date {report_day})")
+        raise Refusal.of("ranking_month_not_started", month=month, report_day=report_day)
     from greening.coverage import coverage_for
 
     city = dataclasses.replace(actor, scope_prefix=CITY_PREFIX)

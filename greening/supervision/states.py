@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from greening.validation import Refusal
+
 __all__ = ["STATES", "TRANSITIONS", "WAITING_FOR_VILLAGE", "OPEN", "IllegalTransition", "next_state",
            "is_overdue", "escalation_level", "days_overdue", "closed_on_time", "NoticeClock"]
 
@@ -34,13 +36,8 @@ _STATE_ZH = {"issued": "已下发", "acknowledged": "已签收", "reported": "�
 _VERB_ZH = {"acknowledge": "签收", "report": "上报整改", "close": "核验办结", "return": "退回"}
 
 
-class IllegalTransition(ValueError):
-    """The verb is not allowed in the notice's current state."""
-
-    def __init__(self, state: str, verb: str):
-        self.zh = f"督办单当前为“{_STATE_ZH.get(state, state)}”，不能{_VERB_ZH.get(verb, verb)}"
-        self.en = f"a notice that is {state} cannot be given '{verb}'"
-        super().__init__(f"{self.zh} / {self.en}")
+class IllegalTransition(Refusal):
+    """The verb is not allowed in the notice's current state (``notice_step_not_allowed``)."""
 
 
 def next_state(state: str, verb: str) -> str:
@@ -48,7 +45,8 @@ def next_state(state: str, verb: str) -> str:
     try:
         return TRANSITIONS[(state, verb)]
     except KeyError:
-        raise IllegalTransition(state, verb) from None
+        raise IllegalTransition.of("notice_step_not_allowed", state=state, verb=verb,
+                                   state_zh=_STATE_ZH.get(state, state), verb_zh=_VERB_ZH.get(verb, verb)) from None
 
 
 def days_overdue(status: str, deadline: dt.date, on: dt.date) -> int:

@@ -1,4 +1,5 @@
-"""Refusals of one action (not of one row of a file): accounts, review, areas, shapes, exports, set-up.
+"""Refusals of one action (not of one row of a file): accounts, review, areas, shapes, exports, set-up,
+supervision notices and their delivery, rankings and documents.
 
 Each entry is ``(code, zh, en)``: templates filled with named parameters, as in
 :data:`greening.validation.catalogue.CATALOGUE`, which merges them with level ``"action"`` and
@@ -151,4 +152,43 @@ ACTION_CODES: list[tuple[str, str, str]] = [
      "{name}'s footprint (lon {west} to {east}, lat {south} to {north}) does not overlap Zhanjiang"),
     ("raster_already_imported", "该文件已导入（图层 #{layer_id}，{year} 年）",
      "this file was already imported (layer #{layer_id}, {year})"),
+
+    # -- supervision notices (greening.supervision) ---------------------------------------------
+    # {field}/{field_en}: the form field in each language (督办事由 / the reasons, ...)
+    ("notice_text_too_long", "{field}过长（最多 {limit} 字）", "{field_en} may have at most {limit} characters"),
+    ("notice_text_control", "{field}含有控制字符", "{field_en} may not hold control characters"),
+    ("notice_text_required", "请填写{field}", "please fill in {field_en}"),
+    ("notice_village_not_found", "村代码 {code} 不存在", "no village with code {code}"),
+    ("notice_no_addressee", "请至少填写一位受文责任人", "name at least one person the notice is addressed to"),
+    ("notice_deadline_not_after_issue", "整改时限 {deadline} 须晚于下发日期 {issued_on}",
+     "the deadline {deadline} must be after the issue date {issued_on}"),
+    ("notice_not_in_scope", "督办单 {notice_id} 不存在或不在您的管辖范围内。",
+     "Notice {notice_id} does not exist or is outside your area."),
+    ("notice_verified_by_issuer", "此督办单由上级下发，须由下发单位核验。",
+     "This notice was issued by a higher level; it must verify it."),
+    ("notice_stale", "督办单 {notice_id} 已被他人处理，请刷新", "notice {notice_id} changed, reload"),
+    ("notice_step_not_allowed", "督办单当前为“{state_zh}”，不能{verb_zh}",
+     "a notice that is {state} cannot be given '{verb}'"),
+    ("notice_plantings_not_of_village", "植树记录 {plantings} 不属于本村或不存在",
+     "planting(s) {plantings} do not exist or are not of this village"),
+    ("notice_photos_not_of_plantings", "照片 {photos} 不属于所附的植树记录",
+     "photo(s) {photos} are not of the linked plantings"),
+    ("notice_photos_need_planting", "附照片须先关联一条植树记录", "link a planting to attach photos"),
+    ("route_bad", "通知路由格式错误：{part!r}（应为 地区代码前缀=地址）",
+     "bad notification route {part!r} for {channel}: expected code-prefix=target"),
+    ("route_email_bad", "邮箱地址无效：{address!r}", "not an e-mail address: {address!r}"),
+    ("route_webhook_bad", "机器人地址应以 http(s):// 开头：{url!r}", "a robot webhook must be an http(s) URL: {url!r}"),
+    ("outbox_message_not_resendable", "消息 {message_id} 不存在或无需重发",
+     "message {message_id} does not exist or need not be sent again"),
+    ("ranking_month_bad", "月份 {month!r} 应写作 2024-06", "month {month!r} must look like 2024-06"),
+    ("ranking_month_not_started", "{month} 尚未开始（报告日期 {report_day}）",
+     "{month} has not started (report date {report_day})"),
+    ("pdf_font_file_missing", "GREENING_PDF_FONT 指向的文件不存在：{path}", "GREENING_PDF_FONT names a missing file: {path}"),
+    ("pdf_no_font", "未找到中文字体，无法生成 PDF：请安装 fonts-noto-cjk（bash scripts/setup.sh 会安装）或设置 "
+     "GREENING_PDF_FONT", "no Chinese font found for PDF: install fonts-noto-cjk (scripts/setup.sh does) or set "
+     "GREENING_PDF_FONT to a TTF/OTF/TTC file"),
+    ("care_no_match", "{metres} 米内没有同树种的已核实植树记录",
+     "no verified planting of this species within {metres} m"),
+    ("care_no_match_nearest", "{metres} 米内没有同树种的已核实植树记录（最近的同树种记录相距 {nearest} 米）",
+     "no verified planting of this species within {metres} m (the nearest of that species is {nearest} m away)"),
 ]
