@@ -10,7 +10,15 @@ import shapely
 from sqlalchemy import select
 
 from greening.actor import Actor
-from greening.coverage import compute_coverage, coverage_for, lagging_for, load_inputs, village_index
+from greening.coverage import (
+    area_coverage,
+    compute_coverage,
+    coverage_context,
+    coverage_for,
+    lagging_for,
+    load_inputs,
+    village_index,
+)
 from greening.coverage.samples import AS_OF, COUNTY, TOWN_A, V1, V2, V6, sample_inputs
 from greening.geodb import to_db
 from greening.measures import load_catalogue, sync_catalogue
@@ -157,6 +165,23 @@ class TestScope:
         with pytest.raises(PermissionDenied):
             lagging_for(sample_db.connection(), team, AS_OF)
         assert list(coverage_for(sample_db.connection(), team, AS_OF).villages["code"]) == [V1]
+
+    def test_one_county_computation_serves_its_lead_towns_and_teams(self, sample_db):
+        """The county's computation, cut to a town or a village, is what that town's lead or that
+        village's team gets from its own (so a server computes it once for all of them)."""
+        conn = sample_db.connection()
+        cat = load_catalogue()
+        shared = area_coverage(conn, lead("440823"), AS_OF, catalogue=cat)
+        assert shared.scope_prefix == coverage_context(V1, cat) == "440823"
+        for actor in (lead("440823101"), Actor(user_id=3, username="team", role=Role.TEAM, scope_prefix=V1)):
+            own = compute_coverage(load_inputs(conn, actor, AS_OF, catalogue=cat), cat, as_of=AS_OF)
+            cut = shared.within(actor.scope_prefix)
+            for name in ("villages", "towns", "counties", "measure_status", "lagging", "weekly", "outside"):
+                pd.testing.assert_frame_equal(pd.DataFrame(getattr(cut, name)), pd.DataFrame(getattr(own, name)))
+        team = shared.within(V1)
+        assert team.weekly["trees"].sum() == team.villages["trees"].sum() > 0  # counted again for the part
+        with pytest.raises(ValueError, match="not inside"):
+            team.within("440882")
 
 
 class TestVillageIndex:

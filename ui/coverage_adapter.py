@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from greening.actor import Actor
-from greening.coverage import coverage_for
+from greening.coverage import CoverageResult, coverage_for
 
-__all__ = ["run_coverage", "VILLAGE_COLUMNS"]
+__all__ = ["run_coverage", "frames_of", "VILLAGE_COLUMNS"]
 
 VILLAGE_COLUMNS = ["code", "planned", "planted", "plan_completion", "survival", "coverage", "trees_per_km2"]
 _ALIASES = {"completion": "plan_completion", "survival_rate": "survival", "trees": "planted"}
@@ -23,7 +23,11 @@ _PEOPLE = ["team_leader", "first_secretary", "town_leader", "county_leader", "ci
 
 def run_coverage(conn, actor: Actor, as_of=None) -> dict:
     """Roll-ups for ``actor``'s area as of ``as_of`` (default today)."""
-    result = coverage_for(conn, actor, as_of)
+    return frames_of(coverage_for(conn, actor, as_of))
+
+
+def frames_of(result: CoverageResult) -> dict:
+    """The frames the pages read, from one computation (already limited to the reader's area)."""
     villages = pd.DataFrame(result.villages.drop(columns="geometry", errors="ignore"))
     return {"as_of": result.as_of, "towns": result.towns, "counties": result.counties, "city": result.city,
             "weekly": result.weekly, "villages": _village_columns(villages),

@@ -51,10 +51,15 @@ def _areas_version() -> str:
 def _db(actor: Actor | None = None) -> str:
     """Part of every cache key: the database (tests and a reconfigured server point at another)
     and the data version of ``actor``'s area (everything when None), read now."""
+    return _db_of(actor.scope_prefix if actor is not None else "")
+
+
+def _db_of(prefix: str) -> str:
+    """The database and the data version of the area ``prefix``, read now."""
     from greening.data_version import version_key
 
     with engine().connect() as conn:
-        version = version_key(conn, actor.scope_prefix if actor is not None else "")
+        version = version_key(conn, prefix)
     return f"{_url()}@{version}"
 
 
@@ -84,12 +89,29 @@ def _demo_present(db: str) -> bool:
         return has_demo_data(conn)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
-def _coverage(scope: str, db: str, _actor: Actor) -> dict:
-    from ui.coverage_adapter import run_coverage
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=8)
+def _coverage_context(scope_prefix: str, db: str) -> str:
+    from greening.coverage import catalogue_in_force, coverage_context
 
     with engine().connect() as conn:
-        return run_coverage(conn, _actor, report_date())
+        return coverage_context(scope_prefix, catalogue_in_force(conn))
+
+
+@st.cache_resource(ttl=TTL, show_spinner=False, max_entries=16)
+def _area_coverage(context: str, db: str, _actor: Actor):
+    """One computation per area context and data version, shared by every user of the context
+    (a county's lead, town leads and teams): held once, never handed to a page unfiltered."""
+    from greening.coverage.api import area_coverage
+
+    with engine().connect() as conn:
+        return area_coverage(conn, _actor, report_date())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def _coverage(scope: str, db: str, context: str, _actor: Actor) -> dict:
+    from ui.coverage_adapter import frames_of
+
+    return frames_of(_area_coverage(context, db, _actor).within(_actor.scope_prefix))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
@@ -99,7 +121,7 @@ def _areas(scope: str, db: str, level: str, within: str | None, _actor: Actor):
     with engine().connect() as conn:
         frame = area_frame(conn, _actor, level, within=within)
     if level == "village" and len(frame):
-        metrics = _coverage(scope, db, _actor).get("villages")
+        metrics = coverage(_actor).get("villages")
         if metrics is not None and len(metrics):
             keep = ["code"] + [c for c in metrics.columns if c not in frame.columns]
             frame = frame.merge(metrics[keep], on="code", how="left")
@@ -200,8 +222,13 @@ def report_date():
 
 def coverage(actor: Actor) -> dict:
     """The coverage roll-ups for the actor's area: ``villages``, ``towns``, ``counties``, ``city``,
-    ``weekly``, ``lagging`` (see :mod:`ui.coverage_adapter`)."""
-    return _coverage(scope_of(actor), _db(actor), actor)
+    ``weekly``, ``lagging`` (see :mod:`ui.coverage_adapter`). Computed once per server for the
+    whole area the actor's figures are judged in (:func:`greening.coverage.coverage_context`)."""
+    from greening.permissions import require
+
+    require(actor, "village.view")
+    context = _coverage_context(actor.scope_prefix, _db())
+    return _coverage(scope_of(actor), _db_of(context), context, actor)
 
 
 def lagging(actor: Actor) -> pd.DataFrame:

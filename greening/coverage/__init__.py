@@ -5,6 +5,9 @@ What pages and commands call (``conn``: a SQLAlchemy Connection, e.g. ``session.
 - :func:`coverage_for` ``(conn, actor, as_of=None)`` -> :class:`CoverageResult` with ``villages``
   (GeoDataFrame), ``towns``, ``counties``, ``city``, ``measure_status``, ``weekly``,
   ``unassigned``, ``outside`` and ``lagging``, limited to the actor's area;
+- :func:`area_coverage` ``(conn, actor)``: the same computation for the whole area the actor's
+  figures are judged in (:func:`coverage_context`, a county for its teams), shared by every user
+  of that area; ``result.within(actor.scope_prefix)`` is what the actor may see;
 - :func:`lagging_for` ``(conn, actor, as_of=None)`` -> the lagging list (a DataFrame);
 - :func:`village_index` ``(conn)`` -> the :class:`VillageIndex` of the villages as ``conn``'s
   transaction sees them (``index.locate(lon, lat)`` -> village code or None; ``locate_many``).
@@ -21,7 +24,8 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "coverage_for": "api", "lagging_for": "api", "catalogue_in_force": "api",
+    "coverage_for": "api", "area_coverage": "api", "coverage_context": "api",
+    "lagging_for": "api", "catalogue_in_force": "api",
     "compute_coverage": "compute", "CoverageResult": "compute", "CoverageInputs": "inputs",
     "load_inputs": "load", "ScoreWeights": "metrics", "VillageIndex": "index",
     "join_points": "index", "village_index": "join", "seasonal_pace": "lagging",

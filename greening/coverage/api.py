@@ -1,17 +1,18 @@
 """The entry points pages and commands call: coverage and the lagging list for an actor."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
 
 from greening.actor import Actor
 from greening.coverage.compute import CoverageResult, compute_coverage
-from greening.coverage.load import load_inputs
+from greening.coverage.load import context_prefixes, load_inputs
 from greening.coverage.metrics import ScoreWeights
 from greening.permissions import require
 
-__all__ = ["coverage_for", "lagging_for", "catalogue_in_force"]
+__all__ = ["coverage_for", "area_coverage", "coverage_context", "lagging_for", "catalogue_in_force"]
 
 
 def catalogue_in_force(conn) -> list:
@@ -40,9 +41,32 @@ def coverage_for(conn, actor: Actor, as_of: dt.date | None = None, *, catalogue=
     ``recompute``: join every planting point again (engine: ``GREENING_COVERAGE_ENGINE``)
     instead of reading the village stored with it.
     """
+    return area_coverage(conn, actor, as_of, catalogue=catalogue, settings=settings, weights=weights,
+                         recompute=recompute).within(actor.scope_prefix)
+
+
+def coverage_context(scope_prefix: str, catalogue) -> str:
+    """The area whose computation serves ``scope_prefix``: the smallest area holding every row the
+    measures of ``catalogue`` judge its villages by (a county for its towns and villages when a
+    measure compares a village with its county; the area itself when none does)."""
+    act, ros = context_prefixes(scope_prefix, catalogue)
+    return min(act, ros, key=len)
+
+
+def area_coverage(conn, actor: Actor, as_of: dt.date | None = None, *, catalogue=None,
+                  settings=None, weights: ScoreWeights | None = None,
+                  recompute: bool = False) -> CoverageResult:
+    """Coverage of the whole :func:`coverage_context` of ``actor``'s area, the same computation
+    for every user whose area has that context (a county's lead, its town leads and its teams),
+    so a server computes it once for all of them.
+
+    It holds villages outside ``actor``'s area: show a user only ``result.within(actor.scope_prefix)``
+    (which is :func:`coverage_for`).
+    """
     require(actor, "village.view")
     catalogue = catalogue if catalogue is not None else catalogue_in_force(conn)
-    inputs = load_inputs(conn, actor, as_of, catalogue=catalogue)
+    context = coverage_context(actor.scope_prefix, catalogue)
+    inputs = load_inputs(conn, dataclasses.replace(actor, scope_prefix=context), as_of, catalogue=catalogue)
     return compute_coverage(inputs, catalogue, settings, inputs.as_of, weights=weights,
                             recompute=recompute)
 

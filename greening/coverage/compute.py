@@ -51,6 +51,35 @@ class CoverageResult:
     lagging: pd.DataFrame
     measures: list = field(default_factory=list)
     cover_layers: object = None  # the rasters green cover comes from (greencover.change.CoverLayers)
+    #: what the weekly series of a part of the area is computed from (see :meth:`within`)
+    _weekly_source: tuple | None = field(default=None, repr=False, compare=False)
+
+    def within(self, prefix: str) -> CoverageResult:
+        """The same figures for the part of the area whose codes start with ``prefix``.
+
+        Every village keeps the figures of this computation (a measure judged against its county
+        stays judged against it; the lagging rank stays the rank in this area); the weekly series
+        is counted again over the part's villages.
+        """
+        if prefix == self.scope_prefix:
+            return self
+        if not prefix.startswith(self.scope_prefix):
+            raise ValueError(f"{prefix!r} is not inside the computed area {self.scope_prefix!r}")
+
+        def mine(df: pd.DataFrame, col: str = "code") -> pd.DataFrame:
+            return df[df[col].astype(str).str.startswith(prefix)].reset_index(drop=True)
+
+        weekly = self.weekly
+        if self._weekly_source is not None:
+            pa, codes, counties = self._weekly_source
+            weekly = weekly_trees(_subset(pa, np.char.startswith(codes, prefix)), counties)
+        return CoverageResult(
+            as_of=self.as_of, scope_prefix=prefix, villages=mine(self.villages), towns=mine(self.towns),
+            counties=mine(self.counties), city=mine(self.city),
+            measure_status=self.measure_status[self.measure_status.index.str.startswith(prefix)],
+            weekly=weekly, unassigned=mine(self.unassigned, "claimed_village_code"),
+            outside=mine(self.outside, "claimed_village_code"), lagging=mine(self.lagging),
+            measures=self.measures, cover_layers=self.cover_layers, _weekly_source=self._weekly_source)
 
     def unmet(self, village_code: str) -> list:
         """The catalogue measures the village does not meet (applicable and False)."""
@@ -86,23 +115,15 @@ def compute_coverage(inputs: CoverageInputs, catalogue, settings=None,
     for lvl in ("town", "county", "city"):
         _rollup_measures(frames[lvl], v, lvl)
     lag = lagging_villages(v, status, inputs, settings, as_of)
-    scope = inputs.scope_prefix
-    weekly = weekly_trees(_subset(pa, v["code"].str.startswith(scope).to_numpy()),
-                          v["county_code"].to_numpy())
     unassigned, outside = _misplaced(inputs, v, pa)
     geo = gpd.GeoDataFrame(v, geometry=inputs.villages.geometry.to_numpy(), crs=4326)
-
-    def mine(df: pd.DataFrame, col: str = "code") -> pd.DataFrame:
-        return df[df[col].astype(str).str.startswith(scope)].reset_index(drop=True)
-
-    return CoverageResult(
-        as_of=as_of, scope_prefix=scope, villages=mine(geo), towns=mine(frames["town"]),
-        counties=mine(frames["county"]), city=mine(frames["city"]),
-        measure_status=status[status.index.str.startswith(scope)],
-        weekly=weekly,
-        unassigned=mine(unassigned, "claimed_village_code"),
-        outside=mine(outside, "claimed_village_code"), lagging=mine(lag),
-        measures=list(catalogue), cover_layers=inputs.cover_layers)
+    codes, counties = v["code"].to_numpy().astype(str), v["county_code"].to_numpy()
+    whole = CoverageResult(
+        as_of=as_of, scope_prefix="", villages=geo, towns=frames["town"], counties=frames["county"],
+        city=frames["city"], measure_status=status, weekly=weekly_trees(pa, counties),
+        unassigned=unassigned, outside=outside, lagging=lag, measures=list(catalogue),
+        cover_layers=inputs.cover_layers, _weekly_source=(pa, codes, counties))
+    return whole.within(inputs.scope_prefix)
 
 
 def _share(num, den) -> pd.Series:
