@@ -214,3 +214,41 @@ class TestEnglishPageSwitch:
             assert any(h.startswith(title) for h in heads), (page, heads)
             labels = [w.label for w in (*at.selectbox, *at.multiselect)]
             assert labels and not any("\u4e00" <= ch <= "\u9fff" for ch in " ".join(labels)), (page, labels)
+
+
+@pytest.fixture
+def tab_language():
+    """Set the tab's language for code that reads it outside a page run; Chinese again afterwards."""
+    import streamlit as st
+
+    def choose(lg: str) -> None:
+        st.session_state["lang"] = lg
+
+    yield choose
+    st.session_state.pop("lang", None)
+
+
+class TestExportSeparators:
+    """The export's reason columns are lists joined in the tab's language: 、 and ； in Chinese, "; " in
+    English (the English export joined its English reasons with ； and its kinds with 、)."""
+
+    ROW = {"rank": 1, "code": "440823101001", "name": "甲村", "town_name": "乙镇", "county_name": "遂溪县",
+           "severity": 3.0, "completion": 0.1, "expected_pace": 0.5, "coverage": 0.2, "survival_rate": 0.5,
+           "days_inactive": 92, "team_leader": "王五", "town_leader": "李四（副镇长）",
+           "reason_list": [("behind_pace", "种植进度落后：完成 10%", "behind the seasonal pace: 10% done"),
+                           ("inactive", "已连续 92 天无植绿或管护记录", "no planting or care for 92 days")]}
+
+    @pytest.mark.parametrize("lg, kinds, reasons, leader", [
+        ("en", "Behind the seasonal pace; Inactive", "behind the seasonal pace: 10% done; no planting or care for 92 days",
+         "Town leader in charge"),
+        ("zh", "进度落后、长期无活动", "种植进度落后：完成 10%；已连续 92 天无植绿或管护记录", "包镇领导"),
+    ])
+    def test_reasons_are_joined_in_the_language_of_the_tab(self, tab_language, lg, kinds, reasons, leader):
+        from ui.lagging_view import export_frame
+
+        tab_language(lg)
+        frame = export_frame(pd.DataFrame([self.ROW]))
+        kinds_col, reasons_col = ("Reason kinds", "Reasons") if lg == "en" else ("原因类别", "原因")
+        assert frame[kinds_col].iloc[0] == kinds
+        assert frame[reasons_col].iloc[0] == reasons
+        assert frame[leader].iloc[0] == "李四（副镇长）"  # a person's name as typed, in both languages

@@ -281,6 +281,31 @@ class TestCare:
         with pytest.raises(SubmissionConflict):
             record_check(db, team(), p.id, "survival", "2024-06-01", 8, "张三", None, "c-1")
 
+    def test_person_responsible_is_kept_as_typed(self, db, area):
+        """A name is what the team typed: full-width brackets and punctuation stay (NFKC folded
+        李四（队长） into 李四(队长)); only the space around it goes."""
+        p, _ = create_planting(db, team(), planting(tree_count=10))
+        c, _ = record_check(db, team(), p.id, "care", "2024-06-01", None, " 李四（队长）\u3000", None, "c-n")
+        assert c.responsible == "李四（队长）"
+        c2, _ = record_check(db, team(), p.id, "care", "2024-06-02", None, "王五，张三：１组", None, "c-m")
+        assert c2.responsible == "王五，张三：１组"
+        with pytest.raises(PlantingError) as err:
+            record_check(db, team(), p.id, "care", "2024-06-03", None, "李\x00四", None, "c-z")
+        assert (err.value.code, err.value.field) == ("text_bad_character", "responsible")
+        with pytest.raises(PlantingError) as err:
+            record_check(db, team(), p.id, "care", "2024-06-03", None, "李" * 61, None, "c-l")
+        assert (err.value.code, err.value.field) == ("text_too_long", "responsible")
+
+    def test_replay_of_a_check_stored_with_the_name_folded_is_the_same_check(self, db, area):
+        """A check saved while names were still folded (李四(队长)) and sent again by the phone as typed
+        is the same check, not a conflict."""
+        p, _ = create_planting(db, team(), planting(tree_count=10))
+        c, _ = record_check(db, team(), p.id, "care", "2024-06-01", None, "李四(队长)", None, "c-old")
+        again, created = record_check(db, team(), p.id, "care", "2024-06-01", None, "李四（队长）", None, "c-old")
+        assert again.id == c.id and not created and again.responsible == "李四(队长)"
+        with pytest.raises(SubmissionConflict):
+            record_check(db, team(), p.id, "care", "2024-06-01", None, "李五（队长）", None, "c-old")
+
     @pytest.mark.parametrize("kind, day, alive, code", [
         ("survival", "2024-06-01", 11, "alive_exceeds_count"),
         ("survival", "2024-06-01", None, "alive_required"),

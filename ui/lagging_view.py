@@ -116,6 +116,9 @@ def export_frame(shown: pd.DataFrame, villages: pd.DataFrame | None = None) -> p
     def col(name):
         return frame[name] if name in frame else pd.Series([None] * len(frame), index=frame.index)
 
+    # lists are joined in the tab's language: 、 and ； in Chinese, "; " in English
+    kinds_sep, reasons_sep = ("; ", "; ") if lang() == "en" else ("、", "；")
+
     out = pd.DataFrame({
         tr("lagging.rank"): col("rank"),
         tr("lagging.col.code"): col("code").astype(str),
@@ -130,8 +133,9 @@ def export_frame(shown: pd.DataFrame, villages: pd.DataFrame | None = None) -> p
         tr("lagging.col.coverage"): _pct(col("coverage")),
         tr("lagging.col.survival"): _pct(col("survival_rate")),
         tr("lagging.col.days_inactive"): pd.to_numeric(col("days_inactive"), errors="coerce"),
-        tr("lagging.col.kinds"): col("reason_list").map(lambda rs: "、".join(kind_name(k) for k, _z, _e in rs or [])),
-        tr("lagging.reasons"): col("reason_list").map(lambda rs: "；".join(_reasons(rs))),
+        tr("lagging.col.kinds"): col("reason_list").map(
+            lambda rs: kinds_sep.join(kind_name(k) for k, _z, _e in rs or [])),
+        tr("lagging.reasons"): col("reason_list").map(lambda rs: reasons_sep.join(_reasons(rs))),
         **{tr(f"lagging.role.{role}"): col(role) for role in ROLES},
         tr("lagging.col.phone"): col("team_leader_phone"),
     })

@@ -71,7 +71,8 @@ def record_check(session: Session, actor: Actor, planting_id: int, kind: str, ch
         values = {
             "planting_id": planting.id, "kind": kind_value, "checked_on": day,
             "alive_count": _alive(alive_count, kind_value, planting.tree_count),
-            "responsible": F.clean_text(responsible, MAX_RESPONSIBLE, "responsible"),
+            # a person's name, kept as typed (李四（队长）): only the space around it is trimmed
+            "responsible": F.keep_text(responsible, MAX_RESPONSIBLE, "responsible"),
             "note": F.clean_text(note, MAX_NOTE, "note"),
         }
     except F.FieldError as exc:
@@ -80,8 +81,12 @@ def record_check(session: Session, actor: Actor, planting_id: int, kind: str, ch
         raise PlantingError("check_before_planting", "checked_on", value=day.isoformat(),
                             planted_on=planting.planted_on.isoformat())
 
+    def same(name: str, stored, given) -> bool:
+        # a check stored while names were folded (李四(队长)) is the same check sent again as typed
+        return stored == given or (name == "responsible" and F.clean_text(stored) == F.clean_text(given))
+
     def check_replay(stored: CareCheck) -> None:
-        if any(getattr(stored, k) != v for k, v in values.items()):
+        if not all(same(k, getattr(stored, k), v) for k, v in values.items()):
             raise SubmissionConflict("id_conflict", "submission_id", value=sid)
 
     def build() -> CareCheck:

@@ -7,6 +7,9 @@ backends would disagree) and lone UTF-16 surrogates (which cannot be encoded). R
 stripping: nothing is stored that is not what was typed. The same function runs on both
 databases and behind every form and importer, so a value is refused the same way everywhere.
 
+:func:`keep_text` is the same rule without the folding, for what must stay as typed: a person's name
+(``李四（队长）``, where full-width brackets and punctuation are part of how it is written).
+
 :func:`name_key` is the form in which two names are compared (a file's ``甲村（示例）`` is the
 database's ``甲村(示例)``).
 """
@@ -18,7 +21,8 @@ import unicodedata
 
 from greening.validation.errors import FieldError
 
-__all__ = ["clean_text", "check_text", "is_blank", "name_key", "same_name", "bad_character", "split_zh_en"]
+__all__ = ["clean_text", "keep_text", "check_text", "is_blank", "name_key", "same_name", "bad_character",
+           "split_zh_en"]
 
 _BAD = re.compile("[\x00\ud800-\udfff]")
 
@@ -68,6 +72,20 @@ def clean_text(value, limit: int | None = None, field: str | None = None) -> str
         check_text(text, field)  # before NFKC, which could hide where the character was
         text = unicodedata.normalize("NFKC", text).strip()
     check_text(text, field)
+    if limit is not None and len(text) > limit:
+        raise FieldError("text_too_long", field, length=len(text), limit=limit)
+    return text
+
+
+def keep_text(value, limit: int | None = None, field: str | None = None) -> str | None:
+    """Text as typed, surrounding space (also full-width) removed; blank gives None.
+
+    Refuses like :func:`clean_text` (characters that cannot be stored, text longer than ``limit``),
+    but folds nothing: ``李四（队长）`` stays ``李四（队长）``.
+    """
+    if is_blank(value):
+        return None
+    text = check_text(str(value), field).strip()
     if limit is not None and len(text) > limit:
         raise FieldError("text_too_long", field, length=len(text), limit=limit)
     return text

@@ -20,13 +20,13 @@ from zoneinfo import ZoneInfo
 from greening.geo.coords import CoordinateError, check_point, parse_angle
 from greening.models.enums import SiteType
 from greening.validation.errors import FieldError
-from greening.validation.text import clean_text, is_blank
+from greening.validation.text import clean_text, is_blank, keep_text
 
 __all__ = [
     "FieldError", "CAMPAIGN_START", "MAX_TREES_PER_RECORD", "MAX_AREA_M2", "MAX_PEOPLE", "LOCAL_TZ",
     "today", "campaign_start", "parse_count", "parse_area", "parse_people", "parse_date",
     "check_date", "local_date_of", "parse_site_type", "parse_datum", "parse_coordinate", "check_location",
-    "SpeciesLookup", "SITE_TYPE_ALIASES", "clean_text", "is_blank",
+    "SpeciesLookup", "SITE_TYPE_ALIASES", "clean_text", "is_blank", "keep_text",
 ]
 
 #: The earliest planting date accepted: the campaign runs under the province's 2023 programmes
