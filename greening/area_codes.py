@@ -18,7 +18,7 @@ from greening.validation.errors import Refusal
 __all__ = [
     "LEVELS", "PREFIX_LENGTH", "CITY_CODE", "check_code", "prefix_length", "code_prefix",
     "parent_code", "town_of", "county_of", "county_prefix", "town_prefix", "level_of",
-    "from_prefix", "parent_codes", "prefix_codes", "code_prefix_length",
+    "from_prefix", "parent_codes", "prefix_codes", "code_prefix_length", "prefix_upper_bound",
 ]
 
 #: levels from the top down
@@ -90,6 +90,19 @@ def level_of(code: str) -> str:
     if code[6:] == "0" * 6:
         return "county"
     return "town" if code[9:] == "000" else "village"
+
+
+def prefix_upper_bound(prefix: str) -> str | None:
+    """The smallest string of ``len(prefix)`` digits above ``prefix`` (``4408`` -> ``4409``), or None.
+
+    Every code that starts with the digits ``prefix`` lies in ``[prefix, prefix_upper_bound)``;
+    compared as a range, the prefix test can use an index and, on PostGIS, prune the county
+    partitions of plantings (a LIKE cannot). None when ``prefix`` is not digits or is all nines.
+    """
+    if not prefix.isdigit() or not prefix.isascii():
+        return None
+    upper = str(int(prefix) + 1).zfill(len(prefix))
+    return upper if len(upper) == len(prefix) else None
 
 
 # -- Series ---------------------------------------------------------------------------------

@@ -26,12 +26,16 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 def pytest_collection_modifyitems(config, items):
     """Tests that need one backend only (page tests through ``app_engine``, and tests marked
     ``spatialite_only``) are not collected for PostGIS, rather than skipped there: under CI a
-    skipped backend is a failure, and these are not skipped, they are not asked for."""
+    skipped backend is a failure, and these are not skipped, they are not asked for. Tests marked
+    ``postgis_only`` (what only PostgreSQL has, e.g. the partitions of plantings) likewise are
+    not collected for SpatiaLite."""
     keep, dropped = [], []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
+        backend = params.get("backend", "spatialite")
         one = "app_engine" in getattr(item, "fixturenames", ()) or item.get_closest_marker("spatialite_only")
-        (dropped if one and params.get("backend", "spatialite") != "spatialite" else keep).append(item)
+        pg_only = item.get_closest_marker("postgis_only") and backend != "postgis"
+        (dropped if (one and backend != "spatialite") or pg_only else keep).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep

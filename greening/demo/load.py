@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from greening.actor import Actor
 from greening.audit import record
+from greening.county_partitions import ensure_county_partitions
 from greening.db import read_session, session_scope
 from greening.demo.bulk import insert_columns, spatialite_bulk
 from greening.demo.campaign import DemoCampaign, generate_campaign
@@ -128,6 +129,7 @@ class _Writer:
     def write_all(self) -> None:
         self.say("写入区划 / writing areas")
         area_ids = self.areas()
+        ensure_county_partitions(self.s)  # PostGIS: a partition of plantings per county
         species_ids = self.species()
         self.say("写入护绿队、人员与示范点 / writing teams, people and designations")
         team_ids = self.teams(area_ids)

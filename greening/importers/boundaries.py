@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from greening import audit
 from greening.actor import Actor
 from greening.area_codes import county_of, county_prefix, level_of, town_of
+from greening.county_partitions import ensure_county_partitions
 from greening.coverage.index import VillageIndex
 from greening.coverage.join import village_index
 from greening.geo.boundaries import COUNTIES
@@ -416,6 +417,7 @@ def apply_boundary_import(session: Session, actor: Actor, plan: ImportPlan, *,
             for area in session.scalars(select(AdminArea).where(AdminArea.code.in_(retire))):
                 area.deleted_at = now
             session.flush()
+        ensure_county_partitions(session)  # PostGIS: a new county's plantings get their partition
         moved = reassign_plantings(session)
         audit.record(session, actor, "import", "admin_areas", None, scope_code=actor.scope_prefix,
                      note=f"boundaries {plan.source}",

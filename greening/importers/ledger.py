@@ -542,7 +542,13 @@ def _write_sqlite(session: Session, rows: list[tuple]) -> int:
 
 
 def _write_postgis(session: Session, rows: list[tuple]) -> int:
-    """COPY into a temporary table, then one INSERT ... ON CONFLICT DO NOTHING (3x faster than executemany)."""
+    """COPY into a temporary table, then claim the submission ids and insert (3x faster than executemany).
+
+    plantings is partitioned by county on PostGIS (migration 0006), so the unique submission id
+    lives in ``planting_submissions``: the rows' ids are claimed there first with ``ON CONFLICT
+    (submission_id) DO NOTHING`` (an id stored meanwhile, even by a concurrent import, is skipped,
+    never duplicated) and only the claimed rows are inserted, under the planting ids claimed.
+    """
     from psycopg import sql
 
     driver = session.connection().connection.driver_connection
@@ -552,17 +558,22 @@ def _write_postgis(session: Session, rows: list[tuple]) -> int:
     temp = sql.Identifier("ledger_" + uuid.uuid4().hex[:12])
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in (*INSERT_COLUMNS, "location"))
     # Column types only (no defaults, no constraints): COPY must not draw ids from the sequence.
-    cursor.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM plantings WITH NO DATA")
+    cursor.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT id, {} FROM plantings WITH NO DATA")
                    .format(temp, cols))
     try:
         with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(temp, cols)) as copy:
             lon_at, lat_at = INSERT_COLUMNS.index("lon"), INSERT_COLUMNS.index("lat")
             for r in rows:
                 copy.write_row((*records.driver_row(r), f"SRID=4326;POINT({r[lon_at]!r} {r[lat_at]!r})"))
-        cursor.execute(sql.SQL("INSERT INTO plantings ({}) SELECT {} FROM {} "
-                               "ON CONFLICT (submission_id) DO NOTHING").format(cols, cols, temp))
+        cursor.execute(sql.SQL(
+            "WITH claimed AS (INSERT INTO planting_submissions (planting_id, submission_id) "
+            "SELECT nextval('plantings_id_seq'), submission_id FROM {} "
+            "ON CONFLICT (submission_id) DO NOTHING RETURNING planting_id, submission_id) "
+            "UPDATE {} AS t SET id = claimed.planting_id FROM claimed "
+            "WHERE t.submission_id = claimed.submission_id").format(temp, temp))
+        cursor.execute(sql.SQL("INSERT INTO plantings (id, {}) SELECT id, {} FROM {} WHERE id IS NOT NULL")
+                       .format(cols, cols, temp))
         return max(cursor.rowcount, 0)
     finally:
         cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(temp))
         cursor.close()
-

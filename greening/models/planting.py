@@ -58,7 +58,12 @@ class PlantingPlan(Tracked, Base):
 
 
 class Planting(Tracked, Base):
-    """A planting record: where (point, optional block polygon), what, how many, who, when."""
+    """A planting record: where (point, optional block polygon), what, how many, who, when.
+
+    On PostGIS the table is partitioned by county (``claimed_village_code``, migration 0006): the
+    unique submission id and the id that photos and checks reference are kept there by the table
+    ``planting_submissions``, written by a trigger in the same statement (docs/database.md).
+    """
 
     __tablename__ = "plantings"
     __table_args__ = (
