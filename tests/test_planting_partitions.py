@@ -303,3 +303,49 @@ def test_a_prefix_range_holds_exactly_the_codes_the_prefix_starts():
     for prefix in ("440823", "4408231", "44082310"):
         upper = prefix_upper_bound(prefix)
         assert [c for c in codes if prefix <= c < upper] == [c for c in codes if c.startswith(prefix)]
+
+
+def test_ledger_row_stored_by_a_concurrent_writer_is_skipped(fresh_engine, backend):
+    """A phone stores one of the file's ids while the import waits for it: the import skips that row
+    (on PostGIS its INSERT fails on the key when the phone commits, and is run again)."""
+    import threading
+
+    with session_scope(fresh_engine) as s:
+        install_scope(s, Actor.system("tests"))
+        campaign.build(s)
+        ensure_county_partitions(s)
+    admin = Actor.system("tests")
+    data = csv_bytes(TEMPLATE_HEADERS, [template_row("C-1", A), template_row("C-2", "440802001002")])
+    with read_session(fresh_engine) as s:
+        install_scope(s, admin)
+        report = validate_ledger(s, admin, data, "台账.csv")
+    assert report.valid_rows == 2, report.issues
+    stored, release = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def phone():
+        try:
+            with session_scope(fresh_engine) as s:
+                install_scope(s, team("440802001002"))
+                create_planting(s, team("440802001002"), entry("C-2", "440802001002", point=campaign.centre("440802001002")))
+                s.flush()
+                stored.set()
+                release.wait(timeout=30)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+            stored.set()
+
+    writer = threading.Thread(target=phone)
+    writer.start()
+    assert stored.wait(timeout=30) and not failures
+    timer = threading.Timer(1.0, release.set)  # the phone commits while the import waits on it
+    timer.start()
+    with session_scope(fresh_engine) as s:
+        install_scope(s, admin)
+        result = apply_ledger(s, admin, report)
+    writer.join(timeout=30)
+    assert not failures, failures
+    assert (result.inserted, result.skipped) == (1, 1)
+    with read_session(fresh_engine) as s:
+        subs = s.scalars(select(Planting.submission_id).order_by(Planting.submission_id)).all()
+    assert subs == ["C-1", "C-2"]

@@ -542,14 +542,15 @@ def _write_sqlite(session: Session, rows: list[tuple]) -> int:
 
 
 def _write_postgis(session: Session, rows: list[tuple]) -> int:
-    """COPY into a temporary table, then claim the submission ids and insert (3x faster than executemany).
+    """COPY into a temporary table, then one INSERT of the rows whose id is not stored (3x faster than executemany).
 
-    plantings is partitioned by county on PostGIS (migration 0006), so the unique submission id
-    lives in ``planting_submissions``: the rows' ids are claimed there first with ``ON CONFLICT
-    (submission_id) DO NOTHING`` (an id stored meanwhile, even by a concurrent import, is skipped,
-    never duplicated) and only the claimed rows are inserted, under the planting ids claimed.
+    plantings is partitioned by county on PostGIS (migration 0006): the unique submission id lives
+    in ``planting_submissions``, written by the table's trigger. A row whose id is stored is left
+    out; when a concurrent writer stores one of the ids meanwhile, the INSERT fails on that key
+    after the other transaction commits, and is run again in its SAVEPOINT, now leaving that row
+    out: skipped, never duplicated.
     """
-    from psycopg import sql
+    from psycopg import errors, sql
 
     driver = session.connection().connection.driver_connection
     assert driver is not None, "a pooled connection always holds its driver connection"
@@ -558,22 +559,33 @@ def _write_postgis(session: Session, rows: list[tuple]) -> int:
     temp = sql.Identifier("ledger_" + uuid.uuid4().hex[:12])
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in (*INSERT_COLUMNS, "location"))
     # Column types only (no defaults, no constraints): COPY must not draw ids from the sequence.
-    cursor.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT id, {} FROM plantings WITH NO DATA")
+    cursor.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM plantings WITH NO DATA")
                    .format(temp, cols))
     try:
         with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(temp, cols)) as copy:
             lon_at, lat_at = INSERT_COLUMNS.index("lon"), INSERT_COLUMNS.index("lat")
             for r in rows:
                 copy.write_row((*records.driver_row(r), f"SRID=4326;POINT({r[lon_at]!r} {r[lat_at]!r})"))
-        cursor.execute(sql.SQL(
-            "WITH claimed AS (INSERT INTO planting_submissions (planting_id, submission_id) "
-            "SELECT nextval('plantings_id_seq'), submission_id FROM {} "
-            "ON CONFLICT (submission_id) DO NOTHING RETURNING planting_id, submission_id) "
-            "UPDATE {} AS t SET id = claimed.planting_id FROM claimed "
-            "WHERE t.submission_id = claimed.submission_id").format(temp, temp))
-        cursor.execute(sql.SQL("INSERT INTO plantings (id, {}) SELECT id, {} FROM {} WHERE id IS NOT NULL")
-                       .format(cols, cols, temp))
-        return max(cursor.rowcount, 0)
+        insert = sql.SQL("INSERT INTO plantings ({}) SELECT {} FROM {} AS t WHERE NOT EXISTS "
+                         "(SELECT 1 FROM planting_submissions s WHERE s.submission_id = t.submission_id)"
+                         ).format(cols, cols, temp)
+        for attempt in range(_RACE_RETRIES):
+            cursor.execute("SAVEPOINT ledger_write")
+            try:
+                cursor.execute(insert)
+            except errors.UniqueViolation:
+                cursor.execute("ROLLBACK TO SAVEPOINT ledger_write")
+                if attempt == _RACE_RETRIES - 1:
+                    raise
+                continue
+            inserted = max(cursor.rowcount, 0)
+            cursor.execute("RELEASE SAVEPOINT ledger_write")
+            return inserted
+        raise AssertionError("unreachable: the last attempt returns or raises")
     finally:
         cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(temp))
         cursor.close()
+
+
+#: how often the PostGIS write is run again after a concurrent writer stored one of its ids
+_RACE_RETRIES = 5

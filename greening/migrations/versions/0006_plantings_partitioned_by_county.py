@@ -117,8 +117,8 @@ BEGIN
     INSERT INTO planting_submissions (planting_id, submission_id) VALUES (NEW.id, NEW.submission_id)
         ON CONFLICT (planting_id) DO NOTHING;
     IF NOT FOUND THEN
-        -- The id has a submission row: the same planting moved partition (or was claimed first
-        -- by the ledger import), unless another partition holds a second row with this id.
+        -- The id has a submission row: the same planting moved partition, unless another
+        -- partition holds a second row with this id.
         IF (SELECT count(*) FROM plantings WHERE id = NEW.id) > 1 THEN
             RAISE EXCEPTION 'duplicate planting id %', NEW.id USING ERRCODE = 'unique_violation',
                 CONSTRAINT = 'pk_planting_submissions';
