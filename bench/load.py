@@ -5,11 +5,13 @@ sessions over the replicas even though every browser comes from 127.0.0.1) that 
 different demo greening team, opens its map page (log a planting), taps its village on the map
 and submits one planting. Per configuration (replicas × concurrent sessions):
 
-- page ready: from pressing 登录 until the map has drawn the village shape (p50/p95/p99);
+- page ready: from pressing 登录 until the map has drawn the village shape (p50/p95/p99); a team
+  with a notice waiting lands on its inbox (待办) and opens 种植登记 from the sidebar first;
 - submit: from pressing 提交登记 until 已登记 is shown (p50/p95/p99);
 - failed sessions (any step timing out or erroring), and rows written vs expected (each session's
   planting is found exactly once by its site name: none lost, none doubled);
-- peak resident memory of the app processes (sampled every 0.5 s), per replica and in total.
+- peak resident memory of the app processes (sampled every 0.5 s), per replica and in total;
+- CPU seconds used meanwhile by the replicas, the browsers, the database and everything else.
 
 Everything is bounded: at most ``--sessions`` contexts at once, ``--timeout`` seconds per session.
 The demo is loaded once into a throwaway PostGIS; the extra team accounts are labelled demo
@@ -213,7 +215,9 @@ def start_serving(db_url: str, replicas: int, ports: Ports, workdir: Path) -> Se
 
 
 class MemorySampler:
-    """Peak resident memory of each process (and of their sum) while running."""
+    """Peak resident memory of each process (and of their sum) while running, and the CPU time
+    every process on the machine used meanwhile, by kind: the app replicas, the browsers, the
+    database, the rest (the last CPU time seen of each process, so one that ended still counts)."""
 
     def __init__(self, procs: list[subprocess.Popen]):
         import psutil
@@ -221,10 +225,40 @@ class MemorySampler:
         self.procs = [psutil.Process(p.pid) for p in procs]
         self.peak = [0] * len(procs)
         self.peak_total = 0
+        self._app = {p.pid for p in procs}
+        self._cpu: dict[int, tuple[str, float]] = {}
+        self._cpu_start: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def _kind(self, proc) -> str:
+        if proc.pid in self._app:
+            return "app"
+        name = proc.info.get("name") or ""
+        if "chrom" in name or name in {"node", "headless_shell"}:
+            return "browser"
+        if name.startswith("postgres"):
+            return "database"
+        return "other"
+
+    def _cpu_snapshot(self) -> None:
+        import psutil
+
+        for proc in psutil.process_iter(["name", "cpu_times"]):
+            times = proc.info.get("cpu_times")
+            if times is None:
+                continue
+            used = times.user + times.system
+            self._cpu_start.setdefault(proc.pid, 0.0)  # started during the run
+            self._cpu[proc.pid] = (self._kind(proc), used)
+
     def _run(self) -> None:
+        import psutil
+
+        for proc in psutil.process_iter(["name", "cpu_times"]):  # what each process had used before
+            times = proc.info.get("cpu_times")
+            if times is not None:
+                self._cpu_start[proc.pid] = times.user + times.system
         while not self._stop.is_set():
             total = 0
             for i, p in enumerate(self.procs):
@@ -233,7 +267,16 @@ class MemorySampler:
                     self.peak[i] = max(self.peak[i], rss)
                     total += rss
             self.peak_total = max(self.peak_total, total)
+            with contextlib.suppress(Exception):
+                self._cpu_snapshot()
             self._stop.wait(0.5)
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds used during the run per kind of process."""
+        out = {"app": 0.0, "browser": 0.0, "database": 0.0, "other": 0.0}
+        for pid, (kind, used) in self._cpu.items():
+            out[kind] += max(0.0, used - self._cpu_start.get(pid, 0.0))
+        return {k: round(v, 1) for k, v in out.items()}
 
     def __enter__(self):
         self._thread.start()
@@ -256,6 +299,21 @@ class Session:
     steps: list[str] = field(default_factory=list)
 
 
+async def open_log_page(page, ms: float) -> None:
+    """A team lands on 种植登记, or on its inbox (待办) when a notice waits for it: then, as a
+    user would, it opens the phone's sidebar and picks 种植登记."""
+    await page.wait_for_selector('[data-testid="stSidebarNav"]', state="attached", timeout=ms)  # logged in
+    await page.wait_for_selector('[data-testid="stMain"] [data-testid="stHeading"]', timeout=ms)
+    title = (await page.locator('[data-testid="stMain"] [data-testid="stHeading"]').first.inner_text()).strip()
+    if title.startswith("种植登记"):
+        return
+    expand = page.locator('[data-testid="stExpandSidebarButton"]')
+    if await expand.count() and await expand.first.is_visible():
+        await expand.first.click(timeout=ms)
+    await page.locator('[data-testid="stSidebarNav"] a', has_text="种植登记").first.click(timeout=ms)
+    await page.get_by_text("1. 种植地点", exact=True).wait_for(timeout=ms)
+
+
 async def one_session(browser, base: str, username: str, password: str, site: str, timeout: float,
                       out: Session | None = None) -> Session:
     """One team: log in, wait for its map, tap its village, submit one planting. ``out`` (given by
@@ -272,6 +330,8 @@ async def one_session(browser, base: str, username: str, password: str, site: st
         await page.get_by_label("密码", exact=True).fill(password, timeout=ms)
         t0 = time.perf_counter()
         await page.get_by_role("button", name="登录", exact=True).click(timeout=ms)
+        await open_log_page(page, ms)
+        out.steps.append("log page")
         await page.wait_for_selector(MAP_FRAME, timeout=ms)
         frame = page.frame_locator(MAP_FRAME).first
         village = frame.locator("path.leaflet-interactive").first
@@ -356,13 +416,16 @@ def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports
            "rows_expected": len(expected), "rows_written": sum(written.values()),
            "rows_lost": len(expected - set(written)), "rows_doubled": sum(1 for n in written.values() if n > 1),
            "peak_mb_each": [round(b / 2**20) for b in mem.peak], "peak_mb_total": round(mem.peak_total / 2**20),
-           "spread": spread, "errors": sorted({r.error for r in results if r.error})[:5]}
+           "spread": spread, "cpu_s": mem.cpu_seconds(),
+           "errors": sorted({r.error for r in results if r.error})[:5]}
     say(f"  {replicas} replicas × {sessions:>2} sessions: failed {row['failed']}, page ready p50/p95/p99 "
         f"{_fmt(row['ready_p50'])}/{_fmt(row['ready_p95'])}/{_fmt(row['ready_p99'])} s, submit "
         f"{_fmt(row['submit_p50'])}/{_fmt(row['submit_p95'])}/{_fmt(row['submit_p99'])} s, rows "
         f"{row['rows_written']}/{row['rows_expected']} (lost {row['rows_lost']}, doubled {row['rows_doubled']}), "
         f"peak memory {row['peak_mb_total']} MB ({'+'.join(map(str, row['peak_mb_each']))}), "
         f"sessions per replica {sorted(spread.values(), reverse=True)}, {wall:.0f} s")
+    say("    CPU seconds used meanwhile: " + ", ".join(f"{k} {v:.0f}" for k, v in row["cpu_s"].items())
+        + f" (the machine had {wall * (os.cpu_count() or 1):.0f})")
     for err in row["errors"]:
         say(f"    error: {err}")
     return row
