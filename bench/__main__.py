@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     ld.add_argument("--plantings", type=int, default=30_000, help="demo plantings (default %(default)s)")
     ld.add_argument("--timeout", type=float, default=240, help="seconds per session (default %(default)s)")
     ld.add_argument("--port-base", type=int, default=0, help="first port to use (default: free ports)")
+    ld.add_argument("--clients", default="protocol,browser",
+                    help="who drives the sessions: protocol (Streamlit's websocket protocol, no browser), "
+                         "browser (headless Chromium), or both, each configuration once per kind "
+                         "(default %(default)s)")
     ld.add_argument("--json", metavar="F", help="also write the figures to F as JSON")
     g = sub.add_parser("greencover", help="green cover per village over a generated 10 m raster: "
                                           "ours vs rasterstats vs rasterize+bincount")
@@ -165,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             configs = [tuple(int(x) for x in c.lower().split("x")) for c in args.configs.split(",")]
             _say(f"load through nginx, {dt.date.today()}, {machine()}")
             out = run_load(configs, plantings=args.plantings, timeout=args.timeout, port_base=args.port_base,
-                           say=_say)
+                           say=_say, clients=tuple(k.strip() for k in args.clients.split(",") if k.strip()))
         elif args.what == "greencover":
             from bench.greencover import run as run_greencover
 

@@ -70,8 +70,10 @@ class Ports:
 
 # --- the database and the accounts ------------------------------------------------------------
 
-def prepare_database(url: str, plantings: int, accounts: int, say) -> list[tuple[str, str]]:
-    """Load the demo into ``url`` and create ``accounts`` demo team log-ins; returns (user, password)."""
+def prepare_database(url: str, plantings: int, accounts: int, say) -> list[tuple[str, str, tuple[float, float]]]:
+    """Load the demo into ``url`` and create ``accounts`` demo team log-ins; returns (user, password,
+    a WGS 84 point inside the team's village)."""
+    from geoalchemy2.shape import to_shape
     from sqlalchemy import select
 
     from greening.actor import Actor
@@ -101,7 +103,8 @@ def prepare_database(url: str, plantings: int, accounts: int, say) -> list[tuple
                 s.add(User(username=username, display_name=f"压测护绿队 {village.code}（示例）", password_hash=hashed,
                            role=Role.TEAM.value, area_id=village.id, scope_prefix=scope_for(Role.TEAM, village),
                            team_id=team.id, active=True, must_change_password=False, is_demo=True))
-            out.append((username, password))
+            inside = to_shape(village.geom).representative_point()
+            out.append((username, password, (inside.x, inside.y)))
     engine.dispose()
     return out
 
@@ -359,23 +362,39 @@ async def one_session(browser, base: str, username: str, password: str, site: st
     return out
 
 
-async def run_sessions(base: str, accounts: list[tuple[str, str]], marker: str, timeout: float) -> list[Session]:
+async def run_sessions(base: str, accounts: list, marker: str, timeout: float,
+                       clients: str = "browser") -> list[Session]:
+    """Every account's session at once: headless Chromium contexts (``clients="browser"``) or
+    tabs spoken in Streamlit's protocol (``"protocol"``, :mod:`bench.load_protocol`)."""
+    async def bounded(i: int, user: str, pw: str, point, browser) -> Session:
+        out = Session(user)
+        site = f"{marker}{i:03d}"
+        if browser is None:
+            from bench.load_protocol import protocol_session
+
+            work = protocol_session(base, user, pw, site, point, timeout, out)
+        else:
+            work = one_session(browser, base, user, pw, site, timeout, out)
+        try:
+            await asyncio.wait_for(work, timeout=timeout)
+        except TimeoutError:
+            reached = out.steps[-1] if out.steps else "nothing"
+            out.error = f"TimeoutError: session not done within {timeout:.0f} s (last step: {reached})"
+        except Exception as exc:  # noqa: BLE001 - a failed session is a result, not a crash
+            if out.error is None:
+                reached = out.steps[-1] if out.steps else "nothing"
+                out.error = f"after '{reached}': {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+        return out
+
+    if clients == "protocol":
+        return list(await asyncio.gather(*(bounded(i, u, pw, pt, None) for i, (u, pw, pt) in enumerate(accounts))))
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        async def bounded(i: int, user: str, pw: str) -> Session:
-            out = Session(user)
-            try:
-                return await asyncio.wait_for(one_session(browser, base, user, pw, f"{marker}{i:03d}", timeout, out),
-                                              timeout=timeout)
-            except TimeoutError:
-                reached = out.steps[-1] if out.steps else "nothing"
-                out.error = f"TimeoutError: session not done within {timeout:.0f} s (last step: {reached})"
-                return out
-
         try:
-            return list(await asyncio.gather(*(bounded(i, u, pw) for i, (u, pw) in enumerate(accounts))))
+            return list(await asyncio.gather(*(bounded(i, u, pw, pt, browser)
+                                               for i, (u, pw, pt) in enumerate(accounts))))
         finally:
             await browser.close()
 
@@ -391,14 +410,14 @@ def _fmt(v: float | None) -> str:
 
 
 def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports: Ports, timeout: float,
-                      say, tag: str) -> dict:
+                      say, tag: str, clients: str = "browser") -> dict:
     workdir = Path(tempfile.mkdtemp(prefix=f"greening-load-{replicas}x{sessions}-"))
     serving = start_serving(db_url, replicas, ports, workdir)
     marker = f"压测{tag}-"
     try:
         with MemorySampler(serving.procs) as mem:
             t0 = time.perf_counter()
-            results = asyncio.run(run_sessions(serving.base, accounts[:sessions], marker, timeout))
+            results = asyncio.run(run_sessions(serving.base, accounts[:sessions], marker, timeout, clients))
             wall = time.perf_counter() - t0
     finally:
         serving.stop()
@@ -410,7 +429,7 @@ def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports
     spread: dict[str, int] = {}
     for r in results:
         spread[r.replica] = spread.get(r.replica, 0) + 1
-    row = {"replicas": replicas, "sessions": sessions, "failed": len(results) - len(ok), "wall_s": wall,
+    row = {"clients": clients, "replicas": replicas, "sessions": sessions, "failed": len(results) - len(ok), "wall_s": wall,
            "ready_p50": _pct(ready, 50), "ready_p95": _pct(ready, 95), "ready_p99": _pct(ready, 99),
            "submit_p50": _pct(submit, 50), "submit_p95": _pct(submit, 95), "submit_p99": _pct(submit, 99),
            "rows_expected": len(expected), "rows_written": sum(written.values()),
@@ -418,7 +437,7 @@ def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports
            "peak_mb_each": [round(b / 2**20) for b in mem.peak], "peak_mb_total": round(mem.peak_total / 2**20),
            "spread": spread, "cpu_s": mem.cpu_seconds(),
            "errors": sorted({r.error for r in results if r.error})[:5]}
-    say(f"  {replicas} replicas × {sessions:>2} sessions: failed {row['failed']}, page ready p50/p95/p99 "
+    say(f"  {clients:>8}: {replicas} replicas × {sessions:>2} sessions: failed {row['failed']}, page ready p50/p95/p99 "
         f"{_fmt(row['ready_p50'])}/{_fmt(row['ready_p95'])}/{_fmt(row['ready_p99'])} s, submit "
         f"{_fmt(row['submit_p50'])}/{_fmt(row['submit_p95'])}/{_fmt(row['submit_p99'])} s, rows "
         f"{row['rows_written']}/{row['rows_expected']} (lost {row['rows_lost']}, doubled {row['rows_doubled']}), "
@@ -431,7 +450,8 @@ def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports
     return row
 
 
-def run_load(configs: list[tuple[int, int]], *, plantings: int, timeout: float, port_base: int, say) -> dict:
+def run_load(configs: list[tuple[int, int]], *, plantings: int, timeout: float, port_base: int, say,
+             clients: tuple[str, ...] = ("protocol", "browser")) -> dict:
     import signal
 
     from greening.devtools.postgis_cluster import start_cluster
@@ -449,8 +469,9 @@ def run_load(configs: list[tuple[int, int]], *, plantings: int, timeout: float, 
             raise RuntimeError(f"only {len(accounts)} team accounts could be made; {need} needed")
         rows = []
         for i, (replicas, sessions) in enumerate(configs):
-            rows.append(run_configuration(cluster.url, replicas, sessions, accounts, ports, timeout, say,
-                                          tag=f"{i}-{replicas}x{sessions}"))
+            for kind in clients:
+                rows.append(run_configuration(cluster.url, replicas, sessions, accounts, ports, timeout, say,
+                                              tag=f"{i}-{kind[0]}-{replicas}x{sessions}", clients=kind))
         return {"configurations": rows}
     finally:
         cluster.stop()
