@@ -116,16 +116,20 @@ def test_rows_wait_in_the_default_partition_and_move_with_their_submission(db, a
     db.flush()
     check, _ = record_check(db, team(A), early.id, "care", DAY, None, "张三", None, "check-early")
     db.flush()
-    assert partition_of(db, early.id) == "plantings_default"  # no partition for 440802 yet
-    ensure_county_partitions(db)
-    assert partition_of(db, early.id) == "plantings_c440802"
-    assert submission_row(db, early.id) == "early"
+    waiting, _ = create_planting(db, team(OTHER), entry("waiting", OTHER))
+    db.flush()
+    assert partition_of(db, early.id) == partition_of(db, waiting.id) == "plantings_default"  # no partitions yet
+    ensure_county_partitions(db)  # two counties moved out of the default partition in one transaction
+    assert partition_of(db, early.id) == "plantings_c440802" and partition_of(db, waiting.id) == "plantings_c440803"
+    assert submission_row(db, early.id) == "early" and submission_row(db, waiting.id) == "waiting"
     assert db.get(CareCheck, check.id).planting_id == early.id  # the reference survived the move
     later, _ = create_planting(db, team(OTHER), entry("later", OTHER))
     db.flush()
     assert partition_of(db, later.id) == "plantings_c440803"
     counts = {p.name: p.rows for p in county_partitions(db)}
-    assert counts == {"plantings_c440802": 1, "plantings_c440803": 1, "plantings_default": 0}
+    assert counts == {"plantings_c440802": 1, "plantings_c440803": 2, "plantings_default": 0}
+    with pytest.raises(SubmissionConflict):  # the moved rows' ids are still known
+        create_planting(db, team(A), entry("waiting"))
 
 
 # -- the guarantees -----------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Alembic environment: the same migrations on SpatiaLite and PostGIS."""
 from __future__ import annotations
 
+import re
+
 from alembic import context
 from geoalchemy2 import alembic_helpers
 
@@ -19,8 +21,15 @@ SPATIALITE_TABLES = {
 }
 
 
+# PostGIS only (migration 0006, docs/database.md): the partitions of plantings and the table keeping its
+# unique submission ids. They are not in the models; autogenerate must not propose dropping them.
+POSTGIS_PLANTING_TABLES = re.compile(r"^(plantings_c[0-9]{6}|plantings_default|planting_submissions)$")
+
+
 def include_object(obj, name, obj_type, reflected, compare_to):
     if obj_type == "table" and (name in SPATIALITE_TABLES or name.startswith("idx_")):
+        return False
+    if obj_type == "table" and reflected and compare_to is None and POSTGIS_PLANTING_TABLES.match(name or ""):
         return False
     return alembic_helpers.include_object(obj, name, obj_type, reflected, compare_to)
 
