@@ -252,3 +252,35 @@ class TestExportSeparators:
         assert frame[kinds_col].iloc[0] == kinds
         assert frame[reasons_col].iloc[0] == reasons
         assert frame[leader].iloc[0] == "李四（副镇长）"  # a person's name as typed, in both languages
+
+
+
+class TestLanguageSwitchKeepsTheList:
+    """Streamlit keeps a keyed box's choice as its label: after switching from English to Chinese the
+    browser sends the county and town boxes' "All" back, which is no county or town of the Chinese
+    page; the list showed 0 villages. A choice that is not among the options is no filter."""
+
+    @pytest.mark.parametrize("box", ["lag_county", "lag_town"])
+    def test_a_label_left_from_the_other_language_filters_nothing(self, settings, box):
+        at = _app("city", "pages/lagging.py")
+        full = next(c.value for c in at.caption if c.value.startswith("共 ") and c.value.endswith("个落后村"))
+        assert full != "共 0 个落后村"
+        _send_stale_label(at.selectbox(key=box), "All")  # what the browser sends after the switch
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert full in [c.value for c in at.caption]
+
+
+def _send_stale_label(box, label: str) -> None:
+    """Make ``box`` send ``label`` on the next run, as the browser does after a language switch
+    (AppTest itself only sends one of the current options)."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    class Stale(type(box)):
+        @property
+        def _widget_state(self) -> WidgetState:
+            state = WidgetState(id=self.id)
+            state.string_value = label
+            return state
+
+    box.__class__ = Stale

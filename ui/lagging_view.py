@@ -30,9 +30,11 @@ def filter_lagging(lagging: pd.DataFrame) -> pd.DataFrame:
     # The county by its code, named in the tab's language (Chinese, or the English/pinyin name).
     county_of = prefix_codes(lagging["code"], "county")
     names = _county_names(county_of, lagging["county_name"], lang())
+    # An unknown value formats as itself, not as "all": after a language switch the browser sends the
+    # other language's label (All / 全部), which Streamlit keeps when it formats like an option.
     county = c1.selectbox(tr("common.county"), ["", *names], key="lag_county",
-                          format_func=lambda c: names.get(c, all_))
-    shown = lagging if not county else lagging[county_of == county]
+                          format_func=lambda c: all_ if c == "" else names.get(c, str(c)))
+    shown = lagging if county not in names else lagging[county_of == county]
     town = c2.selectbox(tr("common.town"), [all_, *sorted(shown["town_name"].dropna().unique())], key="lag_town")
     shown = shown if town == all_ else shown[shown["town_name"] == town]
     present = set().union(*map(_kinds_of, lagging["reason_list"])) if len(lagging) else set()

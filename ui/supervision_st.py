@@ -14,7 +14,7 @@ from greening.permissions import PermissionDenied, allowed
 from ui import data
 from ui.engine import db_session
 from ui.i18n_st import lang, tr
-from ui.layout import show_error
+from ui.layout import md_escape, show_error
 
 __all__ = ["issue_panel", "inbox_count", "notice_actions", "notice_pdf_button", "notices_table", "status_text",
            "level_text"]
@@ -57,19 +57,34 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
             token = st.session_state.setdefault("sup_issue_token", uuid.uuid4().hex)
             if st.session_state.get("sup_issue_done") == token:
                 return  # the same press arriving twice
+            refused_for = None  # the village whose draft is being issued, when there are several
             try:
                 from greening.supervision.notices import display_number, issue_notice
 
                 with db_session(actor, write=True) as s:
-                    made = [display_number(issue_notice(s, actor, d, deadline=deadline, issued_on=_today()))
-                            for d in drafts]
+                    made = []
+                    for d in drafts:
+                        refused_for = names[d.village_code] if len(drafts) > 1 else None
+                        made.append(display_number(issue_notice(s, actor, d, deadline=deadline, issued_on=_today())))
+                    refused_for = None
             except (NoticeError, PermissionDenied, ValueError) as exc:
-                show_error(exc)
+                _refused(exc, refused_for)
                 return
             st.session_state["sup_issue_done"] = token
             st.session_state.pop("sup_issue_token", None)
             data.invalidate()
             st.success(tr("sup.issue.done", numbers="、".join(made)))
+
+
+def _refused(exc: BaseException, village: str | None) -> None:
+    """The refusal, naming the village whose draft was refused when several were issued at once
+    (the deadline is the same for all of them: not named)."""
+    if village is None or getattr(exc, "code", None) == "notice_deadline_not_after_issue":
+        show_error(exc)
+        return
+    from greening.i18n import error_text
+
+    st.error(md_escape(tr("sup.issue.refused_for", village=village, message=error_text(exc, lang()))))
 
 
 def inbox_count(actor: Actor) -> int:
