@@ -33,6 +33,7 @@ with st.container(border=True):
     st.text(rec["reasons"])
     if rec.get("report_text"):
         st.markdown(f"**{tr('sup.report.text')}**")
-        st.text(f"{rec['report_text']}  ({', '.join('#' + str(i) for i in rec['report_planting_ids'])})")
+        linked = ", ".join(f"#{i}" for i in rec["report_planting_ids"] or [])
+        st.text(f"{rec['report_text']}  ({linked})" if linked else rec["report_text"])
     notice_actions(actor, rec, f"nt_{picked}")
     notice_pdf_button(actor, picked, rec["number"], key=f"nt_pdf_{picked}")

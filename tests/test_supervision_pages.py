@@ -125,3 +125,17 @@ def test_a_refusal_among_several_villages_names_the_village(settings):  # noqa: 
     next(b for b in at.button if b.label == "Issue").click().run()
     # the message is markdown-escaped (a colon could start a :shortcode:); on screen the backslash is not shown
     assert [e.value.replace("\\", "") for e in at.error] == [f"{name}: please fill in the reasons"]
+
+
+def test_a_report_without_linked_plantings_shows_no_empty_brackets(settings):  # noqa: F811
+    """The report's text was followed by "()" when no planting was linked to it."""
+    notice = _issue("440823101203")
+    team = Actor(user_id=None, username="team-test", role=Role.TEAM, scope_prefix="440823101203")
+    with session_scope(make_engine()) as s:
+        install_scope(s, team)
+        N.acknowledge(s, team, notice.id, on=dt.date(2024, 6, 10))
+        N.report(s, team, notice.id, text="已补植 20 株", on=dt.date(2024, 6, 10))
+    at = _app("suixi", "pages/notices.py")
+    at.selectbox(key="notice_pick").set_value(notice.id).run()
+    _no_exception(at)
+    assert "已补植 20 株" in [t.value for t in at.text]
