@@ -101,12 +101,10 @@ def require(actor: Actor | None, action: str, area_code: str | None = None) -> N
     if allowed(actor, action, area_code):
         return
     if actor is None:
-        raise PermissionDenied("请先登录。", "Please log in first.")
+        raise PermissionDenied.of("login_required")
     if actor.role not in ACTIONS[action]:
-        raise PermissionDenied(f"您的角色无权执行此操作（{action}）。",
-                               f"Your role may not do this ({action}).")
-    raise PermissionDenied(f"区域 {area_code} 不在您的管辖范围内。",
-                           f"Area {area_code} is outside your area.")
+        raise PermissionDenied.of("role_may_not", action=action)
+    raise PermissionDenied.of("area_out_of_scope", code=area_code)
 
 
 def scope_clause(actor: Actor, column):
@@ -185,8 +183,7 @@ def _guard_writes(session: Session, _ctx, _instances) -> None:
             codes.update(inspect(obj).attrs[column].history.deleted)
         for code in codes:
             if not actor.covers(code):
-                raise PermissionDenied(f"区域 {code} 不在您的管辖范围内。",
-                                       f"Area {code} is outside your area.")
+                raise PermissionDenied.of("area_out_of_scope", code=code)
 
 
 def install_scope(session: Session, actor: Actor) -> Session:

@@ -62,19 +62,46 @@ def _refusal_calls(source: str):
             yield node.lineno, node.args[0].value, {k.arg for k in node.keywords}
 
 
+def _catalogue_call(call: ast.Call) -> bool:
+    """``X.of(code, ...)``, or a call naming a literal catalogue code first (``FieldError(code, field, ...)``)."""
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "of":
+        return True
+    return bool(call.args) and isinstance(call.args[0], ast.Constant) and call.args[0].value in CATALOGUE
+
+
+def _chinese_outside_pairs(source: str, call: ast.Call) -> bool:
+    """Chinese anywhere in the call but the zh half ``k=`` of a parameter pair ``k=..., k_en=...``."""
+    names = {k.arg for k in call.keywords}
+    parts = [call.func, *call.args, *(k.value for k in call.keywords if not (k.arg and f"{k.arg}_en" in names))]
+    return any(CJK.search(ast.get_source_segment(source, part) or "") for part in parts)
+
+
+def _is_exception_class(node: ast.ClassDef) -> bool:
+    return any(re.search(r"(Error|Exception|Refusal|Refused|Denied|Warning)$", ast.unparse(base)) for base in node.bases)
+
+
 def _hand_written_anywhere(source: str) -> list[int]:
-    """Chinese in any ``raise X(...)`` (bar ``X.of(code, ...)``), or in an exception class's ``__init__`` call."""
+    """Where a message is written outside the catalogue.
+
+    Chinese in a ``raise`` of any class (a catalogue call may carry Chinese only as the zh half of a
+    ``k=``/``k_en=`` parameter pair), or any Chinese string inside an exception class bar its docstrings.
+    """
     lines = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
-            func = node.exc.func
-            if not (isinstance(func, ast.Attribute) and func.attr == "of") and CJK.search(
-                    ast.get_source_segment(source, node.exc) or ""):
+            call = node.exc
+            if _catalogue_call(call):
+                if _chinese_outside_pairs(source, call):
+                    lines.append(node.lineno)
+            elif CJK.search(ast.get_source_segment(source, call) or ""):
                 lines.append(node.lineno)
-        elif isinstance(node, ast.ClassDef):
-            lines += [sub.lineno for sub in ast.walk(node)
-                      if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)
-                      and sub.func.attr == "__init__" and CJK.search(ast.get_source_segment(source, sub) or "")]
+        elif isinstance(node, ast.ClassDef) and _is_exception_class(node):
+            docstrings = {id(sub.body[0].value) for sub in ast.walk(node)
+                          if isinstance(sub, (ast.ClassDef, ast.FunctionDef)) and sub.body
+                          and isinstance(sub.body[0], ast.Expr)}
+            lines += sorted({sub.lineno for sub in ast.walk(node)
+                             if isinstance(sub, ast.Constant) and isinstance(sub.value, str)
+                             and CJK.search(sub.value) and id(sub) not in docstrings})
     return lines
 
 
@@ -91,6 +118,19 @@ def test_supervision_raises_only_catalogue_refusals():
     assert not found, f"raise NoticeError.of / Refusal.of / PermissionDenied.of(code, ...) instead: {sorted(found)}"
 
 
+#: Modules still writing some refusal by hand (to be converted; this set only shrinks).
+NOT_YET_CONVERTED = {"auth/sessions.py", "backup.py", "commands/static.py", "exports.py", "geo/coords.py",
+                     "greencover/layers.py", "greencover/worker.py", "importers/ledger.py", "measures.py",
+                     "services/attestations.py", "services/care.py", "services/review.py", "services/users.py",
+                     "services/village_detail.py"}
+
+
+def test_every_module_raises_only_catalogue_refusals():
+    found = {name for name, source in _modules() for _ in _hand_written_anywhere(source)}
+    assert not found - NOT_YET_CONVERTED, f"write the message in the catalogue: {sorted(found - NOT_YET_CONVERTED)}"
+    assert not NOT_YET_CONVERTED - found, f"converted: drop from NOT_YET_CONVERTED {sorted(NOT_YET_CONVERTED - found)}"
+
+
 def test_the_scan_sees_a_bare_refusal():
     assert _bare_refusals('def f(x):\n    raise ValueError(f"坏 {x} / bad {x}")\n') == [2]
     assert _bare_refusals('raise NoticeError("请填写", "required")\n') == [1]
@@ -99,6 +139,13 @@ def test_the_scan_sees_a_bare_refusal():
     assert _hand_written_anywhere('class E(RuntimeError):\n    def __init__(self):\n'
                                   '        super().__init__("没有字体 / no font")\n') == [3]
     assert _hand_written_anywhere('raise PermissionDenied.of("notice_stale", notice_id=1)\n') == []
+    assert _hand_written_anywhere('raise FileExistsError(f"已存在：{p} / {p} exists")\n') == [1]
+    assert _hand_written_anywhere('raise _bad(m, "分或秒不小于 60", "minutes of 60")\n') == [1]
+    assert _hand_written_anywhere('raise file_error("file_type_unsupported", filename=f, accepted="CSV 或 xlsx")\n') == [1]
+    assert _hand_written_anywhere('raise FieldError("species_unknown", f, value=v, suggestion="，是否为“松”？",\n'
+                                  '                 suggestion_en=f"; did you mean {n!r}?")\n') == []
+    assert _hand_written_anywhere('class Conflict(ValueError):\n    """冲突。"""\n    def __init__(self):\n'
+                                  '        self.zh = "已被他人修改"\n') == [4]
 
 
 def test_every_refusal_names_a_catalogue_code_and_fills_its_parameters():
@@ -201,3 +248,21 @@ def test_refusals_survive_pickling():
         assert type(back) is type(refusal) and str(back) == str(refusal)
         assert (back.code, back.zh, back.en, back.params) == (refusal.code, refusal.zh, refusal.en, refusal.params)
     assert pickle.loads(pickle.dumps(FieldError("bad_number", "tree_count", value="abc"))).field == "tree_count"
+
+
+def test_permission_refusals_name_their_catalogue_code():
+    from greening.actor import Actor
+    from greening.models.enums import Role
+    from greening.permissions import require
+
+    lead = Actor(user_id=None, username="suixi-lead", role=Role.COUNTY_LEAD, scope_prefix="440823")
+    cases = [((None, "dashboard.view"), "login_required", {}, "请先登录。", "Please log in first."),
+             ((lead, "audit.view"), "role_may_not", {"action": "audit.view"}, "您的角色无权执行此操作（audit.view）。",
+              "Your role may not do this (audit.view)."),
+             ((lead, "village.view", "440882"), "area_out_of_scope", {"code": "440882"},
+              "区域 440882 不在您的管辖范围内。", "Area 440882 is outside your area.")]
+    for args, code, params, zh, en in cases:
+        with pytest.raises(PermissionDenied) as denied:
+            require(*args)
+        assert (denied.value.code, denied.value.params, denied.value.zh, denied.value.en) == (code, params, zh, en)
+        assert str(denied.value) == en

@@ -510,8 +510,7 @@ def apply_ledger(session: Session, actor: Actor, report: LedgerReport, accept_va
     """
     require(actor, "import.ledger")
     if report.actor_key != (actor.username, actor.scope_prefix):
-        raise PermissionDenied("此导入结果由其他用户核验，请重新上传文件。",
-                               "This import was verified by another user; upload the file again.")
+        raise PermissionDenied.of("import_verified_by_other")
     if report.error_rows and not accept_valid_rows:
         raise file_error("rows_have_errors", error_rows=report.error_rows, valid_rows=report.valid_rows)
     say = progress or (lambda *_: None)

@@ -48,10 +48,9 @@ def _load_for_review(session: Session, actor: Actor, planting_id: int) -> Planti
     try:
         planting = load_planting(session, actor, planting_id, "planting.review")
     except PlantingError:
-        raise PermissionDenied(f"记录 {planting_id} 不存在或不在您的管辖范围内。",
-                               f"Record {planting_id} does not exist or is outside your area.") from None
+        raise PermissionDenied.of("review_record_not_in_scope", planting_id=planting_id) from None
     if planting.created_by_id is not None and planting.created_by_id == actor.user_id:
-        raise PermissionDenied("不能审核自己提交的记录。", "You cannot review a record you submitted.")
+        raise PermissionDenied.of("review_own_record")
     return planting
 
 

@@ -191,4 +191,14 @@ ACTION_CODES: list[tuple[str, str, str]] = [
      "no verified planting of this species within {metres} m"),
     ("care_no_match_nearest", "{metres} 米内没有同树种的已核实植树记录（最近的同树种记录相距 {nearest} 米）",
      "no verified planting of this species within {metres} m (the nearest of that species is {nearest} m away)"),
+
+    # -- permissions (greening.permissions and the services that refuse without saying why) ---------
+    ("login_required", "请先登录。", "Please log in first."),
+    ("role_may_not", "您的角色无权执行此操作（{action}）。", "Your role may not do this ({action})."),
+    ("area_out_of_scope", "区域 {code} 不在您的管辖范围内。", "Area {code} is outside your area."),
+    ("review_record_not_in_scope", "记录 {planting_id} 不存在或不在您的管辖范围内。",
+     "Record {planting_id} does not exist or is outside your area."),
+    ("review_own_record", "不能审核自己提交的记录。", "You cannot review a record you submitted."),
+    ("import_verified_by_other", "此导入结果由其他用户核验，请重新上传文件。",
+     "This import was verified by another user; upload the file again."),
 ]
