@@ -162,5 +162,11 @@ class TestAttestations:
             create_attestation(s, SUIXI, measure_id=measure, area_code=other, evidence="x")
         with pytest.raises(AttestationError, match="未知措施"):
             create_attestation(s, SUIXI, measure_id="M999", area_code=town, evidence="x")
+        village = area_frame(conn, SUIXI, "village")["code"].iloc[0]
+        with pytest.raises(AttestationError) as wrong_level:  # a town measure claimed by a village
+            create_attestation(s, SUIXI, measure_id=measure, area_code=village, evidence="x")
+        assert wrong_level.value.code == "attestation_level_differs"
+        assert "适用于镇街级" in wrong_level.value.zh and "是村级" in wrong_level.value.zh  # not "town级"
+        assert "applies to a town; " in wrong_level.value.en and wrong_level.value.en.endswith("is a village.")
         with pytest.raises(PermissionDenied):
             create_attestation(s, CITY, measure_id=measure, area_code=town, evidence="x")  # city reviews only

@@ -5,8 +5,9 @@ Accepted forms, in either order (longitude first is assumed when nothing tells):
 ``"21°16′12″N 110°21′36″E"``, ``"21°16'N, 110°21'E"``, ``"北纬21度16分 东经110度21分"``.
 A comma used as the decimal mark (``"110,36"``) is refused as ambiguous.
 
-Every problem is a :class:`CoordinateError` with a stable ``code`` and a message in
-Chinese (``zh``, for the interface) and English (``en``, for logs).
+Every problem is a :class:`CoordinateError`, a catalogue refusal: a stable ``code``
+(``coord_*``, ``outside_zhanjiang``, ``location_swapped``; wording in
+:mod:`greening.validation.action_codes`) and messages in Chinese (``zh``) and English (``en``).
 """
 
 from __future__ import annotations
@@ -17,21 +18,16 @@ import unicodedata
 from typing import NamedTuple
 
 from greening.geo.crs import ZHANJIANG_BBOX
+from greening.validation.errors import Refusal
 
 __all__ = ["CoordinateError", "ParsedPoint", "parse_point", "parse_angle", "check_point"]
 
 
-class CoordinateError(ValueError):
-    """A coordinate problem with a stable ``code`` and Chinese/English messages.
+class CoordinateError(Refusal):
+    """A coordinate problem: ``CoordinateError.of(code, **params)`` with a catalogue code.
 
     ``str(error)`` is ``"<zh> / <en>"``, Chinese first like every user-facing error.
     """
-
-    def __init__(self, code, zh, en):
-        super().__init__(f"{zh} / {en}")
-        self.code = code
-        self.zh = zh
-        self.en = en
 
     def __repr__(self):
         return f"CoordinateError(code={self.code!r}, zh={self.zh!r}, en={self.en!r})"
@@ -82,11 +78,7 @@ def parse_point(text):
     components = _split_components(normalised, text)
     _refuse_comma_decimal(normalised, components, text)
     if len(components) != 2:
-        raise CoordinateError(
-            "need_two_numbers",
-            f"需要经度和纬度两个数，“{text}”中有 {len(components)} 个",
-            f"expected two numbers (longitude and latitude) in {text!r}, found {len(components)}",
-        )
+        raise CoordinateError.of("coord_need_two_numbers", text=text, found=len(components))
     (first, first_axis), (second, second_axis) = (_angle(m) for m in components)
     lon, lat, swapped = _order(first, first_axis, second, second_axis, text)
     problems = _range_problems(lon, lat)
@@ -102,9 +94,7 @@ def parse_angle(text):
     normalised = _normalise(text)
     components = _split_components(normalised, text)
     if len(components) != 1:
-        raise CoordinateError(
-            "need_one_number", f"“{text}”不是单个角度", f"expected one angle in {text!r}"
-        )
+        raise CoordinateError.of("coord_need_one_number", text=text)
     return _angle(components[0])[0]
 
 
@@ -115,34 +105,25 @@ def check_point(lon, lat):
     ``outside_zhanjiang_swapped`` when exchanging longitude and latitude would put it inside.
     """
     if not (_is_finite(lon) and _is_finite(lat)):
-        return [CoordinateError("not_finite", f"坐标无效：经度 {lon}，纬度 {lat}",
-                                f"coordinates are not finite numbers: lon {lon}, lat {lat}")]
+        return [CoordinateError.of("coord_not_finite", lon=lon, lat=lat)]
     problems = _range_problems(lon, lat)
     if not problems and _in_zhanjiang(lon, lat):
         return []
     if _in_zhanjiang(lat, lon):
-        problems.append(CoordinateError(
-            "outside_zhanjiang_swapped",
-            f"坐标（经度 {lon:g}，纬度 {lat:g}）不在湛江市范围内；经纬度是否填反了？",
-            f"point (lon {lon:g}, lat {lat:g}) is outside Zhanjiang; are longitude and latitude swapped?",
-        ))
+        problems.append(CoordinateError.of("location_swapped", lon=f"{lon:g}", lat=f"{lat:g}"))
     elif not problems:
-        problems.append(CoordinateError(
-            "outside_zhanjiang",
-            f"坐标（经度 {lon:g}，纬度 {lat:g}）不在湛江市范围内",
-            f"point (lon {lon:g}, lat {lat:g}) is outside Zhanjiang",
-        ))
+        problems.append(CoordinateError.of("outside_zhanjiang", lon=f"{lon:g}", lat=f"{lat:g}"))
     return problems
 
 
 def _normalise(text):
     if text is None or not str(text).strip():
-        raise CoordinateError("empty", "未填写坐标", "no coordinates given")
+        raise CoordinateError.of("coord_empty")
     result = unicodedata.normalize("NFKC", str(text)).strip().upper()
     for old, new in _REPLACEMENTS:
         result = result.replace(old, new)
     if re.search(r"NAN|INF", result):
-        raise CoordinateError("not_a_number", f"“{text}”不是有效数字", f"{text!r} is not a number")
+        raise CoordinateError.of("coord_not_a_number", text=text)
     return result
 
 
@@ -152,12 +133,7 @@ def _split_components(normalised, text):
     while position < len(normalised):
         match = pattern.match(normalised, position)
         if match is None:
-            raise CoordinateError(
-                "unreadable",
-                f"无法识别坐标“{text}”，请输入如“110.36, 21.27”",
-                f"cannot read coordinates {text!r} at {normalised[position:]!r}; "
-                "expected e.g. '110.36, 21.27'",
-            )
+            raise CoordinateError.of("coord_unreadable", text=text, rest=normalised[position:])
         components.append(match)
         position = _SEPARATOR.match(normalised, match.end()).end()
     return components
@@ -169,12 +145,7 @@ def _refuse_comma_decimal(normalised, components, text):
     plain_integers = all("." not in m["deg"] and "°" not in m.group(0) for m in components)
     tight_comma = re.search(r"\d,\d", normalised) is not None
     if tight_comma and ((len(components) == 2 and plain_integers) or len(components) == 4):
-        raise CoordinateError(
-            "comma_decimal",
-            f"“{text}”中的逗号可能是小数点，无法判断；小数请用“.”，经纬度之间用“, ”分隔",
-            f"ambiguous {text!r}: the comma may be a decimal mark; "
-            "use '.' for decimals and ', ' between longitude and latitude",
-        )
+        raise CoordinateError.of("coord_comma_decimal", text=text)
 
 
 def _angle(match):
@@ -184,11 +155,11 @@ def _angle(match):
     minutes = float(match["min"] or 0.0)
     seconds = float(match["sec"] or 0.0)
     if minutes >= 60 or seconds >= 60:
-        raise _bad_angle(match, "分或秒不小于 60", "minutes or seconds of 60 or more")
+        raise CoordinateError.of("coord_angle_minutes_over_60", angle=match.group(0).strip())
     if (match["min"] or match["sec"]) and not degrees.is_integer():
-        raise _bad_angle(match, "度带小数又有分秒", "decimal degrees followed by minutes")
+        raise CoordinateError.of("coord_angle_decimal_and_minutes", angle=match.group(0).strip())
     if hemisphere and degrees < 0:
-        raise _bad_angle(match, "负号与方位字母同时出现", "both a minus sign and a hemisphere letter")
+        raise CoordinateError.of("coord_angle_sign_and_letter", angle=match.group(0).strip())
     value = math.copysign(abs(degrees) + minutes / 60 + seconds / 3600, degrees)
     if hemisphere in ("S", "W"):
         value = -value
@@ -196,18 +167,11 @@ def _angle(match):
     return value, axis
 
 
-def _bad_angle(match, zh_reason, en_reason):
-    text = match.group(0).strip()
-    return CoordinateError("bad_angle", f"角度“{text}”有误：{zh_reason}", f"bad angle {text!r}: {en_reason}")
-
-
 def _order(first, first_axis, second, second_axis, text):
     """Return ``(lon, lat, swapped)`` from two values and their axes (if letters gave them)."""
     if first_axis and first_axis == second_axis:
-        raise CoordinateError(
-            "same_axis", f"“{text}”的两个数都是{'纬度' if first_axis == _LAT_AXIS else '经度'}",
-            f"both numbers in {text!r} are {'latitudes' if first_axis == _LAT_AXIS else 'longitudes'}",
-        )
+        raise CoordinateError.of("coord_both_latitudes" if first_axis == _LAT_AXIS else "coord_both_longitudes",
+                                 text=text)
     if first_axis == _LAT_AXIS or second_axis == _LON_AXIS:
         return second, first, True
     if first_axis or second_axis:
@@ -220,17 +184,9 @@ def _order(first, first_axis, second, second_axis, text):
 def _range_problems(lon, lat):
     problems = []
     if not -90 <= lat <= 90:
-        problems.append(CoordinateError(
-            "lat_out_of_range",
-            f"纬度 {lat:g} 超出范围（-90 至 90）",
-            f"latitude {lat:g} is out of range (-90 to 90)",
-        ))
+        problems.append(CoordinateError.of("coord_lat_out_of_range", lat=f"{lat:g}"))
     if not -180 <= lon <= 180:
-        problems.append(CoordinateError(
-            "lon_out_of_range",
-            f"经度 {lon:g} 超出范围（-180 至 180）",
-            f"longitude {lon:g} is out of range (-180 to 180)",
-        ))
+        problems.append(CoordinateError.of("coord_lon_out_of_range", lon=f"{lon:g}"))
     return problems
 
 

@@ -21,11 +21,12 @@ __all__ = ["AttestationError", "create_attestation", "MAX_EVIDENCE"]
 MAX_EVIDENCE = 2000
 
 
-class AttestationError(Refusal):
-    """A refused attestation; ``zh``/``en`` say why (the project's one error style, code ``attestation_refused``)."""
+#: Area levels as the Chinese messages name them (the English ones use the level itself).
+_LEVEL_ZH = {"city": "市", "county": "县区", "town": "镇街", "village": "村"}
 
-    def __init__(self, zh: str, en: str):
-        super().__init__("attestation_refused", zh, en)
+
+class AttestationError(Refusal):
+    """A refused attestation: ``AttestationError.of(code, ...)`` with an ``attestation_*`` catalogue code."""
 
 
 def create_attestation(session: Session, actor: Actor, *, measure_id: str, area_code: str, evidence: str,
@@ -34,25 +35,25 @@ def create_attestation(session: Session, actor: Actor, *, measure_id: str, area_
     require(actor, "attestation.create", area_code)
     evidence = check_text((evidence or "").strip(), "evidence")
     if not evidence:
-        raise AttestationError("请填写佐证说明。", "Please describe the evidence.")
+        raise AttestationError.of("attestation_evidence_missing")
     if len(evidence) > MAX_EVIDENCE:
-        raise AttestationError(f"佐证说明过长（最多 {MAX_EVIDENCE} 字）。",
-                               f"The evidence is too long (at most {MAX_EVIDENCE} characters).")
+        raise AttestationError.of("attestation_evidence_too_long", limit=MAX_EVIDENCE)
     measure = session.get(Measure, measure_id)
     if measure is None:
-        raise AttestationError(f"未知措施 {measure_id!r}。", f"Unknown measure {measure_id!r}.")
+        raise AttestationError.of("attestation_measure_unknown", measure=measure_id)
     area = session.scalar(select(AdminArea).where(AdminArea.code == area_code, AdminArea.deleted_at.is_(None)))
     if area is None:
-        raise AttestationError(f"未知区域 {area_code!r}。", f"Unknown area {area_code!r}.")
+        raise AttestationError.of("attestation_area_unknown", code=area_code)
     if area.level != measure.level:
-        raise AttestationError(f"措施 {measure_id} 适用于{measure.level}级，{area.name} 是{area.level}级。",
-                               f"Measure {measure_id} applies to a {measure.level}; {area.name} is a {area.level}.")
+        raise AttestationError.of("attestation_level_differs", measure=measure_id, area=area.name,
+                                  level=_LEVEL_ZH.get(measure.level, measure.level), level_en=measure.level,
+                                  area_level=_LEVEL_ZH.get(area.level, area.level), area_level_en=area.level)
     existing = session.scalar(select(Attestation).where(
         Attestation.measure_id == measure_id, Attestation.area_code == area_code,
         Attestation.deleted_at.is_(None), Attestation.status.in_(("claimed", "confirmed"))))
     if existing is not None:
-        raise AttestationError(f"{area.name} 已申报措施 {measure_id}（{existing.status}）。",
-                               f"{area.name} has already attested {measure_id} ({existing.status}).")
+        raise AttestationError.of("attestation_already_claimed", area=area.name, measure=measure_id,
+                                  status=existing.status)
     row = Attestation(measure_id=measure_id, area_id=area.id, area_code=area_code, status="claimed",
                       evidence=evidence, evidence_photo=evidence_photo,
                       attested_on=attested_on or dt.date.today())

@@ -46,6 +46,17 @@ ACTION_CODES: list[tuple[str, str, str]] = [
     ("spot_check_share_bad", "抽查比例 {share} 应在 0 到 1 之间", "share {share} must be in (0, 1]"),
     ("review_flag_unknown", "未知的标记 {flag!r}", "unknown flag {flag!r}"),
 
+    # -- attestations of the guideline's measures (greening.services.attestations) ---------------
+    ("attestation_evidence_missing", "请填写佐证说明。", "Please describe the evidence."),
+    ("attestation_evidence_too_long", "佐证说明过长（最多 {limit} 字）。",
+     "The evidence is too long (at most {limit} characters)."),
+    ("attestation_measure_unknown", "未知措施 {measure!r}。", "Unknown measure {measure!r}."),
+    ("attestation_area_unknown", "未知区域 {code!r}。", "Unknown area {code!r}."),
+    ("attestation_level_differs", "措施 {measure} 适用于{level}级，{area} 是{area_level}级。",
+     "Measure {measure} applies to a {level_en}; {area} is a {area_level_en}."),
+    ("attestation_already_claimed", "{area} 已申报措施 {measure}（{status}）。",
+     "{area} has already attested {measure} ({status})."),
+
     # -- area codes ----------------------------------------------------------------------------
     ("area_level_unknown", "未知的区划层级 {level!r}", "unknown area level {level!r}"),
     ("area_code_not_12_digits", "区划代码 {code!r} 不是12位数字", "area code {code!r} is not 12 digits"),
@@ -78,6 +89,27 @@ ACTION_CODES: list[tuple[str, str, str]] = [
      "{what_en}: repairing it changes the area by {change} (limit {limit}); fix the boundary at its source"),
     ("gcj02_needs_lonlat", "GCJ-02 转换需要经纬度（EPSG:4326），当前坐标系为 {crs}",
      "GCJ-02 conversion needs longitude/latitude (EPSG:4326), got CRS {crs!r}"),
+    # typed points (greening.geo.coords); a point outside Zhanjiang: outside_zhanjiang / location_swapped
+    ("coord_empty", "未填写坐标", "no coordinates given"),
+    ("coord_not_a_number", "“{text}”不是有效数字", "{text!r} is not a number"),
+    ("coord_need_two_numbers", "需要经度和纬度两个数，“{text}”中有 {found} 个",
+     "expected two numbers (longitude and latitude) in {text!r}, found {found}"),
+    ("coord_need_one_number", "“{text}”不是单个角度", "expected one angle in {text!r}"),
+    ("coord_not_finite", "坐标无效：经度 {lon}，纬度 {lat}", "coordinates are not finite numbers: lon {lon}, lat {lat}"),
+    ("coord_unreadable", "无法识别坐标“{text}”，请输入如“110.36, 21.27”",
+     "cannot read coordinates {text!r} at {rest!r}; expected e.g. '110.36, 21.27'"),
+    ("coord_comma_decimal", "“{text}”中的逗号可能是小数点，无法判断；小数请用“.”，经纬度之间用“, ”分隔",
+     "ambiguous {text!r}: the comma may be a decimal mark; use '.' for decimals and ', ' between longitude and "
+     "latitude"),
+    ("coord_angle_minutes_over_60", "角度“{angle}”有误：分或秒不小于 60", "bad angle {angle!r}: minutes or seconds of 60 or more"),
+    ("coord_angle_decimal_and_minutes", "角度“{angle}”有误：度带小数又有分秒",
+     "bad angle {angle!r}: decimal degrees followed by minutes"),
+    ("coord_angle_sign_and_letter", "角度“{angle}”有误：负号与方位字母同时出现",
+     "bad angle {angle!r}: both a minus sign and a hemisphere letter"),
+    ("coord_both_latitudes", "“{text}”的两个数都是纬度", "both numbers in {text!r} are latitudes"),
+    ("coord_both_longitudes", "“{text}”的两个数都是经度", "both numbers in {text!r} are longitudes"),
+    ("coord_lat_out_of_range", "纬度 {lat} 超出范围（-90 至 90）", "latitude {lat} is out of range (-90 to 90)"),
+    ("coord_lon_out_of_range", "经度 {lon} 超出范围（-180 至 180）", "longitude {lon} is out of range (-180 to 180)"),
     ("village_without_polygon", "村界缺失或不是面", "village without a polygon: {codes}"),
 
     # -- coverage ------------------------------------------------------------------------------

@@ -347,7 +347,7 @@ def check_location(lon: float, lat: float, field: str = "location") -> None:
         return
     first = problems[0]
     shown = dict(lon=f"{lon:g}", lat=f"{lat:g}")
-    if first.code == "outside_zhanjiang_swapped" or any(p.code == "outside_zhanjiang_swapped" for p in problems):
+    if any(p.code == "location_swapped" for p in problems):
         raise FieldError("location_swapped", field, **shown)
     if first.code == "outside_zhanjiang":
         raise FieldError("outside_zhanjiang", field, **shown)
