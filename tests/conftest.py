@@ -18,6 +18,7 @@ from greening.permissions import install_scope
 from greening.schema import upgrade
 from tests.fixtures.accounts import FAST_ARGON2
 from tests.fixtures.browser import app_server, browser, browser_db, dialogs  # noqa: F401 - fixtures
+from tests.fixtures.demo_db import demo_db_template  # noqa: F401 - fixture
 
 BACKENDS = ["spatialite", "postgis"]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

@@ -71,8 +71,16 @@ def _choose_reject(page, reason: str, *, newest: bool = False) -> None:
         except Exception:  # noqa: BLE001 - tap again, as a user would
             page.keyboard.press("Escape")
     (options.first if newest else options.last).click()
-    page.get_by_text("退回", exact=True).first.wait_for(timeout=60_000)
-    page.get_by_text("退回", exact=True).first.click()
+    reject = page.get_by_role("radio", name="退回", exact=True)
+    reject.first.wait_for(state="attached", timeout=60_000)
+    for _ in range(6):  # a tap while the rerun after picking the record redraws the form is lost
+        page.get_by_text("退回", exact=True).first.click()
+        try:
+            page.wait_for_function("el => el.checked", arg=reject.first.element_handle(), timeout=5_000)
+            break
+        except Exception:  # noqa: BLE001 - tap again, as a user would
+            continue
+    assert reject.first.is_checked(), "退回 could not be chosen"
     page.locator("textarea").first.fill(reason)
 
 

@@ -39,18 +39,12 @@ PAGES = {
 
 
 @pytest.fixture(scope="module")
-def app_db(tmp_path_factory):
-    """A migrated demo database (2,300 plantings) with the demo accounts; yields its URL."""
-    from greening.first_run import initialise
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'greening.sqlite'}"
+def app_db(tmp_path_factory, demo_db_template):
+    """A copy of the small demo database (2,300 plantings) with the demo accounts; yields its URL."""
+    url = demo_db_template.copy(tmp_path_factory.mktemp("appdb"))
     # Cheap password hashing: the tests log in many times; production keeps the OWASP defaults.
-    extra = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1, "default_basemap": "none",
-             "raster_dir": str(tmp_path_factory.mktemp("rasters")), "overlay_dir": str(tmp_path_factory.mktemp("overlays"))}
+    extra = {**demo_db_template.extra, "default_basemap": "none"}
     with override_settings(database_url=url, extra=extra):
-        engine = make_engine(url)
-        initialise(engine, demo=True, plantings=2300)
-        engine.dispose()
         yield url
 
 

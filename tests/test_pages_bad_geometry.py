@@ -16,15 +16,12 @@ PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
 
 
 @pytest.fixture(scope="module")
-def broken_db(tmp_path_factory):
+def broken_db(tmp_path_factory, demo_db_template):
     """A small demo database whose first Suixi village has no geometry; yields (url, village code)."""
-    from greening.first_run import initialise
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('badgeom') / 'greening.sqlite'}"
-    extra = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1, "default_basemap": "none"}
+    url = demo_db_template.copy(tmp_path_factory.mktemp("badgeom"))
+    extra = {**demo_db_template.extra, "default_basemap": "none"}
     with override_settings(database_url=url, extra=extra):
         engine = make_engine(url)
-        initialise(engine, demo=True, plantings=2300)
         with engine.begin() as conn:
             code = conn.execute(select(AdminArea.code).where(AdminArea.level == "village",
                                                              AdminArea.code.like("440823%"))

@@ -26,14 +26,11 @@ META = ["_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_st
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    from greening.first_run import initialise
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('importpage') / 'greening.sqlite'}"
-    extra = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1, "default_basemap": "none"}
+def site(tmp_path_factory, demo_db_template):
+    url = demo_db_template.copy(tmp_path_factory.mktemp("importpage"))
+    extra = {**demo_db_template.extra, "default_basemap": "none"}
     with override_settings(database_url=url, extra=extra):
         engine = make_engine(url)
-        initialise(engine, demo=True, plantings=2300)
         with engine.connect() as conn:
             village = conn.execute(select(AdminArea.code, AdminArea.label_lon, AdminArea.label_lat).where(
                 AdminArea.level == "village", AdminArea.code.like("440823%")).order_by(AdminArea.code)).first()

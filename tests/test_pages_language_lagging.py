@@ -20,15 +20,10 @@ KINDS_ZH = {"进度落后", "无种植计划", "长期无活动", "措施落实�
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory):
-    from greening.first_run import initialise
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('langdb') / 'greening.sqlite'}"
-    extra = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1, "default_basemap": "none"}
+def demo_url(tmp_path_factory, demo_db_template):
+    url = demo_db_template.copy(tmp_path_factory.mktemp("langdb"))
+    extra = {**demo_db_template.extra, "default_basemap": "none"}
     with override_settings(database_url=url, extra=extra):
-        engine = make_engine(url)
-        initialise(engine, demo=True, plantings=2300)
-        engine.dispose()
         yield url
 
 
