@@ -32,7 +32,8 @@ from sqlalchemy.engine import Engine, make_url
 
 from greening.config import get_settings
 from greening.models import Base, Planting
-from greening.validation.errors import Refusal
+from greening.validation.catalogue import message
+from greening.validation.errors import OperationRefused, Refusal
 
 __all__ = ["backup", "restore", "database_stats", "read_manifest", "RestoreMismatch", "RestoreReport",
            "MANIFEST", "FORMAT_VERSION"]
@@ -43,13 +44,26 @@ _SQLITE_NAME = "database.sqlite"
 _PG_NAME = "database.dump"
 
 
-class RestoreMismatch(RuntimeError):
+class RestoreMismatch(OperationRefused, RuntimeError):
     """The restored database (or photos) do not match the manifest; ``problems`` lists each difference."""
 
     def __init__(self, problems: list[str]):
-        super().__init__("恢复后的数据与备份清单不一致 / restored data does not match the manifest: "
-                         + "; ".join(problems[:10]))
+        shown = "; ".join(problems[:10])
+        zh, en = message("restore_mismatch", problems=shown)
+        super().__init__("restore_mismatch", zh, en, {"problems": shown})
         self.problems = problems
+
+
+class RestoreTargetInUse(OperationRefused, FileExistsError):
+    """A restore refused because its target already holds a database (restores write only new ones)."""
+
+
+class BackupToolFailed(OperationRefused, RuntimeError):
+    """pg_dump failed (its error output is in the message)."""
+
+
+class BackupToolMissing(OperationRefused, FileNotFoundError):
+    """pg_dump or pg_restore is not installed."""
 
 
 @dataclass
@@ -140,7 +154,7 @@ def _pg_tool(name: str) -> str:
         return str(bindir / name)
     found = shutil.which(name)
     if not found:
-        raise FileNotFoundError(f"找不到 {name}（请安装 postgresql-client）/ {name} not found: install postgresql-client")
+        raise BackupToolMissing.of("pg_tool_missing", name=name)
     return found
 
 
@@ -164,7 +178,7 @@ def _pg_dump(engine: Engine, target: Path) -> dict:
             result = subprocess.run([_pg_tool("pg_dump"), "-Fc", "--no-owner", f"--snapshot={snapshot}",
                                      "-f", str(target), "-d", uri], env=env, capture_output=True, text=True)
             if result.returncode != 0:
-                raise RuntimeError(f"pg_dump 失败 / pg_dump failed: {result.stderr.strip()[:500]}")
+                raise BackupToolFailed.of("pg_dump_failed", reason=result.stderr.strip()[:500])
     return stats
 
 
@@ -230,7 +244,7 @@ def _restore_sqlite(archive_dir: Path, manifest: dict, url: str, force: bool) ->
         raise RestoreMismatch([f"the URL {url!r} names no database file"])
     target = Path(database)
     if target.exists() and target.stat().st_size > 0 and not force:
-        raise FileExistsError(f"目标数据库文件已存在：{target}（恢复只写入新文件）/ target database file exists: {target}")
+        raise RestoreTargetInUse.of("restore_target_file_exists", path=target)
     target.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("-wal", "-shm"):
         Path(str(target) + suffix).unlink(missing_ok=True)
@@ -253,8 +267,7 @@ def _restore_postgis(archive_dir: Path, url: str) -> tuple[dict, list[str]]:
         with engine.connect() as conn:
             tables = set(inspect(conn).get_table_names()) - {"spatial_ref_sys"}
         if tables:
-            raise FileExistsError("目标数据库不是空的（恢复只写入空库）/ the target database is not empty: "
-                                  + ", ".join(sorted(tables)[:5]))
+            raise RestoreTargetInUse.of("restore_target_not_empty", tables=", ".join(sorted(tables)[:5]))
         uri, env = _libpq(engine.url)
         result = subprocess.run([_pg_tool("pg_restore"), "--no-owner", "--no-privileges", "-d", uri,
                                  str(archive_dir / _PG_NAME)], env=env, capture_output=True, text=True)

@@ -34,7 +34,7 @@ from greening.actor import Actor
 from greening.area_codes import from_prefix
 from greening.permissions import require, scope_clause
 from greening.services.audit_trail import safe_cell
-from greening.validation.errors import Refusal
+from greening.validation.errors import OperationRefused, Refusal
 
 __all__ = [
     "COLUMN_ZH", "LEVEL_SHEETS", "to_csv_bytes", "to_xlsx_bytes", "coverage_workbook", "to_geojson_bytes",
@@ -280,6 +280,10 @@ def plantings_frame(session: Session, actor: Actor, county: str | None = None) -
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)
 
 
+class CoverageUnavailable(OperationRefused, RuntimeError):
+    """The coverage engine cannot be imported (a broken installation)."""
+
+
 def coverage_frames(session: Session, actor: Actor, county: str | None = None,
                     as_of: dt.date | None = None) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """``({level: metrics frame}, lagging)`` from :func:`greening.coverage.coverage_for`, for the
@@ -288,7 +292,7 @@ def coverage_frames(session: Session, actor: Actor, county: str | None = None,
     try:
         from greening.coverage import coverage_for
     except ImportError as exc:  # pragma: no cover - the coverage engine ships with the app
-        raise RuntimeError("覆盖率模块不可用 / the coverage engine is not available") from exc
+        raise CoverageUnavailable.of("coverage_engine_unavailable") from exc
     result = coverage_for(session.connection(), actor, as_of)
     levels = {"city": result.city, "county": result.counties, "town": result.towns, "village": result.villages}
     lagging = result.lagging

@@ -32,6 +32,7 @@ from greening.config import get_settings
 from greening.models import LoginSession, User
 from greening.models.enums import Role
 from greening.permissions import PermissionDenied
+from greening.validation.catalogue import message
 
 __all__ = ["LOGIN_FAILED", "LoginResult", "SessionEnded", "PasswordChangeRequired",
            "authenticate", "oidc_login", "actor_from_token", "logout", "change_password",
@@ -52,16 +53,19 @@ _SESSIONS = cast(Table, LoginSession.__table__)
 class SessionEnded(PermissionDenied):
     """The token is unknown, expired or revoked, or the user is disabled: log in again."""
 
-    def __init__(self, zh: str = "登录已失效，请重新登录。",
-                 en: str = "Your session has ended; please log in again."):
-        super().__init__(zh, en)
+    @classmethod
+    def ended(cls) -> SessionEnded:
+        """The usual case: the token is unknown, expired or revoked."""
+        return cls.of("session_ended")
 
 
 class PasswordChangeRequired(PermissionDenied):
     """The user logged in with a one-time password and must choose a new one first."""
 
     def __init__(self):
-        super().__init__("请先修改初始密码。", "Please change your one-time password first.")
+        zh, en = message("password_change_required")
+        super().__init__(zh, en)
+        self._fill("password_change_required", zh, en, None)
 
 
 @dataclass(frozen=True)
@@ -295,18 +299,18 @@ def oidc_login(session: Session, *, subject: str | None, email: str | None = Non
 
 def _live_login(session: Session, token: str | None, now: dt.datetime) -> tuple[LoginSession, User]:
     if not isinstance(token, str) or not token or len(token) > 128:
-        raise SessionEnded()
+        raise SessionEnded.ended()
     row = session.execute(
         select(LoginSession, User).join(User, User.id == LoginSession.user_id)
         .where(LoginSession.token_hash == token_hash(token))
         .execution_options(populate_existing=True)).one_or_none()
     if row is None:
-        raise SessionEnded()
+        raise SessionEnded.ended()
     login, user = row
     if not user.active:
-        raise SessionEnded("您的账户已停用。", "Your account has been disabled.")
+        raise SessionEnded.of("account_disabled")
     if login.revoked_at is not None or _aware(login.expires_at) <= now:
-        raise SessionEnded()
+        raise SessionEnded.ended()
     return login, user
 
 
@@ -323,8 +327,7 @@ def actor_from_token(session: Session, token: str | None, *, now: dt.datetime | 
     try:
         return actor_for_user(user, login.token_hash)
     except (AccountMisconfigured, ValueError):
-        raise SessionEnded("您的账户角色或区域设置有误，请联系管理员。",
-                           "Your account's role or area is set up wrongly; ask an administrator.") from None
+        raise SessionEnded.of("account_set_up_wrongly") from None
 
 
 def revoke_sessions(session: Session, user_id: int, *, now: dt.datetime | None = None,

@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 from greening.config import REPO_ROOT
+from greening.validation.errors import OperationRefused
 
 __all__ = ["PACKAGES", "VENDOR_DIR", "fetch_static", "missing_files", "register"]
 
@@ -58,6 +59,14 @@ PACKAGES: dict[str, tuple[str, str, dict[str, str]]] = {
 #: Files copied from the installed folium package: (path inside folium, file under static/vendor/)
 FOLIUM_FILES = [("templates/leaflet_heat.min.js", "leaflet.heat/leaflet-heat.min.js")]
 
+
+
+class StaticFetchFailed(OperationRefused, RuntimeError):
+    """A pinned package could not be downloaded, or its checksum differs."""
+
+
+class StaticFilesMissing(OperationRefused, FileNotFoundError):
+    """static/vendor still lacks files after fetching."""
 
 def missing_files(vendor_dir: Path = VENDOR_DIR) -> list[str]:
     """The vendored files the maps need that are not (yet) in ``vendor_dir``."""
@@ -112,15 +121,16 @@ def _download(name: str, version: str, registry: str) -> bytes:
         with urllib.request.urlopen(url, timeout=120) as response:  # noqa: S310 - fixed https URL
             return response.read()
     except OSError as exc:
-        raise RuntimeError(f"无法下载 {name}@{version} / cannot download {url}: {exc}") from exc
+        raise StaticFetchFailed.of("static_download_failed", package=f"{name}@{version}", url=url,
+                                   reason=exc) from exc
 
 
 def _check_integrity(name: str, version: str, data: bytes, integrity: str) -> None:
     algo, _, expected = integrity.partition("-")
     actual = base64.b64encode(hashlib.new(algo, data).digest()).decode()
     if actual != expected:
-        raise RuntimeError(f"{name}@{version}: 校验失败 / integrity check failed "
-                           f"(expected {integrity}, got {algo}-{actual})")
+        raise StaticFetchFailed.of("static_integrity_failed", package=f"{name}@{version}", expected=integrity,
+                                   actual=f"{algo}-{actual}")
 
 
 def _extract(data: bytes, files: dict[str, str], vendor_dir: Path) -> None:
@@ -159,7 +169,7 @@ def _run(args) -> int:
     fetched = fetch_static(registry=args.registry, force=args.force, say=say)
     missing = missing_files()
     if missing:
-        raise FileNotFoundError(f"static/vendor 缺少文件 / missing files: {missing}")
+        raise StaticFilesMissing.of("static_files_missing", missing=missing)
     if fetched or not args.quiet:
         print(f"地图脚本已就绪 / map assets ready in {VENDOR_DIR}" + (f": {', '.join(fetched)}" if fetched else ""))
     return 0

@@ -25,6 +25,7 @@ from greening.greencover.rasters import RasterInfo, RasterRefused, sha256_of, sp
 from greening.models import AdminArea, RasterLayer, VillageGreenCover
 from greening.models.enums import AreaLevel
 from greening.permissions import require
+from greening.validation.errors import OperationRefused
 
 __all__ = ["import_raster", "overlay_path", "remove_layer", "recompute_layer", "layers_frame", "raster_dir",
            "overlay_dir", "OVERLAY_URL", "village_geometries", "compute_for_layer"]
@@ -137,11 +138,19 @@ def import_raster(session: Session, actor: Actor, path, *, kind: str, year: int,
     return layer
 
 
+class RasterLayerMissing(OperationRefused, LookupError):
+    """No such raster layer (or it was removed)."""
+
+
+class RasterFileMissing(OperationRefused, FileNotFoundError):
+    """The stored file of a raster layer is gone."""
+
+
 def _live_layer(session: Session, layer_id: int) -> RasterLayer:
     """The layer ``layer_id`` unless it is missing or removed (LookupError)."""
     layer = session.get(RasterLayer, layer_id)
     if layer is None or layer.deleted_at is not None:
-        raise LookupError(f"没有图层 #{layer_id} / no raster layer #{layer_id}")
+        raise RasterLayerMissing.of("raster_layer_missing", layer_id=layer_id)
     return layer
 
 
@@ -151,7 +160,7 @@ def recompute_layer(session: Session, actor: Actor, layer_id: int) -> int:
     layer = _live_layer(session, layer_id)
     path = raster_dir() / layer.stored_name
     if not path.exists():
-        raise FileNotFoundError(f"图层 #{layer_id} 的文件缺失：{path} / the file of layer #{layer_id} is missing")
+        raise RasterFileMissing.of("raster_layer_file_missing", layer_id=layer_id, path=path)
     n = compute_for_layer(session, layer, path)
     layer.villages_computed = n
     record(session, actor, "compute", VillageGreenCover.__tablename__, layer.id,

@@ -21,12 +21,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from greening.validation.errors import OperationRefused
+
 __all__ = ["call", "call_many", "write_geotiff", "analyse", "WorkerError"]
 
 _TIMEOUT = 3600
 
 
-class WorkerError(RuntimeError):
+class WorkerError(OperationRefused, RuntimeError):
     """The child process failed without a refusal of its own (a crash, a timeout)."""
 
 
@@ -78,10 +80,9 @@ def call_many(jobs: list[tuple[str, dict]]) -> list:
             proc = subprocess.run([sys.executable, "-m", "greening.greencover.worker", str(inp), str(out)],
                                   capture_output=True, text=True, timeout=_TIMEOUT)
         except subprocess.TimeoutExpired:
-            raise WorkerError(f"栅格处理超时 / raster work took more than {_TIMEOUT} s") from None
+            raise WorkerError.of("raster_worker_timeout", seconds=_TIMEOUT) from None
         if not out.exists():
-            raise WorkerError(f"栅格处理进程失败 / the raster process failed ({proc.returncode}): "
-                              f"{proc.stderr[-1500:]}")
+            raise WorkerError.of("raster_worker_failed", returncode=proc.returncode, stderr=proc.stderr[-1500:])
         ok, payload = pickle.loads(out.read_bytes())
     if not ok:
         raise payload

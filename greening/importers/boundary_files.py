@@ -32,6 +32,7 @@ __all__ = ["BoundaryLayer", "read_boundary_file", "SUPPORTED"]
 
 SUPPORTED = (".shp", ".zip", ".gpkg", ".geojson", ".json")
 _ACCEPTED = "Shapefile（.shp 或打包的 .zip）、GeoPackage（.gpkg）、GeoJSON"
+_ACCEPTED_EN = "a Shapefile (.shp or a zipped one), GeoPackage (.gpkg) or GeoJSON"
 _MAX_UNZIPPED = 2 * 1024**3
 
 
@@ -166,7 +167,7 @@ def read_boundary_file(source, *, filename: str | None = None, crs: str | None =
                 raise file_error("file_unreadable", filename=filename, reason="file not found")
         suffix = path.suffix.lower()
         if suffix not in SUPPORTED and not path.is_dir():
-            raise file_error("file_type_unsupported", filename=filename, accepted=_ACCEPTED)
+            raise file_error("file_type_unsupported", filename=filename, accepted=_ACCEPTED, accepted_en=_ACCEPTED_EN)
         if suffix == ".zip":
             unzipped = tmp / "unzipped"
             _safe_extract(path, unzipped)

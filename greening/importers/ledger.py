@@ -165,9 +165,11 @@ def read_table(data: bytes, filename: str) -> tuple[str, str | None, str | None,
         sheet, rows = _xlsx_rows(data, filename)
         return "xlsx", None, sheet, rows
     if name.endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise file_error("file_type_unsupported", filename=filename, accepted="CSV 或 Excel .xlsx（请另存为 .xlsx）")
+        raise file_error("file_type_unsupported", filename=filename, accepted="CSV 或 Excel .xlsx（请另存为 .xlsx）",
+                         accepted_en="CSV or Excel .xlsx (save the .xls file as .xlsx)")
     if not name.endswith((".csv", ".txt", ".tsv")):
-        raise file_error("file_type_unsupported", filename=filename, accepted="CSV、Excel .xlsx")
+        raise file_error("file_type_unsupported", filename=filename, accepted="CSV、Excel .xlsx",
+                         accepted_en="CSV or Excel .xlsx")
     text, encoding = decode_text(data, filename)
     return "csv", encoding, None, _csv_rows(text)
 

@@ -37,7 +37,8 @@ def _kind(value) -> str:
     text = F.clean_text(value) or ""
     kind = _KIND_NAMES.get(text, text.lower())
     if kind not in {k.value for k in CheckKind}:
-        raise PlantingError("check_kind_unknown", "kind", value=value, choices="care（管护）、survival（成活率核查）")
+        raise PlantingError("check_kind_unknown", "kind", value=value, choices="care（管护）、survival（成活率核查）",
+                           choices_en="care, survival")
     return kind
 
 

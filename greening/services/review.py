@@ -23,6 +23,7 @@ from greening.models import AdminArea, GreeningTeam, Planting, Species
 from greening.models.enums import PlantingStatus
 from greening.permissions import PermissionDenied, require, scope_clause
 from greening.services.plantings import PlantingError, load_planting
+from greening.validation.catalogue import message
 from greening.validation.errors import Refusal
 from greening.validation.text import check_text
 
@@ -33,14 +34,13 @@ MAX_REASON = 500
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])))?$")
 
 
-class Conflict(ValueError):
-    """The record changed after the reviewer loaded it."""
+class Conflict(Refusal):
+    """The record changed after the reviewer loaded it (a ``ValueError``, as before)."""
 
     def __init__(self, planting_id: int | None = None):
-        self.zh = "记录已被他人修改，请刷新"
-        self.en = "the record changed, reload"
+        zh, en = message("review_conflict")
+        super().__init__("review_conflict", zh, en)
         self.planting_id = planting_id
-        super().__init__(f"{self.zh} / {self.en}")
 
 
 def _load_for_review(session: Session, actor: Actor, planting_id: int) -> Planting:

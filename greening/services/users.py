@@ -23,6 +23,7 @@ from greening.models import AdminArea, GreeningTeam, User
 from greening.models.enums import Role
 from greening.permissions import require
 from greening.services.audit_trail import safe_cell
+from greening.validation.catalogue import message
 from greening.validation.errors import Refusal
 from greening.validation.text import check_text
 
@@ -33,12 +34,12 @@ __all__ = ["create_user", "set_active", "change_role", "reset_password", "link_s
 TEAM_SHEET_HEADERS = ("村", "护绿队", "用户名", "初始密码")
 
 
-class LastAdmin(ValueError):
-    """The change would leave no active administrator."""
+class LastAdmin(Refusal):
+    """The change would leave no active administrator (a ``ValueError``, as before)."""
 
     def __init__(self):
-        super().__init__("不能停用或降级最后一个启用的管理员 / the last active administrator "
-                         "cannot be disabled or demoted")
+        zh, en = message("last_admin")
+        super().__init__("last_admin", zh, en)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from greening.models import (
 from greening.permissions import require
 from greening.services.area_views import area_frame
 from greening.services.area_views import live as _live
+from greening.validation.errors import OperationRefused
 
 __all__ = ["VillageDetail", "village_summary", "village_detail"]
 
@@ -42,13 +43,17 @@ class VillageDetail:
     designations: list[str] = field(default_factory=list)
 
 
+class VillageNotFound(OperationRefused, LookupError):
+    """No village with this code inside the actor's area."""
+
+
 def village_summary(conn, actor: Actor, code: str) -> dict:
     """The village's own row (with town and county names); refuses an area outside the actor's."""
     require(actor, "village.view", code)
     frame = area_frame(conn, actor, "village", within=code)
     frame = frame[frame["code"] == code]
     if frame.empty:
-        raise LookupError(f"找不到村 {code} / village {code} not found")
+        raise VillageNotFound.of("village_not_found", code=code)
     return frame.iloc[0].to_dict()
 
 

@@ -37,6 +37,13 @@ ACTION_CODES: list[tuple[str, str, str]] = [
     ("account_scope_bad", "区域 {code} 的范围编码有误", "area {code} has a bad scope prefix"),
     ("language_unknown", "未知语言 {lang!r}", "unknown language {lang!r}; expected one of {langs}"),
 
+    ("session_ended", "登录已失效，请重新登录。", "Your session has ended; please log in again."),
+    ("password_change_required", "请先修改初始密码。", "Please change your one-time password first."),
+    ("account_disabled", "您的账户已停用。", "Your account has been disabled."),
+    ("account_set_up_wrongly", "您的账户角色或区域设置有误，请联系管理员。",
+     "Your account's role or area is set up wrongly; ask an administrator."),
+    ("last_admin", "不能停用或降级最后一个启用的管理员", "the last active administrator cannot be disabled or demoted"),
+
     # -- review --------------------------------------------------------------------------------
     ("review_already_decided", "记录 {planting_id} 已是“{status}”状态", "record {planting_id} is already {status}"),
     ("reject_reason_missing", "退回必须填写原因", "a rejection needs a reason"),
@@ -44,6 +51,8 @@ ACTION_CODES: list[tuple[str, str, str]] = [
     ("period_bad", "期间 {period!r} 应写作 2024、2024-03 或 2024-Q2",
      "period {period!r} must look like 2024, 2024-03 or 2024-Q2"),
     ("spot_check_share_bad", "抽查比例 {share} 应在 0 到 1 之间", "share {share} must be in (0, 1]"),
+    ("review_conflict", "记录已被他人修改，请刷新", "the record changed, reload"),
+    ("village_not_found", "找不到村 {code}", "village {code} not found"),
     ("review_flag_unknown", "未知的标记 {flag!r}", "unknown flag {flag!r}"),
 
     # -- attestations of the guideline's measures (greening.services.attestations) ---------------
@@ -117,6 +126,7 @@ ACTION_CODES: list[tuple[str, str, str]] = [
      "unknown coverage engine {engine!r}: use one of {choices}"),
     ("dask_unreachable", "无法连接 dask 调度器 {address}",
      "cannot reach the dask scheduler {address} (GREENING_DASK_SCHEDULER): {reason}"),
+    ("coverage_engine_unavailable", "覆盖率模块不可用", "the coverage engine is not available"),
     ("score_weights_bad", "权重须非负且不全为零", "score weights must be non-negative, not all 0: {weights}"),
 
     # -- exports, backups, files ---------------------------------------------------------------
@@ -124,6 +134,17 @@ ACTION_CODES: list[tuple[str, str, str]] = [
     ("backup_format_unsupported", "备份格式 {format} 不受支持", "unsupported backup format"),
     ("backup_backend_differs", "备份来自 {backend}，不能恢复到 {target}",
      "a {backend} backup cannot be restored into {target}"),
+    ("restore_mismatch", "恢复后的数据与备份清单不一致：{problems}",
+     "restored data does not match the manifest: {problems}"),
+    ("restore_target_file_exists", "目标数据库文件已存在：{path}（恢复只写入新文件）",
+     "target database file exists: {path} (a restore writes only a new file)"),
+    ("restore_target_not_empty", "目标数据库不是空的（恢复只写入空库）：{tables}",
+     "the target database is not empty (a restore writes only into an empty one): {tables}"),
+    ("pg_tool_missing", "找不到 {name}（请安装 postgresql-client）", "{name} not found: install postgresql-client"),
+    ("pg_dump_failed", "pg_dump 失败：{reason}", "pg_dump failed: {reason}"),
+    ("static_download_failed", "无法下载 {package}", "cannot download {url}: {reason}"),
+    ("static_integrity_failed", "{package}：校验失败", "{package}: integrity check failed (expected {expected}, got {actual})"),
+    ("static_files_missing", "static/vendor 缺少文件：{missing}", "static/vendor lacks files: {missing}"),
     ("output_folder_not_empty", "输出文件夹 {path} 不是空的", "output folder {path} is not empty"),
     ("output_not_xlsx", "输出文件应为 .xlsx：{path}", "the output file must end in .xlsx: {path}"),
     ("file_exists", "文件已存在，不会覆盖：{path}", "{path} exists; it will not be overwritten"),
@@ -182,6 +203,10 @@ ACTION_CODES: list[tuple[str, str, str]] = [
      "{name}: footprint cannot be converted to WGS 84 ({reason})"),
     ("raster_outside_zhanjiang", "{name} 的范围（经度 {west}–{east}，纬度 {south}–{north}）与湛江市不重叠",
      "{name}'s footprint (lon {west} to {east}, lat {south} to {north}) does not overlap Zhanjiang"),
+    ("raster_layer_missing", "没有图层 #{layer_id}", "no raster layer #{layer_id}"),
+    ("raster_layer_file_missing", "图层 #{layer_id} 的文件缺失：{path}", "the file of layer #{layer_id} is missing: {path}"),
+    ("raster_worker_timeout", "栅格处理超时", "raster work took more than {seconds} s"),
+    ("raster_worker_failed", "栅格处理进程失败", "the raster process failed ({returncode}): {stderr}"),
     ("raster_already_imported", "该文件已导入（图层 #{layer_id}，{year} 年）",
      "this file was already imported (layer #{layer_id}, {year})"),
 

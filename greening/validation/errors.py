@@ -8,8 +8,9 @@ Every refusal the project raises carries the same four attributes, whatever rais
 - ``params``: the values the message was filled with (for reports and tests).
 
 :class:`Refusal` is a ``ValueError`` (bad input); :class:`greening.permissions.PermissionDenied`
-shares the style through :class:`Refused` but stays a ``PermissionError``, so callers that tell the
-two apart keep working. ``str(refusal)`` is ``"zh / en"``.
+shares the style through :class:`Refused` but stays a ``PermissionError``, and
+:class:`OperationRefused` does the same for any other built-in class (``FileExistsError``,
+``RuntimeError``, ``LookupError``), so callers that tell them apart keep working. ``str(refusal)`` is ``"zh / en"``.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Self
 
 from greening.validation.catalogue import message
 
-__all__ = ["Refused", "Refusal", "FieldError", "ImportFileError", "refusal", "file_error"]
+__all__ = ["Refused", "Refusal", "OperationRefused", "FieldError", "ImportFileError", "refusal", "file_error"]
 
 
 class Refused:
@@ -54,6 +55,24 @@ class Refusal(Refused, ValueError):
     @classmethod
     def of(cls, code: str, /, **params) -> Self:
         """A refusal of catalogue ``code`` filled with ``params`` (of this class: ``WeakPassword.of``)."""
+        zh, en = message(code, **params)
+        return cls(code, zh, en, params)
+
+
+class OperationRefused(Refused):
+    """A catalogue refusal that stays the built-in class its callers catch.
+
+    Mixed in before that class: ``class TargetExists(OperationRefused, FileExistsError)``, raised with
+    ``TargetExists.of(code, **params)``; ``str()`` is ``"zh / en"`` as for :class:`Refusal`.
+    """
+
+    def __init__(self, code: str, zh: str, en: str, params: dict | None = None):
+        super().__init__(f"{zh} / {en}")  # type: ignore[call-arg]  # the built-in class mixed in after
+        self._fill(code, zh, en, params)
+
+    @classmethod
+    def of(cls, code: str, /, **params) -> Self:
+        """A refusal of catalogue ``code`` filled with ``params``, of this class."""
         zh, en = message(code, **params)
         return cls(code, zh, en, params)
 
