@@ -3,10 +3,12 @@
 Streamlit writes a few texts of its own in English whatever the app's language: the hint under a
 text box in a form ("Press Enter to submit form"), the file uploader's "Drag and drop file here",
 "Browse files" / "Upload" and "15MB per file", a select box's "Choose an option", a multiselect's
-"Select all" and "No results", the sidebar navigation's "View 3 more" / "View less". Where a widget parameter exists the app uses it (``placeholder=``,
-``select_all=False``); the rest is translated in the page by a small script that watches the
-document and replaces exactly these texts (nothing else, and no user data) while the tab is in
-Chinese, and puts the English back when the user switches to English.
+"Select all" and "No results", the sidebar navigation's "View 3 more" / "View less", the
+"Page not found" dialog of an address that is no page of the app. Where a widget parameter
+exists the app uses it (``placeholder=``, ``select_all=False``); the rest is translated in the
+page by a small script that watches the document and replaces exactly these texts (nothing else,
+and no user data) while the tab is in Chinese, and puts the English back when the user switches
+to English.
 """
 from __future__ import annotations
 
@@ -35,6 +37,10 @@ TEXTS = {
     "No results": "没有匹配项",
     "Select all": "全选",
     "Clear all": "全部清除",
+    # an address that is no page of the app (every page's own address is known, logged in or not)
+    "Page not found": "页面不存在",
+    "The page that you have requested does not seem to exist. Running the app's main page.":
+        "您要打开的页面不存在，现在显示首页。",
 }
 #: (regular expression over the English text, Chinese with $1 for the number).
 PATTERNS = [
