@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session
 from greening.config import REPO_ROOT, get_settings
 from greening.coverage.rules import RULES, check_params
 from greening.models import Attestation, Measure, MeasureLevel
+from greening.validation.catalogue import message
+from greening.validation.errors import Refusal
 
 __all__ = ["MeasureSpec", "Catalogue", "CatalogueError", "MEASURE_COUNT", "catalogue_path",
            "read_catalogue", "parse_catalogue", "load_catalogue", "sync_catalogue",
@@ -65,18 +67,22 @@ class Catalogue:
     meta: dict
 
 
-class CatalogueError(ValueError):
-    """A catalogue file is refused: ``path``, ``line`` and ``problem`` of the first problem;
-    ``problems`` lists every (line, problem) found."""
+class CatalogueError(Refusal):
+    """A catalogue file is refused (code ``measures_file_refused``): ``path``, ``line`` and ``problem``
+    of the first problem; ``problems`` lists every (line, "zh / en") found, ``refusals`` every
+    (line, catalogue refusal). ``zh`` and ``en`` name every bad line, one a line."""
 
-    def __init__(self, path: str, problems: list[tuple[int, str]]):
-        problems = sorted(problems, key=lambda p: p[0])
+    def __init__(self, path: str, refusals: list[tuple[int, Refusal]]):
+        refusals = sorted(refusals, key=lambda p: p[0])
         self.path = str(path)
-        self.problems = problems
-        self.line, self.problem = problems[0]
-        lines = [f"措施目录 {self.path} 第 {ln} 行：{msg}" for ln, msg in problems]
-        super().__init__("\n".join(lines) + f"\n(catalogue {self.path}: {len(problems)} problem(s), "
-                         f"first at line {self.line})")
+        self.refusals = refusals
+        self.problems = [(line, str(refusal)) for line, refusal in refusals]
+        self.line, self.problem = self.problems[0]
+        lines = [message("measures_line", path=self.path, line=line, problem=r.zh, problem_en=r.en)
+                 for line, r in refusals]
+        zh, en = message("measures_file_refused", path=self.path, count=len(refusals), line=self.line)
+        super().__init__("measures_file_refused", "\n".join([*(z for z, _ in lines), zh]),
+                         "\n".join([*(e for _, e in lines), en]), {"path": self.path, "count": len(refusals)})
 
 
 def catalogue_path() -> Path:
@@ -97,7 +103,7 @@ def read_catalogue(path: str | Path | None = None) -> Catalogue:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[:exc.start].count(b"\n") + 1
-        raise CatalogueError(str(path), [(line, "文件不是 UTF-8 编码 / file is not UTF-8")]) from None
+        raise CatalogueError(str(path), [(line, Refusal.of("measures_not_utf8"))]) from None
     return parse_catalogue(text, str(path))
 
 
@@ -109,7 +115,7 @@ def parse_catalogue(text: str, path: str = "<text>") -> Catalogue:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise CatalogueError(path, [((mark.line + 1) if mark else 1,
-                                     f"YAML 语法错误 / YAML syntax error: {exc.problem}")]) from None
+                                     Refusal.of("measures_yaml_syntax", problem=exc.problem))]) from None
     finally:
         loader.dispose()
     return _Checker(loader, path).catalogue(root)
@@ -120,40 +126,42 @@ class _Checker:
 
     def __init__(self, loader, path: str):
         self.loader, self.path = loader, path
-        self.problems: list[tuple[int, str]] = []
+        self.problems: list[tuple[int, Refusal]] = []
 
-    def fail(self, node, message: str) -> None:
-        self.problems.append((node.start_mark.line + 1, message))
+    def fail(self, node, problem: str | Refusal, /, **params) -> None:
+        """Note a problem at ``node``: a catalogue code and its parameters, or a refusal made elsewhere."""
+        refusal = problem if isinstance(problem, Refusal) else Refusal.of(problem, **params)
+        self.problems.append((node.start_mark.line + 1, refusal))
 
     def value(self, node):
         return self.loader.construct_object(node, deep=True)
 
-    def mapping(self, node, what: str) -> dict | None:
+    def mapping(self, node, what: str, what_en: str) -> dict | None:
         if not isinstance(node, yaml.MappingNode):
-            self.fail(node, f"{what} 应为键值映射 / {what} must be a mapping")
+            self.fail(node, "measures_not_mapping", what=what, what_en=what_en)
             return None
         out = {}
         for k, v in node.value:
             key = self.value(k)
             if key in out:
-                self.fail(k, f"{what} 中键 {key!r} 重复 / duplicate key {key!r}")
+                self.fail(k, "measures_key_repeated", what=what, what_en=what_en, key=key)
             out[key] = (k, v)
         return out
 
     def catalogue(self, root) -> Catalogue:
         if root is None:
-            raise CatalogueError(self.path, [(1, "文件为空 / the file is empty")])
-        top = self.mapping(root, "文件顶层 / top level") or {}
+            raise CatalogueError(self.path, [(1, Refusal.of("measures_empty"))])
+        top = self.mapping(root, "文件顶层", "the top level") or {}
         for key, (knode, _v) in top.items():
             if key not in _TOP_KEYS:
-                self.fail(knode, f"未知的顶层键 {key!r}（可用 {sorted(_TOP_KEYS)}） / unknown key")
+                self.fail(knode, "measures_top_key_unknown", key=key, keys=sorted(_TOP_KEYS))
         meta = self.value(top["catalogue"][1]) if "catalogue" in top else {}
         plans = self.plans(top["plans"][1]) if "plans" in top else {}
         measures: list[MeasureSpec] = []
         if "measures" not in top:
-            self.fail(root, "缺少 measures 列表 / no 'measures' list")
+            self.fail(root, "measures_list_missing")
         elif not isinstance(top["measures"][1], yaml.SequenceNode):
-            self.fail(top["measures"][1], "measures 应为列表 / 'measures' must be a list")
+            self.fail(top["measures"][1], "measures_not_list")
         else:
             measures = self.measures(top["measures"][0], top["measures"][1])
         if self.problems:
@@ -162,13 +170,13 @@ class _Checker:
 
     def plans(self, node) -> dict[int, dict]:
         out = {}
-        for key, (knode, vnode) in (self.mapping(node, "plans") or {}).items():
+        for key, (knode, vnode) in (self.mapping(node, "plans", "plans") or {}).items():
             if isinstance(key, bool) or not isinstance(key, int) or not 1 <= key <= 6:
-                self.fail(knode, f"计划编号 {key!r} 应为 1-6 / plan number must be 1-6")
+                self.fail(knode, "measures_plan_number_bad", key=key)
                 continue
             val = self.value(vnode)
             if not isinstance(val, dict) or not str(val.get("title_zh") or "").strip():
-                self.fail(vnode, f"计划 {key} 缺少 title_zh / plan {key} needs a title_zh")
+                self.fail(vnode, "measures_plan_no_title", key=key)
                 continue
             out[key] = val
         return out
@@ -181,39 +189,37 @@ class _Checker:
             mid, spec = self.measure(item)
             if isinstance(mid, str) and mid in seen:
                 duplicates += 1
-                self.fail(item, f"措施编号 {mid} 重复（首次出现在第 {seen[mid]} 行） / "
-                                f"duplicate id {mid}")
+                self.fail(item, "measures_id_repeated", id=mid, first=seen[mid])
                 continue
             if isinstance(mid, str):
                 seen[mid] = item.start_mark.line + 1
             if spec is not None:
                 specs.append(spec)
         if len(node.value) != MEASURE_COUNT:
-            self.fail(key_node, f"应有 {MEASURE_COUNT} 条措施，实有 {len(node.value)} 条 / "
-                                f"expected {MEASURE_COUNT} measures, found {len(node.value)}")
+            self.fail(key_node, "measures_count", expected=MEASURE_COUNT, found=len(node.value))
         expected = {f"M{i:02d}" for i in range(1, MEASURE_COUNT + 1)}
         missing = sorted(expected - set(seen))
         if missing and len(node.value) == MEASURE_COUNT and not duplicates:
-            self.fail(key_node, f"缺少措施编号 {', '.join(missing)} / missing ids")
+            self.fail(key_node, "measures_ids_missing", ids=", ".join(missing))
         plans_used = {s.plan for s in specs}
         empty = sorted(set(range(1, 7)) - plans_used)
         if specs and empty:
-            self.fail(key_node, f"计划 {empty} 下没有措施 / no measure under plan(s) {empty}")
+            self.fail(key_node, "measures_plan_empty", plans=empty)
         return sorted(specs, key=lambda s: s.id)
 
     def measure(self, node) -> tuple[object, MeasureSpec | None]:
         """(the id as written, the measure or None when it has problems)."""
-        fields_ = self.mapping(node, "措施 / measure")
+        fields_ = self.mapping(node, "措施", "a measure")
         if fields_ is None:
             return None, None
         before = len(self.problems)
         for key, (knode, _v) in fields_.items():
             if key not in _MEASURE_KEYS:
-                self.fail(knode, f"未知字段 {key!r} / unknown field {key!r}")
+                self.fail(knode, "measures_field_unknown", key=key)
         got = {}
         for key in ("id", "plan", "level", "title_zh", "title_en", "evaluation"):
             if key not in fields_:
-                self.fail(node, f"措施缺少字段 {key} / measure has no {key!r}")
+                self.fail(node, "measures_field_missing", key=key)
                 continue
             got[key] = (fields_[key][1], self.value(fields_[key][1]))
         self._check_basic(got)
@@ -224,8 +230,7 @@ class _Checker:
         elif ev == "attestation":
             for key in ("rule", "params"):
                 if key in fields_:
-                    self.fail(fields_[key][0], f"证明类措施不能有 {key} / an attestation measure "
-                                               f"takes no {key!r}")
+                    self.fail(fields_[key][0], "measures_attestation_takes_no", key=key)
         mid = got.get("id", (None, None))[1]
         if len(self.problems) > before:
             return mid, None
@@ -236,39 +241,36 @@ class _Checker:
 
     def _check_basic(self, got: dict) -> None:
         if "id" in got and not (isinstance(got["id"][1], str) and _ID.match(got["id"][1])):
-            self.fail(got["id"][0], f"措施编号 {got['id'][1]!r} 应形如 M01 / id must look like M01")
+            self.fail(got["id"][0], "measures_id_bad", value=got["id"][1])
         if "plan" in got:
             plan = got["plan"][1]
             if isinstance(plan, bool) or not isinstance(plan, int) or not 1 <= plan <= 6:
-                self.fail(got["plan"][0], f"计划 {plan!r} 应为 1-6 / plan must be 1-6")
+                self.fail(got["plan"][0], "measures_plan_bad", value=plan)
         if "level" in got and got["level"][1] not in set(MeasureLevel):
-            self.fail(got["level"][0], f"层级 {got['level'][1]!r} 未知（可用 city/county/town/"
-                                       f"village） / unknown level")
+            self.fail(got["level"][0], "measures_level_unknown", value=got["level"][1])
         for key in ("title_zh", "title_en"):
             if key in got and not (isinstance(got[key][1], str) and got[key][1].strip()):
-                self.fail(got[key][0], f"{key} 不能为空 / {key} must not be empty")
+                self.fail(got[key][0], "measures_field_empty", key=key)
         if "evaluation" in got and got["evaluation"][1] not in ("rule", "attestation"):
-            self.fail(got["evaluation"][0], f"评估方式 {got['evaluation'][1]!r} 应为 rule 或 "
-                                            f"attestation / evaluation must be rule or attestation")
+            self.fail(got["evaluation"][0], "measures_evaluation_bad", value=got["evaluation"][1])
 
     def _check_rule(self, node, fields_, level):
         if "rule" not in fields_:
-            self.fail(node, "规则类措施缺少 rule / a rule measure needs 'rule'")
+            self.fail(node, "measures_rule_missing")
             return None, None
         rnode = fields_["rule"][1]
         name = self.value(rnode)
         if name not in RULES:
-            self.fail(rnode, f"未知规则 {name!r}（可用：{', '.join(sorted(RULES))}） / unknown rule")
+            self.fail(rnode, "measures_rule_unknown", name=name, rules=", ".join(sorted(RULES)))
             return None, None
         if level in set(MeasureLevel) and level not in RULES[name].levels:
-            self.fail(rnode, f"规则 {name} 不能用于 {level} 层级（可用 "
-                             f"{sorted(RULES[name].levels)}） / rule not allowed at this level")
+            self.fail(rnode, "measures_rule_level", name=name, level=level, levels=sorted(RULES[name].levels))
         pnode = fields_.get("params", (None, None))[1]
         params = self.value(pnode) if pnode is not None else {}
         if params is None:
             params = {}
         if not isinstance(params, dict):
-            self.fail(pnode, "params 应为键值映射 / params must be a mapping")
+            self.fail(pnode, "measures_params_not_mapping")
             return name, None
         for problem in check_params(name, params):
             self.fail(pnode if pnode is not None else rnode, problem)

@@ -187,7 +187,7 @@ class TestParamSchemas:
     ])
     def test_bad_params_are_named(self, name, params, fragment):
         problems = check_params(name, params)
-        assert problems and fragment in " ".join(problems)
+        assert problems and fragment in " ".join(map(str, problems))
 
     def test_good_params(self):
         assert check_params("site_types_at_least", {"k": 3, "types": ["road_side"]}) == []

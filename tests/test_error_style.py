@@ -122,7 +122,7 @@ def test_supervision_raises_only_catalogue_refusals():
 
 
 #: Modules still writing some refusal by hand (to be converted; this set only shrinks).
-NOT_YET_CONVERTED = {"measures.py"}
+NOT_YET_CONVERTED: set[str] = set()
 
 
 def test_every_module_raises_only_catalogue_refusals():
@@ -322,3 +322,22 @@ def test_english_messages_hold_no_chinese(call, code):
     with pytest.raises(Refusal) as caught:
         call()
     assert caught.value.code == code and not CJK.search(caught.value.en), caught.value.en
+
+
+def test_measure_catalogue_refusals_come_from_the_catalogue():
+    """A rule parameter of the wrong type was 参数 pct 应为数值 / a number，实为 '85': English inside the Chinese."""
+    from greening.coverage.rules import check_params
+    from greening.measures import DEFAULT_PATH, CatalogueError, parse_catalogue
+
+    (wrong,) = check_params("survival_at_least", {"pct": "85"})
+    assert (wrong.code, wrong.zh, wrong.en) == ("rule_param_not_number", "参数 pct 应为数值，实为 '85'",
+                                                "parameter pct must be a number, got '85'")
+    text = DEFAULT_PATH.read_text(encoding="utf-8").replace("rule: plan_exists", "rule: nope", 1)
+    with pytest.raises(CatalogueError) as refused:
+        parse_catalogue(text, "bad.yaml")
+    error = refused.value
+    assert isinstance(error, Refusal) and error.code == "measures_file_refused"
+    assert [r.code for _, r in error.refusals] == ["measures_rule_unknown"]
+    assert error.zh.startswith(f"措施目录 bad.yaml 第 {error.line} 行：未知规则 'nope'（可用：")
+    assert error.en.startswith(f"catalogue bad.yaml, line {error.line}: unknown rule 'nope' (use one of: ")
+    assert not CJK.search(error.en)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from greening.models.enums import DesignationKind, MeasureLevel, PersonKind, SiteType
+from greening.validation.errors import Refusal
 
 __all__ = ["Param", "Rule", "RULES", "check_params", "evaluate", "FOUR_SIDES"]
 
@@ -42,25 +43,24 @@ class Param:
     default: object = None
     doc: str = ""
 
-    def check(self, value) -> str | None:
-        """A problem with ``value`` (Chinese / English), or None."""
+    def check(self, value) -> Refusal | None:
+        """The problem with ``value`` (a catalogue refusal, not raised), or None."""
         if self.kind in ("int", "number"):
             ok = isinstance(value, int) if self.kind == "int" else isinstance(value, (int, float))
             if isinstance(value, bool) or not ok:
-                want = "整数 / an integer" if self.kind == "int" else "数值 / a number"
-                return f"参数 {self.name} 应为{want}，实为 {value!r}"
+                code = "rule_param_not_integer" if self.kind == "int" else "rule_param_not_number"
+                return Refusal.of(code, name=self.name, value=value)
             if self.minimum is not None and value < self.minimum or \
                     self.maximum is not None and value > self.maximum:
-                return (f"参数 {self.name}={value!r} 超出范围 [{self.minimum}, {self.maximum}] / "
-                        f"parameter {self.name}={value!r} is out of range")
+                return Refusal.of("rule_param_out_of_range", name=self.name, value=value, minimum=self.minimum,
+                                  maximum=self.maximum)
             return None
         items = value if isinstance(value, list) else None
         if not items or not all(isinstance(v, str) for v in items):
-            return f"参数 {self.name} 应为非空文本列表 / {self.name} must be a non-empty list, got {value!r}"
+            return Refusal.of("rule_param_not_text_list", name=self.name, value=value)
         bad = [v for v in items if v not in self.choices]
         if bad:
-            return (f"参数 {self.name} 含未知取值 {bad}；可选 {list(self.choices)} / "
-                    f"{self.name} has unknown values {bad}")
+            return Refusal.of("rule_param_values_unknown", name=self.name, bad=bad, choices=list(self.choices))
         return None
 
 
@@ -102,17 +102,15 @@ def _rule(*params: Param, levels=ALL_LEVELS, uses="activity", reads: tuple[str, 
     return register
 
 
-def check_params(rule_name: str, params: dict) -> list[str]:
-    """Problems with ``params`` for ``rule_name`` (empty when fine)."""
+def check_params(rule_name: str, params: dict) -> list[Refusal]:
+    """Problems with ``params`` for ``rule_name``, as catalogue refusals (empty when fine)."""
     rule = RULES[rule_name]
     known = {p.name: p for p in rule.params}
-    problems = [f"规则 {rule_name} 没有参数 {k} / rule {rule_name} has no parameter {k!r}"
-                for k in params if k not in known]
+    problems = [Refusal.of("rule_param_unknown", rule=rule_name, name=k) for k in params if k not in known]
     for p in rule.params:
         if p.name not in params:
             if p.required:
-                problems.append(f"规则 {rule_name} 缺少参数 {p.name} / rule {rule_name} needs "
-                                f"parameter {p.name!r}")
+                problems.append(Refusal.of("rule_param_missing", rule=rule_name, name=p.name))
             continue
         problem = p.check(params[p.name])
         if problem:
