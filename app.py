@@ -58,11 +58,11 @@ def main() -> None:
     if actor is None:
         login_navigation(_login_page).run()
         return
-    home = "app_pages/log_planting.py" if actor.role is Role.TEAM else "app_pages/overview.py"
+    home = "pages/log_planting.py" if actor.role is Role.TEAM else "pages/overview.py"
     waiting = _waiting(actor)
     titles = {}
     if waiting:
-        home = "app_pages/inbox.py"  # right after logging in: what is waiting
+        home = "pages/inbox.py"  # right after logging in: what is waiting
         titles[home] = tr("nav.inbox_n", n=waiting)
     nav = role_navigation(actor, home_file=home, titles=titles)
     with st.sidebar:

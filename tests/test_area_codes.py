@@ -60,7 +60,7 @@ HAND_SLICED = re.compile(r"""\[:\s*(4|6|9)\s*\]\s*\+\s*["']0+["']|\.str\[:\s*(6|
 
 def test_no_code_is_sliced_by_hand():
     found = []
-    for folder in ("greening", "ui", "app_pages"):
+    for folder in ("greening", "ui", "pages"):
         for path in sorted((REPO_ROOT / folder).rglob("*.py")):
             if path.name == "area_codes.py" or "migrations" in path.parts:
                 continue

@@ -1,8 +1,8 @@
 """A page opened by its address while logged out (a bookmark, a link in a notice), in a real browser:
 ``/county`` on a freshly started server, before any tab has opened ``/``.
 
-Before the fix the page files were in ``pages/``, which Streamlit takes for its old automatic
-navigation: the sidebar listed every file name of that folder ("app", "admin audit", ...) before
+Before the fix Streamlit took the page folder ``pages/`` for its old automatic navigation in a
+server process no tab had yet opened ``/`` in, and ran the page file by itself: the sidebar listed every file name of that folder ("app", "admin audit", ...) before
 and after the log-in, for every role. Once some tab had opened ``/``, the same link showed
 Streamlit's English "Page not found" dialog instead and, after the log-in, the role's first page
 rather than the one asked for. Now the log-in keeps the address and then opens the page when the

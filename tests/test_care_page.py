@@ -59,7 +59,7 @@ def _submit(at):
 def test_a_due_check_is_picked_from_the_list_and_saved_once(settings):  # noqa: F811
     _planted("care-page-1")
     due = _due()
-    at = _app("team-suixi", "app_pages/care_check.py")
+    at = _app("team-suixi", "pages/care_check.py")
     _no_exception(at)
     assert at.subheader[0].value == "管护与成活率核查"
     assert f"本周到期与逾期 · {len(due)}" in _texts(at)
@@ -106,7 +106,7 @@ def test_a_check_logged_by_position_is_matched_to_the_planting(settings):  # noq
     with read_session(make_engine()) as s:
         p = s.get(Planting, pid)
         lon, lat, species_id, trees = p.lon, p.lat, p.species_id, p.tree_count
-    at = _app("team-suixi", "app_pages/care_check.py")
+    at = _app("team-suixi", "pages/care_check.py")
     at.segmented_control(key="care_pick_how").set_value("position").run()
     at.segmented_control(key="care_how").set_value("typed").run()
     at.text_input(key="log_coords").set_value(f"{lon + 0.00005:.7f}, {lat:.7f}").run()

@@ -42,7 +42,7 @@ class TestStrings:
     def test_every_key_the_interface_uses_exists(self):
         pattern = re.compile(r"""\b(?:tr|t)\(\s*f?["']([a-z_]+\.[a-z_.{}]+)["']""")
         used = set()
-        for folder in ("app_pages", "ui", "greening"):
+        for folder in ("pages", "ui", "greening"):
             for path in (ROOT / folder).rglob("*.py"):
                 used |= set(pattern.findall(path.read_text(encoding="utf-8")))
         used |= {"app.title"}

@@ -8,8 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {
-    "greening": {"streamlit", "ui", "pages", "app_pages", "app", "streamlit_folium"},
-    "ui": {"pages", "app_pages", "app"},
+    "greening": {"streamlit", "ui", "pages", "app", "streamlit_folium"},
+    "ui": {"pages", "app"},
 }
 
 
@@ -66,7 +66,7 @@ def test_no_form_is_cleared_by_the_browser():
     """A busy server merges a double press into one request with the second press's values, and a
     form cleared on submit sends empty values then (see ui/forms.py; the browser tests of the review
     and log-in double presses show it). A form to start afresh takes a new round instead."""
-    files = [ROOT / "app.py", *python_files("ui"), *python_files("app_pages")]
+    files = [ROOT / "app.py", *python_files("ui"), *python_files("pages")]
     found = {str(f.relative_to(ROOT)): forms_cleared_on_submit(f) for f in files}
     assert {k: v for k, v in found.items() if v} == {}
 
@@ -79,12 +79,11 @@ def test_the_form_checker_sees_a_cleared_form(tmp_path):
 
 
 def test_the_page_files_are_where_the_navigation_finds_them():
-    """Every page of the navigation exists, each address once, and no folder is named ``pages``:
-    Streamlit takes a ``pages/`` folder next to app.py for its old automatic navigation and then
-    runs a page's address straight from it, listing every file (tests/test_browser_deep_link.py)."""
+    """Every page of the navigation exists, each address once, and every file of ``pages/`` is in
+    the navigation (a file left out would be reachable only through Streamlit's automatic page
+    list of the folder, which :func:`ui.app_navigation.through_the_app` turns off)."""
     from ui.app_navigation import PAGES, url_path
 
-    assert not (ROOT / "pages").exists()
     assert [e.file for e in PAGES if not (ROOT / e.file).is_file()] == []
     assert len({url_path(e) for e in PAGES}) == len(PAGES)
-    assert sorted(p.relative_to(ROOT).as_posix() for p in python_files("app_pages")) == sorted(e.file for e in PAGES)
+    assert sorted(p.relative_to(ROOT).as_posix() for p in python_files("pages")) == sorted(e.file for e in PAGES)

@@ -22,19 +22,19 @@ PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
 
 # page file -> roles (demo account names) that open it
 PAGES = {
-    "app_pages/overview.py": ["city", "suixi", "suixi-town", "admin"],
-    "app_pages/county.py": ["city", "suixi"],
-    "app_pages/village.py": ["team-suixi", "suixi", "city"],
-    "app_pages/log_planting.py": ["team-suixi", "suixi"],
-    "app_pages/teams.py": ["team-suixi", "city"],
-    "app_pages/designations.py": ["city", "leizhou"],
-    "app_pages/lagging.py": ["city", "suixi"],
-    "app_pages/measures.py": ["city", "suixi-town"],
+    "pages/overview.py": ["city", "suixi", "suixi-town", "admin"],
+    "pages/county.py": ["city", "suixi"],
+    "pages/village.py": ["team-suixi", "suixi", "city"],
+    "pages/log_planting.py": ["team-suixi", "suixi"],
+    "pages/teams.py": ["team-suixi", "city"],
+    "pages/designations.py": ["city", "leizhou"],
+    "pages/lagging.py": ["city", "suixi"],
+    "pages/measures.py": ["city", "suixi-town"],
     # registered in the navigation, written elsewhere
-    "app_pages/review.py": ["suixi"],
-    "app_pages/admin_users.py": ["admin"],
-    "app_pages/admin_audit.py": ["admin"],
-    "app_pages/admin_rasters.py": ["admin"],
+    "pages/review.py": ["suixi"],
+    "pages/admin_users.py": ["admin"],
+    "pages/admin_audit.py": ["admin"],
+    "pages/admin_rasters.py": ["admin"],
 }
 
 
@@ -114,23 +114,23 @@ def _suixi(at: AppTest) -> bool:
 
 #: page -> user -> (its own title, one piece of its own content: a label, tab or column it shows)
 EXPECTED = {
-    "app_pages/overview.py": {"city": (t("overview.title"), t("map.metric")),
+    "pages/overview.py": {"city": (t("overview.title"), t("map.metric")),
                           "suixi": (t("overview.title_area"), t("map.metric")),
                           "suixi-town": (t("overview.title_area"), t("map.metric")),
                           "admin": (t("overview.title"), t("map.metric"))},
-    "app_pages/county.py": {"city": (t("county.title", name="赤坎区"), t("common.town")),
+    "pages/county.py": {"city": (t("county.title", name="赤坎区"), t("common.town")),
                         "suixi": (t("county.title", name="遂溪县"), t("common.town"))},
-    "app_pages/village.py": {u: (t("village.title", name=""), t("metric.survival"))
+    "pages/village.py": {u: (t("village.title", name=""), t("metric.survival"))
                          for u in ("team-suixi", "suixi", "city")},
-    "app_pages/log_planting.py": {u: (t("log.title"), t("log.how")) for u in ("team-suixi", "suixi")},
-    "app_pages/teams.py": {u: (t("teams.title"), t("teams.search")) for u in ("team-suixi", "city")},
-    "app_pages/designations.py": {u: (t("designations.title"), t("designations.kind")) for u in ("city", "leizhou")},
-    "app_pages/lagging.py": {u: (t("lagging.title"), t("lagging.filter_reason")) for u in ("city", "suixi")},
-    "app_pages/measures.py": {u: (t("measures.title"), t("measures.matrix")) for u in ("city", "suixi-town")},
-    "app_pages/review.py": {"suixi": (t("review.title"), t("review.tab.spot"))},
-    "app_pages/admin_users.py": {"admin": (t("users.title"), t("users.tab.teams"))},
-    "app_pages/admin_audit.py": {"admin": (t("audit.title"), t("audit.table"))},
-    "app_pages/admin_rasters.py": {"admin": (t("rasters.title"), t("rasters.kind"))},
+    "pages/log_planting.py": {u: (t("log.title"), t("log.how")) for u in ("team-suixi", "suixi")},
+    "pages/teams.py": {u: (t("teams.title"), t("teams.search")) for u in ("team-suixi", "city")},
+    "pages/designations.py": {u: (t("designations.title"), t("designations.kind")) for u in ("city", "leizhou")},
+    "pages/lagging.py": {u: (t("lagging.title"), t("lagging.filter_reason")) for u in ("city", "suixi")},
+    "pages/measures.py": {u: (t("measures.title"), t("measures.matrix")) for u in ("city", "suixi-town")},
+    "pages/review.py": {"suixi": (t("review.title"), t("review.tab.spot"))},
+    "pages/admin_users.py": {"admin": (t("users.title"), t("users.tab.teams"))},
+    "pages/admin_audit.py": {"admin": (t("audit.title"), t("audit.table"))},
+    "pages/admin_rasters.py": {"admin": (t("rasters.title"), t("rasters.kind"))},
 }
 
 
@@ -154,7 +154,7 @@ def test_page_shows_its_own_title_and_content(settings, page, user):
 
 
 #: pages that name the county of what they list
-COUNTY_NAMED = {"app_pages/county.py", "app_pages/village.py", "app_pages/teams.py", "app_pages/lagging.py"}
+COUNTY_NAMED = {"pages/county.py", "pages/village.py", "pages/teams.py", "pages/lagging.py"}
 
 
 def test_english_interface(settings):
@@ -200,7 +200,7 @@ def _village(code_prefix: str = "440823") -> dict:
 class TestMapClicks:
     def test_tap_on_the_overview_opens_that_village(self, settings):
         village = _village()
-        at = _app("city", "app_pages/overview.py")
+        at = _app("city", "pages/overview.py")
         at.session_state["overview_map"] = {"last_clicked": {"lat": village["label_lat"], "lng": village["label_lon"]}}
         at.run()
         _no_exception(at)
@@ -216,7 +216,7 @@ class TestMapClicks:
         first = data.lagging(city).iloc[0]["code"]
         with make_engine().connect() as conn:
             village = area_frame(conn, city, "village").set_index("code").loc[first]
-        at = _app("city", "app_pages/lagging.py")
+        at = _app("city", "pages/lagging.py")
         _no_exception(at)
         at.session_state["lagging_map"] = {"last_clicked": {"lat": village["label_lat"], "lng": village["label_lon"]}}
         at.run()
@@ -224,7 +224,7 @@ class TestMapClicks:
         assert at.session_state["village_pick"] == first
 
     def test_tap_outside_every_village_says_so(self, settings):
-        at = _app("city", "app_pages/overview.py")
+        at = _app("city", "pages/overview.py")
         at.session_state["overview_map"] = {"last_clicked": {"lat": 30.0, "lng": 100.0}}
         at.run()
         _no_exception(at)
@@ -266,7 +266,7 @@ class TestLogPlanting:
         village = _team_village("team-suixi")
         before = _count(claimed_village_code=village["code"])
         trees_before = _trees("team-suixi")
-        at = _app("team-suixi", "app_pages/log_planting.py")
+        at = _app("team-suixi", "pages/log_planting.py")
         _no_exception(at)
         at.session_state["log_map"] = {"last_clicked": {"lat": village["label_lat"], "lng": village["label_lon"]}}
         at.run()
@@ -292,7 +292,7 @@ class TestLogPlanting:
         assert any("未重复保存" in i.value for i in at.info)
 
         # It is listed in the village detail, and counted in the totals.
-        at = _app("team-suixi", "app_pages/village.py")
+        at = _app("team-suixi", "pages/village.py")
         _no_exception(at)
         frames = [df.value for df in at.dataframe]
         assert any("株数" in f and (f["株数"] == 37).any() for f in frames)
@@ -303,7 +303,7 @@ class TestLogPlanting:
 
         village = _team_village("team-suixi")
         glon, glat = wgs84_to_gcj02(village["label_lon"], village["label_lat"])
-        at = _app("team-suixi", "app_pages/log_planting.py")
+        at = _app("team-suixi", "pages/log_planting.py")
         at.segmented_control(key="log_how").set_value("typed").run()
         at.selectbox(key="log_datum").set_value("gcj02")
         at.text_input(key="log_coords").set_value(f"{glon:.7f}, {glat:.7f}").run()
@@ -317,7 +317,7 @@ class TestLogPlanting:
 class TestScopeAndAttestation:
     def test_two_counties_never_share_a_cached_view(self, settings):
         for user, county in (("suixi", "遂溪县"), ("leizhou", "雷州市"), ("suixi", "遂溪县")):
-            at = _app(user, "app_pages/teams.py")
+            at = _app(user, "pages/teams.py")
             _no_exception(at)
             (table,) = [df.value for df in at.dataframe if "县（市、区）" in df.value]
             assert set(table["县（市、区）"]) == {county}
@@ -327,7 +327,7 @@ class TestScopeAndAttestation:
 
         from greening.models import Attestation, AuditLog, Measure
 
-        at = _app("suixi-town", "app_pages/measures.py")
+        at = _app("suixi-town", "pages/measures.py")
         _no_exception(at)
         town = at.session_state["greening_token"] and _town_of("suixi-town")
         with make_engine().connect() as conn:

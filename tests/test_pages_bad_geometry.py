@@ -46,8 +46,8 @@ def _app(username: str, page: str, village: str | None = None) -> AppTest:
     return at
 
 
-@pytest.mark.parametrize("user, page", [("city", "app_pages/overview.py"), ("suixi", "app_pages/overview.py"),
-                                        ("suixi", "app_pages/village.py"), ("suixi", "app_pages/county.py")])
+@pytest.mark.parametrize("user, page", [("city", "pages/overview.py"), ("suixi", "pages/overview.py"),
+                                        ("suixi", "pages/village.py"), ("suixi", "pages/county.py")])
 def test_pages_open_with_one_village_without_a_boundary(broken_db, user, page):
     url, code, extra = broken_db
     with override_settings(database_url=url, extra=extra):

@@ -47,7 +47,7 @@ def _app(username="admin") -> AppTest:
     at.session_state["basemap"] = "none"
     at.session_state["lang"] = "zh"
     at.run()
-    at.switch_page("app_pages/imports.py")
+    at.switch_page("pages/imports.py")
     at.run()
     return at
 

@@ -50,7 +50,7 @@ def _app(username: str | None, page: str | None = None, lang: str = "zh", *, dir
 
 class TestLagging:
     def test_the_reason_filter_offers_reason_kinds(self, settings):
-        at = _app("city", "app_pages/lagging.py")
+        at = _app("city", "pages/lagging.py")
         box = at.multiselect(key="lag_reasons")
         shown = set(box.options)
         assert shown <= KINDS_ZH and len(shown) >= 3, shown
@@ -72,7 +72,7 @@ class TestLagging:
     def test_the_county_picker_names_counties_in_the_tab_language(self, settings, lang):
         from greening.geo.boundaries import COUNTIES
 
-        at = _app("city", "app_pages/lagging.py", lang=lang, direct=True)
+        at = _app("city", "pages/lagging.py", lang=lang, direct=True)
         box = at.selectbox(key="lag_county")
         names = box.options[1:]
         assert box.options[0] == ("All" if lang == "en" else "全部")
@@ -88,7 +88,7 @@ class TestLagging:
         assert heads and all(names[0] in h for h in heads), heads[:3]
 
     def test_cards_show_every_reason_and_each_person_with_a_role(self, settings):
-        at = _app("city", "app_pages/lagging.py")
+        at = _app("city", "pages/lagging.py")
         texts = [m.value for m in at.markdown]
         assert any(t.startswith("**1. ") for t in texts)
         reasons = [t for t in texts if t.startswith("- ")]
@@ -122,9 +122,9 @@ class TestLagging:
 
 class TestEnglishSwitch:
     @pytest.mark.parametrize("page, user, title, title_zh", [
-        ("app_pages/review.py", "suixi", "Review", "核查审核"),
-        ("app_pages/admin_users.py", "admin", "Users", "用户管理"),
-        ("app_pages/admin_audit.py", "admin", "Audit log", "审计日志"),
+        ("pages/review.py", "suixi", "Review", "核查审核"),
+        ("pages/admin_users.py", "admin", "Users", "用户管理"),
+        ("pages/admin_audit.py", "admin", "Audit log", "审计日志"),
     ])
     def test_pages_follow_the_switch(self, settings, page, user, title, title_zh):
         en = _app(user, page, lang="en", direct=True)
@@ -155,7 +155,7 @@ class TestCountyTowns:
         from greening.i18n import fmt_pct
         from greening.models.enums import Role
 
-        at = _app("suixi", "app_pages/county.py")
+        at = _app("suixi", "pages/county.py")
         frames = [d.value for d in at.dataframe]
         table = next((f for f in frames if list(f.columns)[:1] == ["镇（街道）"]), None)
         assert table is not None, [list(f.columns) for f in frames]
@@ -178,10 +178,10 @@ class TestEnglishNames:
         from greening.geo.boundaries import COUNTIES
 
         english = {en for _zh, en in COUNTIES.values()}
-        at = _app("city", "app_pages/teams.py", lang="en", direct=True)
+        at = _app("city", "pages/teams.py", lang="en", direct=True)
         table = next(d.value for d in at.dataframe if "County" in d.value.columns)
         assert set(table["County"]) <= english and len(set(table["County"])) > 1, set(table["County"])
-        at = _app("city", "app_pages/lagging.py", lang="en", direct=True)
+        at = _app("city", "pages/lagging.py", lang="en", direct=True)
         heads = [m.value for m in at.markdown if m.value.startswith("**1. ")]
         assert heads and any(en in heads[0] for en in english), heads
         assert not any(zh in heads[0] for zh, _en in COUNTIES.values()), heads
@@ -193,11 +193,11 @@ class TestEnglishPageSwitch:
     ``AppTest`` raised ``ValueError: '措施覆盖率' is not in list`` on the next page."""
 
     @pytest.mark.parametrize("user, pages", [
-        ("city", [("app_pages/overview.py", "City overview"), ("app_pages/county.py", "County dashboard: "),
-                  ("app_pages/lagging.py", "Lagging villages"), ("app_pages/designations.py", "Demonstration sites"),
-                  ("app_pages/overview.py", "City overview")]),
-        ("admin", [("app_pages/admin_audit.py", "Audit log"), ("app_pages/admin_users.py", "Users"),
-                   ("app_pages/admin_rasters.py", "Land-cover and canopy rasters"), ("app_pages/admin_audit.py", "Audit log")]),
+        ("city", [("pages/overview.py", "City overview"), ("pages/county.py", "County dashboard: "),
+                  ("pages/lagging.py", "Lagging villages"), ("pages/designations.py", "Demonstration sites"),
+                  ("pages/overview.py", "City overview")]),
+        ("admin", [("pages/admin_audit.py", "Audit log"), ("pages/admin_users.py", "Users"),
+                   ("pages/admin_rasters.py", "Land-cover and canopy rasters"), ("pages/admin_audit.py", "Audit log")]),
     ])
     def test_switching_pages_in_english(self, settings, user, pages):
         at = _app(user, lang="en")
@@ -257,7 +257,7 @@ class TestLanguageSwitchKeepsTheList:
 
     @pytest.mark.parametrize("box", ["lag_county", "lag_town"])
     def test_a_label_left_from_the_other_language_filters_nothing(self, settings, box):
-        at = _app("city", "app_pages/lagging.py")
+        at = _app("city", "pages/lagging.py")
         full = next(c.value for c in at.caption if c.value.startswith("共 ") and c.value.endswith("个落后村"))
         assert full != "共 0 个落后村"
         _send_stale_label(at.selectbox(key=box), "All")  # what the browser sends after the switch

@@ -157,7 +157,7 @@ class TestRolesAndAreas:
     def test_every_action_is_checked_where_it_is_done(self):
         from greening.config import REPO_ROOT
 
-        sources = [p for d in ("greening", "ui", "app_pages") for p in (REPO_ROOT / d).rglob("*.py")
+        sources = [p for d in ("greening", "ui", "pages") for p in (REPO_ROOT / d).rglob("*.py")
                    if p.name != "permissions.py"] + [REPO_ROOT / "app.py"]
         text = "\n".join(p.read_text(encoding="utf-8") for p in sources)
         unchecked = sorted(a for a in ACTIONS if f'"{a}"' not in text)

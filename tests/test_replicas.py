@@ -97,9 +97,9 @@ def test_replicas_agree_on_plantings_and_log_ins(apps, shared_postgis):
 
     # A log-in made through A is valid on B.
     city = a(op="login", tab="city", user="city", password=PASSWORDS["city"],
-             page="app_pages/measures.py")
+             page="pages/measures.py")
     assert city["logged_in"] and city["token"]
-    overview = b(op="open", tab="overview", token=city["token"], page="app_pages/overview.py")
+    overview = b(op="open", tab="overview", token=city["token"], page="pages/overview.py")
     assert overview["logged_in"], overview["texts"]
     assert overview["maps"], "the overview draws its map"
     assert not _shows(overview["maps"], lat, lng)
@@ -109,7 +109,7 @@ def test_replicas_agree_on_plantings_and_log_ins(apps, shared_postgis):
     # A planting saved through A appears in B's overview on its next rerun.
     team = a(op="login", tab="team", user="team-suixi", password=PASSWORDS["team-suixi"])
     assert team["logged_in"]
-    a(op="open", tab="log", token=team["token"], page="app_pages/log_planting.py")
+    a(op="open", tab="log", token=team["token"], page="pages/log_planting.py")
     saved = a(op="plant", tab="log", lat=lat, lng=lng, count=37)
     assert any("已登记" in t for t in saved["texts"]), saved["texts"]
     after = b(op="rerun", tab="overview")

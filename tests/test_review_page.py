@@ -22,7 +22,7 @@ from greening.models.enums import Role
 from greening.permissions import install_scope
 from tests.fixtures.accounts import SUIXI_V1, SUIXI_V2, add_planting, add_user, fast_argon2, login, world  # noqa: F401
 
-PAGE = "../app_pages/review.py"
+PAGE = "../pages/review.py"
 
 
 def _open(token: str, lang: str = "zh") -> AppTest:

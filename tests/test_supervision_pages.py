@@ -43,20 +43,20 @@ def test_team_sees_the_notice_on_log_in_and_acknowledges_it(settings):  # noqa: 
 
 
 def test_lagging_page_offers_the_issue_panel_to_the_city_only(settings):  # noqa: F811
-    city = _app("city", "app_pages/lagging.py")
+    city = _app("city", "pages/lagging.py")
     _no_exception(city)
     assert city.multiselect(key="sup_issue_pick") is not None
-    town = _app("suixi-town", "app_pages/lagging.py")
+    town = _app("suixi-town", "pages/lagging.py")
     _no_exception(town)
     assert "sup_issue_pick" not in [w.key for w in town.multiselect]
 
 
 def test_notices_and_ranking_pages(settings):  # noqa: F811
     _issue("440823101201")
-    at = _app("suixi", "app_pages/notices.py")
+    at = _app("suixi", "pages/notices.py")
     _no_exception(at)
     assert at.subheader[0].value == "督办单" and at.selectbox(key="notice_pick").options
-    at = _app("city", "app_pages/ranking.py")
+    at = _app("city", "pages/ranking.py")
     _no_exception(at)
     at.button(key="rank_freeze").click().run()
     _no_exception(at)
@@ -73,7 +73,7 @@ def _english(user: str, page: str | None = None):
 
 def test_notice_states_are_in_english_on_an_english_page(settings):  # noqa: F811
     notice = _issue("440823101202")
-    at = _english("suixi", "app_pages/notices.py")
+    at = _english("suixi", "pages/notices.py")
     options = at.selectbox(key="notice_pick").options
     assert any("issued, to acknowledge" in o for o in options), options
     assert not any("待签收" in o or "已下发" in o for o in options), options
@@ -86,7 +86,7 @@ def test_notice_states_are_in_english_on_an_english_page(settings):  # noqa: F81
 
 
 def test_the_issue_form_keeps_each_addressees_role(settings):  # noqa: F811
-    at = _app("city", "app_pages/lagging.py")
+    at = _app("city", "pages/lagging.py")
     box = at.multiselect(key="sup_issue_pick")
     code = box.options[0].split("（")[-1].rstrip("）") if "（" in box.options[0] else box.options[0]
     box.set_value([code]).run()
@@ -105,7 +105,7 @@ def test_the_issue_form_keeps_each_addressees_role(settings):  # noqa: F811
 def test_a_refusal_among_several_villages_names_the_village(settings):  # noqa: F811
     """Issuing to several villages at once, a refused draft is named (the message alone, 请填写督办事由,
     left the official to search every village's fields); nothing is issued."""
-    at = _app("city", "app_pages/lagging.py")
+    at = _app("city", "pages/lagging.py")
     box = at.multiselect(key="sup_issue_pick")
     first, second = box.options[1:3]  # the first option may be "select all"
     codes = [o.split("（")[-1].rstrip("）") for o in (first, second)]
@@ -135,7 +135,7 @@ def test_a_report_without_linked_plantings_shows_no_empty_brackets(settings):  #
         install_scope(s, team)
         N.acknowledge(s, team, notice.id, on=dt.date(2024, 6, 10))
         N.report(s, team, notice.id, text="已补植 20 株", on=dt.date(2024, 6, 10))
-    at = _app("suixi", "app_pages/notices.py")
+    at = _app("suixi", "pages/notices.py")
     at.selectbox(key="notice_pick").set_value(notice.id).run()
     _no_exception(at)
     assert "已补植 20 株" in [t.value for t in at.text]

@@ -47,7 +47,7 @@ def _gps(at, lat, lon, accuracy, t):
 class TestGps:
     def test_the_fix_is_the_browsers_position_with_its_accuracy_on_every_basemap(self):
         village = _team_village("team-suixi")
-        at = _app("team-suixi", "app_pages/log_planting.py")
+        at = _app("team-suixi", "pages/log_planting.py")
         lon, lat = village["label_lon"], village["label_lat"]
         _gps(at, lat, lon, 12.4, 1)
         assert at.session_state["log_point"] == (lon, lat)
@@ -67,7 +67,7 @@ class TestGps:
     @pytest.mark.parametrize(("error", "words"), [("denied", "拒绝了定位权限"), ("timeout", "秒内未获得定位"),
                                                   ("unavailable", "未能获得定位"), ("unsupported", "不能定位")])
     def test_no_fix_says_why_and_sets_no_point(self, error, words):
-        at = _app("team-suixi", "app_pages/log_planting.py")
+        at = _app("team-suixi", "pages/log_planting.py")
         at.session_state["log_gps"] = {"error": error, "message": "x", "t": 7}
         at.run()
         _no_exception(at)
@@ -75,7 +75,7 @@ class TestGps:
         assert "log_point" not in at.session_state
 
     def test_a_nonsense_reading_is_refused_by_name(self):
-        at = _app("team-suixi", "app_pages/log_planting.py")
+        at = _app("team-suixi", "pages/log_planting.py")
         _gps(at, 123.0, 110.0, 5, 9)
         assert any("位置无效" in e.value for e in at.error), _texts(at)
         assert "log_point" not in at.session_state
@@ -86,7 +86,7 @@ class TestNoMadeUpDefaults:
     def test_tap_and_submit_without_choosing_saves_nothing(self):
         village = _team_village("team-leizhou")
         before = _count(claimed_village_code=village["code"])
-        at = _app("team-leizhou", "app_pages/log_planting.py")
+        at = _app("team-leizhou", "pages/log_planting.py")
         at.session_state["log_map"] = {"last_clicked": {"lat": village["label_lat"], "lng": village["label_lon"]}}
         at.run()
         assert at.number_input(key="log_count").value is None
@@ -97,7 +97,7 @@ class TestNoMadeUpDefaults:
 
     def test_the_species_is_the_teams_last_one_and_says_so(self):
         village = _team_village("team-leizhou")
-        at = _app("team-leizhou", "app_pages/log_planting.py")
+        at = _app("team-leizhou", "pages/log_planting.py")
         species = at.selectbox(key="log_species")
         with make_engine().connect() as conn:
             last = conn.execute(select(Planting.species_id).where(Planting.claimed_village_code == village["code"])
@@ -111,7 +111,7 @@ class TestNoMadeUpDefaults:
             ids = s.scalars(select(Planting.id).where(Planting.claimed_village_code == village["code"])).all()
             s.query(Planting).filter(Planting.id.in_(ids)).update({"team_id": None}, synchronize_session=False)
         try:
-            at = _app("team-leizhou", "app_pages/log_planting.py")
+            at = _app("team-leizhou", "pages/log_planting.py")
             assert at.selectbox(key="log_species").value is None
             at.session_state["log_map"] = {"last_clicked": {"lat": village["label_lat"], "lng": village["label_lon"]}}
             at.run()
@@ -130,7 +130,7 @@ class TestNoMadeUpDefaults:
 class TestTypedCoordinates:
     def test_abc_leaves_no_older_point_on_screen(self):
         village = _team_village("team-suixi")
-        at = _app("team-suixi", "app_pages/log_planting.py")
+        at = _app("team-suixi", "pages/log_planting.py")
         at.session_state["log_map"] = {"last_clicked": {"lat": village["label_lat"], "lng": village["label_lon"]}}
         at.run()
         assert any("该点位于" in s.value for s in at.success)
@@ -172,12 +172,12 @@ class TestRejectedRecords:
     def test_the_team_sees_the_reviewers_reason(self):
         reason = "照片看不到树苗 <b>请重拍</b>"
         pid = _reject_one_of("team-suixi", reason)
-        at = _app("team-suixi", "app_pages/log_planting.py")
+        at = _app("team-suixi", "pages/log_planting.py")
         _no_exception(at)
         notice = [w.value for w in at.warning if "被退回的记录" in w.value]
         assert notice and f"记录号 {pid}" in notice[0] and "照片看不到树苗" in notice[0], _texts(at)
         assert "<b>" not in notice[0]  # escaped
-        at = _app("team-suixi", "app_pages/village.py")
+        at = _app("team-suixi", "pages/village.py")
         _no_exception(at)
         assert any("被退回的记录" in w.value for w in at.warning)
         frames = [df.value for df in at.dataframe if "退回原因" in df.value]
@@ -213,7 +213,7 @@ class TestPhotoFlags:
                           .order_by(Planting.planted_on.desc(), Planting.id.desc()).limit(1)).one()
             store_photo(s, team, p.id, _jpeg(None), "no-gps.jpg")
         with override_settings(data_dir=tmp_path):
-            at = _app("team-suixi", "app_pages/village.py")
+            at = _app("team-suixi", "pages/village.py")
             _no_exception(at)
             assert at.get("image"), "the photo's thumbnail is shown"
             assert any("照片没有 GPS 位置信息" in w.value for w in at.warning), _texts(at)
@@ -226,7 +226,7 @@ class TestAnotherVillage:
         own = _team_village("team-suixi")
         at = _app("team-suixi")
         at.query_params["village"] = other["code"]
-        at.switch_page("app_pages/village.py")
+        at.switch_page("pages/village.py")
         at.run()
         _no_exception(at)
         assert any("不是本队所在村" in w.value and own["name"] in w.value for w in at.warning), _texts(at)
@@ -240,13 +240,13 @@ class TestDates:
     def test_with_demo_data_the_form_defaults_to_the_report_date(self):
         from greening.demo.calendar import AS_OF
 
-        at = _app("team-suixi", "app_pages/log_planting.py")
+        at = _app("team-suixi", "pages/log_planting.py")
         assert at.date_input(key="log_date").value == AS_OF
         assert any("种植日期默认取该日" in c.value for c in at.caption), _texts(at)
 
     def test_without_a_report_date_before_today_the_form_defaults_to_today(self):
         with override_settings(as_of=dt.date.today().isoformat()):
-            at = _app("team-suixi", "app_pages/log_planting.py")
+            at = _app("team-suixi", "pages/log_planting.py")
             assert at.date_input(key="log_date").value == dt.date.today()
             assert not any("种植日期默认取该日" in c.value for c in at.caption)
 
@@ -265,7 +265,7 @@ class TestDates:
 class TestMeasuresTabs:
     @pytest.mark.parametrize(("user", "tabs"), [("city", 2), ("suixi-town", 3)])
     def test_the_attest_tab_only_for_roles_that_attest(self, user, tabs):
-        at = _app(user, "app_pages/measures.py")
+        at = _app(user, "pages/measures.py")
         _no_exception(at)
         assert len(at.tabs) == tabs
         assert "您无权查看此页面" not in _texts(at)

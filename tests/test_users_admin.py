@@ -184,7 +184,7 @@ class TestAdminPages:
             add_user(s, "root", Role.ADMIN)
             add_user(s, "city", Role.CITY)
             tokens = {name: login(s, name) for name in ("root", "city")}
-        for page in ("../app_pages/admin_users.py", "../app_pages/admin_audit.py"):
+        for page in ("../pages/admin_users.py", "../pages/admin_audit.py"):
             at = AppTest.from_file(page, default_timeout=30)
             at.session_state["greening_token"] = tokens["root"]
             at.run()

@@ -1,6 +1,6 @@
 """The app's navigation: the log-in page before log-in, the pages of the user's role after it.
 
-Every page has its own address, the stem of its file (``/county`` for ``app_pages/county.py``),
+Every page has its own address, the stem of its file (``/county`` for ``pages/county.py``),
 and a link to one (a bookmark, a link in a notice) works before and after logging in:
 
 * logged out, the navigation holds the log-in page at ``/`` and, hidden, the same log-in page
@@ -10,11 +10,11 @@ and a link to one (a bookmark, a link in a notice) works before and after loggin
   addresses, and do nothing but switch to the role's first page, where a line says the page asked
   for is not open to the role. Nothing of such a page runs, and the menu lists none of them.
 
-The page files live in ``app_pages/``, not ``pages/``: Streamlit treats a folder named ``pages``
-next to the entry script as its old automatic navigation. In a server process where no tab has
-called ``st.navigation`` yet, it then runs an address such as ``/county`` straight from that
-folder, without ``app.py``, and shows every file name of the folder in the sidebar
-(``tests/test_browser_deep_link.py``).
+The page files live in ``pages/``, which Streamlit also takes for its old automatic navigation:
+in a server process where no tab has called ``st.navigation`` yet, it runs an address such as
+``/county`` straight from the file, without ``app.py``, and lists every file name of the folder in
+the sidebar. :func:`through_the_app` (the first thing every page does, in ``require_actor``) turns
+that mode off and runs the request through ``app.py`` (``tests/test_browser_deep_link.py``).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from ui.i18n_st import tr
 from ui.layout import md_escape
 
 __all__ = ["PAGES", "PageEntry", "url_path", "login_navigation", "role_navigation",
-           "show_not_open_note"]
+           "show_not_open_note", "through_the_app"]
 
 _NOT_OPEN = "greening_page_not_open"  # the title of the page asked for, for the next run
 
@@ -45,26 +45,26 @@ class PageEntry(NamedTuple):
 
 # Material icons come with Streamlit's own assets: they render without an emoji font and a CDN.
 PAGES = [
-    PageEntry("app_pages/inbox.py", "nav.inbox", ":material/inbox:", "overview", "notice.view"),
-    PageEntry("app_pages/overview.py", "nav.overview", ":material/map:", "overview", "dashboard.view"),
-    PageEntry("app_pages/county.py", "nav.county", ":material/bar_chart:", "overview", "dashboard.view"),
-    PageEntry("app_pages/lagging.py", "nav.lagging", ":material/warning:", "overview", "lagging.view"),
-    PageEntry("app_pages/notices.py", "nav.notices", ":material/assignment_late:", "overview", "notice.view"),
-    PageEntry("app_pages/ranking.py", "nav.ranking", ":material/leaderboard:", "overview", "ranking.view"),
-    PageEntry("app_pages/designations.py", "nav.designations", ":material/military_tech:", "overview",
+    PageEntry("pages/inbox.py", "nav.inbox", ":material/inbox:", "overview", "notice.view"),
+    PageEntry("pages/overview.py", "nav.overview", ":material/map:", "overview", "dashboard.view"),
+    PageEntry("pages/county.py", "nav.county", ":material/bar_chart:", "overview", "dashboard.view"),
+    PageEntry("pages/lagging.py", "nav.lagging", ":material/warning:", "overview", "lagging.view"),
+    PageEntry("pages/notices.py", "nav.notices", ":material/assignment_late:", "overview", "notice.view"),
+    PageEntry("pages/ranking.py", "nav.ranking", ":material/leaderboard:", "overview", "ranking.view"),
+    PageEntry("pages/designations.py", "nav.designations", ":material/military_tech:", "overview",
               "dashboard.view"),
-    PageEntry("app_pages/measures.py", "nav.measures", ":material/checklist:", "overview", "dashboard.view"),
-    PageEntry("app_pages/log_planting.py", "nav.log_planting", ":material/add_location_alt:", "work",
+    PageEntry("pages/measures.py", "nav.measures", ":material/checklist:", "overview", "dashboard.view"),
+    PageEntry("pages/log_planting.py", "nav.log_planting", ":material/add_location_alt:", "work",
               "planting.create"),
-    PageEntry("app_pages/care_check.py", "nav.care_check", ":material/park:", "work", "care.create"),
-    PageEntry("app_pages/village.py", "nav.village", ":material/home:", "work", "village.view"),
-    PageEntry("app_pages/teams.py", "nav.teams", ":material/groups:", "work", "village.view"),
-    PageEntry("app_pages/review.py", "nav.review", ":material/fact_check:", "work",
+    PageEntry("pages/care_check.py", "nav.care_check", ":material/park:", "work", "care.create"),
+    PageEntry("pages/village.py", "nav.village", ":material/home:", "work", "village.view"),
+    PageEntry("pages/teams.py", "nav.teams", ":material/groups:", "work", "village.view"),
+    PageEntry("pages/review.py", "nav.review", ":material/fact_check:", "work",
               ("planting.review", "attestation.review")),
-    PageEntry("app_pages/imports.py", "nav.imports", ":material/upload_file:", "work", "import.ledger"),
-    PageEntry("app_pages/admin_users.py", "nav.admin_users", ":material/manage_accounts:", "admin", "user.manage"),
-    PageEntry("app_pages/admin_audit.py", "nav.admin_audit", ":material/history:", "admin", "audit.view"),
-    PageEntry("app_pages/admin_rasters.py", "nav.admin_rasters", ":material/satellite_alt:", "admin",
+    PageEntry("pages/imports.py", "nav.imports", ":material/upload_file:", "work", "import.ledger"),
+    PageEntry("pages/admin_users.py", "nav.admin_users", ":material/manage_accounts:", "admin", "user.manage"),
+    PageEntry("pages/admin_audit.py", "nav.admin_audit", ":material/history:", "admin", "audit.view"),
+    PageEntry("pages/admin_rasters.py", "nav.admin_rasters", ":material/satellite_alt:", "admin",
               "raster.import"),
 ]
 
@@ -77,6 +77,29 @@ def url_path(entry: PageEntry) -> str:
 def may_open(actor: Actor, entry: PageEntry) -> bool:
     actions = entry.action if isinstance(entry.action, tuple) else (entry.action,)
     return any(allowed(actor, a) for a in actions)
+
+
+def through_the_app() -> None:
+    """Run this request through ``app.py`` when Streamlit ran a page file by itself.
+
+    Streamlit decides once per server process whether the ``pages/`` folder is its old automatic
+    navigation (``PagesManager.uses_pages_directory``, set when the first tab connects); the first
+    ``st.navigation`` call turns it off. Until then an address like ``/county`` runs
+    ``pages/county.py`` alone, with the folder's file names as the menu and no log-in gate of
+    ``app.py``. Turned off here, ``app.py`` is run in this same run (not a rerun, which would drop
+    a press the request carries); its navigation replaces the automatic one and runs the page
+    asked for (Streamlit knows it by the same script hash), and the file's own run stops.
+    """
+    import runpy
+
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        # In this same run (a rerun would drop the presses it carries): app.py's navigation
+        # replaces the automatic one and runs the page asked for; then this file run stops.
+        runpy.run_path(str(Path(__file__).resolve().parents[1] / "app.py"), run_name="__main__")
+        st.stop()
 
 
 def login_navigation(login_page: Callable[[], None]):

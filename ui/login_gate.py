@@ -107,6 +107,9 @@ def require_actor(action: str | None = None, area_code: str | None = None) -> Ac
     Not logged in: shows the log-in form and stops, so the page reads no data. Logged in with a
     one-time password: shows the password change form and stops. Not allowed: says so and stops.
     """
+    from ui.app_navigation import through_the_app
+
+    through_the_app()  # a page file run by itself, not through app.py: run it through app.py
     gate = _gate()
     login_cookie.sync()
     if gate.must_change_password:

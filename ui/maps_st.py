@@ -151,7 +151,7 @@ def open_tapped_village(map_key: str, basemap: str, villages, detail: str) -> No
     village = village_at(villages, *point, reach_m=TAP_REACH_M[detail])
     if village is not None:
         st.session_state["village_code"] = village["code"]
-        st.switch_page("app_pages/village.py")
+        st.switch_page("pages/village.py")
     st.info(tr("common.no_village_here"))
 
 
