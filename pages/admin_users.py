@@ -5,7 +5,7 @@ from greening.models.enums import Role
 from greening.services import users
 from ui.engine import db_session
 from ui.forms import FormRound
-from ui.i18n_st import label, label_of, tr
+from ui.i18n_st import label, label_of, tr, translated
 from ui.layout import page_header, show_error
 from ui.login_gate import require_actor
 from ui.tables import show_table
@@ -40,7 +40,7 @@ new_form = FormRound("user_new")  # a double press creates the user once (see ui
 with new_tab, st.form(new_form.key(), clear_on_submit=False):
     name = st.text_input(tr("users.username"), max_chars=60, key=new_form.key("username"))
     display = st.text_input(tr("users.display_name"), max_chars=100, key=new_form.key("display"))
-    role = st.selectbox(tr("users.role"), ROLES, format_func=label_of(Role), key=new_form.key("role"))
+    role = translated(st.selectbox, tr("users.role"), ROLES, format_func=label_of(Role), key=new_form.key("role"))
     area = st.text_input(tr("users.area"), max_chars=12, key=new_form.key("area"))
     if st.form_submit_button(tr("users.create"), type="primary"):
         made = _run(lambda s: users.create_user(s, actor, username=name, display_name=display, role=role,
@@ -64,7 +64,7 @@ with edit_tab:
             if made:
                 st.code(made, language=None)
         with st.form("user_role"):
-            role = st.selectbox(tr("users.new_role"), ROLES, format_func=label_of(Role), key="edit_role")
+            role = translated(st.selectbox, tr("users.new_role"), ROLES, format_func=label_of(Role), key="edit_role")
             area = st.text_input(tr("users.area_code"), max_chars=12, key="edit_area")
             sso = st.text_input(tr("users.sso"), max_chars=200)
             if st.form_submit_button(tr("users.save")):

@@ -4,7 +4,7 @@ species), fill in what was found, submit once."""
 import streamlit as st
 
 from ui.care_form import care_confirmation, care_form, due_list, match_near, pick_due
-from ui.i18n_st import tr, tr_key
+from ui.i18n_st import tr, tr_key, translated
 from ui.layout import page_header
 from ui.login_gate import require_actor
 from ui.pickers import pick_village
@@ -27,7 +27,7 @@ if len(due):
                height=220, key="care_due_table")
 else:
     st.caption(tr("care.none_due"))
-how = st.segmented_control(tr("care.how"), ["list", "position"], format_func=tr_key("care.how."),
+how = translated(st.segmented_control, tr("care.how"), ["list", "position"], format_func=tr_key("care.how."),
                            key="care_pick_how", default="list" if len(due) else "position", required=True)
 if how == "list":
     care_form(actor, pick_due(due) if len(due) else None)

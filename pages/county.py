@@ -9,7 +9,7 @@ from greening.maps import METRICS
 from greening.maps.compact import detail_for
 from greening.models.enums import DesignationKind
 from ui import data
-from ui.i18n_st import label, lang, tr, tr_key
+from ui.i18n_st import label, lang, tr, tr_key, translated
 from ui.layout import page_header
 from ui.login_gate import require_actor
 from ui.maps_st import (
@@ -33,7 +33,7 @@ area = actor.scope_prefix if len(actor.scope_prefix) > 6 else county
 
 villages = data.villages(actor, area)
 left, right = st.columns([2, 3], vertical_alignment="bottom")
-metric = left.selectbox(tr("map.metric"), list(METRICS), format_func=tr_key("metric."), key="county_metric")
+metric = translated(left.selectbox, tr("map.metric"), list(METRICS), format_func=tr_key("metric."), key="county_metric")
 basemap = basemap_picker(right)
 open_tapped_village("county_map", basemap, villages, detail_for(area))  # a tap opens its page
 show_map(cached_render(actor, "county", lambda: render(

@@ -4,7 +4,7 @@ import streamlit as st
 from greening.maps import METRICS
 from ui import data
 from ui.figures import show_headline
-from ui.i18n_st import tr, tr_key
+from ui.i18n_st import tr, tr_key, translated
 from ui.layout import page_header
 from ui.login_gate import require_actor
 from ui.maps_st import (
@@ -22,7 +22,7 @@ page_header(tr("overview.title" if actor.is_citywide else "overview.title_area")
 show_headline(actor)
 
 left, middle, right = st.columns([2, 3, 1], vertical_alignment="bottom")
-metric = left.selectbox(tr("map.metric"), list(METRICS), format_func=tr_key("metric."), key="ov_metric")
+metric = translated(left.selectbox, tr("map.metric"), list(METRICS), format_func=tr_key("metric."), key="ov_metric")
 basemap = basemap_picker(middle)
 heat = right.toggle(tr("map.heat"), key="ov_heat")
 

@@ -279,3 +279,27 @@ def _send_stale_label(box, label: str) -> None:
             return state
 
     box.__class__ = Stale
+
+
+class TestTranslatedBoxesFollowTheSwitch:
+    """A keyed box keeps its value across a language switch; Streamlit sent the value again only when
+    it changed, so the browser went on showing the old label (the Chinese overview's metric box read
+    "Measure coverage") and sent it back. On the first run in the new language the box must send its
+    choice's label in that language."""
+
+    @pytest.mark.parametrize("page, key, pick, zh_label, en_label", [
+        ("pages/overview.py", "ov_metric", "survival", "成活率", "Survival"),
+        ("pages/county.py", "county_metric", "survival", "成活率", "Survival"),
+    ])
+    def test_the_box_sends_its_label_in_the_new_language(self, settings, page, key, pick, zh_label, en_label):
+        at = _app("city" if page.endswith("overview.py") else "suixi", page, lang="en")
+        at.selectbox(key=key).select(pick).run()
+        assert at.selectbox(key=key).value == pick
+        for lg, shown in (("zh", zh_label), ("en", en_label), ("zh", zh_label)):
+            at.radio(key="_lang_switch").set_value(lg).run()
+            assert not at.exception, [e.value for e in at.exception]
+            box = at.selectbox(key=key)
+            assert box.value == pick and shown in box.options
+            assert box.proto.set_value and box.proto.raw_value == shown, (lg, box.proto.raw_value)
+            at.run()  # a further run in the same language sends nothing new, and keeps the choice
+            assert at.selectbox(key=key).value == pick and not at.selectbox(key=key).proto.set_value

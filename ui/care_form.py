@@ -18,7 +18,7 @@ from greening.i18n import fmt_count, fmt_date
 from greening.permissions import PermissionDenied
 from ui import data
 from ui.engine import db_session
-from ui.i18n_st import lang, tr, tr_key
+from ui.i18n_st import lang, tr, tr_key, translated
 from ui.layout import md_escape, show_error
 from ui.planting_form import default_date
 
@@ -58,7 +58,7 @@ def pick_due(due: pd.DataFrame) -> int | None:
         labels[int(row["planting_id"])] = tr("care.due_line", id=row["planting_id"], species=_species_name(row),
                                              count=fmt_count(row["tree_count"], lg), months=row["months"],
                                              due=fmt_date(row["due_on"], lg), state=state)
-    return st.selectbox(tr("care.pick"), list(labels), format_func=labels.get, index=None,
+    return translated(st.selectbox, tr("care.pick"), list(labels), format_func=labels.get, index=None,
                         placeholder=tr("care.pick_placeholder"), key="care_pick")
 
 
@@ -71,7 +71,7 @@ def match_near(actor: Actor, point) -> tuple[int, int] | None:
     lg = lang()
     names = dict(zip(species["id"], species["name_en"].fillna(species["name_zh"]) if lg == "en"
                      else species["name_zh"], strict=False))
-    species_id = st.selectbox(tr("care.species"), list(names), format_func=names.get, index=None,
+    species_id = translated(st.selectbox, tr("care.species"), list(names), format_func=names.get, index=None,
                               placeholder=tr("log.pick_species"), key="care_species")
     if point is None:
         st.info(tr("care.need_point"))
@@ -107,12 +107,12 @@ def care_form(actor: Actor, planting_id: int | None, *, point=None, species_id: 
     lg = lang()
     tasks = {k: (zh if lg == "zh" else en) for k, (zh, en) in TASKS.items()}
     with st.form("care_form", border=True):
-        kind = st.segmented_control(tr("care.kind"), ["survival", "care"], format_func=tr_key("care.kind."),
+        kind = translated(st.segmented_control, tr("care.kind"), ["survival", "care"], format_func=tr_key("care.kind."),
                                     default="survival", required=True, key="care_kind")
         c1, c2 = st.columns(2)
         alive = c1.number_input(tr("care.alive"), min_value=0, max_value=100_000, value=None, step=1, key="care_alive")
         checked_on = c2.date_input(tr("care.date"), value=default_date(), max_value=dt.date.today(), key="care_date")
-        done = st.multiselect(tr("care.done_what"), list(tasks), format_func=tasks.get, key="care_tasks")
+        done = translated(st.multiselect, tr("care.done_what"), list(tasks), format_func=tasks.get, key="care_tasks")
         responsible = st.text_input(tr("care.responsible"), max_chars=60, key="care_responsible")
         note = st.text_area(tr("care.note"), max_chars=1000, key="care_note", height=68)
         submitted = st.form_submit_button(tr("care.submit"), type="primary", width="stretch")

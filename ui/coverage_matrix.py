@@ -9,7 +9,7 @@ from greening.actor import Actor
 from greening.area_codes import parent_codes
 from greening.i18n import plan_name
 from ui import data
-from ui.i18n_st import lang, tr, tr_key
+from ui.i18n_st import lang, tr, tr_key, translated
 
 __all__ = ["coverage_matrix", "plan_shares"]
 
@@ -29,7 +29,7 @@ def plan_shares(status: pd.DataFrame, measures: pd.DataFrame, level: str) -> pd.
 
 def coverage_matrix(actor: Actor, measures: pd.DataFrame) -> None:
     status = data.coverage(actor).get("measure_status")
-    level = st.segmented_control(tr("measures.rows"), ["town", "village"], default="town", required=True,
+    level = translated(st.segmented_control, tr("measures.rows"), ["town", "village"], default="town", required=True,
                                  format_func=tr_key("common."), key="matrix_level")
     if status is None or not len(status):
         st.info(tr("common.no_data"))

@@ -7,7 +7,7 @@ from greening.i18n import label as _label
 from greening.i18n import labels as _labels
 from greening.i18n import normalise_lang, t
 
-__all__ = ["lang", "tr", "tr_key", "label", "label_of", "labels", "language_switch", "LANG_KEY"]
+__all__ = ["lang", "tr", "tr_key", "label", "label_of", "labels", "language_switch", "translated", "LANG_KEY"]
 
 LANG_KEY = "lang"
 
@@ -33,6 +33,26 @@ def tr_key(prefix: str = ""):
     """
     current = lang()
     return lambda value: t(f"{prefix}{value}", current)
+
+
+def translated(widget, label: str, options, /, *, key: str, **kwargs):
+    """``widget(label, options, key=key, **kwargs)``: a keyed selectbox, radio, segmented control or
+    multiselect whose option labels are in the tab's language.
+
+    The browser keeps such a box's choice as its label, and Streamlit sends the box's value again only
+    when the value changes: after a language switch the box went on showing the other language's
+    label ("Measure coverage" on the Chinese overview) and sent it back on the next run. On the first
+    run in a new language the value is handed back through session state, so Streamlit sends the label
+    in this language; ``index``/``default`` are then left out (the value is already given).
+    """
+    current = lang()
+    seen = f"_label_lang:{key}"
+    if st.session_state.get(seen, current) != current and key in st.session_state:
+        st.session_state[key] = st.session_state[key]
+        kwargs.pop("index", None)
+        kwargs.pop("default", None)
+    st.session_state[seen] = current
+    return widget(label, options, key=key, **kwargs)
 
 
 def label(enum_cls, value) -> str:

@@ -9,7 +9,7 @@ import streamlit as st
 from greening.area_codes import prefix_codes
 from greening.coverage.lagging import REASON_WEIGHTS
 from greening.i18n import t
-from ui.i18n_st import lang, tr
+from ui.i18n_st import lang, tr, translated
 from ui.layout import md_escape
 
 __all__ = ["REASON_KINDS", "ROLES", "filter_lagging", "lagging_cards", "export_frame", "responsible_lines"]
@@ -32,7 +32,7 @@ def filter_lagging(lagging: pd.DataFrame) -> pd.DataFrame:
     names = _county_names(county_of, lagging["county_name"], lang())
     # An unknown value formats as itself, not as "all": after a language switch the browser sends the
     # other language's label (All / 全部), which Streamlit keeps when it formats like an option.
-    county = c1.selectbox(tr("common.county"), ["", *names], key="lag_county",
+    county = translated(c1.selectbox, tr("common.county"), ["", *names], key="lag_county",
                           format_func=lambda c: all_ if c == "" else names.get(c, str(c)))
     shown = lagging if county not in names else lagging[county_of == county]
     town = c2.selectbox(tr("common.town"), [all_, *sorted(shown["town_name"].dropna().unique())], key="lag_town")
@@ -40,7 +40,7 @@ def filter_lagging(lagging: pd.DataFrame) -> pd.DataFrame:
     present = set().union(*map(_kinds_of, lagging["reason_list"])) if len(lagging) else set()
     kinds = [k for k in REASON_KINDS if k in present] + sorted(present - set(REASON_KINDS))
     lg = lang()
-    picked = c3.multiselect(tr("lagging.filter_reason"), kinds, format_func=lambda k: kind_name(k, lg), key="lag_reasons",
+    picked = translated(c3.multiselect, tr("lagging.filter_reason"), kinds, format_func=lambda k: kind_name(k, lg), key="lag_reasons",
                             placeholder=all_, select_all=False)
     if picked:
         shown = shown[shown["reason_list"].map(lambda rs: bool(_kinds_of(rs) & set(picked)))]

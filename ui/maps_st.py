@@ -22,7 +22,7 @@ from greening.maps import (
     build_map,
     picked_to_wgs84,
 )
-from ui.i18n_st import lang, tr, tr_key
+from ui.i18n_st import lang, tr, tr_key, translated
 
 __all__ = ["basemap_picker", "render", "cached_render", "digest", "show_map", "new_click", "open_tapped_village", "clicked_wgs84", "BASEMAP_KEY",
            "MAP_HEIGHT"]
@@ -47,7 +47,7 @@ def basemap_picker(container=None, key: str = BASEMAP_KEY) -> str:
         st.session_state[key] = st.session_state.get(widget) or st.session_state[key]
 
     where = container or st
-    where.segmented_control(tr("map.basemap"), options, default=st.session_state[key], key=widget,
+    translated(where.segmented_control, tr("map.basemap"), options, default=st.session_state[key], key=widget,
                             format_func=tr_key("map.basemap."), selection_mode="single",
                             required=True, on_change=keep)
     return st.session_state[key]

@@ -7,7 +7,7 @@ from greening.actor import Actor
 from greening.area_codes import county_prefix
 from greening.geo.boundaries import COUNTIES
 from ui import data
-from ui.i18n_st import lang, tr
+from ui.i18n_st import lang, tr, translated
 from ui.layout import md_escape
 
 __all__ = ["pick_county", "pick_village", "VILLAGE_KEY"]
@@ -23,7 +23,7 @@ def pick_county(actor: Actor, container=None) -> str:
     codes = list(COUNTIES)
     name = (lambda c: COUNTIES[c][1]) if lang() == "en" else (lambda c: COUNTIES[c][0])
     default = st.session_state.get("county_code", codes[0])
-    return where.selectbox(tr("county.pick"), codes, index=codes.index(default) if default in codes else 0,
+    return translated(where.selectbox, tr("county.pick"), codes, index=codes.index(default) if default in codes else 0,
                            format_func=name, key="county_pick")
 
 
@@ -60,7 +60,7 @@ def pick_village(actor: Actor, container=None) -> str | None:
     elif st.session_state.get("village_pick") not in labels:
         st.session_state["village_pick"] = codes[0]
     where = container or st
-    code = where.selectbox(tr("village.pick"), codes, format_func=labels.get, key="village_pick")
+    code = translated(where.selectbox, tr("village.pick"), codes, format_func=labels.get, key="village_pick")
     if st.query_params.get("village") != code:
         st.query_params["village"] = code
     return code

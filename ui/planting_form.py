@@ -24,7 +24,7 @@ from greening.permissions import PermissionDenied
 from greening.validation.placement import place
 from ui import data
 from ui.engine import db_session
-from ui.i18n_st import labels, lang, tr, tr_key
+from ui.i18n_st import labels, lang, tr, tr_key, translated
 from ui.layout import md_escape, show_error
 from ui.photos_view import photo_flag_text, show_photos
 
@@ -67,7 +67,7 @@ def typed_point():
     not coordinates (the error is shown)."""
     left, right = st.columns([3, 2])
     text = left.text_input(tr("log.coords"), key="log_coords", placeholder="110.3594, 21.2707")
-    datum = right.selectbox(tr("log.datum"), ["wgs84", "gcj02"], format_func=tr_key("log.datum."),
+    datum = translated(right.selectbox, tr("log.datum"), ["wgs84", "gcj02"], format_func=tr_key("log.datum."),
                             key="log_datum")
     if not text.strip():
         return None
@@ -89,7 +89,7 @@ def point_picker(actor: Actor, village_code: str, *, prefix: str = "log"):
     from ui.gps import GPS_KEY, GpsError, gps_button, read_reading
     from ui.maps_st import basemap_picker, datum_of, map_data, new_click, picked_group, render, show_map
 
-    how = st.segmented_control(tr("log.how"), ["map", "typed"], format_func=tr_key("log.how."),
+    how = translated(st.segmented_control, tr("log.how"), ["map", "typed"], format_func=tr_key("log.how."),
                                key=f"{prefix}_how", default="map", required=True)
     error_key = f"{prefix}_gps_error"
     if how == "typed":
@@ -203,7 +203,7 @@ def planting_form(actor: Actor, point, village_code: str) -> None:
     with st.form("log_form", border=True):
         st.markdown(f"##### {tr('log.what')}")
         options = list(names)
-        species_id = st.selectbox(tr("common.species"), options, format_func=names.get, key="log_species",
+        species_id = translated(st.selectbox, tr("common.species"), options, format_func=names.get, key="log_species",
                                   index=options.index(carried) if carried is not None else None,
                                   placeholder=tr("log.pick_species"))
         if carried is not None:
@@ -214,7 +214,7 @@ def planting_form(actor: Actor, point, village_code: str) -> None:
         planted_on = c2.date_input(tr("log.date"), value=default_date(), max_value=today, key="log_date")
         if as_of < today:
             st.caption(tr("log.date_is_report_date", date=fmt_date(as_of, lg)))
-        site_type = st.selectbox(tr("common.site_type"), list(sites), format_func=sites.get, key="log_site_type")
+        site_type = translated(st.selectbox, tr("common.site_type"), list(sites), format_func=sites.get, key="log_site_type")
         photos = st.file_uploader(tr("log.photos"), type=["jpg", "jpeg", "png", "webp"],
                                   accept_multiple_files=True, key="log_photos")
         with st.expander(tr("log.more")):

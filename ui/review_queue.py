@@ -27,7 +27,7 @@ from greening.services.review_queue import (
     queue_page,
 )
 from ui.engine import db_session
-from ui.i18n_st import label, lang, tr
+from ui.i18n_st import label, lang, tr, translated
 from ui.layout import md_escape, show_error
 from ui.photos_view import flag_list, flag_words, record_photos
 
@@ -92,16 +92,16 @@ def _filters(actor) -> tuple[QueueFilter, int, int]:
         c1, c2 = st.columns(2)
         dates = c1.date_input(tr("review.submitted_between"), value=(), key="rv_dates", format="YYYY-MM-DD")
         vnames = dict(zip(villages["code"], villages["name"], strict=True))
-        village = c2.selectbox(tr("common.village"), [None, *vnames], key="rv_village",
+        village = translated(c2.selectbox, tr("common.village"), [None, *vnames], key="rv_village",
                                format_func=lambda c: tr("review.village_all") if c is None
                                else f"{vnames[c]}（{fmt_int(villages.set_index('code').loc[c, 'pending'])}）")
         shown_teams = teams if village is None else teams[teams["village_code"] == village]
         tnames = dict(zip(shown_teams["id"].astype(int), shown_teams["name"], strict=True))
         c3, c4 = st.columns(2)
-        team = c3.selectbox(tr("review.team"), [None, *tnames], key="rv_team",
+        team = translated(c3.selectbox, tr("review.team"), [None, *tnames], key="rv_team",
                             format_func=lambda i: tr("review.team_all") if i is None else str(tnames[i]))
         flag_options = [None, ANY_FLAG, *PLANTING_FLAGS, *PHOTO_FLAGS, NO_PHOTO]
-        flag = c4.selectbox(tr("review.flag"), flag_options, key="rv_flag", format_func=_flag_option)
+        flag = translated(c4.selectbox, tr("review.flag"), flag_options, key="rv_flag", format_func=_flag_option)
         c5, c6 = st.columns(2)
         size = c5.selectbox(tr("review.page_size"), PAGE_SIZES, key="rv_page_size")
         page = c6.number_input(tr("review.page"), min_value=1, value=1, step=1, key="rv_page")
@@ -203,7 +203,7 @@ def _detail(actor, row) -> None:
 def _decision_form(actor, row, nonce: int) -> None:
     pid, version = int(row["id"]), int(row["version"])
     with st.form(f"rv_form_{pid}_{version}_{nonce}", clear_on_submit=False, enter_to_submit=False):
-        st.radio(tr("review.decision"), ["verify", "reject"], index=None, horizontal=True,
+        translated(st.radio, tr("review.decision"), ["verify", "reject"], index=None, horizontal=True,
                  key=f"rv_decision_{nonce}",
                  format_func=lambda d: tr("review.verify") if d == "verify" else tr("review.reject"))
         st.text_area(tr("review.reason"), max_chars=review.MAX_REASON, key=f"rv_reason_{nonce}")
