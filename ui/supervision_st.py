@@ -88,12 +88,21 @@ def _refused(exc: BaseException, village: str | None) -> None:
 
 
 def inbox_count(actor: Actor) -> int:
-    """How many things wait for the actor (the sidebar's count)."""
+    """How many things wait for the actor (the sidebar's count, drawn on every rerun of every
+    page): kept per user, day and data version of the user's area, so it is counted again after
+    any write there, through any replica, and not on every rerun (the care schedule behind it
+    reads every verified planting of the area)."""
+    today = _today()
+    return _inbox_total(actor.user_id, data.scope_of(actor), data.version_keys(actor), today.isoformat(), actor)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=4096)
+def _inbox_total(user_id: int | None, scope: str, db: str, day: str, _actor: Actor) -> int:
     from greening.supervision.inbox import inbox
 
     try:
-        with db_session(actor) as s:
-            return inbox(s, actor, _today()).total
+        with db_session(_actor) as s:
+            return inbox(s, _actor, dt.date.fromisoformat(day)).total
     except PermissionDenied:
         return 0
 
