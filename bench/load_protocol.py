@@ -65,6 +65,7 @@ class StreamlitTab:
     def __init__(self, base: str):
         self.base = base
         self.cookie = ""
+        self.replica = ""  # the replica nginx sent this tab to (its response header)
         self.page_hash = ""
         self.pages: dict[str, str] = {}  # page title -> page script hash, from the navigation
         self.screen = Screen()
@@ -74,11 +75,12 @@ class StreamlitTab:
     async def open(self) -> None:
         import websockets
 
-        def first_get() -> str:
+        def first_get() -> tuple[str, str]:
             with urllib.request.urlopen(self.base + "/", timeout=60) as answer:  # noqa: S310 - loopback
-                return "; ".join(c.split(";", 1)[0] for c in answer.headers.get_all("Set-Cookie") or [])
+                cookies = "; ".join(c.split(";", 1)[0] for c in answer.headers.get_all("Set-Cookie") or [])
+                return cookies, answer.headers.get("X-Greening-Replica", "")
 
-        self.cookie = await asyncio.to_thread(first_get)
+        self.cookie, self.replica = await asyncio.to_thread(first_get)
         url = self.base.replace("http://", "ws://", 1) + "/_stcore/stream"
         self._ws = await websockets.connect(url, subprotocols=["streamlit"], max_size=None,
                                             additional_headers={"Cookie": self.cookie, "Origin": self.base},
@@ -167,6 +169,7 @@ async def protocol_session(base: str, username: str, password: str, site: str, p
     tab = StreamlitTab(base)
     try:
         await tab.open()
+        out.replica = tab.replica
         await tab.rerun()
         await tab.until(lambda s: "用户名" in s.widgets and s.has_text("登录"), timeout)
         out.steps.append("opened")
