@@ -137,7 +137,11 @@ def _postgres() -> bool:
 
 
 def _own_keys_and_indexes(table_is_partitioned: bool) -> None:
-    """The primary key, foreign keys and indexes of a new plantings table (made without them)."""
+    """The primary key, foreign keys and indexes of a new plantings table (made without them).
+
+    The DDL here and in ``_point_references_at`` is formatted from this module's own constant
+    table, column and constraint names (identifiers cannot be bound parameters); no value from
+    outside the migration reaches it."""
     key = "id, claimed_village_code" if table_is_partitioned else "id"
     op.execute(f"ALTER TABLE plantings ADD CONSTRAINT pk_plantings PRIMARY KEY ({key})")
     if table_is_partitioned:
