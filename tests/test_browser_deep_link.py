@@ -117,3 +117,35 @@ def test_an_address_that_is_no_page_says_so_in_chinese(app_server, browser, dial
     shot(page, "deep-link-unknown-address-phone")
     assert dialogs == []
     page.context.close()
+
+
+@pytest.mark.parametrize(("username", "viewport"), [("team-suixi", PHONE), ("city", DESKTOP)],
+                         ids=["team-phone", "city-desktop"])
+def test_the_first_page_of_a_role_opened_by_its_own_address(app_server, browser, dialogs, username,
+                                                            viewport):
+    """A bookmark of the page a role lands on (a team's /log_planting, the city's /overview, or the
+    inbox when something waits) opens it, logged in, without Streamlit's 「页面不存在」 dialog.
+
+    Before the fix the role's first page was served at ``/`` only (Streamlit's default page has
+    no address of its own), so its own address was "not found" and the dialog covered the page."""
+    page = new_page(browser, app_server, dialogs, viewport)
+    login(page, username)
+    headings = {"inbox": "sup.inbox.title", "log_planting": "log.title", "overview": "overview.title"}
+
+    def heading(stem):
+        return page.get_by_role("heading", name=t(headings[stem]))
+
+    heading("inbox").or_(heading("log_planting")).or_(heading("overview")).first.wait_for(timeout=120_000)
+    _settled(page)
+    landed = next(stem for stem in headings if heading(stem).count())
+    page.goto(f"{app_server}/{landed}", wait_until="domcontentloaded")  # the bookmark, logged in
+    page.wait_for_selector("text=退出登录", state="attached", timeout=60_000)
+    heading(landed).first.wait_for(timeout=120_000)
+    _settled(page)
+    page.wait_for_timeout(1500)  # a dialog would be up by now
+    assert page.locator('[role="dialog"]').count() == 0, page.locator('[role="dialog"]').inner_text()
+    assert page.get_by_text("页面不存在").count() == 0
+    assert page.url.endswith(f"/{landed}")
+    shot(page, f"deep-link-own-home-{username}")
+    assert dialogs == []
+    page.context.close()

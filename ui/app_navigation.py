@@ -6,9 +6,10 @@ and a link to one (a bookmark, a link in a notice) works before and after loggin
 * logged out, the navigation holds the log-in page at ``/`` and, hidden, the same log-in page
   under every page's address. Streamlit keeps the address (no "Page not found" dialog) and, as it
   knows a page by its address, the run right after the log-in opens the page asked for;
-* logged in, the pages the role may not open are in the navigation too, hidden, under their
-  addresses, and do nothing but switch to the role's first page, where a line says the page asked
-  for is not open to the role. Nothing of such a page runs, and the menu lists none of them.
+* logged in, the role's first page is served at ``/`` (Streamlit's default page) and, hidden,
+  under its own address too, so a bookmark of it opens it. The pages the role may not open are
+  in the navigation too, hidden, under their addresses, and do nothing but switch to the role's
+  first page, where a line says the page asked for is not open to the role. Nothing of such a page runs, and the menu lists none of them.
 
 The page files live in ``pages/``, which Streamlit also takes for its old automatic navigation:
 in a server process where no tab has called ``st.navigation`` yet, it runs an address such as
@@ -33,6 +34,8 @@ __all__ = ["PAGES", "PageEntry", "url_path", "login_navigation", "role_navigatio
            "show_not_open_note", "through_the_app"]
 
 _NOT_OPEN = "greening_page_not_open"  # the title of the page asked for, for the next run
+#: the home page's own name inside Streamlit (it is served at "/"; its file's stem is its hidden twin's)
+HOME_PATH = "start"
 
 
 class PageEntry(NamedTuple):
@@ -126,19 +129,27 @@ def role_navigation(actor: Actor, *, home_file: str, titles: dict[str, str] | No
     sections: dict[str, list] = {}
     home = None
     closed: list[PageEntry] = []
+    hidden: list = []
     for entry in PAGES:
         if not may_open(actor, entry):
             closed.append(entry)
             continue
-        page = st.Page(entry.file, title=titles.get(entry.file, tr(entry.title)), icon=entry.icon,
-                       url_path=url_path(entry), default=entry.file == home_file)
-        home = page if entry.file == home_file else home
+        title = titles.get(entry.file, tr(entry.title))
+        if entry.file == home_file:
+            # Streamlit serves its default page at "/" only: the page's own address (a bookmark,
+            # the address bar after a reload) would be "not found". It gets a hidden twin there.
+            page = home = st.Page(entry.file, title=title, icon=entry.icon, url_path=HOME_PATH,
+                                  default=True)
+            hidden.append(st.Page(entry.file, title=title, icon=entry.icon,
+                                  url_path=url_path(entry), visibility="hidden"))
+        else:
+            page = st.Page(entry.file, title=title, icon=entry.icon, url_path=url_path(entry))
         sections.setdefault(tr(f"nav.section.{entry.section}"), []).append(page)
     if home is None:
         home = next(iter(sections.values()))[0]
     first = next(iter(sections.values()))  # hidden pages go in a section that shows anyway
-    first += [st.Page(_not_open(tr(e.title), home), title=tr("app.title"), url_path=url_path(e),
-                      visibility="hidden") for e in closed]
+    first += hidden + [st.Page(_not_open(tr(e.title), home), title=tr("app.title"),
+                               url_path=url_path(e), visibility="hidden") for e in closed]
     return st.navigation(sections)
 
 
