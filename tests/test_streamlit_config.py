@@ -1,0 +1,21 @@
+"""The Streamlit settings the servers run with (.streamlit/config.toml, read from the working
+directory of every replica: scripts/serve.sh and the systemd unit start them in the repository)."""
+from __future__ import annotations
+
+import tomllib
+
+from greening.config import REPO_ROOT
+
+
+def _config() -> dict:
+    return tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text())
+
+
+def test_no_full_garbage_collection_after_every_script_run():
+    assert _config()["runner"]["postScriptGC"] is False
+
+
+def test_users_never_see_tracebacks_nor_the_developer_menu():
+    config = _config()
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["client"]["toolbarMode"] == "viewer"
