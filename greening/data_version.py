@@ -22,7 +22,8 @@ from collections.abc import Iterable
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-__all__ = ["EVERYWHERE", "AREAS", "scopes_of_change", "scope_of", "bump", "versions", "version_key", "QUIET_TABLES", "QUIET_ACTIONS"]
+__all__ = ["EVERYWHERE", "AREAS", "scopes_of_change", "scope_of", "bump", "versions", "version_key", "key_of",
+           "local_writes", "QUIET_TABLES", "QUIET_ACTIONS"]
 
 EVERYWHERE = "*"
 #: a second counter bumped by changes to boundaries (admin_areas), which key the cached map shapes
@@ -57,10 +58,21 @@ def scopes_of_change(table: str, action: str, codes) -> set[str]:
     return scopes
 
 
+_writes = 0  # bumps made by this process: a reader keeping versions for a moment reads again after one
+
+
 def bump(conn: Connection, scopes: Iterable[str]) -> None:
     """Add one to each of ``scopes`` (in sorted order) inside ``conn``'s transaction."""
+    global _writes
     for scope in sorted(set(scopes)):
         conn.execute(_BUMP, {"scope": scope})
+    _writes += 1
+
+
+def local_writes() -> int:
+    """How many times this process has bumped counters (a reader that keeps the counters for the
+    length of one page run reads them again once this changes: its own writes are seen at once)."""
+    return _writes
 
 
 def versions(conn: Connection) -> dict[str, int]:
@@ -74,7 +86,12 @@ def version_key(conn: Connection, prefix: str = "") -> str:
     ``prefix`` is an area-code prefix ("4408" the city, "440823" a county, longer for a town or
     village, "" everything). The key holds ``*`` and every county overlapping the prefix.
     """
+    return key_of(versions(conn), prefix)
+
+
+def key_of(counters: dict[str, int], prefix: str = "") -> str:
+    """:func:`version_key` from counters already read (:func:`versions`)."""
     county = prefix[:6]
-    parts = [f"{scope}:{v}" for scope, v in sorted(versions(conn).items()) if scope != AREAS
+    parts = [f"{scope}:{v}" for scope, v in sorted(counters.items()) if scope != AREAS
              and (scope == EVERYWHERE or scope.startswith(county) or county.startswith(scope))]
     return "|".join(parts) or "0"

@@ -29,7 +29,7 @@ basemap = basemap_picker()
 
 
 def _designations_map():
-    md = map_data(actor, datum=datum_of(basemap), villages=data.villages(actor).iloc[0:0])
+    md = map_data(actor, datum=datum_of(basemap), villages=data.village_shapes(actor).iloc[0:0])
     md.designations = shown
     return render(md, basemap=basemap)
 

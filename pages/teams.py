@@ -29,7 +29,7 @@ basemap = basemap_picker()
 
 
 def _teams_map():
-    md = map_data(actor, datum=datum_of(basemap), villages=data.villages(actor).iloc[0:0], towns=True,
+    md = map_data(actor, datum=datum_of(basemap), villages=data.village_shapes(actor).iloc[0:0], towns=True,
                   counties=actor.is_citywide or len(actor.scope_prefix) <= 6)
     md.teams = teams
     return render(md, basemap=basemap)

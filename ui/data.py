@@ -24,7 +24,7 @@ from greening.db import get_engine
 from ui.cache_keys import scope_key
 from ui.engine import engine as session_engine
 
-__all__ = ["engine", "scope_of", "invalidate", "villages", "towns", "counties", "geoms", "teams",
+__all__ = ["engine", "scope_of", "invalidate", "villages", "village_shapes", "village_progress", "towns", "counties", "geoms", "teams",
            "designations", "plantings", "species", "demo_present", "coverage", "village_detail",
            "weekly", "recent", "rejected", "measures", "lagging", "report_date", "planting_layers", "TTL"]
 
@@ -40,12 +40,46 @@ def _url() -> str:
     return get_settings().resolved_database_url
 
 
+def _run_memo() -> dict:
+    """What one run of a page has read already: the data versions and the report date.
+
+    A page run reads the counters once, not at every cached loader it calls (each read was a
+    pool checkout, a ping and a query, several times a run). Kept on the run's context (a new
+    run starts afresh: Streamlit gives each run a new ``cursors`` dict) and dropped as soon as
+    this process writes (:func:`greening.data_version.local_writes`), so a page shows its own
+    write in the same run and every other process's on the next run, as before. Outside a page
+    run (tests, commands) nothing is kept.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    from greening.data_version import local_writes
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return {}
+    memo = getattr(ctx, "_greening_run_memo", None)
+    if memo is None or memo[0] is not ctx.cursors or memo[1] != local_writes():
+        memo = (ctx.cursors, local_writes(), {})
+        ctx._greening_run_memo = memo  # type: ignore[attr-defined]
+    return memo[2]
+
+
+def _versions() -> dict[str, int]:
+    """Every data-version counter, read now (once per page run, see :func:`_run_memo`)."""
+    from greening.data_version import versions
+
+    memo = _run_memo()
+    if "versions" not in memo:
+        with engine().connect() as conn:
+            memo["versions"] = versions(conn)
+    return memo["versions"]
+
+
 def _areas_version() -> str:
     """Part of the key of cached shapes: the database and the boundaries' version."""
-    from greening.data_version import AREAS, versions
+    from greening.data_version import AREAS
 
-    with engine().connect() as conn:
-        return f"{_url()}@{versions(conn).get(AREAS, 0)}"
+    return f"{_url()}@{_versions().get(AREAS, 0)}"
 
 
 def _db(actor: Actor | None = None) -> str:
@@ -56,11 +90,9 @@ def _db(actor: Actor | None = None) -> str:
 
 def _db_of(prefix: str) -> str:
     """The database and the data version of the area ``prefix``, read now."""
-    from greening.data_version import version_key
+    from greening.data_version import key_of
 
-    with engine().connect() as conn:
-        version = version_key(conn, prefix)
-    return f"{_url()}@{version}"
+    return f"{_url()}@{key_of(_versions(), prefix)}"
 
 
 def version_keys(actor: Actor) -> str:
@@ -115,17 +147,33 @@ def _coverage(scope: str, db: str, context: str, _actor: Actor) -> dict:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
-def _areas(scope: str, db: str, level: str, within: str | None, _actor: Actor):
+def _shapes(scope: str, areas: str, level: str, within: str | None, _actor: Actor):
+    # Keyed by the boundaries' version: names, parents and shapes change only with the areas.
     from greening.services.area_views import area_frame
 
     with engine().connect() as conn:
-        frame = area_frame(conn, _actor, level, within=within)
+        return area_frame(conn, _actor, level, within=within)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def _areas(scope: str, db: str, level: str, within: str | None, _actor: Actor):
+    frame = _shapes(scope, _areas_version(), level, within, _actor)
     if level == "village" and len(frame):
         metrics = coverage(_actor).get("villages")
         if metrics is not None and len(metrics):
             keep = ["code"] + [c for c in metrics.columns if c not in frame.columns]
             frame = frame.merge(metrics[keep], on="code", how="left")
     return frame
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
+def _progress(scope: str, db: str, within: str | None, context: str, _actor: Actor):
+    from greening.coverage.progress import village_progress
+
+    frame = _shapes(scope, _areas_version(), "village", within, _actor)
+    with engine().connect() as conn:
+        progress = village_progress(conn, _actor, frame, report_date(), context=context)
+    return frame.merge(progress, on="code", how="left")
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=128)
@@ -216,8 +264,11 @@ def report_date():
     """The date figures are reported as of (see :func:`greening.coverage.load.report_date`)."""
     from greening.coverage.load import report_date as domain_report_date
 
-    with get_engine(_url()).connect() as conn:
-        return domain_report_date(conn)
+    memo = _run_memo()
+    if "report_date" not in memo:
+        with get_engine(_url()).connect() as conn:
+            memo["report_date"] = domain_report_date(conn)
+    return memo["report_date"]
 
 
 def coverage(actor: Actor) -> dict:
@@ -243,6 +294,23 @@ def lagging(actor: Actor) -> pd.DataFrame:
 def villages(actor: Actor, within: str | None = None):
     """Villages in scope (optionally inside the code prefix ``within``) with metrics and shapes."""
     return _areas(scope_of(actor), _db(actor), "village", within, actor)
+
+
+def village_shapes(actor: Actor, within: str | None = None):
+    """Villages in scope (optionally inside ``within``): names, town and county, shapes; no
+    figures (nothing computed: for pickers, names and map outlines)."""
+    return _shapes(scope_of(actor), _areas_version(), "village", within, actor)
+
+
+def village_progress(actor: Actor, within: str):
+    """The villages inside ``within`` (a team's own village) with their own progress figures
+    (:data:`greening.coverage.progress.PROGRESS_COLUMNS`, the values :func:`villages` has)
+    computed from their rows alone: a team's map without its whole county's computation."""
+    from greening.permissions import require
+
+    require(actor, "village.view")
+    context = _coverage_context(actor.scope_prefix, _db())
+    return _progress(scope_of(actor), _db(actor), within, context, actor)
 
 
 def towns(actor: Actor, within: str | None = None):

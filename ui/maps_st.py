@@ -163,13 +163,14 @@ def map_data(actor, *, datum: str, within: str | None = None, villages=None, tow
              counties: bool = True, designations: bool = False, teams: bool = False,
              plantings: bool = False, highlight=None, picked=None, overlay: bool = False) -> MapData:
     """The usual layers of the actor's area (optionally inside the code prefix ``within``), from
-    the cached loaders; ``villages`` may be a frame the page already filtered; ``overlay`` adds the
+    the cached loaders; ``villages`` may be a frame the page already filtered (or one with other
+    figures, e.g. :func:`ui.data.village_progress`), else :func:`ui.data.villages`; ``overlay`` adds the
     latest land-cover / canopy raster's picture (hidden until picked in the layer control)."""
     from ui import data
 
-    every_village = data.villages(actor, within)
+    every_village = data.village_shapes(actor, within)  # outlines only: nothing computed for them
     if villages is None:
-        villages = every_village
+        villages = data.villages(actor, within)
     from greening.maps.compact import detail_for
 
     md = MapData(villages=villages, highlight=set(highlight or ()), picked=picked, detail=detail_for(within))

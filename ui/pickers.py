@@ -39,13 +39,13 @@ def pick_village(actor: Actor, container=None) -> str | None:
         wanted = st.session_state.pop(VILLAGE_KEY, None) or st.query_params.get("village")
         if wanted and wanted != own:
             # A link (or a tap) naming another village: say that this is the team's own one instead.
-            mine = data.villages(actor, own)
+            mine = data.village_shapes(actor, own)
             name = mine["name"].iloc[0] if len(mine) else own
             st.warning(tr("village.only_own", code=md_escape(str(wanted)[:40]), own=md_escape(name)))
         if st.query_params.get("village") not in (None, own):
             st.query_params["village"] = own
         return own
-    villages = data.villages(actor)
+    villages = data.village_shapes(actor)
     if not len(villages):
         st.info(tr("common.no_data"))
         return None

@@ -87,7 +87,16 @@ def point_picker(actor: Actor, village_code: str, *, prefix: str = "log"):
     point picked (WGS 84 lon, lat) or None. ``prefix`` names the widgets (``log_map``,
     ``log_gps``, ...), so two screens keep their own map and GPS readings."""
     from ui.gps import GPS_KEY, GpsError, gps_button, read_reading
-    from ui.maps_st import basemap_picker, datum_of, map_data, new_click, picked_group, render, show_map
+    from ui.maps_st import (
+        basemap_picker,
+        cached_render,
+        datum_of,
+        map_data,
+        new_click,
+        picked_group,
+        render,
+        show_map,
+    )
 
     how = translated(st.segmented_control, tr("log.how"), ["map", "typed"], format_func=tr_key("log.how."),
                                key=f"{prefix}_how", default="map", required=True)
@@ -112,14 +121,19 @@ def point_picker(actor: Actor, village_code: str, *, prefix: str = "log"):
         st.error(md_escape(st.session_state[error_key]))
     st.caption(tr("log.map_hint2"))
     basemap = basemap_picker()
-    md = map_data(actor, datum=datum_of(basemap), within=village_code, towns=False, counties=False)
     # A tap arrives in session_state before this run: take it first, so the pin is drawn at once.
     map_key = f"{prefix}_map"
     tapped = new_click(st.session_state.get(map_key) or {}, map_key, basemap)
     if tapped is not None:
         st.session_state.pop(error_key, None)
         set_point(tapped, "map")
-    result = render(md, basemap=basemap, metric="plan_completion", layer_control=False)
+    # One village coloured by its own plan completion (its figures alone, not its county's
+    # computation), built once per village, basemap, language and data version: the tap's and the
+    # form's reruns reuse it (the pin is added in the browser: ``dynamic`` below).
+    result = cached_render(actor, "log_planting", lambda: render(
+        map_data(actor, datum=datum_of(basemap), within=village_code, towns=False, counties=False,
+                 villages=data.village_progress(actor, village_code)),
+        basemap=basemap, metric="plan_completion", layer_control=False), basemap=basemap, village=village_code)
     source = st.session_state.get(SOURCE_KEY) or {}
     show_map(result, key=map_key, returned_objects=["last_clicked"],
              dynamic=picked_group(st.session_state.get(POINT_KEY), basemap, source.get("accuracy")),
@@ -145,7 +159,7 @@ def where_is(actor: Actor, point, claimed_code: str | None):
     code, name, town, county = found
     st.success(tr("log.in_village", name=md_escape(name), town=md_escape(town or "—"), county=md_escape(county or "—")))
     if claimed_code and code != claimed_code:
-        claimed = data.villages(actor, claimed_code)
+        claimed = data.village_shapes(actor, claimed_code)
         claimed_name = claimed["name"].iloc[0] if len(claimed) else claimed_code
         # The same rule and words as the saved record's warning (greening.validation.placement).
         said = place((code, name), (claimed_code, claimed_name), claimed_has_boundary=True).text()
