@@ -7,6 +7,7 @@ import streamlit as st
 from greening.greencover.layers import import_raster, layers_frame, remove_layer
 from ui import data
 from ui.engine import db_session, engine
+from ui.greencover_st import import_progress, raster_upload_mb
 from ui.i18n_st import tr, tr_key
 from ui.layout import page_header, show_error
 from ui.login_gate import require_actor
@@ -14,9 +15,11 @@ from ui.login_gate import require_actor
 actor = require_actor("raster.import")
 page_header(tr("rasters.title"))
 st.caption(tr("rasters.intro"))
+upload_mb = raster_upload_mb()
+st.caption(tr("rasters.upload_limit", mb=f"{upload_mb:,}"))
 
 with st.form("raster_import", clear_on_submit=False):
-    upload = st.file_uploader(tr("rasters.file"), type=["tif", "tiff"])
+    upload = st.file_uploader(tr("rasters.file"), type=["tif", "tiff"], max_upload_size=upload_mb)
     c1, c2 = st.columns(2)
     kind = c1.selectbox(tr("rasters.kind"), ["landcover", "canopy"], format_func=tr_key("rasters.kind."))
     year = c2.number_input(tr("rasters.year"), min_value=1980, max_value=2100, value=2024, step=1)
@@ -31,10 +34,11 @@ if submitted and upload is not None:
         path = Path(tmp) / Path(upload.name).name
         path.write_bytes(upload.getbuffer())
         try:
-            with st.spinner(tr("rasters.import")), db_session(actor, write=True) as s:
+            with db_session(actor, write=True) as s:
                 nd = float(nodata) if nodata.strip() else None
                 layer = import_raster(s, actor, path, kind=kind, year=int(year), classes=classes or None,
-                                      nodata=nd, source=source or None, original_name=upload.name)
+                                      nodata=nd, source=source or None, original_name=upload.name,
+                                      progress=import_progress())
                 message = tr("rasters.imported", id=layer.id, villages=f"{layer.villages_computed:,}")
             data.invalidate()
             st.success(message)

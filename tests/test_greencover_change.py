@@ -93,15 +93,21 @@ def test_block_union_counts_overlaps_once_and_clips_to_the_village():
 
 # -- through the database ----------------------------------------------------------------------
 
-def _grid(tmp_path, name, share_west: float):
-    """A land-cover raster over the sample villages: tree in the west ``share_west`` of each
-    0.01° column of villages (so every village's share is ``share_west``)."""
+def _grid_array(share_west: float) -> np.ndarray:
+    """Tree (10) in the west ``share_west`` of each 0.01° column of villages, else cropland (40)."""
     res = 0.0005
     w, h = int(0.08 / res), int(0.05 / res)
     cols = np.arange(w)
     frac = (cols % 20 + 0.5) / 20
     row = np.where(frac < share_west, 10, 40).astype(np.uint8)
-    a = np.tile(row, (h, 1))
+    return np.tile(row, (h, 1))
+
+
+def _grid(tmp_path, name, share_west: float):
+    """A land-cover raster over the sample villages: tree in the west ``share_west`` of each
+    0.01° column of villages (so every village's share is ``share_west``)."""
+    res = 0.0005
+    a = _grid_array(share_west)
     path = tmp_path / name
     worker.call("write", _args=(path, a), crs="EPSG:4326", transform=from_origin(109.99, 21.03, res, res), nodata=0,
                 tags={"name": name})
@@ -183,3 +189,53 @@ def test_spot_check_puts_flagged_villages_first(stored, system_actor):
     assert picks.loc[0, "village_code"] == V1 and bool(picks.loc[0, "priority"])
     assert "上报植树未见成效" in picks.loc[0, "priority_reason"]
     assert not picks.loc[picks["village_code"] == V6, "priority"].any()
+
+
+def test_a_county_canopy_mask_does_not_become_the_change_baseline(stored, system_actor):
+    """A county's own 0/1 canopy mask of 2024 gives the current figure; the change still compares
+    the two land-cover years (against the 2023 land cover the mask would "gain" 60 pp, the
+    difference of the products), and the flag follows the land-cover change."""
+    from greening.coverage import coverage_for
+    from greening.greencover.layers import import_raster
+
+    db, tmp = stored
+    import_raster(db, system_actor, _grid(tmp, "a.tif", 0.30), kind="landcover", year=2023, source="LC 2023")
+    lc = import_raster(db, system_actor, _grid(tmp, "b.tif", 0.40), kind="landcover", year=2024, source="LC 2024")
+    mask = np.where(_grid_array(0.90) == 10, 1, 0).astype(np.uint8)
+    path = tmp / "county_mask.tif"
+    worker.call("write", _args=(path, mask), crs="EPSG:4326", transform=from_origin(109.99, 21.03, 0.0005, 0.0005),
+                nodata=255)
+    canopy = import_raster(db, system_actor, path, kind="canopy", year=2024, source="county mask 2024")
+    with override_settings(cover_flag_trees_per_ha=0.5, cover_flag_min_gain_pp=20.0):
+        r = coverage_for(db.connection(), system_actor, AS_OF)
+    v = r.villages.set_index("code")
+    assert v.loc[V1, "green_cover"] == pytest.approx(0.90, abs=0.002)
+    assert 100 * v.loc[V1, "green_change"] == pytest.approx(10.0, abs=0.3)
+    assert bool(v.loc[V1, "not_visible"])
+    assert v.loc[V1, "gc_layer_id"] == canopy.id and v.loc[V1, "gc_pair_layer_id"] == lc.id
+
+
+def test_an_import_reports_its_progress(stored, system_actor):
+    """A large raster takes a while: the import says which stage it is in, and how far the village
+    part got, in order, in Chinese and English (what the command line prints)."""
+    import io
+
+    from greening.commands.greencover import progress_printer
+    from greening.greencover.layers import import_raster
+
+    db, tmp = stored
+    heard: list[tuple[str, float]] = []
+    printed = io.StringIO()
+    line = progress_printer(printed)
+
+    def both(stage, fraction):
+        heard.append((stage, fraction))
+        line(stage, fraction)
+
+    import_raster(db, system_actor, _grid(tmp, "a.tif", 0.30), kind="landcover", year=2023, progress=both)
+    stages = list(dict.fromkeys(stage for stage, _ in heard))
+    assert stages == ["checksum", "check", "overlay", "villages", "store"]
+    villages = [f for stage, f in heard if stage == "villages"]
+    assert villages == sorted(villages) and villages[-1] == 1.0
+    text = printed.getvalue()
+    assert "导入中：计算各村绿化覆盖率（100 %）" in text and "Importing: checking the file" in text

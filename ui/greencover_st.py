@@ -9,7 +9,29 @@ from ui import data
 from ui.i18n_st import lang, tr
 from ui.layout import md_escape
 
-__all__ = ["overlay_for", "village_section"]
+__all__ = ["overlay_for", "village_section", "raster_upload_mb", "import_progress"]
+
+
+def import_progress():
+    """A progress bar for a raster import: ``progress(stage, fraction)`` for ``import_raster``
+    (the village part, the long one on a large raster, fills the bar from 10 % to 95 %)."""
+    bar = st.progress(0.0, text=tr("rasters.progress", stage=tr("rasters.stage.checksum"), pct="0 %"))
+    start = {"checksum": 0.0, "check": 0.02, "overlay": 0.05, "villages": 0.10, "store": 0.95}
+
+    def say(stage: str, fraction: float) -> None:
+        share = start.get(stage, 0.0) + (0.85 * float(fraction) if stage == "villages" else 0.0)
+        bar.progress(min(share, 1.0), text=tr("rasters.progress", stage=tr(f"rasters.stage.{stage}"),
+                                              pct=f"{100 * share:.0f} %"))
+
+    return say
+
+
+def raster_upload_mb() -> int:
+    """The raster uploader's limit in the browser, MB: ``GREENING_MAX_RASTER_MB`` but no more than
+    the server takes in one request (``server.maxUploadSize``); larger files go through the CLI."""
+    from greening.config import get_settings
+
+    return max(1, min(int(get_settings().max_raster_mb), int(st.get_option("server.maxUploadSize"))))
 
 
 def _layers(actor):
@@ -52,7 +74,11 @@ def village_section(actor, code: str) -> None:
                     help=tr("gc.change") if delta else None)
         left.caption(tr("gc.source", year=int(cur["year"]), source=md_escape(str(cur["source"]))))
         prev = layers.get(row.get("gc_prev_layer_id"))
-        if prev is not None:
+        later = layers.get(row.get("gc_pair_layer_id"))
+        if prev is not None and later is not None and int(later["id"]) != int(cur["id"]):
+            left.caption(tr("gc.change_between", later=int(later["year"]), later_source=md_escape(str(later["source"])),
+                            year=int(prev["year"]), source=md_escape(str(prev["source"]))))
+        elif prev is not None:
             left.caption(tr("gc.prev_source", year=int(prev["year"]), source=md_escape(str(prev["source"]))))
         shrub = row.get("shrub_cover")
         left.caption(tr("gc.tree_shrub", tree=_pct(row.get("tree_cover")), shrub=_pct(shrub)))

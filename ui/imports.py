@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from greening.actor import Actor
+from greening.config import get_settings
 from greening.importers.boundaries import apply_boundary_import, plan_boundary_import
 from greening.importers.ledger import apply_ledger, validate_ledger
 from greening.validation import ImportFileError
@@ -19,7 +20,8 @@ def _pick(zh_en: tuple[str, str]) -> str:
 
 
 def ledger_import(actor: Actor) -> None:
-    upload = st.file_uploader(tr("imports.ledger_file"), type=["csv", "txt", "xlsx"], key="ledger_upload")
+    upload = st.file_uploader(tr("imports.ledger_file"), type=["csv", "txt", "xlsx"], key="ledger_upload",
+                              max_upload_size=get_settings().max_upload_mb)
     datum = st.radio(tr("imports.datum"), ["wgs84", "gcj02"], horizontal=True, key="ledger_datum",
                      format_func=lambda d: "WGS 84 (GPS)" if d == "wgs84" else "GCJ-02（高德/腾讯）")
     if upload is None:
@@ -67,7 +69,7 @@ def ledger_import(actor: Actor) -> None:
 
 def boundary_import(actor: Actor) -> None:
     upload = st.file_uploader(tr("imports.boundary_file"), type=["zip", "gpkg", "geojson", "json"],
-                              key="boundary_upload")
+                              key="boundary_upload", max_upload_size=get_settings().max_upload_mb)
     create_towns = st.checkbox(tr("imports.create_towns"), key="boundary_create_towns")
     keep_demo = st.checkbox(tr("imports.keep_demo"), key="boundary_keep_demo")
     if upload is None:

@@ -16,6 +16,7 @@ import streamlit as st
 
 from greening.actor import Actor
 from greening.area_codes import county_of, town_of
+from greening.config import get_settings
 from greening.geo.coords import parse_point
 from greening.geo.gcj02 import gcj02_to_wgs84
 from greening.i18n import fmt_count, fmt_date
@@ -230,7 +231,8 @@ def planting_form(actor: Actor, point, village_code: str) -> None:
             st.caption(tr("log.date_is_report_date", date=fmt_date(as_of, lg)))
         site_type = translated(st.selectbox, tr("common.site_type"), list(sites), format_func=sites.get, key="log_site_type")
         photos = st.file_uploader(tr("log.photos"), type=["jpg", "jpeg", "png", "webp"],
-                                  accept_multiple_files=True, key="log_photos")
+                                  accept_multiple_files=True, key="log_photos",
+                                  max_upload_size=get_settings().max_upload_mb)
         with st.expander(tr("log.more")):
             site_name = st.text_input(tr("log.site_name"), max_chars=200, key="log_site_name")
             c3, c4 = st.columns(2)

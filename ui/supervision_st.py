@@ -202,7 +202,8 @@ def _report_form(actor: Actor, rec: dict, key: str, on: dt.date) -> None:
         plantings = st.multiselect(tr("sup.report.plantings"), list(options), format_func=options.get,
                                    key=f"{key}_pl")
         photos = st.file_uploader(tr("sup.report.photos"), type=["jpg", "jpeg", "png", "webp"],
-                                  accept_multiple_files=True, key=f"{key}_ph")
+                                  accept_multiple_files=True, key=f"{key}_ph",
+                                  max_upload_size=get_settings().max_upload_mb)
         go = st.form_submit_button(tr("sup.report.button"), type="primary")
     if not go:
         return

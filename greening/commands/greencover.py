@@ -55,6 +55,28 @@ def _session():
     return _Ctx()
 
 
+def progress_printer(out=None):
+    """A ``progress(stage, fraction)`` for :func:`greening.greencover.layers.import_raster` that
+    prints a line (Chinese / English) on each new stage and every 10 % of the village part."""
+    import sys
+
+    from greening.i18n import t
+
+    stream = out or sys.stderr
+    last: list = [None, -1]
+
+    def say(stage: str, fraction: float) -> None:
+        step = int(fraction * 10) if stage == "villages" else 0
+        if [stage, step] == last:
+            return
+        last[:] = [stage, step]
+        pct = f"{10 * step} %" if stage == "villages" else "…"
+        print(" / ".join(t("rasters.progress", lang, stage=t(f"rasters.stage.{stage}", lang), pct=pct)
+                         for lang in ("zh", "en")), file=stream, flush=True)
+
+    return say
+
+
 def _import(args) -> int:
     from pathlib import Path
 
@@ -63,7 +85,7 @@ def _import(args) -> int:
     with _session() as (s, actor):
         layer = import_raster(s, actor, Path(args.file), kind=args.kind, year=args.year,
                               classes=args.classes, nodata=args.nodata, source=args.source,
-                              note=args.note)
+                              note=args.note, progress=progress_printer())
         print(f"已导入图层 #{layer.id} / imported layer #{layer.id}: {layer.kind} {layer.year}, "
               f"{layer.width:,} x {layer.height:,} px at about {layer.res_m:.1f} m, {layer.crs} "
               f"({layer.crs_name}), nodata {layer.nodata:g}, classes {layer.classes}, "
@@ -113,7 +135,8 @@ def _green_cover(args) -> int:
         return 0
     v = r.villages
     print("村庄绿化覆盖率 / green cover, from:")
-    for col, label in (("gc_layer_id", "当前 current"), ("gc_prev_layer_id", "上期 earlier")):
+    for col, label in (("gc_layer_id", "当前 current"), ("gc_pair_layer_id", "变化 change, later"),
+                       ("gc_prev_layer_id", "变化 change, earlier 上期")):
         for layer_id, n in v[col].dropna().astype(int).value_counts().sort_index().items():
             lay = layers.get(layer_id)
             print(f"  {label}: #{layer_id} {lay['year']} {lay['source']} ({n:,} villages)")

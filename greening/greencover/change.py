@@ -4,16 +4,19 @@ raster, the change between them, the planting-block figure, and the cross-check 
 Which rasters, village by village (:func:`pick_rows`). Among the layers in force whose year is
 at most the report date's year, a village's *current* figure comes from the latest year that
 judges it (see below; the most recently imported on a tie), else from the latest that sees any
-of it; its *earlier* figure from the latest earlier year on the same terms, of the same kind
-when there is one. So a county's own canopy raster and a city-wide land-cover map can both be in
-force; ``gc_year`` / ``gc_layer_id`` (and ``gc_prev_…``) say which one each village's figure is.
+of it. Its *change* compares two layers of the same kind only (``gc_pair_…`` the later,
+``gc_prev_…`` the earlier): a county's 5 m canopy mask against a 10 m land-cover map would
+measure the difference of the products, not a gain in canopy. The current figure's kind is used
+when it has an earlier layer of its own, else the other kind. So a county's own canopy raster
+and a city-wide land-cover map can both be in force; ``gc_year`` / ``gc_layer_id``,
+``gc_pair_year`` / ``gc_pair_layer_id`` and ``gc_prev_…`` say which layer each figure is from.
 
 Columns added to the village frame (areas in m², so roll-ups sum them and towns, counties and
 the city get area-weighted shares):
 
 - ``gc_area_m2``, ``gc_observed_m2``, ``gc_tree_m2``, ``gc_shrub_m2``, ``gc_green_m2`` (current);
   ``gc_prev_area_m2``, ``gc_prev_observed_m2``, ``gc_prev_green_m2`` (earlier); ``gc_pair_…``
-  (the current figures again, only for villages that have an earlier one: a town's change
+  (the later figures of the change, only for villages that have an earlier one: a town's change
   compares the same villages in both years);
 - ``block_m2``: union of the village's planting-block polygons (clipped to it);
 - derived by :func:`derive_cover`: ``green_cover`` = green / observed (NA when nothing is
@@ -61,37 +64,50 @@ class CoverLayers:
         return self.layers.get(int(layer_id))
 
 
-def pick_rows(rows: pd.DataFrame | None, max_missing: float) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """Per village, the current and the earlier row among ``rows`` (cover rows with ``layer_id``,
-    ``year``, ``kind``): current = latest year whose missing share is at most ``max_missing``
-    (else the latest year that sees the village at all); earlier = the latest earlier year on the
-    same terms, of the current one's kind when there is one."""
+def pick_rows(rows: pd.DataFrame | None, max_missing: float) -> tuple[pd.DataFrame | None, ...]:
+    """Per village, among ``rows`` (cover rows with ``layer_id``, ``year``, ``kind``): the
+    *current* row = latest year whose missing share is at most ``max_missing`` (else the latest
+    year that sees the village at all); and the pair the *change* is measured on, ``later`` and
+    ``earlier``, always two layers of the same kind (a 0/1 canopy mask against a land-cover map
+    would measure the products' difference, not a gain): the current row's kind when it has an
+    earlier layer of its own kind, else the kind whose latest layer is the most recent. Within a
+    kind the rows are ranked like the current one (judged first, then year, then import order).
+    Returns ``(current, earlier, later)``."""
     if rows is None or not len(rows):
-        return rows, rows
+        return rows, rows, rows
     r = rows.copy()
     with np.errstate(invalid="ignore", divide="ignore"):
         miss = 1 - r["observed_m2"] / r["area_m2"].where(r["area_m2"] > 0)
     r["_judged"] = (miss <= max_missing + 1e-9).astype(int)
     r = r[r["observed_m2"] > 0]
-    order = ["village_code", "_judged", "year", "layer_id"]
-    r = r.sort_values(order, ascending=[True, False, False, False], kind="stable")
+    rank = ["village_code", "_judged", "year", "layer_id"]
+    up = [True, False, False, False]
+    r = r.sort_values(rank, ascending=up, kind="stable")
     current = r.drop_duplicates("village_code")
-    cur = current.set_index("village_code")
-    r = r.join(cur[["year", "kind"]].rename(columns={"year": "_cy", "kind": "_ck"}), on="village_code")
-    earlier = r[r["year"] < r["_cy"]].assign(_same=lambda f: (f["kind"] == f["_ck"]).astype(int))
-    earlier = earlier.sort_values(["village_code", "_judged", "_same", "year", "layer_id"],
-                                  ascending=[True, False, False, False, False], kind="stable")
-    previous = earlier.drop_duplicates("village_code")
+    # the latest row of each kind, and the latest earlier row of the same kind
+    later = r.drop_duplicates(["village_code", "kind"])
+    r2 = r.join(later.set_index(["village_code", "kind"])["year"].rename("_ly"), on=["village_code", "kind"])
+    earlier = r2[r2["year"] < r2["_ly"]].drop_duplicates(["village_code", "kind"])
+    pairs = later.merge(earlier[["village_code", "kind"]], on=["village_code", "kind"])
+    ck = current.set_index("village_code")["kind"]
+    pairs = pairs.assign(_cur=(pairs["kind"] == pairs["village_code"].map(ck)).astype(int))
+    pairs = pairs.sort_values(["village_code", "_cur", "_judged", "year", "layer_id"],
+                              ascending=[True, False, False, False, False], kind="stable")
+    pair_later = pairs.drop_duplicates("village_code")
+    pair_earlier = earlier.merge(pair_later[["village_code", "kind"]], on=["village_code", "kind"])
     keep = [c for c in rows.columns]
-    return current[keep].reset_index(drop=True), previous[keep].reset_index(drop=True)
+    return (current[keep].reset_index(drop=True), pair_earlier[keep].reset_index(drop=True),
+            pair_later[keep].reset_index(drop=True))
 
 
 def cover_columns(codes: pd.Index, current: pd.DataFrame | None, previous: pd.DataFrame | None,
                   blocks_m2: pd.Series | None = None,
-                  trees_since: pd.Series | None = None) -> pd.DataFrame:
-    """The raw columns above for villages ``codes`` from village rows of the two layers
+                  trees_since: pd.Series | None = None,
+                  later: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The raw columns above for villages ``codes`` from village rows of the layers
     (``village_code``, ``area_m2``, ``observed_m2``, ``tree_m2``, ``shrub_m2``, ``green_m2``);
-    a frame indexed by village code."""
+    a frame indexed by village code. ``later``: the rows the change compares with ``previous``
+    (:func:`pick_rows`), by default ``current``."""
     codes = pd.Index(codes, dtype=object)
     n = len(codes)
     out: dict[str, np.ndarray] = {}
@@ -107,12 +123,15 @@ def cover_columns(codes: pd.Index, current: pd.DataFrame | None, previous: pd.Da
     for col in ("area_m2", "observed_m2", "green_m2"):
         out[f"gc_prev_{col}"] = take(previous, col)
     has_prev = np.isfinite(out["gc_prev_observed_m2"])
-    for col in ("area_m2", "observed_m2", "green_m2"):  # the current figures of villages with both
-        out[f"gc_pair_{col}"] = np.where(has_prev, out[f"gc_{col}"], np.nan)
+    pair = current if later is None else later
+    for col in ("area_m2", "observed_m2", "green_m2"):  # the later figures of villages with both
+        out[f"gc_pair_{col}"] = np.where(has_prev, take(pair, col), np.nan)
     for col in ("layer_id", "year"):
         out[f"gc_{col}"] = take(current, col) if current is not None and col in current else np.full(n, np.nan)
         out[f"gc_prev_{col}"] = (take(previous, col) if previous is not None and col in previous
                                  else np.full(n, np.nan))
+        out[f"gc_pair_{col}"] = np.where(has_prev, take(pair, col) if pair is not None and col in pair
+                                         else np.nan, np.nan)
     out["block_m2"] = (blocks_m2.reindex(codes).to_numpy(dtype=float) if blocks_m2 is not None
                        else np.full(n, np.nan))
     out["trees_since_prev"] = (trees_since.reindex(codes).fillna(0).to_numpy(dtype=float)
@@ -194,10 +213,10 @@ def load_cover(conn, scope_prefix: str, as_of: dt.date, codes, villages=None) ->
                                           "tree_m2", "shrub_m2", "green_m2"])
         rows["year"] = rows["layer_id"].map({k: v["year"] for k, v in by_id.items()})
         rows["kind"] = rows["layer_id"].map({k: v["kind"] for k, v in by_id.items()})
-    current, previous = pick_rows(rows, get_settings().cover_max_missing)
-    trees = _trees_between(conn, scope_prefix, as_of, current, previous)
+    current, previous, later = pick_rows(rows, get_settings().cover_max_missing)
+    trees = _trees_between(conn, scope_prefix, as_of, later, previous)
     blocks = block_areas(conn, scope_prefix, villages) if villages is not None else None
-    cols = cover_columns(codes, current, previous, blocks, trees)
+    cols = cover_columns(codes, current, previous, blocks, trees, later)
 
     def most(frame):
         if frame is None or not len(frame):
@@ -208,8 +227,8 @@ def load_cover(conn, scope_prefix: str, as_of: dt.date, codes, villages=None) ->
 
 
 def _trees_between(conn, scope_prefix, as_of, current, previous) -> pd.Series | None:
-    """Trees reported per village after 31 Dec of its earlier raster's year, up to 31 Dec of its
-    current raster's year and the report date."""
+    """Trees reported per village after 31 Dec of its earlier raster's year, up to 31 Dec of the
+    later raster's year of its change (``current``) and the report date."""
     from sqlalchemy import func, select
 
     from greening.models import Planting

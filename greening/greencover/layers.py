@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -83,14 +84,19 @@ def _write_cover(session: Session, layer: RasterLayer, cover: pd.DataFrame | Non
 def import_raster(session: Session, actor: Actor, path, *, kind: str, year: int,
                   classes: str | dict | None = None, nodata: float | None = None,
                   source: str | None = None, note: str | None = None, is_demo: bool = False,
-                  original_name: str | None = None, analysed: tuple | None = None) -> RasterLayer:
+                  original_name: str | None = None, analysed: tuple | None = None,
+                  progress: Callable[[str, float], None] | None = None) -> RasterLayer:
     """Check, store and compute a raster layer (see the module docstring); refuses with
     :class:`greening.greencover.rasters.RasterRefused` naming the problem. ``analysed``: the
-    result of :func:`greening.greencover.worker.analyse` when the caller ran it already."""
+    result of :func:`greening.greencover.worker.analyse` when the caller ran it already.
+    ``progress(stage, fraction)`` hears how far it got: ``checksum``, ``check``, ``overlay``,
+    ``villages`` (0-1, the long part on a large raster) and ``store``."""
+    say = progress or (lambda stage, fraction: None)
     require(actor, "raster.import")
     path = Path(path)
     if not path.is_file():
         raise RasterRefused.of("raster_file_missing", name=path.name, path=path)
+    say("checksum", 0.0)
     digest = sha256_of(path)
     same = session.scalar(select(RasterLayer).where(RasterLayer.sha256 == digest,
                                                     RasterLayer.kind == kind,
@@ -109,7 +115,8 @@ def import_raster(session: Session, actor: Actor, path, *, kind: str, year: int,
         info: RasterInfo
         info, bounds, cover = analysed or worker.call(
             "analyse", _args=(path, kind, year), classes=classes, nodata=nodata,
-            settings=get_settings(), overlay=overlay, villages=villages)
+            settings=get_settings(), overlay=overlay, villages=villages, progress=say)
+        say("store", 0.0)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".part")
         shutil.copyfile(path, tmp)

@@ -1,0 +1,38 @@
+"""A real land-cover tile can be uploaded in the app: one ESA WorldCover 10 m tile (3° x 3°,
+36,000 x 36,000 px, DEFLATE COG) over Zhanjiang is 80-180 MB, far above the 15 MB of photos.
+
+The server's own cap (``server.maxUploadSize``) and the proxy's must let it through, the raster
+uploader must offer it, and every other uploader keeps ``GREENING_MAX_UPLOAD_MB``.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+
+from greening.config import REPO_ROOT, get_settings
+from tests.test_pages_apptest import _app, app_db, settings  # noqa: F401 - fixtures
+
+WORLDCOVER_TILE_MB = 180  # the largest tiles; planning figure of public WorldCover tooling
+
+
+def _uploaders(at):
+    return [e.proto for e in at.get("file_uploader")]
+
+
+def test_server_and_proxy_take_a_worldcover_tile():
+    cfg = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    server_mb = cfg["server"]["maxUploadSize"]
+    assert server_mb >= WORLDCOVER_TILE_MB
+    nginx = (REPO_ROOT / "deploy" / "nginx" / "greening.conf").read_text(encoding="utf-8")
+    proxy_mb = int(re.search(r"client_max_body_size\s+(\d+)m;", nginx).group(1))
+    assert proxy_mb >= server_mb
+
+
+def test_raster_uploader_offers_a_tile_and_photos_keep_their_limit(settings):  # noqa: F811
+    at = _app("admin", "pages/admin_rasters.py")
+    (raster,) = _uploaders(at)
+    assert raster.max_upload_size_mb >= WORLDCOVER_TILE_MB
+    assert f"{raster.max_upload_size_mb:,} MB" in " ".join(c.value for c in at.caption)
+    at = _app("team-suixi", "pages/log_planting.py")
+    photos = _uploaders(at)
+    assert photos and all(p.max_upload_size_mb == get_settings().max_upload_mb for p in photos)
