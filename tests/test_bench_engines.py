@@ -51,3 +51,45 @@ def test_city_data_claims_each_point_for_its_county(tmp_path):
         total += len(claimed)
     assert total == 20_000
     assert np.isfinite(read_points(plantings_files(folder)[0])[1]).all()
+
+
+def test_national_templates_make_valid_partitions(tmp_path):
+    """Counties as transformed copies of a few templates: every village inside its county, the
+    villages of a county tile it (no gap, no overlap beyond rounding), every point written once,
+    about 1 % in the sea and 2 % claimed for another county."""
+    import pyarrow.parquet as pq
+    import shapely
+
+    from greening.coverage.engines.dataset import read_hulls
+    from greening.coverage.engines.partition import HULL_MARGIN
+
+    folder = tmp_path / "national"
+    info = write_national(folder, n_villages=1_200, n_counties=9, n_points=60_000, templates=3,
+                          say=lambda m: None)
+    assert info["counties"] == 9 and info["points"] == 60_000 and info["templates"] == 3
+    hull_codes, hulls = read_hulls(folder)
+    all_codes = []
+    for county, hull in zip(hull_codes, hulls, strict=True):
+        codes, geoms = read_county_villages(folder, county)
+        geoms = np.asarray(geoms, dtype=object)
+        assert len(codes) > 50 and all(c.startswith(county) and len(c) == 12 for c in codes)
+        assert shapely.is_valid(geoms).all()
+        cell = shapely.buffer(hull, -HULL_MARGIN, join_style="mitre")
+        assert shapely.contains(hull, geoms).all()
+        union = shapely.union_all(geoms)
+        assert abs(shapely.area(geoms).sum() - union.area) < 1e-9 * cell.area  # no overlaps
+        assert abs(union.area - cell.area) < 1e-9 * cell.area  # no gaps
+        all_codes.extend(codes)
+    assert len(set(all_codes)) == len(all_codes) == info["villages"]
+    x0, y0, x1, y1 = 100.0, 22.0, 122.0, 40.0
+    total = sea = foreign = 0
+    for f in plantings_files(folder):
+        county, x, y = read_points(f)
+        claimed = pq.read_table(f).column("claimed_village_code").to_pylist()
+        assert set(claimed) <= set(all_codes)
+        assert {c[:6] for c in claimed} == {county}
+        total += len(x)
+        sea += int(np.count_nonzero((x < x0) | (x > x1) | (y < y0) | (y > y1)))
+        foreign += len(x) if f.endswith("part-00001.parquet") else 0
+    assert total == 60_000
+    assert 0.007 < sea / total < 0.013 and 0.015 < foreign / total < 0.025

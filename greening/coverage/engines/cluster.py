@@ -11,9 +11,10 @@ Two ways in, one method (:mod:`.partition`):
   dask-geopandas frame partitioned by the county they were claimed for; the villages travel to
   each worker once, as one task result, grouped by county.
 - :func:`count_dataset`: a GeoParquet folder written by :mod:`.dataset` (``python -m greening
-  export geoparquet``, or the national benchmark). Each task reads one plantings file (one
-  county) and its county's villages itself; the client only sends file names and receives counts
-  and the few points left for pass 2. This is what runs on a multi-machine cluster: the workers
+  export geoparquet``, or the national benchmark). Each task reads a batch of whole counties'
+  plantings files (about :data:`BATCH_BYTES`, consecutive county codes) and those counties'
+  villages itself, and joins them through one index with its raster grid; the client only
+  sends file names and receives counts and the few points left for pass 2. This is what runs on a multi-machine cluster: the workers
   need the same folder at the same path (shared storage).
 """
 from __future__ import annotations
@@ -169,32 +170,99 @@ def positions(layer: VillageLayer, x: np.ndarray, y: np.ndarray, *, claimed=None
 
 
 # -- a GeoParquet folder ----------------------------------------------------------------------
-def _count_file(folder: str, path: str) -> tuple[dict, int, pd.DataFrame]:
-    """Pass 1 on one plantings file, read by the worker: (counts by code, outside, pending)."""
+#: A pass-1 task reads about this many bytes of plantings files (some 4 million points): enough
+#: points to pay for the raster grid of its counties' villages, small next to a worker's memory.
+BATCH_BYTES = 64 * 2**20
+
+
+def _batches(files: list[str], n_workers: int) -> list[tuple[list[str], list[str]]]:
+    """(counties, files) per pass-1 task: whole counties (every file of a county in one task),
+    consecutive in code order (neighbours, mostly), about :data:`BATCH_BYTES` each and at least
+    four tasks per worker."""
+    import os
+
+    from greening.coverage.engines.dataset import UNCLAIMED
+
+    by_county: dict[str, list[str]] = {}
+    for f in files:
+        by_county.setdefault(Path(f).parent.name.split("=", 1)[1], []).append(f)
+    sizes = {c: sum(os.path.getsize(f) for f in fs) for c, fs in by_county.items()}
+    total = sum(sizes.values())
+    target = max(1, min(BATCH_BYTES, total // max(4 * n_workers, 1)))
+    out: list[tuple[list[str], list[str]]] = []
+    counties: list[str] = []
+    batch: list[str] = []
+    size = 0
+    for c in sorted(by_county):
+        if batch and size + sizes[c] > target:
+            out.append((counties, batch))
+            counties, batch, size = [], [], 0
+        if c != UNCLAIMED:
+            counties.append(c)
+        batch.extend(by_county[c])
+        size += sizes[c]
+    if batch:
+        out.append((counties, batch))
+    return out
+
+
+def _count_batch(folder: str, counties: list[str], files: list[str]):
+    """Pass 1 on a batch of plantings files (whole counties), read by the worker itself.
+
+    Returns (codes, counts, outside, pending): points per village of the batch's counties (only
+    villages with points), points in no village, and the pending points as arrays (lowest
+    county position, x, y) for pass 2."""
     from greening.coverage.engines.dataset import read_points
+    from greening.coverage.engines.partition import batch_grid, settle
 
     source = DatasetVillages(folder)
-    county, x, y = read_points(path)
-    index, pos, pending, lowest = first_pass(source, county, x, y)
-    counts: dict = {}
-    if index is not None and (pos >= 0).any():
+    xs, ys = [], []
+    for f in files:
+        _, x, y = read_points(f)
+        xs.append(x)
+        ys.append(y)
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    del xs, ys
+    index = source.build(counties) if counties else None
+    if index is not None:
+        batch_grid(index, len(x))
+    pos, pending, low = settle(source.counties(), index, x, y)
+    if index is not None:
         n = np.bincount(pos[pos >= 0], minlength=len(index.codes))
-        counts = {index.codes[i]: int(n[i]) for i in np.flatnonzero(n)}
+        hit = np.flatnonzero(n)
+        codes, counts = index.codes[hit], n[hit]
+    else:
+        codes, counts = np.array([], dtype=object), np.array([], dtype=np.int64)
     outside = int(np.count_nonzero((pos < 0) & ~pending))
-    left = pd.DataFrame({"lowest": lowest[pending], "x": x[pending], "y": y[pending]})
-    return counts, outside, left
+    return codes, counts, outside, (low[pending], x[pending], y[pending])
 
 
-def _count_pending(folder: str, county: str, x: np.ndarray, y: np.ndarray) -> tuple[dict, int]:
-    codes = second_pass(DatasetVillages(folder), county, x, y)
+def _count_pending(folder: str, x: np.ndarray, y: np.ndarray):
+    """Pass 2 on pending points (a range of lowest counties): (codes, counts, outside)."""
+    from greening.coverage.engines.partition import second_pass_many
+
+    codes = second_pass_many(DatasetVillages(folder), x, y)
     found = pd.Series(codes[codes != None]).value_counts()  # noqa: E711 - object array
-    return {k: int(v) for k, v in found.items()}, int(len(codes) - found.sum())
+    return found.index.to_numpy(dtype=object), found.to_numpy(), int(len(codes) - found.sum())
+
+
+def _pass2_batches(low: np.ndarray, n_tasks: int) -> list[np.ndarray]:
+    """Pending points (by position) split into about ``n_tasks`` ranges of whole lowest counties."""
+    order = np.argsort(low, kind="stable")
+    if not len(order):
+        return []
+    cuts = np.flatnonzero(np.diff(low[order])) + 1  # where a new county starts
+    want = np.linspace(0, len(order), n_tasks + 1)[1:-1]
+    at = np.unique(cuts[np.minimum(np.searchsorted(cuts, want), len(cuts) - 1)]) \
+        if len(cuts) else np.array([], dtype=np.int64)
+    return [part for part in np.split(order, at) if len(part)]
 
 
 def count_dataset(folder, *, address: str | None = None, n_workers: int = 2,
                   memory_limit: str | float = "auto") -> tuple[pd.Series, int, dict]:
     """(points per village code, points in no village, figures) for the plantings of a
-    GeoParquet folder; every task reads its own files."""
+    GeoParquet folder; every task reads its own files (batches of whole counties), the client
+    sends file names and receives counts and the few pending points for pass 2."""
     import time
 
     from greening.coverage.engines.dataset import plantings_files
@@ -203,31 +271,42 @@ def count_dataset(folder, *, address: str | None = None, n_workers: int = 2,
     files = plantings_files(folder)
     figures: dict = {"files": len(files)}
     with dask_client(address, n_workers=n_workers, memory_limit=memory_limit) as client:
+        workers = max(1, len(client.scheduler_info().get("workers", {})) or n_workers)
+        batches = _batches(files, workers)
+        figures["tasks"] = len(batches)
         t0 = time.perf_counter()
-        futures = client.map(_count_file, [folder] * len(files), files, pure=False)
-        total: dict = {}
+        futures = [client.submit(_count_batch, folder, counties, part, pure=False)
+                   for counties, part in batches]
+        parts_codes, parts_counts, pending = [], [], []
         outside = 0
-        pending = []
-        for _future, (counts, out, left) in _as_completed(client, futures):
-            for k, v in counts.items():
-                total[k] = total.get(k, 0) + v
+        for _future, (codes, counts, out, left) in _as_completed(client, futures):
+            parts_codes.append(codes)
+            parts_counts.append(counts)
             outside += out
-            if len(left):
+            if len(left[0]):
                 pending.append(left)
         t1 = time.perf_counter()
         figures["pass1_s"] = t1 - t0
-        todo = pd.concat(pending, ignore_index=True) if pending else pd.DataFrame(
-            {"lowest": [], "x": [], "y": []})
-        figures["pending"] = len(todo)
-        groups = list(todo.groupby("lowest").indices.items())
-        futures = [client.submit(_count_pending, folder, county, todo["x"].to_numpy()[at],
-                                 todo["y"].to_numpy()[at], pure=False) for county, at in groups]
-        for _future, (counts, out) in _as_completed(client, futures):
-            for k, v in counts.items():
-                total[k] = total.get(k, 0) + v
+        low = np.concatenate([p[0] for p in pending]) if pending else np.array([], np.int32)
+        px = np.concatenate([p[1] for p in pending]) if pending else np.array([])
+        py = np.concatenate([p[2] for p in pending]) if pending else np.array([])
+        del pending
+        figures["pending"] = len(low)
+        futures = [client.submit(_count_pending, folder, px[at], py[at], pure=False)
+                   for at in _pass2_batches(low, 2 * workers)]
+        figures["pass2_tasks"] = len(futures)
+        for _future, (codes, counts, out) in _as_completed(client, futures):
+            parts_codes.append(codes)
+            parts_counts.append(counts)
             outside += out
         figures["pass2_s"] = time.perf_counter() - t1
-    return pd.Series(total, dtype="int64").sort_index(), outside, figures
+    if parts_codes:
+        all_codes = np.concatenate(parts_codes)
+        all_counts = np.concatenate(parts_counts).astype(np.int64)
+        total = pd.Series(all_counts, index=pd.Index(all_codes, dtype=object)).groupby(level=0).sum()
+    else:
+        total = pd.Series([], dtype="int64")
+    return total.astype("int64").sort_index(), outside, figures
 
 
 def _as_completed(client, futures):

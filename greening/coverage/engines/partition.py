@@ -13,9 +13,12 @@ index gives each point ``L``, the lowest county whose hull holds it (None: no hu
 village does). Village codes start with their county's code, so every village holding the point
 belongs to a county whose hull holds it: a county ``>= L``.
 
-- Pass 1, claimed county ``C``: if ``L == C`` and one of ``C``'s villages holds the point, the
-  lowest of them is the answer (any other candidate is in a county above ``C``). If ``L`` is
-  None, the point is in no village. Otherwise the point is pending.
+- Pass 1, the villages of a set ``S`` of whole counties (the claimed county of an in-memory
+  partition; the counties of a batch of files read by one task): if the lowest village of ``S``
+  holding the point is in ``L``, it is the answer (every other candidate is in a county above
+  ``L``, and ``L``'s villages are all in ``S``). If ``L`` is None, the point is in no village.
+  Otherwise the point is pending. A point claimed for the wrong county is thus settled in pass 1
+  whenever its true county is in the same batch.
 - Pass 2, county ``L``: every village holding the point lies in a county whose hull meets
   ``L``'s hull (both hold the point); the join with the villages of ``L`` and its neighbours,
   lowest code first, is the answer.
@@ -28,10 +31,11 @@ from collections import OrderedDict
 import numpy as np
 import shapely
 
-from greening.coverage.index import VillageIndex
+from greening.coverage.index import VillageIndex, sorted_villages
 
 __all__ = ["HULL_MARGIN", "CountyIndex", "InlineVillages", "DatasetVillages", "county_hulls",
-           "first_pass", "second_pass"]
+           "village_counties", "settle", "first_pass", "second_pass", "second_pass_many",
+           "holding", "batch_grid"]
 
 #: Degrees (about 1 m) a county's hull reaches beyond its villages.
 HULL_MARGIN = 1e-5
@@ -65,7 +69,7 @@ class CountyIndex:
     def __init__(self, codes, hulls):
         self.index = VillageIndex(codes, hulls)
         self.codes = self.index.codes
-        tree = shapely.STRtree(self.index.geoms)
+        self.tree = tree = shapely.STRtree(self.index.geoms)
         a, b = tree.query(self.index.geoms, predicate="intersects")
         self.neighbours = {str(self.codes[i]): [] for i in range(len(self.codes))}
         for i, j in zip(a.tolist(), b.tolist(), strict=True):
@@ -124,6 +128,10 @@ class _Source:
     def counties(self) -> CountyIndex:
         return _CACHE.get((self.token, "counties"), lambda: CountyIndex(*self._hulls()))
 
+    def build(self, counties) -> VillageIndex | None:
+        """An index of the villages of ``counties``, built afresh (not kept: a batch)."""
+        return self._build(sorted(counties))
+
     def _build(self, counties) -> VillageIndex | None:
         codes, geoms = [], []
         for county in counties:
@@ -175,6 +183,37 @@ class DatasetVillages(_Source):
         return read_hulls(self.folder)
 
 
+def village_counties(counties: CountyIndex, index: VillageIndex) -> np.ndarray:
+    """Position in ``counties.codes`` of each village's county (int32, -2: a county without hull)."""
+    prefix = np.array([str(c)[:6] for c in index.codes], dtype=object).astype(str)
+    codes = counties.codes.astype(str)
+    at = np.searchsorted(codes, prefix)
+    ok = at < len(codes)
+    ok[ok] = codes[at[ok]] == prefix[ok]
+    return np.where(ok, at, -2).astype(np.int32)
+
+
+def settle(counties: CountyIndex, index: VillageIndex | None, x: np.ndarray, y: np.ndarray):
+    """Pass 1 for points joined with the villages of some counties (``index``; None: none).
+
+    Returns (positions, pending, low): ``positions`` in ``index`` are final where ``pending`` is
+    False (-1: in no village); ``low`` is each point's lowest holding county (position in
+    ``counties.codes``, -1: none), where pass 2 takes the pending points. A point is settled when
+    no hull holds it, or when the lowest village of ``index`` holding it is in its lowest county
+    ``L`` (every village holding it is in a county ``>= L``, and all of ``L``'s villages are in
+    ``index`` as soon as one is, so none lower exists elsewhere)."""
+    low = counties.lowest(x, y)
+    if index is None:
+        pos = np.full(len(x), -1, dtype=np.int32)
+        settled = low < 0
+    else:
+        pos = index.positions(x, y)
+        home = village_counties(counties, index)
+        settled = (low < 0) | ((pos >= 0) & (home[np.maximum(pos, 0)] == low))
+    pos[~settled] = -1
+    return pos, ~settled, low
+
+
 def first_pass(source: _Source, county: str, x: np.ndarray, y: np.ndarray):
     """Pass 1 for points claimed for ``county`` ("" when unknown).
 
@@ -182,23 +221,63 @@ def first_pass(source: _Source, county: str, x: np.ndarray, y: np.ndarray):
     VillageIndex, None without villages) are final where ``pending`` is False (-1: in no
     village); ``lowest`` (county codes, object) says where pass 2 takes the pending points."""
     counties = source.counties()
-    low = counties.lowest(x, y)
     index = source.villages([county]) if county else None
-    pos = index.positions(x, y) if index is not None else np.full(len(x), -1, dtype=np.int32)
-    settled = ((pos >= 0) & (low == counties.position(county))) | (low < 0)
-    pos[~settled] = -1
+    pos, pending, low = settle(counties, index, x, y)
     lowest = np.full(len(x), None, dtype=object)
-    lowest[~settled] = counties.codes[low[~settled]]
-    return index, pos, ~settled, lowest
+    lowest[pending] = counties.codes[low[pending]]
+    return index, pos, pending, lowest
+
+
+def holding(tree, geoms, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(point, geometry) position pairs: every geometry of ``tree`` (``geoms``, prepared or not)
+    whose closed polygon holds each point (bounding boxes from the tree, then
+    ``intersects_xy``: the boundary counts, as in the border rule)."""
+    p, g = tree.query(shapely.points(x, y))
+    keep = shapely.intersects_xy(geoms[g], x[p], y[p])
+    return p[keep], g[keep]
 
 
 def second_pass(source: _Source, county: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Pass 2 for points whose lowest holding county is ``county``: their codes."""
-    neighbours = source.counties().neighbours.get(county, [county])
-    index = source.villages(neighbours)
+    return second_pass_many(source, x, y)
+
+
+def second_pass_many(source: _Source, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pass 2 for any points: their codes.
+
+    Every village holding a point lies in a county whose hull holds the point, so the villages
+    of those counties (found per point from the hulls' tree) are all that is read; the lowest
+    code among the villages holding each point is the answer."""
     out = np.full(len(x), None, dtype=object)
-    if index is None:
+    if not len(x):
         return out
-    pos = index.positions(x, y)
-    out[pos >= 0] = index.codes[pos[pos >= 0]]
+    counties = source.counties()
+    _, hull = holding(counties.tree, counties.index.geoms, x, y)
+    wanted = [str(c) for c in counties.codes[np.unique(hull)]]
+    codes, geoms = [], []
+    for county in wanted:
+        c, g = source._read(county)
+        codes.extend(c)
+        geoms.extend(g)
+    if not codes:
+        return out
+    codes, geoms = sorted_villages(codes, geoms)  # position order is code order
+    shapely.prepare(geoms)
+    p, v = holding(shapely.STRtree(geoms), geoms, x, y)
+    best = np.full(len(x), len(codes), dtype=np.int64)
+    np.minimum.at(best, p, v)  # the border rule: the lowest code wins
+    hit = best < len(codes)
+    out[hit] = codes[best[hit]]
     return out
+
+
+def batch_grid(index: VillageIndex, n_points: int) -> None:
+    """Give a batch's index a raster grid sized for its points, when they are enough to pay for
+    one: about ``cbrt(125 * points per village)`` cells across a village (16 to 64; the grid
+    engine's default is 64), which balances the grid's build (its cells) against the exact
+    tests of points in border cells (their share falls as cells get finer)."""
+    per_village = n_points / max(len(index), 1)
+    if per_village < 20 or n_points < 100_000:
+        return
+    across = float(np.clip(np.cbrt(125 * per_village), 16, 64))
+    index.ensure_grid(index.grid_cell(across))
