@@ -103,10 +103,12 @@ def _dask(d: Path, opts: dict) -> dict:
                                memory_limit=opts.get("memory_limit", "auto"))
         client = Client(cluster)
     client.run(_warm)  # imports on every worker, not timed
+    cpu0 = client.run(_cpu_s)
     t1 = time.perf_counter()
     try:
         counts, outside, figures = count_dataset(d)  # the active client
         t2 = time.perf_counter()
+        cpu1 = client.run(_cpu_s)
         worker_peaks = client.run(_peak_mb)
         limits = {w: info.get("memory_limit") for w, info in
                   client.scheduler_info()["workers"].items()}
@@ -119,8 +121,18 @@ def _dask(d: Path, opts: dict) -> dict:
             "outside": int(outside), "pending": figures["pending"], "files": figures["files"],
             "pass1_s": figures["pass1_s"], "pass2_s": figures["pass2_s"],
             "worker_peak_mb": sorted(worker_peaks.values()),
+            "worker_cpu_s": sorted(cpu1[w] - cpu0.get(w, 0.0) for w in cpu1),
+            "tasks": figures.get("tasks"), "pass2_tasks": figures.get("pass2_tasks"),
             "worker_limit_mb": sorted((v or 0) / 2**20 for v in limits.values()),
             "note": "load and build happen on the workers inside the join"}
+
+
+def _cpu_s() -> float:
+    """CPU seconds (user + system) this worker process has used so far."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def _warm() -> None:

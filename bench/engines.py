@@ -194,6 +194,7 @@ def run_national(say, *, workers: int, worker_memory: str, time_limit: float,
                 f"{info['bytes'] / 2**30:.2f} GB on disk, written in {time.perf_counter() - t:.0f} s")
         else:
             info = json.loads((folder / "manifest.json").read_text())
+        say("load average before dask: " + " / ".join(f"{v:.1f}" for v in os.getloadavg()))
         opts = json.dumps({"workers": workers, "memory_limit": worker_memory,
                            "scheduler": scheduler})
         d = run_worker("bench.engine_worker", ["dask", str(folder), opts], str(root / "d.json"),
@@ -210,9 +211,12 @@ def run_national(say, *, workers: int, worker_memory: str, time_limit: float,
                 f"{d['cluster_s']:.1f} s, whole process {d['wall_s']:.1f} s; worker peaks "
                 + ", ".join(f"{m:.0f} MB" for m in d["worker_peak_mb"])
                 + " (limits " + ", ".join(f"{m:.0f} MB" for m in d["worker_limit_mb"]) + "); "
+                + "worker CPU " + ", ".join(f"{c:.0f} s" for c in d.get("worker_cpu_s", []))
+                + f" ({d.get('tasks')} pass-1 tasks, {d.get('pass2_tasks')} pass-2 tasks); "
                 f"client {d['peak_mb']:.0f} MB; outside every village {d['outside']:,}; "
                 f"points counted {sum(d['counts']) + d['outside']:,}")
             out["dask"] = {k: v for k, v in d.items() if k != "counts"}
+        say("load average after dask: " + " / ".join(f"{v:.1f}" for v in os.getloadavg()))
         if grid:
             g = run_worker("bench.engine_worker", ["grid", str(folder)], str(root / "g.json"),
                            time_limit)
@@ -225,6 +229,7 @@ def run_national(say, *, workers: int, worker_memory: str, time_limit: float,
                     f"join {g['join_s']:.1f} s, whole process {g['wall_s']:.1f} s, peak memory "
                     f"{g['peak_mb']:.0f} MB (grid {g['grid_mb']:.0f} MB); counts equal to dask's: {same}")
             out["grid"] = {k: v for k, v in g.items() if k != "counts"}
+            say("load average after grid: " + " / ".join(f"{v:.1f}" for v in os.getloadavg()))
         return out
     finally:
         shutil.rmtree(root, ignore_errors=True)

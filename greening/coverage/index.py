@@ -238,14 +238,37 @@ class _Buckets:
         self.x0, self.y0, self.size = total[0], total[1], size
         self.nx = int((total[2] - total[0]) // size) + 1
         self.ny = int((total[3] - total[1]) // size) + 1
-        grid_x, grid_y = np.meshgrid(np.arange(self.nx), np.arange(self.ny))
-        ix, iy = grid_x.ravel(), grid_y.ravel()
-        boxes = shapely.box(self.x0 + ix * size, self.y0 + iy * size,
-                            self.x0 + (ix + 1) * size, self.y0 + (iy + 1) * size)
-        bucket, village = index.tree.query(boxes, predicate="intersects")
+        bucket, village = self._pairs(index.geoms, b)
         order = np.lexsort((village, bucket))  # by bucket, then code order
         self.villages = village[order].astype(np.int32)
         self.start = np.searchsorted(bucket[order], np.arange(self.nx * self.ny + 1)).astype(np.int64)
+
+    def _pairs(self, geoms, b) -> tuple[np.ndarray, np.ndarray]:
+        """(bucket, village) for every bucket a village may hold a point of: the buckets under
+        its bounding box (the same floor arithmetic as :meth:`locate`, so a point's bucket is
+        always among them); for a village spanning many buckets (islands far apart), only those
+        its polygon touches."""
+        size = self.size
+        i0 = np.clip(np.floor((b[:, 0] - self.x0) / size), 0, self.nx - 1).astype(np.int64)
+        i1 = np.clip(np.floor((b[:, 2] - self.x0) / size), 0, self.nx - 1).astype(np.int64)
+        r0 = np.clip(np.floor((b[:, 1] - self.y0) / size), 0, self.ny - 1).astype(np.int64)
+        r1 = np.clip(np.floor((b[:, 3] - self.y0) / size), 0, self.ny - 1).astype(np.int64)
+        w = i1 - i0 + 1
+        n = w * (r1 - r0 + 1)
+        village = np.repeat(np.arange(len(b), dtype=np.int64), n)
+        k = np.arange(len(village)) - np.repeat(np.cumsum(n) - n, n)
+        ww = w[village]
+        bucket = (r0[village] + k // ww) * self.nx + i0[village] + k % ww
+        wide = n[village] > 64
+        if wide.any():
+            at = np.flatnonzero(wide)
+            bx, by = bucket[at] % self.nx, bucket[at] // self.nx
+            boxes = shapely.box(self.x0 + bx * size, self.y0 + by * size,
+                                self.x0 + (bx + 1) * size, self.y0 + (by + 1) * size)
+            keep = np.ones(len(village), dtype=bool)
+            keep[at] = shapely.intersects(geoms[village[at]], boxes)
+            bucket, village = bucket[keep], village[keep]
+        return bucket, village
 
     def locate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         out = np.full(len(x), -1, dtype=np.int32)

@@ -212,6 +212,8 @@ def _count_batch(folder: str, counties: list[str], files: list[str]):
     Returns (codes, counts, outside, pending): points per village of the batch's counties (only
     villages with points), points in no village, and the pending points as arrays (lowest
     county position, x, y) for pass 2."""
+    import shapely
+
     from greening.coverage.engines.dataset import read_points
     from greening.coverage.engines.partition import batch_grid, settle
 
@@ -234,7 +236,18 @@ def _count_batch(folder: str, counties: list[str], files: list[str]):
     else:
         codes, counts = np.array([], dtype=object), np.array([], dtype=np.int64)
     outside = int(np.count_nonzero((pos < 0) & ~pending))
-    return codes, counts, outside, (low[pending], x[pending], y[pending])
+    if index is not None:  # the polygons stay (kept for pass 2), their prepared form need not
+        shapely.destroy_prepared(index.geoms)
+    return codes, counts, outside, (low[pending], x[pending], y[pending]), _worker_address()
+
+
+def _worker_address() -> str | None:
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except ValueError:  # not on a worker
+        return None
 
 
 def _count_pending(folder: str, x: np.ndarray, y: np.ndarray):
@@ -265,7 +278,7 @@ def count_dataset(folder, *, address: str | None = None, n_workers: int = 2,
     sends file names and receives counts and the few pending points for pass 2."""
     import time
 
-    from greening.coverage.engines.dataset import plantings_files
+    from greening.coverage.engines.dataset import plantings_files, read_hulls
 
     folder = str(Path(folder).resolve())
     files = plantings_files(folder)
@@ -275,14 +288,16 @@ def count_dataset(folder, *, address: str | None = None, n_workers: int = 2,
         batches = _batches(files, workers)
         figures["tasks"] = len(batches)
         t0 = time.perf_counter()
-        futures = [client.submit(_count_batch, folder, counties, part, pure=False)
-                   for counties, part in batches]
+        futures = {client.submit(_count_batch, folder, counties, part, pure=False): counties
+                   for counties, part in batches}
         parts_codes, parts_counts, pending = [], [], []
         outside = 0
-        for _future, (codes, counts, out, left) in _as_completed(client, futures):
+        owner: dict[str, str | None] = {}  # county -> the worker that read its villages
+        for future, (codes, counts, out, left, where) in _as_completed(client, list(futures)):
             parts_codes.append(codes)
             parts_counts.append(counts)
             outside += out
+            owner.update(dict.fromkeys(futures[future], where))
             if len(left[0]):
                 pending.append(left)
         t1 = time.perf_counter()
@@ -292,8 +307,19 @@ def count_dataset(folder, *, address: str | None = None, n_workers: int = 2,
         py = np.concatenate([p[2] for p in pending]) if pending else np.array([])
         del pending
         figures["pending"] = len(low)
-        futures = [client.submit(_count_pending, folder, px[at], py[at], pure=False)
-                   for at in _pass2_batches(low, 2 * workers)]
+        futures = []
+        if len(low):
+            # pending counties are positions in the county index, which orders hulls by code
+            hull_codes = sorted(read_hulls(folder)[0])
+            where = np.array([owner.get(hull_codes[i]) or "" for i in range(len(hull_codes))],
+                             dtype=object)[low]
+            for addr in sorted(set(where.tolist())):
+                mine = np.flatnonzero(where == addr)
+                for at in _pass2_batches(low[mine], 2):
+                    at = mine[at]
+                    futures.append(client.submit(
+                        _count_pending, folder, px[at], py[at], pure=False,
+                        workers=[addr] if addr else None, allow_other_workers=True))
         figures["pass2_tasks"] = len(futures)
         for _future, (codes, counts, out) in _as_completed(client, futures):
             parts_codes.append(codes)

@@ -110,6 +110,37 @@ class _Cache:
 _CACHE = _Cache()
 
 
+class _Kept:
+    """Village polygons a worker has read, by (dataset, county), up to :data:`KEEP_VILLAGES`
+    villages (oldest dropped first): pass 2 is sent to the worker that read a county in pass 1,
+    which then joins without reading or decoding the county again."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.items: OrderedDict = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            return self.items.get(key)
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            if key in self.items:
+                return
+            self.items[key] = value
+            self.size += len(value[0])
+            while self.size > self.limit and len(self.items) > 1:
+                _, old = self.items.popitem(last=False)
+                self.size -= len(old[0])
+
+
+#: Villages (polygons, not prepared) a worker keeps between the passes: about 1.5 KB each.
+KEEP_VILLAGES = 300_000
+_KEPT = _Kept(KEEP_VILLAGES)
+
+
 class _Source:
     """Where a worker finds villages by county, and the county hulls."""
 
@@ -169,13 +200,25 @@ class DatasetVillages(_Source):
     (:mod:`greening.coverage.engines.dataset`)."""
 
     def __init__(self, folder: str):
+        import os
+
         self.folder = str(folder)
-        self.token = self.folder
+        try:  # a folder written again (an export renames a new one into place) is another token
+            stamp = os.stat(os.path.join(self.folder, "manifest.json")).st_mtime_ns
+        except OSError:
+            stamp = 0
+        self.token = f"{self.folder}@{stamp}"
 
     def _read(self, county):
         from greening.coverage.engines.dataset import read_county_villages
 
-        return read_county_villages(self.folder, county)
+        key = (self.token, county)
+        kept = _KEPT.get(key)
+        if kept is None:
+            codes, geoms = read_county_villages(self.folder, county)
+            kept = (codes, np.asarray(geoms, dtype=object))
+            _KEPT.put(key, kept)
+        return kept
 
     def _hulls(self):
         from greening.coverage.engines.dataset import read_hulls
@@ -262,7 +305,7 @@ def second_pass_many(source: _Source, x: np.ndarray, y: np.ndarray) -> np.ndarra
     if not codes:
         return out
     codes, geoms = sorted_villages(codes, geoms)  # position order is code order
-    shapely.prepare(geoms)
+    # not prepared: a few points per village, fewer than preparing would pay for
     p, v = holding(shapely.STRtree(geoms), geoms, x, y)
     best = np.full(len(x), len(codes), dtype=np.int64)
     np.minimum.at(best, p, v)  # the border rule: the lowest code wins
