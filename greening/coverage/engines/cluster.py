@@ -288,16 +288,16 @@ def count_dataset(folder, *, address: str | None = None, n_workers: int = 2,
         batches = _batches(files, workers)
         figures["tasks"] = len(batches)
         t0 = time.perf_counter()
-        futures = {client.submit(_count_batch, folder, counties, part, pure=False): counties
-                   for counties, part in batches}
+        first = {client.submit(_count_batch, folder, counties, part, pure=False): counties
+                 for counties, part in batches}
         parts_codes, parts_counts, pending = [], [], []
         outside = 0
         owner: dict[str, str | None] = {}  # county -> the worker that read its villages
-        for future, (codes, counts, out, left, where) in _as_completed(client, list(futures)):
+        for future, (codes, counts, out, left, where) in _as_completed(client, list(first)):
             parts_codes.append(codes)
             parts_counts.append(counts)
             outside += out
-            owner.update(dict.fromkeys(futures[future], where))
+            owner.update(dict.fromkeys(first[future], where))
             if len(left[0]):
                 pending.append(left)
         t1 = time.perf_counter()

@@ -297,14 +297,15 @@ def second_pass_many(source: _Source, x: np.ndarray, y: np.ndarray) -> np.ndarra
     counties = source.counties()
     _, hull = holding(counties.tree, counties.index.geoms, x, y)
     wanted = [str(c) for c in counties.codes[np.unique(hull)]]
-    codes, geoms = [], []
+    read_codes: list = []
+    read_geoms: list = []
     for county in wanted:
         c, g = source._read(county)
-        codes.extend(c)
-        geoms.extend(g)
-    if not codes:
+        read_codes.extend(c)
+        read_geoms.extend(g)
+    if not read_codes:
         return out
-    codes, geoms = sorted_villages(codes, geoms)  # position order is code order
+    codes, geoms = sorted_villages(read_codes, read_geoms)  # position order is code order
     # not prepared: a few points per village, fewer than preparing would pay for
     p, v = holding(shapely.STRtree(geoms), geoms, x, y)
     best = np.full(len(x), len(codes), dtype=np.int64)
