@@ -191,7 +191,9 @@ def _wait_http(url: str, timeout: float) -> None:
         time.sleep(0.5)
 
 
-def start_serving(db_url: str, replicas: int, ports: Ports, workdir: Path) -> Serving:
+def start_serving(db_url: str, replicas: int, ports: Ports, workdir: Path, serve_module: str = "ui.serve") -> Serving:
+    """PostGIS-backed replicas started as the deployment starts them (``python -m ui.serve run``;
+    ``serve_module="streamlit"`` for plain ``streamlit run``) and nginx in front of them."""
     env = {**os.environ, "GREENING_DATABASE_URL": db_url, "PYTHONPATH": str(REPO_ROOT),
            "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_urlsafe(32),
            "GREENING_DATA_DIR": str(workdir / "data")}
@@ -200,7 +202,7 @@ def start_serving(db_url: str, replicas: int, ports: Ports, workdir: Path) -> Se
     for port in replica_ports:
         log = open(workdir / f"replica-{port}.log", "w")  # noqa: SIM115 - closed with the process
         procs.append(subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+            [sys.executable, "-m", serve_module, "run", "app.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
@@ -273,6 +275,10 @@ class MemorySampler:
             with contextlib.suppress(Exception):
                 self._cpu_snapshot()
             self._stop.wait(0.5)
+
+    def startup_cpu_seconds(self) -> float:
+        """CPU seconds the app processes had used when the run started (their start-up)."""
+        return round(sum(self._cpu_start.get(pid, 0.0) for pid in self._app), 1)
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU seconds used during the run per kind of process."""
@@ -435,7 +441,8 @@ def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports
            "rows_expected": len(expected), "rows_written": sum(written.values()),
            "rows_lost": len(expected - set(written)), "rows_doubled": sum(1 for n in written.values() if n > 1),
            "peak_mb_each": [round(b / 2**20) for b in mem.peak], "peak_mb_total": round(mem.peak_total / 2**20),
-           "spread": spread, "cpu_s": mem.cpu_seconds(),
+           "spread": spread, "cpu_s": mem.cpu_seconds(), "app_startup_cpu_s": mem.startup_cpu_seconds(),
+           "app_cpu_s_per_session": round(mem.cpu_seconds()["app"] / max(1, sessions), 2),
            "errors": sorted({r.error for r in results if r.error})[:5]}
     say(f"  {clients:>8}: {replicas} replicas × {sessions:>2} sessions: failed {row['failed']}, page ready p50/p95/p99 "
         f"{_fmt(row['ready_p50'])}/{_fmt(row['ready_p95'])}/{_fmt(row['ready_p99'])} s, submit "
@@ -444,7 +451,8 @@ def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports
         f"peak memory {row['peak_mb_total']} MB ({'+'.join(map(str, row['peak_mb_each']))}), "
         f"sessions per replica {sorted(spread.values(), reverse=True)}, {wall:.0f} s")
     say("    CPU seconds used meanwhile: " + ", ".join(f"{k} {v:.0f}" for k, v in row["cpu_s"].items())
-        + f" (the machine had {wall * (os.cpu_count() or 1):.0f})")
+        + f" (the machine had {wall * (os.cpu_count() or 1):.0f}); app per session {row['app_cpu_s_per_session']:.2f}"
+        + f"; the replicas' start-up before the sessions: {row['app_startup_cpu_s']:.0f}")
     for err in row["errors"]:
         say(f"    error: {err}")
     return row

@@ -77,7 +77,8 @@ export STREAMLIT_SERVER_COOKIE_SECRET=${STREAMLIT_SERVER_COOKIE_SECRET:-$(cat "$
 upstreams=""
 for ((i = 0; i < REPLICAS; i++)); do
   p=$((BASE_PORT + i))
-  .venv/bin/python -m streamlit run app.py --server.port "$p" --server.address 127.0.0.1 \
+  # ui.serve: `streamlit run` with the pages' modules imported before the port opens
+  .venv/bin/python -m ui.serve run app.py --server.port "$p" --server.address 127.0.0.1 \
     --server.headless true --server.fileWatcherType none --browser.gatherUsageStats false \
     > "$RUN/replica-$p.log" 2>&1 &
   echo $! > "$RUN/replica-$p.pid"

@@ -81,7 +81,7 @@ def test_the_replicas_command_line_serves_the_app(tmp_path):
     port = free_port()
     venv = Path(sys.executable).parent.parent
     command = shlex.split(unit["ExecStart"][0].replace("%i", str(port)).replace("/opt/greening/.venv", str(venv)))
-    assert command[1:4] == ["-m", "streamlit", "run"] and "--server.address" in command
+    assert command[1:4] == ["-m", "ui.serve", "run"] and "--server.address" in command
     assert unit["WorkingDirectory"] == ["/opt/greening"]
     env = dict(os.environ)
     for line in (UNITS / "greening.env.example").read_text(encoding="utf-8").splitlines():
@@ -107,3 +107,17 @@ def test_the_replicas_command_line_serves_the_app(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_a_replica_imports_the_pages_modules_before_it_serves():
+    """``python -m ui.serve`` imports what the pages use before the port opens (not in the first
+    visitor's page run), and leaves the commands' optional engines out."""
+    import json
+
+    out = subprocess.run([sys.executable, "-c", "import json, sys\nfrom ui.serve import preload\npreload()\n"
+                          "print(json.dumps(sorted(sys.modules)))"],
+                         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=True)
+    modules = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert {"ui.planting_form", "ui.data", "ui.supervision_st", "greening.maps", "greening.coverage.progress",
+            "greening.supervision.inbox", "greening.models", "geopandas", "folium", "streamlit_folium"} <= modules
+    assert not {m for m in modules if m.split(".")[0] in {"dask", "duckdb", "playwright"}}

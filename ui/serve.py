@@ -1,0 +1,51 @@
+"""Start one app process (a replica): ``python -m ui.serve run app.py --server.port 8501 ...``.
+
+The same as ``streamlit run`` with the same arguments, except that the modules the pages use
+(the domain package, geopandas, folium, SQLAlchemy's models, the Streamlit glue) are imported
+before the server starts listening. Under ``streamlit run`` they were imported inside the first
+visitor's page run: some 5 CPU seconds on this 2-core machine, paid by the first users of every
+replica after each start (their page waited, and so did everyone whose run needed the
+interpreter meanwhile). The work is the same; it happens before the health check answers.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+__all__ = ["preload", "main"]
+
+#: packages whose every module is imported (engines of the coverage benchmark and the importers
+#: pull in optional heavy libraries used only by commands: left to be imported when used)
+PACKAGES = ["ui", "greening.models", "greening.maps", "greening.coverage", "greening.services",
+            "greening.supervision", "greening.auth", "greening.validation"]
+SKIP = ("greening.coverage.engines",)
+MODULES = ["geopandas", "folium", "folium.plugins", "streamlit_folium", "greening.strings", "greening.i18n"]
+
+
+def preload() -> list[str]:
+    """Import what the pages use; returns the modules imported."""
+    done = []
+    for name in MODULES:
+        importlib.import_module(name)
+        done.append(name)
+    for package in PACKAGES:
+        module = importlib.import_module(package)
+        done.append(package)
+        for info in pkgutil.walk_packages(getattr(module, "__path__", []), prefix=f"{package}."):
+            if info.name.startswith(SKIP):
+                continue
+            importlib.import_module(info.name)
+            done.append(info.name)
+    return done
+
+
+def main() -> None:
+    preload()
+    from streamlit.web.cli import main as streamlit_main
+
+    sys.exit(streamlit_main(prog_name="streamlit"))
+
+
+if __name__ == "__main__":
+    main()
