@@ -239,3 +239,31 @@ def test_an_import_reports_its_progress(stored, system_actor):
     assert villages == sorted(villages) and villages[-1] == 1.0
     text = printed.getvalue()
     assert "导入中：计算各村绿化覆盖率（100 %）" in text and "Importing: checking the file" in text
+
+
+def test_two_tiles_of_one_year_make_one_map(stored, system_actor):
+    """Zhanjiang needs two WorldCover tiles (N21E108 and N18E108, meeting at 21°N). A village
+    across the edge is observed whole from the two tiles together, not half missing on each (and
+    so not judged); two overlapping rasters of one year are alternatives, never summed."""
+    from greening.coverage import coverage_for
+    from greening.greencover.layers import import_raster
+
+    db, tmp = stored
+    a = _grid_array(0.40)  # 100 rows from 21.03 down to 20.98; row 50 is at 21.005, across V1
+    north, south = tmp / "N.tif", tmp / "S.tif"
+    worker.call("write", _args=(north, a[:50]), crs="EPSG:4326", transform=from_origin(109.99, 21.03, 0.0005, 0.0005),
+                nodata=0)
+    worker.call("write", _args=(south, a[50:]), crs="EPSG:4326", transform=from_origin(109.99, 21.005, 0.0005, 0.0005),
+                nodata=0)
+    n = import_raster(db, system_actor, north, kind="landcover", year=2024, source="tile N")
+    s = import_raster(db, system_actor, south, kind="landcover", year=2024, source="tile S")
+    r = coverage_for(db.connection(), system_actor, AS_OF)
+    v = r.villages.set_index("code")
+    assert v.loc[V1, "cover_missing"] == pytest.approx(0.0, abs=1e-6)
+    assert v.loc[V1, "green_cover_judged"] == pytest.approx(0.40, abs=0.002)
+    assert v.loc[V1, "gc_layer_id"] in (n.id, s.id)
+    # an overlapping raster of the same year (another product) is not added to them
+    import_raster(db, system_actor, _grid(tmp, "other.tif", 0.10), kind="landcover", year=2024, source="other")
+    v = coverage_for(db.connection(), system_actor, AS_OF).villages.set_index("code")
+    assert v.loc[V1, "green_cover"] == pytest.approx(0.10, abs=0.002)
+    assert v.loc[V1, "cover_missing"] == pytest.approx(0.0, abs=1e-6)

@@ -34,3 +34,14 @@ def test_overlay_is_served_by_the_app():
     name = "土地覆盖影像 2024".encode("unicode_escape").decode()
     assert "L.imageOverlay" in html and name in html  # in the layer control
     assert "cdn." not in html.lower() and "unpkg" not in html.lower()
+
+
+def test_an_overlay_of_two_tiles_draws_both_as_one_layer():
+    parts = [{"url": "/app/static/rasters/landcover-2021-north.png", "bounds": [[21.0, 109.6], [21.9, 110.9]]},
+             {"url": "/app/static/rasters/landcover-2021-south.png", "bounds": [[20.2, 109.6], [21.0, 110.9]]}]
+    overlay = {**parts[0], "name": "土地覆盖影像 2021", "parts": parts}
+    html = build_map(MapData(villages=_villages(), overlay=overlay), basemap="none").map.get_root().render()
+    assert '"/app/static/rasters/landcover-2021-north.png"' in html
+    assert '"/app/static/rasters/landcover-2021-south.png"' in html
+    name = "土地覆盖影像 2021".encode("unicode_escape").decode()
+    assert html.count(name) == 1  # one entry in the layer control for the two pictures

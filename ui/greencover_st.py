@@ -39,15 +39,22 @@ def _layers(actor):
 
 
 def overlay_for(actor) -> dict | None:
-    """The map overlay of the raster most villages' figures come from, or None."""
+    """The map overlay of the raster most villages' figures come from, or None; with the other
+    tiles of its map (the same kind, year and classes, not overlapping) as ``parts``."""
     from greening.greencover.layers import OVERLAY_URL
+    from greening.greencover.tiles import tile_sets
 
     layers = _layers(actor)
     cur = getattr(layers, "current", None)
     if not cur or not cur.get("overlay_name") or not cur.get("overlay_bounds"):
         return None
+    sets = tile_sets(layers.layers)
+    home = sets.get(int(cur["id"]))
+    parts = [{"url": f"{OVERLAY_URL}/{lay['overlay_name']}", "bounds": lay["overlay_bounds"]}
+             for lid, lay in sorted(layers.layers.items())
+             if sets.get(lid) == home and lay.get("overlay_name") and lay.get("overlay_bounds")]
     return {"url": f"{OVERLAY_URL}/{cur['overlay_name']}", "bounds": cur["overlay_bounds"],
-            "name": tr("gc.overlay", year=cur["year"])}
+            "name": tr("gc.overlay", year=cur["year"]), "parts": parts}
 
 
 def _pct(x) -> str:

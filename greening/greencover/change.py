@@ -198,6 +198,7 @@ def load_cover(conn, scope_prefix: str, as_of: dt.date, codes, villages=None) ->
     from greening.config import get_settings
     from greening.greencover.blocks import block_areas
     from greening.greencover.layers import layers_frame
+    from greening.greencover.tiles import merge_tile_rows, tile_sets
     from greening.models import VillageGreenCover
 
     layers = layers_frame(conn)
@@ -213,6 +214,7 @@ def load_cover(conn, scope_prefix: str, as_of: dt.date, codes, villages=None) ->
                                           "tree_m2", "shrub_m2", "green_m2"])
         rows["year"] = rows["layer_id"].map({k: v["year"] for k, v in by_id.items()})
         rows["kind"] = rows["layer_id"].map({k: v["kind"] for k, v in by_id.items()})
+        rows = merge_tile_rows(rows, tile_sets(by_id))  # the tiles of one map of a year, summed
     current, previous, later = pick_rows(rows, get_settings().cover_max_missing)
     trees = _trees_between(conn, scope_prefix, as_of, later, previous)
     blocks = block_areas(conn, scope_prefix, villages) if villages is not None else None

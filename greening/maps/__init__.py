@@ -192,17 +192,25 @@ def _add_boundaries(m, data: MapData, datum: str, lang: str, metric: str) -> Non
 
 
 def _add_overlay(m, overlay: dict, datum: str) -> None:
-    """The raster's picture (a PNG served by the app), hidden until picked in the layer control."""
-    (s, w), (n, e) = overlay["bounds"]
-    xs, ys = to_datum_xy([w, e], [s, n], datum)
-    layer = folium.raster_layers.ImageOverlay(
-        image="data:image/png;base64,", bounds=[[float(ys[0]), float(xs[0])], [float(ys[1]), float(xs[1])]],
-        name=esc(overlay.get("name", "")), opacity=0.8, show=bool(overlay.get("show", False)),
-        interactive=False, zindex=1)
-    # folium reads a string that is not an absolute URL as a local file; the app's own path
-    # (/app/static/...) is set afterwards so the browser loads it from the app, never a CDN
-    layer.url = overlay["url"]
-    layer.add_to(m)
+    """The raster's picture (a PNG served by the app), hidden until picked in the layer control;
+    a map made of several tiles (``overlay["parts"]``, each with ``url`` and ``bounds``) is one
+    entry in the control with a picture per tile."""
+    parts = overlay.get("parts") or [overlay]
+    show = bool(overlay.get("show", False))
+    target = m
+    if len(parts) > 1:
+        target = folium.FeatureGroup(name=esc(overlay.get("name", "")), show=show).add_to(m)
+    for part in parts:
+        (s, w), (n, e) = part["bounds"]
+        xs, ys = to_datum_xy([w, e], [s, n], datum)
+        layer = folium.raster_layers.ImageOverlay(
+            image="data:image/png;base64,", bounds=[[float(ys[0]), float(xs[0])], [float(ys[1]), float(xs[1])]],
+            name=esc(overlay.get("name", "")), opacity=0.8, show=show, interactive=False, zindex=1,
+            control=len(parts) == 1)
+        # folium reads a string that is not an absolute URL as a local file; the app's own path
+        # (/app/static/...) is set afterwards so the browser loads it from the app, never a CDN
+        layer.url = part["url"]
+        layer.add_to(target)
 
 
 def _add_points(m, data: MapData, datum: str, lang: str) -> None:
