@@ -267,3 +267,21 @@ def test_two_tiles_of_one_year_make_one_map(stored, system_actor):
     v = coverage_for(db.connection(), system_actor, AS_OF).villages.set_index("code")
     assert v.loc[V1, "green_cover"] == pytest.approx(0.10, abs=0.002)
     assert v.loc[V1, "cover_missing"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_a_removed_layer_can_be_imported_again_and_keeps_its_file(stored, system_actor):
+    """An administrator removes a layer by mistake and uploads the same file again: it imports as
+    a new layer (it failed on the unique stored name, and the failure's clean-up deleted the
+    removed layer's file, which is kept for the record)."""
+    from greening.greencover.layers import import_raster, layers_frame, remove_layer
+
+    db, tmp = stored
+    path = _grid(tmp, "a.tif", 0.30)
+    first = import_raster(db, system_actor, path, kind="landcover", year=2023)
+    remove_layer(db, system_actor, first.id)
+    again = import_raster(db, system_actor, path, kind="landcover", year=2023)
+    db.flush()
+    assert again.id != first.id and again.stored_name != first.stored_name
+    assert (tmp / "rasters" / first.stored_name).exists() and (tmp / "rasters" / again.stored_name).exists()
+    assert (tmp / "overlays" / again.overlay_name).exists()
+    assert layers_frame(db.connection())["id"].tolist() == [again.id]

@@ -104,9 +104,10 @@ def import_raster(session: Session, actor: Actor, path, *, kind: str, year: int,
     if same is not None:
         raise RasterRefused.of("raster_already_imported", layer_id=same.id, year=same.year)
     name = original_name or path.name
-    stored = f"{kind}-{year}-{digest[:16]}.tif"
+    stem = _free_stem(session, f"{kind}-{year}-{digest[:16]}")
+    stored = f"{stem}.tif"
     target = raster_dir() / stored
-    overlay = overlay_dir() / f"{kind}-{year}-{digest[:16]}.png"  # as overlay_path()
+    overlay = overlay_dir() / f"{stem}.png"
     villages = village_geometries(session.connection()) if analysed is None else None
     # One child process checks the file, draws the overlay and computes every village: nothing
     # is written before the checks pass, and a refusal leaves no file behind.
@@ -143,6 +144,18 @@ def import_raster(session: Session, actor: Actor, path, *, kind: str, year: int,
             f.unlink(missing_ok=True)
         raise
     return layer
+
+
+def _free_stem(session: Session, stem: str) -> str:
+    """``stem``, or ``stem-2``, ``stem-3``, ... when a layer (a removed one too: its file is kept
+    for the record) already has that stored name, so importing the same file again after removing
+    its layer neither clashes with the old row nor deletes the old file if it fails."""
+    taken = set(session.scalars(select(RasterLayer.stored_name).where(RasterLayer.stored_name.like(f"{stem}%"))))
+    n, out = 1, stem
+    while f"{out}.tif" in taken:
+        n += 1
+        out = f"{stem}-{n}"
+    return out
 
 
 class RasterLayerMissing(OperationRefused, LookupError):
