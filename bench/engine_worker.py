@@ -30,6 +30,14 @@ def _villages(d: Path):
     return codes[order], wkb[order]
 
 
+def _codes(d: Path) -> np.ndarray:
+    """Every village code of the folder, ascending (the code column only: no polygons)."""
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(d / "villages", columns=["code"])
+    return np.sort(np.array(t.column("code").to_pylist(), dtype=object).astype(str)).astype(object)
+
+
 def _points(d: Path):
     from greening.coverage.engines.dataset import plantings_files, read_points
 
@@ -91,7 +99,7 @@ def _dask(d: Path, opts: dict) -> dict:
 
     from greening.coverage.engines.cluster import count_dataset
 
-    codes, _ = _villages(d)
+    codes = _codes(d)  # the client never holds the polygons
     t0 = time.perf_counter()
     address = opts.get("scheduler")
     if address:
