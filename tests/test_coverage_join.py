@@ -170,3 +170,21 @@ class TestAreas:
         b = areas_m2(sample_villages([V1]).geometry).iloc[0]
         assert a == pytest.approx(3 * b, rel=0.01)
 
+
+
+def test_a_village_of_far_apart_islands_is_found_on_each_island_and_not_between():
+    """Bucket candidates come from bounding boxes; a village whose box spans many buckets (two
+    islands far apart) is kept only in the buckets its polygons touch, and still found."""
+    row = [box(i * 0.01, 0, i * 0.01 + 0.01, 0.01) for i in range(50)]
+    islands = shapely.MultiPolygon([box(0, 0.1, 0.01, 0.11), box(0.49, 0.1, 0.5, 0.11)])
+    codes = [f"440823101{201 + i:03d}" for i in range(50)] + ["440823102201"]
+    index = VillageIndex(codes, [*row, islands])
+    between = index._buckets
+    assert between is not None
+    x = np.array([0.005, 0.495, 0.25, 0.255, 0.5, 0.0])
+    y = np.array([0.105, 0.105, 0.105, 0.005, 0.11, 0.01])
+    got = index.locate_many(x, y).tolist()
+    assert got == ["440823102201", "440823102201", None, codes[25], "440823102201", codes[0]]
+    # the island village is not a candidate in the buckets between its islands
+    mid = int((0.105 - between.y0) // between.size) * between.nx + int((0.25 - between.x0) // between.size)
+    assert 50 not in between.villages[between.start[mid]:between.start[mid + 1]].tolist()
