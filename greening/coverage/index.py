@@ -13,9 +13,10 @@ villages overlap. No shapely Point is built per point looked up (about 0.5 µs a
 as much as the join itself). Only numpy and shapely are needed here, so the write path and the
 benchmarks stay light.
 
-1. a ``STRtree`` over the village polygons answers, once per index, which villages touch each
-   bucket of a coarse grid (about half a village wide); a point's candidates are its bucket's
-   villages whose bounding box holds it;
+1. each village is listed, once per index, in the buckets of a coarse grid (about half a
+   village wide) under its bounding box (a village spanning many buckets, such as islands far
+   apart, only in those its polygons touch); a point's candidates are its bucket's villages
+   whose bounding box holds it;
 2. candidate pairs are taken in rounds (first candidate of every point, then the second, ...),
    each round sorted by village so that ``shapely.intersects_xy`` runs village by village on
    prepared polygons (2-10x faster than in point order), split over two threads by village (GEOS
@@ -226,7 +227,7 @@ class VillageIndex:
 
 
 class _Buckets:
-    """Candidate villages per coarse bucket (CSR), answered once by the village STRtree."""
+    """Candidate villages per coarse bucket (CSR), from the villages' bounding boxes, once."""
 
     def __init__(self, index: VillageIndex):
         b = index.bounds
