@@ -36,3 +36,18 @@ def test_raster_uploader_offers_a_tile_and_photos_keep_their_limit(settings):  #
     at = _app("team-suixi", "pages/log_planting.py")
     photos = _uploaders(at)
     assert photos and all(p.max_upload_size_mb == get_settings().max_upload_mb for p in photos)
+
+
+def test_the_uploaders_size_refusal_is_translated():
+    """A raster over the browser limit gets Streamlit's own "Error: File must be 0.5GB or smaller."
+    (a photo over 15 MB the same with 15.0MB): in Chinese mode it is shown in Chinese."""
+    from ui.streamlit_texts import PATTERNS
+
+    def zh(text):
+        for pattern, repl in PATTERNS:
+            if re.match(pattern, text):
+                return re.sub(pattern, re.sub(r"\$(\d)", r"\\g<\1>", repl), text)
+        return None
+
+    assert zh("Error: File must be 0.5GB or smaller.") == "错误：文件不能超过 0.5GB"
+    assert zh("Error: File must be 15.0MB or smaller.") == "错误：文件不能超过 15.0MB"

@@ -47,6 +47,8 @@ PATTERNS = [
     (r"^(\d+(?:\.\d+)?)\s*([KMG]B) per file$", "每个文件不超过 $1$2"),
     (r"^(\d+(?:\.\d+)?)\s*([KMG]B) per file • (.+)$", "每个文件不超过 $1$2 • $3"),
     (r"^Select (\d+) matches$", "选择 $1 个匹配项"),
+    # the uploader's refusal of a file over its limit (a photo over 15 MB, a raster over 512 MB)
+    (r"^Error: File must be (\d+(?:\.\d+)?)\s*([KMG]B) or smaller\.$", "错误：文件不能超过 $1$2"),
 ]
 #: (CSS selector of the element the text must be inside, regular expression, Chinese): words too
 #: common to translate anywhere ("Upload"), only inside Streamlit's own element.
