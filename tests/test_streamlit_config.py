@@ -19,3 +19,11 @@ def test_users_never_see_tracebacks_nor_the_developer_menu():
     config = _config()
     assert config["client"]["showErrorDetails"] == "none"
     assert config["client"]["toolbarMode"] == "viewer"
+
+
+def test_a_code_update_on_disk_does_not_reload_a_running_app():
+    """``bash scripts/run.sh`` (the README's command) starts the app with this file only. With
+    Streamlit's default file watcher, a file changed under a running app (an update pulled in)
+    re-imported the models and audit hooks beside the old ones: from then on every save, the
+    log-in included, failed (``MissingActor``, "Over 100 subsequent flushes") until a restart."""
+    assert _config()["server"]["fileWatcherType"] == "none"
