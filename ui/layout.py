@@ -16,6 +16,7 @@ __all__ = ["PHONE_CSS", "apply_css", "demo_banner", "progress_metric", "md_escap
 # scroll sideways instead of squeezing. Streamlit's own toolbar is hidden by .streamlit/config.toml.
 PHONE_CSS = """
 <style>
+[data-testid="stException"] a[href*="google.com"],[data-testid="stException"] a[href*="chatgpt.com"]{display:none}
 .block-container{padding-top:3.4rem;padding-bottom:3rem}
 @media (max-width: 640px){
   .block-container{padding-left:.6rem;padding-right:.6rem;padding-top:3rem}

@@ -41,6 +41,12 @@ TEXTS = {
     "Page not found": "页面不存在",
     "The page that you have requested does not seem to exist. Running the app's main page.":
         "您要打开的页面不存在，现在显示首页。",
+    # an uncaught error of a page run (client.showErrorDetails = "none": no details for users)
+    "This app has encountered an error. The original error message is redacted to prevent data "
+    "leaks. Full error details have been recorded in the logs (if you're on Streamlit Cloud, click "
+    "on 'Manage app' in the lower right of your app).":
+        "系统出错了，本次操作可能没有完成。为保护数据，错误详情不在页面显示，已记入服务器日志。"
+        "请刷新页面后重试；如仍出错，请联系管理员。",
 }
 #: (regular expression over the English text, Chinese with $1 for the number).
 PATTERNS = [
