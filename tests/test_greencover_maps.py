@@ -45,3 +45,16 @@ def test_an_overlay_of_two_tiles_draws_both_as_one_layer():
     assert '"/app/static/rasters/landcover-2021-south.png"' in html
     name = "土地覆盖影像 2021".encode("unicode_escape").decode()
     assert html.count(name) == 1  # one entry in the layer control for the two pictures
+
+
+def test_a_canopy_overlay_is_not_called_land_cover(monkeypatch):
+    """A county lead whose figures come from the county's own canopy mask sees that raster on the
+    map: its layer-control entry says canopy, not land cover."""
+    import ui.greencover_st as g
+    from greening.greencover.change import CoverLayers
+
+    row = {"id": 3, "kind": "canopy", "year": 2024, "classes": {"tree_min": 1.0}, "bounds": [109.6, 20.9, 110.4, 21.6],
+           "overlay_name": "canopy-2024-abc.png", "overlay_bounds": [[20.9, 109.6], [21.6, 110.4]]}
+    monkeypatch.setattr(g, "_layers", lambda actor: CoverLayers({3: row}, row, None))
+    overlay = g.overlay_for(None)
+    assert overlay["name"] == "冠层影像 2024" and overlay["url"].endswith("/canopy-2024-abc.png")

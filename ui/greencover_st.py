@@ -54,7 +54,8 @@ def overlay_for(actor) -> dict | None:
              for lid, lay in sorted(layers.layers.items())
              if sets.get(lid) == home and lay.get("overlay_name") and lay.get("overlay_bounds")]
     return {"url": f"{OVERLAY_URL}/{cur['overlay_name']}", "bounds": cur["overlay_bounds"],
-            "name": tr("gc.overlay", year=cur["year"]), "parts": parts}
+            "name": tr("gc.overlay" if cur.get("kind") != "canopy" else "gc.overlay_canopy", year=cur["year"]),
+            "parts": parts}
 
 
 def _pct(x) -> str:

@@ -14,4 +14,5 @@ STRINGS = {
     "rasters.stage.villages": ("计算各村绿化覆盖率", "computing every village's green cover"),
     "rasters.stage.store": ("保存文件和结果", "storing the file and the figures"),
     "rasters.progress": ("导入中：{stage}（{pct}）", "Importing: {stage} ({pct})"),
+    "gc.overlay_canopy": ("冠层影像 {year}", "Canopy {year}"),
 }
