@@ -110,6 +110,45 @@ class TestTwoReviewers:
             assert s.get(Planting, pid).version == 3
 
 
+class TestPressedAgain:
+    """A reviewer's double press whose first run was cut short sends the same decision for the
+    same version twice: the second is answered as done (nothing changes), not as a conflict. On
+    a phone the reviewer saw only 「已被处理或修改，本次提交未作任何更改」 after a double tap."""
+
+    @pytest.fixture
+    def reviewer(self, db, village_records):
+        from tests.fixtures.accounts import add_user
+
+        user = add_user(db, "town-reviewer", Role.TOWN_LEAD, "440823101000")
+        actor = Actor(user_id=user.id, username=user.username, role=Role.TOWN_LEAD, scope_prefix="440823101")
+        install_scope(db, actor)
+        return actor, village_records[1]
+
+    def test_the_same_verify_again_is_done_and_writes_nothing(self, db, reviewer):
+        actor, (a, *_) = reviewer
+        seen = a.version
+        review.verify(db, actor, a.id, expected_version=seen)
+        again = review.verify(db, actor, a.id, expected_version=seen)
+        assert (again.id, again.status, again.version) == (a.id, "verified", seen + 1)
+        assert len(db.scalars(select(AuditLog).where(AuditLog.table_name == "plantings", AuditLog.action == "update",
+                                                     AuditLog.record_id == str(a.id))).all()) == 1
+
+    def test_the_same_rejection_again_is_done(self, db, reviewer):
+        actor, (_a, b, _c) = reviewer
+        review.reject(db, actor, b.id, expected_version=b.version, reason="照片不清")
+        assert review.reject(db, actor, b.id, expected_version=b.version - 1, reason=" 照片不清 ").status == "rejected"
+        assert b.version == 2
+
+    def test_another_decision_or_reviewer_at_the_old_version_is_still_a_conflict(self, db, reviewer):
+        actor, (a, *_) = reviewer
+        review.verify(db, actor, a.id, expected_version=1)
+        with pytest.raises(Conflict):
+            review.reject(db, actor, a.id, expected_version=1, reason="改判")
+        with pytest.raises(Conflict):  # the same decision by someone else: they did not see it
+            review.verify(db, COUNTY_LEAD, a.id, expected_version=1)
+        assert (a.status, a.version) == ("verified", 2)
+
+
 class TestTeamView:
     def test_rejected_records_stay_visible_to_their_team_with_the_reason(self, db, village_records):
         w, (a, *_) = village_records

@@ -84,6 +84,9 @@ class TestOneDecisionPerRecord:
         for button in _submit_buttons(at):
             button.click().run()
         assert _statuses(engine, records) == ["submitted", "rejected", "submitted"]
+        # The outcome stays on screen; the repeated press is no "already processed" scare.
+        assert any(f"#{target}" in m.value for m in at.success)
+        assert not any("已被处理" in m.value for m in at.info), [m.value for m in at.info]
         # The form starts afresh: no record chosen, no reason carried over.
         assert _widget(at.selectbox, "记录").value is None
         assert all(not t.value for t in at.text_area if "退回原因" in t.label)
@@ -104,6 +107,15 @@ class TestOneDecisionPerRecord:
         _widget(at.radio, "结论").set_value("verify")
         _submit_buttons(at)[0].click().run()
         assert _statuses(engine, records[:1]) == ["verified"]
+
+    def test_the_details_name_the_place_without_a_missing_site_name(self, lead):
+        """A record without a site name read 「地点: 村旁 · nan」 (and an ASCII colon)."""
+        engine, token, records = lead
+        at = _open(token)
+        _widget(at.selectbox, "记录").set_value(records[0]).run()
+        places = [c.value for c in at.caption if c.value.startswith("地点")]
+        assert places and places[0].startswith("地点：路旁 · 参与"), places
+        assert not any("nan" in c.value for c in at.caption), [c.value for c in at.caption]
 
     def test_a_decision_needs_a_choice(self, lead):
         engine, token, records = lead

@@ -4,7 +4,8 @@ A decision applies only to the record it was made for: the submit button carries
 id and version (``on_click`` arguments fixed when the form was drawn), and after every decision
 the record choice and the form start afresh (their keys change). A second press of 提交, or a
 press that arrives late, therefore names the record already decided, and is refused by its
-version instead of deciding the next record in the list.
+version instead of deciding the next record in the list; the same decision pressed again (a double
+tap whose first run was cut short) is answered with its outcome, not as a conflict.
 """
 from __future__ import annotations
 
@@ -42,8 +43,7 @@ _LOCAL_TZ = dt.timezone(dt.timedelta(hours=8))
 def _decide(actor, pid: int, version: int, nonce: int) -> None:
     """The submit button's callback: decide record ``pid`` as it was at ``version``."""
     decided = st.session_state.setdefault(_DECIDED_KEY, set())
-    if (pid, version) in decided:  # a second press of the same form: the record is already decided
-        _note("info", tr("review.already", id=pid))
+    if (pid, version) in decided:  # a second press of the same form: its outcome is on screen
         return
     st.session_state[_NOTE_KEY] = []  # a new decision: the outcome of the previous one is gone
     decision = st.session_state.get(f"rv_decision_{nonce}")
@@ -189,11 +189,12 @@ def _detail(actor, row) -> None:
 
     pid = int(row["id"])
     st.markdown(f"**{md_escape(tr('review.detail', id=pid))}** · {md_escape(_record_label(row).split(' ', 1)[1])}")
-    site = label(SiteType, row["site_type"]) + (f" · {row['site_name']}" if row.get("site_name") else "")
-    st.caption(f"{tr('review.detail.where')}: {md_escape(site)} · "
+    name = row.get("site_name")
+    site = label(SiteType, row["site_type"]) + (f" · {name}" if isinstance(name, str) and name.strip() else "")
+    st.caption(f"{tr('review.detail.where', place=md_escape(site))} · "
                f"{tr('review.detail.people', party=int(row['party_members']), villagers=int(row['villagers']))}")
     if isinstance(row.get("note"), str) and row["note"].strip():
-        st.caption(f"{tr('review.detail.note')}: {md_escape(row['note'])}")
+        st.caption(tr("review.detail.note", note=md_escape(row["note"])))
     if row["flags"]:
         st.warning(tr("review.detail.flags", flags=md_escape(flag_words(row["flags"]))))
     record_photos(actor, pid)

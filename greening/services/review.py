@@ -57,6 +57,8 @@ def _load_for_review(session: Session, actor: Actor, planting_id: int) -> Planti
 def _decide(session: Session, actor: Actor, planting_id: int, expected_version: int,
             status: PlantingStatus, reason: str | None) -> Planting:
     planting = _load_for_review(session, actor, planting_id)
+    if _pressed_again(planting, actor, expected_version, status, reason):
+        return planting  # the same decision by the same reviewer again (a double press): done already
     if planting.version != expected_version:
         raise Conflict(planting_id)
     if planting.status == status.value:
@@ -71,6 +73,17 @@ def _decide(session: Session, actor: Actor, planting_id: int, expected_version: 
     except StaleDataError:
         raise Conflict(planting_id) from None
     return planting
+
+
+def _pressed_again(planting: Planting, actor: Actor, expected_version: int, status: PlantingStatus,
+                   reason: str | None) -> bool:
+    """The record is exactly what this reviewer's decision of ``expected_version`` made of it.
+
+    A decision is one UPDATE (version + 1); a press arriving again for the same version, with the
+    same decision and reason, changes nothing and is answered as done, not as a conflict."""
+    return (actor.user_id is not None and planting.version == expected_version + 1
+            and planting.status == status.value and planting.reviewed_by_id == actor.user_id
+            and (planting.reject_reason or None) == (reason or None))
 
 
 def verify(session: Session, actor: Actor, planting_id: int, *, expected_version: int) -> Planting:
