@@ -119,5 +119,8 @@ def test_a_replica_imports_the_pages_modules_before_it_serves():
                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=True)
     modules = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert {"ui.planting_form", "ui.data", "ui.supervision_st", "greening.maps", "greening.coverage.progress",
-            "greening.supervision.inbox", "greening.models", "geopandas", "folium", "streamlit_folium"} <= modules
+            "greening.supervision.inbox", "greening.models", "geopandas", "folium"} <= modules
     assert not {m for m in modules if m.split(".")[0] in {"dask", "duckdb", "playwright"}}
+    # Declared outside a page run, a custom component is never registered, so never served:
+    # the map and the GPS button would stay blank.
+    assert "streamlit_folium" not in modules and "ui.gps" not in modules

@@ -103,3 +103,31 @@ def test_a_planting_saved_elsewhere_is_on_the_team_map_at_the_next_rerun(countin
     assert after != before
     assert after == [f"计划完成率：{fmt_pct(_county_completion('team-suixi', village['code']), 'zh')}"]
     assert counting == []
+
+
+@pytest.mark.usefixtures("settings")
+def test_a_renamed_village_is_in_the_names_and_outlines_at_the_next_read(counting):
+    """Names and outlines are kept per boundaries' version: a change to an area (through any
+    process) is read afresh, by the pickers and the maps alike."""
+    from sqlalchemy import select
+
+    from greening.actor import Actor
+    from greening.models import AdminArea
+    from greening.permissions import install_scope
+    from ui import data
+
+    village = _team_village("team-suixi")
+    team = _actor("team-suixi")
+    assert data.village_shapes(team, village["code"])["name"].tolist() == [village["name"]]
+    with session_scope(make_engine()) as s:
+        install_scope(s, Actor.system("tests"))
+        area = s.scalars(select(AdminArea).where(AdminArea.code == village["code"])).one()
+        old, area.name = area.name, f"{area.name}（改）"
+    try:
+        assert data.village_shapes(team, village["code"])["name"].tolist() == [f"{old}（改）"]
+        assert data.village_progress(team, village["code"])["name"].tolist() == [f"{old}（改）"]
+    finally:
+        with session_scope(make_engine()) as s:
+            install_scope(s, Actor.system("tests"))
+            s.scalars(select(AdminArea).where(AdminArea.code == village["code"])).one().name = old
+    assert counting == []

@@ -6,6 +6,12 @@ before the server starts listening. Under ``streamlit run`` they were imported i
 visitor's page run: some 5 CPU seconds on this 2-core machine, paid by the first users of every
 replica after each start (their page waited, and so did everyone whose run needed the
 interpreter meanwhile). The work is the same; it happens before the health check answers.
+
+Modules that declare a custom component at import (``streamlit_folium``, ``ui.gps``) are left
+out: Streamlit registers a component only when it is declared inside a page run, and one
+declared here would never be served (the map and the GPS button would stay blank). Streamlit
+also logs once that the [server] options changed: the command line's options are read after the
+preload's first look at the configuration, still before the server starts, and are in force.
 """
 from __future__ import annotations
 
@@ -19,8 +25,10 @@ __all__ = ["preload", "main"]
 #: pull in optional heavy libraries used only by commands: left to be imported when used)
 PACKAGES = ["ui", "greening.models", "greening.maps", "greening.coverage", "greening.services",
             "greening.supervision", "greening.auth", "greening.validation"]
-SKIP = ("greening.coverage.engines",)
-MODULES = ["geopandas", "folium", "folium.plugins", "streamlit_folium", "greening.strings", "greening.i18n"]
+#: declare custom components at import: must be imported inside a page run (see above)
+COMPONENTS = ("streamlit_folium", "ui.gps")
+SKIP = ("greening.coverage.engines", *COMPONENTS)
+MODULES = ["geopandas", "folium", "folium.plugins", "greening.strings", "greening.i18n"]
 
 
 def preload() -> list[str]:
@@ -37,6 +45,9 @@ def preload() -> list[str]:
                 continue
             importlib.import_module(info.name)
             done.append(info.name)
+    early = [name for name in COMPONENTS if name in sys.modules]
+    if early:  # a module above imports one of them at its top: its component would never be served
+        raise RuntimeError(f"preloading imported {early}, which declare components: import them inside functions")
     return done
 
 
