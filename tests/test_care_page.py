@@ -92,7 +92,7 @@ def test_a_due_check_is_picked_from_the_list_and_saved_once(settings):  # noqa: 
         lon, lat, species_id = p.lon, p.lat, p.species_id
     at.segmented_control(key="care_pick_how").set_value("position").run()
     at.segmented_control(key="care_how").set_value("typed").run()
-    at.text_input(key="log_coords").set_value(f"{lon:.7f}, {lat:.7f}").run()
+    at.text_input(key="care_coords").set_value(f"{lon:.7f}, {lat:.7f}").run()
     at.selectbox(key="care_species").set_value(species_id).run()
     at.number_input(key="care_alive").set_value(trees)
     at.multiselect(key="care_tasks").set_value(["water", "weed"])
@@ -109,7 +109,7 @@ def test_a_check_logged_by_position_is_matched_to_the_planting(settings):  # noq
     at = _app("team-suixi", "pages/care_check.py")
     at.segmented_control(key="care_pick_how").set_value("position").run()
     at.segmented_control(key="care_how").set_value("typed").run()
-    at.text_input(key="log_coords").set_value(f"{lon + 0.00005:.7f}, {lat:.7f}").run()
+    at.text_input(key="care_coords").set_value(f"{lon + 0.00005:.7f}, {lat:.7f}").run()
     at.selectbox(key="care_species").set_value(species_id).run()
     _no_exception(at)
     assert any(f"匹配到记录 #{pid}" in s.value and "相距 5 米" in s.value for s in at.success), _texts(at)
@@ -119,3 +119,21 @@ def test_a_check_logged_by_position_is_matched_to_the_planting(settings):  # noq
     assert any(f"已保存植树记录 #{pid} 的管护" in s.value for s in at.success), _texts(at)
     assert _checks(planting_id=pid) == before + 1
     assert trees > 0
+
+
+def test_the_point_picked_for_a_planting_is_not_the_care_checks(settings):  # noqa: F811
+    """A team that picked a place on 种植登记 and then opened 管护核查 found that point already
+    pinned on the care map and matched to a planting, before choosing anything there."""
+    pid = _planted("care-page-3", lon_shift=0.004)
+    with read_session(make_engine()) as s:
+        p = s.get(Planting, pid)
+        lon, lat, species_id = p.lon, p.lat, p.species_id
+    at = _app("team-suixi", "pages/care_check.py")
+    at.session_state["log_point"] = (lon, lat)  # picked on the planting page, this session
+    at.session_state["log_point_source"] = {"kind": "gps", "accuracy": 8.0}
+    at.segmented_control(key="care_pick_how").set_value("position").run()
+    at.selectbox(key="care_species").set_value(species_id).run()
+    _no_exception(at)
+    assert not any("匹配到记录" in s.value for s in at.success), _texts(at)
+    assert "care_point" not in at.session_state
+    assert at.session_state["log_point"] == (lon, lat)  # the planting page's point is kept for it

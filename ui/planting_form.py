@@ -38,16 +38,23 @@ SUBMISSION_KEY = "log_submission_id"
 DONE_KEY = "log_done"            # message of the last save, shown instead of the form
 
 
-def set_point(point, kind: str, accuracy: float | None = None) -> None:
+def _point_keys(prefix: str) -> tuple[str, str]:
+    """The point's and its source's keys of one screen (``log``: :data:`POINT_KEY`, :data:`SOURCE_KEY`):
+    a point picked for a planting is not the point of a care check, and the other way round."""
+    return f"{prefix}_point", f"{prefix}_point_source"
+
+
+def set_point(point, kind: str, accuracy: float | None = None, *, prefix: str = "log") -> None:
     """The place of the record being prepared, and how it was picked (GPS fixes keep their accuracy)."""
-    st.session_state[POINT_KEY] = (float(point[0]), float(point[1]))
-    st.session_state[SOURCE_KEY] = {"kind": kind, "accuracy": accuracy}
+    point_key, source_key = _point_keys(prefix)
+    st.session_state[point_key] = (float(point[0]), float(point[1]))
+    st.session_state[source_key] = {"kind": kind, "accuracy": accuracy}
 
 
-def clear_point() -> None:
+def clear_point(*, prefix: str = "log") -> None:
     """No place picked (e.g. the typed coordinates are empty or wrong): nothing of an older point stays."""
-    st.session_state.pop(POINT_KEY, None)
-    st.session_state.pop(SOURCE_KEY, None)
+    for key in _point_keys(prefix):
+        st.session_state.pop(key, None)
 
 
 def default_date() -> dt.date:
@@ -63,13 +70,13 @@ def submission_id() -> str:
     return st.session_state[SUBMISSION_KEY]
 
 
-def typed_point():
+def typed_point(prefix: str = "log"):
     """Coordinates typed by the user (WGS 84 or GCJ-02), as WGS 84 (lon, lat); None when empty or
     not coordinates (the error is shown)."""
     left, right = st.columns([3, 2])
-    text = left.text_input(tr("log.coords"), key="log_coords", placeholder="110.3594, 21.2707")
+    text = left.text_input(tr("log.coords"), key=f"{prefix}_coords", placeholder="110.3594, 21.2707")
     datum = translated(right.selectbox, tr("log.datum"), ["wgs84", "gcj02"], format_func=tr_key("log.datum."),
-                            key="log_datum")
+                            key=f"{prefix}_datum")
     if not text.strip():
         return None
     try:
@@ -102,13 +109,14 @@ def point_picker(actor: Actor, village_code: str, *, prefix: str = "log"):
     how = translated(st.segmented_control, tr("log.how"), ["map", "typed"], format_func=tr_key("log.how."),
                                key=f"{prefix}_how", default="map", required=True)
     error_key = f"{prefix}_gps_error"
+    point_key, source_key = _point_keys(prefix)
     if how == "typed":
-        point = typed_point()
+        point = typed_point(prefix)
         if point is None:
-            clear_point()  # an empty or wrong entry leaves no older point (nor its village) on screen
+            clear_point(prefix=prefix)  # an empty or wrong entry leaves no older point (nor its village) on screen
         else:
-            set_point(point, "typed")
-        return st.session_state.get(POINT_KEY)
+            set_point(point, "typed", prefix=prefix)
+        return st.session_state.get(point_key)
     reading = gps_button(GPS_KEY if prefix == "log" else f"{prefix}_gps")
     if reading is not None:
         try:
@@ -117,7 +125,7 @@ def point_picker(actor: Actor, village_code: str, *, prefix: str = "log"):
             st.session_state[error_key] = str(exc)
         else:
             st.session_state.pop(error_key, None)
-            set_point((fix.lon, fix.lat), "gps", fix.accuracy_m)
+            set_point((fix.lon, fix.lat), "gps", fix.accuracy_m, prefix=prefix)
     if st.session_state.get(error_key):
         st.error(md_escape(st.session_state[error_key]))
     st.caption(tr("log.map_hint2"))
@@ -127,7 +135,7 @@ def point_picker(actor: Actor, village_code: str, *, prefix: str = "log"):
     tapped = new_click(st.session_state.get(map_key) or {}, map_key, basemap)
     if tapped is not None:
         st.session_state.pop(error_key, None)
-        set_point(tapped, "map")
+        set_point(tapped, "map", prefix=prefix)
     # One village coloured by its own plan completion (its figures alone, not its county's
     # computation), built once per village, basemap, language and data version: the tap's and the
     # form's reruns reuse it (the pin is added in the browser: ``dynamic`` below).
@@ -135,11 +143,11 @@ def point_picker(actor: Actor, village_code: str, *, prefix: str = "log"):
         map_data(actor, datum=datum_of(basemap), within=village_code, towns=False, counties=False,
                  villages=data.village_progress(actor, village_code)),
         basemap=basemap, metric="plan_completion", layer_control=False), basemap=basemap, village=village_code)
-    source = st.session_state.get(SOURCE_KEY) or {}
+    source = st.session_state.get(source_key) or {}
     show_map(result, key=map_key, returned_objects=["last_clicked"],
-             dynamic=picked_group(st.session_state.get(POINT_KEY), basemap, source.get("accuracy")),
-             center=st.session_state.get(POINT_KEY) if source.get("kind") == "gps" else None, basemap=basemap)
-    return st.session_state.get(POINT_KEY)
+             dynamic=picked_group(st.session_state.get(point_key), basemap, source.get("accuracy")),
+             center=st.session_state.get(point_key) if source.get("kind") == "gps" else None, basemap=basemap)
+    return st.session_state.get(point_key)
 
 
 def where_is(actor: Actor, point, claimed_code: str | None):
