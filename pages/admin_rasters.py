@@ -33,16 +33,19 @@ if submitted and upload is not None:
     with tempfile.TemporaryDirectory(prefix="greening-upload-") as tmp:
         path = Path(tmp) / Path(upload.name).name
         path.write_bytes(upload.getbuffer())
+        progress = import_progress()
         try:
             with db_session(actor, write=True) as s:
                 nd = float(nodata) if nodata.strip() else None
                 layer = import_raster(s, actor, path, kind=kind, year=int(year), classes=classes or None,
                                       nodata=nd, source=source or None, original_name=upload.name,
-                                      progress=import_progress())
+                                      progress=progress)
                 message = tr("rasters.imported", id=layer.id, villages=f"{layer.villages_computed:,}")
             data.invalidate()
+            progress.finish()
             st.success(message)
         except (ValueError, PermissionError, LookupError) as exc:
+            progress.finish()
             show_error(exc)
 
 st.markdown(f"#### {tr('rasters.in_force')}")

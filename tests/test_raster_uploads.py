@@ -51,3 +51,21 @@ def test_the_uploaders_size_refusal_is_translated():
 
     assert zh("Error: File must be 0.5GB or smaller.") == "错误：文件不能超过 0.5GB"
     assert zh("Error: File must be 15.0MB or smaller.") == "错误：文件不能超过 15.0MB"
+
+
+def test_the_import_progress_bar_goes_away_when_the_import_ends():
+    """The bar showed "storing the file and the figures (95 %)" under the success message (and
+    "checking the file (2 %)" under a refusal) for as long as the page stayed open."""
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        from ui.greencover_st import import_progress
+
+        progress = import_progress()
+        progress("villages", 0.5)
+        progress("store", 0.0)
+        progress.finish()
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    assert not at.get("progress")

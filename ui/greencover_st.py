@@ -12,18 +12,29 @@ from ui.layout import md_escape
 __all__ = ["overlay_for", "village_section", "raster_upload_mb", "import_progress"]
 
 
-def import_progress():
-    """A progress bar for a raster import: ``progress(stage, fraction)`` for ``import_raster``
-    (the village part, the long one on a large raster, fills the bar from 10 % to 95 %)."""
-    bar = st.progress(0.0, text=tr("rasters.progress", stage=tr("rasters.stage.checksum"), pct="0 %"))
-    start = {"checksum": 0.0, "check": 0.02, "overlay": 0.05, "villages": 0.10, "store": 0.95}
+class _ImportProgress:
+    """``progress(stage, fraction)`` for ``import_raster`` drawn as a bar (the village part, the
+    long one on a large raster, fills it from 10 % to 95 %); :meth:`finish` takes the bar away
+    once the import succeeded or was refused, so it does not stay at "storing (95 %)"."""
 
-    def say(stage: str, fraction: float) -> None:
-        share = start.get(stage, 0.0) + (0.85 * float(fraction) if stage == "villages" else 0.0)
-        bar.progress(min(share, 1.0), text=tr("rasters.progress", stage=tr(f"rasters.stage.{stage}"),
-                                              pct=f"{100 * share:.0f} %"))
+    _START = {"checksum": 0.0, "check": 0.02, "overlay": 0.05, "villages": 0.10, "store": 0.95}
 
-    return say
+    def __init__(self):
+        self.box = st.empty()
+        self.bar = self.box.progress(0.0, text=tr("rasters.progress", stage=tr("rasters.stage.checksum"), pct="0 %"))
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        share = self._START.get(stage, 0.0) + (0.85 * float(fraction) if stage == "villages" else 0.0)
+        self.bar.progress(min(share, 1.0), text=tr("rasters.progress", stage=tr(f"rasters.stage.{stage}"),
+                                                   pct=f"{100 * share:.0f} %"))
+
+    def finish(self) -> None:
+        self.box.empty()
+
+
+def import_progress() -> _ImportProgress:
+    """A progress bar for a raster import (see :class:`_ImportProgress`)."""
+    return _ImportProgress()
 
 
 def raster_upload_mb() -> int:
