@@ -45,7 +45,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.designations": ("示范创建", "Demonstration sites"),
     "nav.lagging": ("落后村预警", "Lagging villages"),
     "nav.measures": ("56条措施", "The 56 measures"),
-    "nav.review": ("审核", "Review"),
+    "nav.review": ("核查审核", "Review"),
     "nav.admin_users": ("用户管理", "Users"),
     "nav.admin_audit": ("审计日志", "Audit log"),
     "lang.label": ("语言 / Language", "语言 / Language"),
@@ -128,7 +128,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # --- county -------------------------------------------------------------------------------
     "county.title": ("县区看板：{name}", "County dashboard: {name}"),
     "county.pick": ("选择县（市、区）", "Choose a county"),
-    "county.weekly": ("每周种植进度", "Weekly planting progress"),
+    "county.weekly": ("累计种植进度（按周）", "Trees planted to date, week by week"),
     "county.towns": ("各镇进度", "Towns"),
     "county.villages": ("各村进度", "Villages"),
     "county.designations": ("示范创建进度", "Demonstration sites"),

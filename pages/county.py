@@ -9,6 +9,7 @@ from greening.maps import METRICS
 from greening.maps.compact import detail_for
 from greening.models.enums import DesignationKind
 from ui import data
+from ui.charts import cumulative_by_week
 from ui.i18n_st import label, lang, tr, tr_key, translated
 from ui.layout import page_header
 from ui.login_gate import require_actor
@@ -48,7 +49,7 @@ if len(weekly):
     towns = data.towns(actor, area).set_index("code")["name"]
     wide = weekly.assign(key=weekly["key"].map(lambda k: towns.get(k + "000", k))).pivot_table(
         index="week", columns="key", values="trees", aggfunc="sum").fillna(0).cumsum()
-    st.line_chart(wide, height=300)
+    cumulative_by_week(wide, height=300)
 else:
     st.info(tr("common.no_data"))
 

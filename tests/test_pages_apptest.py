@@ -364,3 +364,23 @@ def _town_of(username: str) -> str:
     with session_scope(make_engine()) as s:
         actor = actor_from_token(s, _token(username))
     return actor.scope_prefix + "000"
+
+
+@pytest.mark.parametrize(("language", "date_format", "title"),
+                         [("zh", "%-m月%-d日", "累计植树（株）"), ("en", "%b %-d", "Trees to date")])
+def test_the_county_pages_weekly_chart_speaks_the_pages_language(settings, language, date_format, title):  # noqa: F811
+    """The county page's chart of trees to date by week had Vega's English month names
+    ("February March ...") on the Chinese page, under a title that called the running totals weekly."""
+    import json
+
+    at = _app("suixi", None)
+    at.session_state["lang"] = language
+    at.switch_page("pages/county.py")
+    at.run()
+    _no_exception(at)
+    charts = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert charts, "the county page draws its chart"
+    encoding = charts[0]["encoding"]
+    assert encoding["x"]["axis"]["format"] == date_format
+    assert encoding["y"]["title"] == title
+    assert any(m.value.endswith(t("county.weekly", lang=language)) for m in at.markdown)

@@ -150,7 +150,8 @@ def role_navigation(actor: Actor, *, home_file: str, titles: dict[str, str] | No
     first = next(iter(sections.values()))  # hidden pages go in a section that shows anyway
     first += hidden + [st.Page(_not_open(tr(e.title), home), title=tr("app.title"),
                                url_path=url_path(e), visibility="hidden") for e in closed]
-    return st.navigation(sections)
+    # Every page of the role listed: collapsed after 10, the town lead's 核查审核 sat behind 「展开其余 4 项」.
+    return st.navigation(sections, expanded=True)
 
 
 def show_not_open_note() -> None:
