@@ -52,6 +52,8 @@ def pytest_runtest_logreport(report):
 
 def pytest_sessionfinish(session, exitstatus):
     """Under CI a skipped test fails the run: a green CI run ran everything it collected."""
+    for eng in _demo_engines.values():
+        eng.dispose()
     if IN_CI and _SKIPPED and exitstatus == pytest.ExitCode.OK:
         print(f"\nCI: {len(_SKIPPED)} test(s) skipped, which fails the run: {_SKIPPED[:10]}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -182,14 +184,21 @@ DEMO_TEST_PLANTINGS = 3_000
 _demo_summaries: dict = {}
 
 
-@pytest.fixture(scope="session")
-def demo_engine(request, backend, tmp_path_factory):
-    """A small demo campaign (3,000 plantings, the default seed) per backend; read-only.
+_demo_engines: dict = {}
+
+
+def demo_engine_of(request, backend: str, tmp_path_factory):
+    """The run's small demo campaign on ``backend`` (3,000 plantings, the default seed), loaded on
+    first use and kept to the end of the run; read-only (take a :func:`copy_of_database` to change
+    it). Behind the ``demo_engine`` fixture, and callable from a module that is not parametrized
+    by ``backend`` (tests/test_replicas.py needs the PostGIS one only).
 
     The measure catalogue is synced first when ``greening.measures`` exists, so the demo's
     attestations are there too. The load's :class:`~greening.demo.DemoSummary` is the
     ``demo_summary`` fixture.
     """
+    if backend in _demo_engines:
+        return _demo_engines[backend]
     from greening.db import session_scope
     from greening.demo import load_demo
 
@@ -209,8 +218,16 @@ def demo_engine(request, backend, tmp_path_factory):
     with override_settings(extra={**get_settings().extra, "raster_dir": str(rasters / "files"),
                                   "overlay_dir": str(rasters / "overlays")}):
         _demo_summaries[backend] = load_demo(eng, plantings=DEMO_TEST_PLANTINGS, seed=DEMO_TEST_SEED)
+    _demo_engines[backend] = eng
+    return eng
+
+
+@pytest.fixture(scope="session")
+def demo_engine(request, backend, tmp_path_factory):
+    """The run's demo campaign per backend (:func:`demo_engine_of`); read-only."""
+    eng = demo_engine_of(request, backend, tmp_path_factory)
     yield eng
-    eng.dispose()
+    eng.dispose()  # its connections (a later use reconnects)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 
 import pytest
 
@@ -21,19 +20,28 @@ PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
 
 
 @pytest.fixture(scope="module")
-def shared_postgis(request):
-    """A PostGIS database holding a small demo campaign and the demo accounts; yields its URL."""
+def shared_postgis(request, tmp_path_factory):
+    """A PostGIS database holding a small demo campaign and the demo accounts; yields its URL.
+
+    A copy of the run's PostGIS demo (``demo_engine_of``) with the demo accounts added, as
+    ``python -m greening init`` makes them: loading a demo of its own cost 20-45 s."""
     cluster, base = request.getfixturevalue("postgis_server")
     if cluster is None:  # a server given by GREENING_TEST_POSTGRES_URL cannot be restarted per replica
         pytest.skip("needs the throwaway PostGIS cluster")  # (under CI a skip fails the run)
+    from greening.actor import Actor
+    from greening.auth import seed_demo_users
     from greening.config import override_settings
-    from greening.db import make_engine
-    from greening.first_run import initialise
+    from greening.db import make_engine, session_scope
+    from greening.permissions import install_scope
+    from tests.conftest import copy_of_database, demo_engine_of
 
-    url = cluster.create_database("replicas_" + uuid.uuid4().hex[:8])
+    url = copy_of_database(request, "postgis", demo_engine_of(request, "postgis", tmp_path_factory),
+                           tmp_path_factory)
     with override_settings(database_url=url):
         engine = make_engine(url)
-        initialise(engine, demo=True, plantings=2300)
+        with session_scope(engine) as session:
+            install_scope(session, Actor.system("init"))
+            assert seed_demo_users(session), "the demo accounts are created"
         engine.dispose()
     return url
 
