@@ -321,6 +321,9 @@ async def open_log_page(page, ms: float) -> None:
         await expand.first.click(timeout=ms)
     await page.locator('[data-testid="stSidebarNav"] a', has_text="种植登记").first.click(timeout=ms)
     await page.get_by_text("1. 种植地点", exact=True).wait_for(timeout=ms)
+    close = page.locator('[data-testid="stSidebarCollapseButton"]')  # on a phone it covers the page
+    if await close.count() and await close.first.is_visible():
+        await close.first.click(timeout=ms)
 
 
 async def one_session(browser, base: str, username: str, password: str, site: str, timeout: float,
@@ -347,8 +350,13 @@ async def one_session(browser, base: str, username: str, password: str, site: st
         await village.wait_for(timeout=ms)
         out.ready_s = time.perf_counter() - t0
         out.steps.append("map")
+        # A tap where a thumb would: the map scrolled into view, then the page touched at the
+        # village's centre (a forced click on the SVG path did not reach Leaflet on a phone-sized
+        # page below the fold: every browser session stopped here).
+        await page.locator(MAP_FRAME).first.scroll_into_view_if_needed(timeout=ms)
+        await page.wait_for_timeout(500)
         box = await village.bounding_box()
-        await village.click(position={"x": box["width"] / 2, "y": box["height"] / 2}, force=True, timeout=ms)
+        await page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         await page.wait_for_selector("text=该点位于", timeout=ms)
         out.steps.append("tapped")
         await page.get_by_label("株数").fill("7", timeout=ms)
