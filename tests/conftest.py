@@ -112,7 +112,8 @@ def copy_of_database(request, backend: str, source, tmp_path_factory) -> str:
 
     SpatiaLite: the file is copied (after a checkpoint, so the copy has every row). PostGIS:
     ``CREATE DATABASE ... TEMPLATE``, which needs no other connection to ``source``, so its pool is
-    emptied first (it reconnects when next used). Either way the copy is as independent as a fresh
+    emptied first and idle connections of other engines to it are ended (they reconnect when next
+    used). Either way the copy is as independent as a fresh
     load and takes a second or two instead of a load's 15-30 s.
     """
     import shutil
@@ -132,6 +133,10 @@ def copy_of_database(request, backend: str, source, tmp_path_factory) -> str:
     admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as c:
+            # Idle connections other engines keep in their pools (a command run against the demo's
+            # URL caches its engine) would make the copy fail: end them; pools reconnect (pre-ping).
+            c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :db "
+                           "AND pid <> pg_backend_pid() AND state = 'idle'"), {"db": source.url.database})
             c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source.url.database}"'))
     finally:
         admin.dispose()
