@@ -45,10 +45,10 @@ def test_team_sees_the_notice_on_log_in_and_acknowledges_it(settings):  # noqa: 
 def test_lagging_page_offers_the_issue_panel_to_the_city_only(settings):  # noqa: F811
     city = _app("city", "pages/lagging.py")
     _no_exception(city)
-    assert city.multiselect(key="sup_issue_pick") is not None
+    assert city.multiselect(key="sup_issue_0_pick") is not None
     town = _app("suixi-town", "pages/lagging.py")
     _no_exception(town)
-    assert "sup_issue_pick" not in [w.key for w in town.multiselect]
+    assert "sup_issue_0_pick" not in [w.key for w in town.multiselect]
 
 
 def test_notices_and_ranking_pages(settings):  # noqa: F811
@@ -87,11 +87,11 @@ def test_notice_states_are_in_english_on_an_english_page(settings):  # noqa: F81
 
 def test_the_issue_form_keeps_each_addressees_role(settings):  # noqa: F811
     at = _app("city", "pages/lagging.py")
-    box = at.multiselect(key="sup_issue_pick")
+    box = at.multiselect(key="sup_issue_0_pick")
     code = box.options[0].split("（")[-1].rstrip("）") if "（" in box.options[0] else box.options[0]
     box.set_value([code]).run()
     _no_exception(at)
-    people = at.text_input(key=f"sup_p_{code}").value
+    people = at.text_input(key=f"sup_issue_0_p_{code}").value
     assert "包镇领导：" in people and "包县领导：" in people, people
     next(b for b in at.button if b.label == "下发").click().run()
     _no_exception(at)
@@ -102,16 +102,38 @@ def test_the_issue_form_keeps_each_addressees_role(settings):  # noqa: F811
         assert {"town_leader", "county_leader"} <= roles and "" not in roles, n.addressees
 
 
+def test_a_second_press_of_issue_does_not_issue_the_batch_again(settings):  # noqa: F811
+    """下发 pressed twice (a double press, or a press a second later) issued every notice of the
+    batch twice: 50 villages picked, 100 notices, and the message named only the second 50."""
+    at = _app("city", "pages/lagging.py")
+    box = at.multiselect(key="sup_issue_0_pick")
+    codes = [o.split("（")[-1].rstrip("）") for o in box.options[-2:]]  # villages no other test issues to
+    box.set_value(codes).run()
+    issue = next(b for b in at.button if b.label == "下发")
+    issue.click().run()
+    _no_exception(at)
+    issue.click().run()  # the old form's button, pressed again
+    _no_exception(at)
+    with session_scope(make_engine()) as s:
+        install_scope(s, Actor.system("tests"))
+        made = s.scalars(select(SupervisionNotice).where(SupervisionNotice.village_code.in_(codes))).all()
+    assert sorted(n.village_code for n in made) == sorted(codes), [(n.village_code, n.seq) for n in made]
+    numbers = [f"〔{n.year}〕{n.seq}号" for n in made]
+    shown = [m.value for m in at.success]
+    assert any(all(x in m for x in numbers) for m in shown), (numbers, shown)
+    assert at.multiselect(key="sup_issue_1_pick").value == []  # a fresh form for the next batch
+
+
 def test_a_refusal_among_several_villages_names_the_village(settings):  # noqa: F811
     """Issuing to several villages at once, a refused draft is named (the message alone, 请填写督办事由,
     left the official to search every village's fields); nothing is issued."""
     at = _app("city", "pages/lagging.py")
-    box = at.multiselect(key="sup_issue_pick")
+    box = at.multiselect(key="sup_issue_0_pick")
     first, second = box.options[1:3]  # the first option may be "select all"
     codes = [o.split("（")[-1].rstrip("）") for o in (first, second)]
     box.set_value(codes).run()
     _no_exception(at)
-    at.text_area(key=f"sup_r_{codes[1]}").set_value("")
+    at.text_area(key=f"sup_issue_0_r_{codes[1]}").set_value("")
     next(b for b in at.button if b.label == "下发").click().run()
     _no_exception(at)
     errors = [e.value for e in at.error]

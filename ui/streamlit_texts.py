@@ -3,8 +3,8 @@
 Streamlit writes a few texts of its own in English whatever the app's language: the hint under a
 text box in a form ("Press Enter to submit form"), the file uploader's "Drag and drop file here",
 "Browse files" / "Upload" and "15MB per file", a select box's "Choose an option", a multiselect's
-"Select all" and "No results", the sidebar navigation's "View 3 more" / "View less", the
-"Page not found" dialog of an address that is no page of the app. Where a widget parameter
+"Select all" and "No results", the "Page not found" dialog of an address that is no page of the
+app, and the box of a failed page run. Where a widget parameter
 exists the app uses it (``placeholder=``, ``select_all=False``); the rest is translated in the
 page by a small script that watches the document and replaces exactly these texts (nothing else,
 and no user data) while the tab is in Chinese, and puts the English back when the user switches
@@ -60,8 +60,6 @@ PATTERNS = [
 #: common to translate anywhere ("Upload"), only inside Streamlit's own element.
 SCOPED = [
     ('[data-testid="stFileUploaderDropzone"]', r"^Upload$", "上传"),
-    ('[data-testid="stSidebarNavViewButton"]', r"^View (\d+) more$", "展开其余 $1 项"),
-    ('[data-testid="stSidebarNavViewButton"]', r"^View less$", "收起"),
 ]
 
 _BOX = "greening_st_texts"
@@ -86,7 +84,7 @@ _SCRIPT = """
   }
   function fix(node) {
     if (node.nodeType === 3) {
-      // The page changed a text we translated ("View 3 more" -> "View less"): that is the new English.
+      // The page changed a text we translated (a button's label): that is the new English.
       if (node.__greeningZh !== undefined && node.nodeValue !== node.__greeningZh) {
         node.__greeningEn = undefined; node.__greeningZh = undefined;
       }

@@ -3,7 +3,6 @@ one notice with the actions the user may take, and the PDF download."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pandas as pd
 import streamlit as st
@@ -13,6 +12,7 @@ from greening.config import get_settings
 from greening.permissions import PermissionDenied, allowed
 from ui import data
 from ui.engine import db_session
+from ui.forms import FormRound
 from ui.i18n_st import lang, tr
 from ui.layout import md_escape, show_error
 
@@ -22,6 +22,9 @@ __all__ = ["issue_panel", "inbox_count", "notice_actions", "notice_pdf_button", 
 
 def _today() -> dt.date:
     return data.report_date()
+
+
+_ISSUED_KEY = "sup_issue_done"  # (round of the fresh form, the numbers issued) of the last batch
 
 
 def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
@@ -37,26 +40,30 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
     )
 
     with st.expander(tr("sup.issue.title"), icon=":material/assignment_late:"):
+        # One round per issuing: after a batch is issued the picker and the form start afresh under
+        # new keys, so a second press of the old 下发 (a double press, a press a second later) is
+        # not delivered and cannot issue the whole batch again (ui.forms).
+        rnd = FormRound("sup_issue")
+        done = st.session_state.get(_ISSUED_KEY)
+        if done and done[0] == rnd.round:
+            st.success(done[1])
         names = dict(zip(lagging["code"], lagging["name"], strict=False))
         picked = st.multiselect(tr("sup.issue.pick"), list(names), format_func=lambda c: f"{names[c]}（{c}）",
-                                key="sup_issue_pick", max_selections=50)
+                                key=rnd.key("pick"), max_selections=50)
         default = _today() + dt.timedelta(days=get_settings().notice_deadline_days)
-        with st.form("sup_issue_form", clear_on_submit=False):
-            deadline = st.date_input(tr("sup.issue.deadline"), value=default, key="sup_issue_deadline")
+        with st.form(rnd.key(), clear_on_submit=False):
+            deadline = st.date_input(tr("sup.issue.deadline"), value=default, key=rnd.key("deadline"))
             drafts = []
             for code in picked:
                 d = draft_from_lagging(lagging[lagging["code"] == code].iloc[0].to_dict())
                 reasons = st.text_area(tr("sup.issue.reasons", village=names[code]), value=d.reasons,
-                                       key=f"sup_r_{code}", height=110)
+                                       key=rnd.key(f"r_{code}"), height=110)
                 people = st.text_input(tr("sup.issue.people", village=names[code]),
-                                       value=addressee_text(d.addressees, lang()), key=f"sup_p_{code}")
+                                       value=addressee_text(d.addressees, lang()), key=rnd.key(f"p_{code}"))
                 addressees = parse_addressees(people, d.addressees)  # each person keeps their role
                 drafts.append(NoticeDraft(code, reasons, d.reason_codes, addressees))
             go = st.form_submit_button(tr("sup.issue.button"), type="primary", disabled=not picked)
         if go and drafts:
-            token = st.session_state.setdefault("sup_issue_token", uuid.uuid4().hex)
-            if st.session_state.get("sup_issue_done") == token:
-                return  # the same press arriving twice
             refused_for = None  # the village whose draft is being issued, when there are several
             try:
                 from greening.supervision.notices import display_number, issue_notice
@@ -70,10 +77,11 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
             except (NoticeError, PermissionDenied, ValueError) as exc:
                 _refused(exc, refused_for)
                 return
-            st.session_state["sup_issue_done"] = token
-            st.session_state.pop("sup_issue_token", None)
+            text = tr("sup.issue.done", numbers="、".join(made))
+            rnd.next()
+            st.session_state[_ISSUED_KEY] = (rnd.round + 1, text)  # shown above the fresh form
             data.invalidate()
-            st.success(tr("sup.issue.done", numbers="、".join(made)))
+            st.success(text)
 
 
 def _refused(exc: BaseException, village: str | None) -> None:
