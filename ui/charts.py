@@ -22,9 +22,12 @@ def cumulative_by_week(wide: pd.DataFrame, *, height: int = 300) -> None:
     chart = alt.Chart(long).mark_line(point=False).encode(
         x=alt.X("week:T", title=tr("chart.week"), axis=alt.Axis(format=DATE_FORMAT[lang()], labelAngle=0)),
         y=alt.Y("trees:Q", title=tr("chart.trees_to_date")),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=3)),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=150)),
         tooltip=[alt.Tooltip("series:N", title=tr("chart.series")),
                  alt.Tooltip("week:T", title=tr("chart.week"), format=DATE_FORMAT[lang()]),
                  alt.Tooltip("trees:Q", title=tr("chart.trees_to_date"), format=",")],
-    ).properties(height=height)
+    ).properties(
+        # the height is the plot's own: the axis titles and the legend (a row per three towns)
+        # come on top of it, instead of squeezing the lines into what they leave over
+        height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     st.altair_chart(chart, width="stretch")
