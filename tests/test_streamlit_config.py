@@ -27,3 +27,10 @@ def test_a_code_update_on_disk_does_not_reload_a_running_app():
     re-imported the models and audit hooks beside the old ones: from then on every save, the
     log-in included, failed (``MissingActor``, "Over 100 subsequent flushes") until a restart."""
     assert _config()["server"]["fileWatcherType"] == "none"
+
+
+def test_the_largest_upload_is_shown_as_it_is():
+    """The uploader writes its limit with no decimals and moves to the next unit above half of it
+    (Streamlit's FileUploader: 1,000-based): 512 MB read 「每个文件不超过 1GB」 under a page
+    that said 512 MB. Up to 500 MB it is written in MB."""
+    assert _config()["server"]["maxUploadSize"] <= 500
