@@ -39,7 +39,12 @@ def pytest_collection_modifyitems(config, items):
         (dropped if (one and backend != "spatialite") or pg_only else keep).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = keep
+    # Modules that drive a browser or are marked slow go first (in their own order): the test
+    # command hands whole modules to two processes in this order, and a long module handed out
+    # last would end the run alone on one process while the other waits.
+    heavy = {item.nodeid.split("::")[0] for item in keep
+             if item.get_closest_marker("browser") or item.get_closest_marker("slow")}
+    items[:] = sorted(keep, key=lambda item: item.nodeid.split("::")[0] not in heavy)
 
 
 _SKIPPED: list[str] = []

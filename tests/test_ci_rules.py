@@ -9,6 +9,8 @@ import pytest
 
 from greening.config import REPO_ROOT
 
+pytestmark = pytest.mark.slow  # each test runs pytest in a process of its own
+
 
 def _run_browser_tests(ci: bool) -> subprocess.CompletedProcess:
     env = {**os.environ, "GREENING_TEST_CHROMIUM": "/nonexistent/chromium"}

@@ -16,6 +16,8 @@ import pytest
 from greening.auth import DEMO_ACCOUNTS
 from greening.config import REPO_ROOT
 
+pytestmark = pytest.mark.slow  # app processes / pytest runs of their own
+
 PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
 
 
