@@ -95,9 +95,9 @@ def _geopandas(d: Path, opts: dict) -> dict:
 
 
 def _dask(d: Path, opts: dict) -> dict:
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    from greening.coverage.engines.cluster import count_dataset
+    from greening.coverage.engines.cluster import count_dataset, local_cluster
 
     codes = _codes(d)  # the client never holds the polygons
     t0 = time.perf_counter()
@@ -106,9 +106,7 @@ def _dask(d: Path, opts: dict) -> dict:
         client = Client(address)
         cluster = None
     else:
-        cluster = LocalCluster(n_workers=opts.get("workers", 2), threads_per_worker=1,
-                               processes=True, dashboard_address=None,
-                               memory_limit=opts.get("memory_limit", "auto"))
+        cluster = local_cluster(opts.get("workers", 2), opts.get("memory_limit", "auto"))
         client = Client(cluster)
     client.run(_warm)  # imports on every worker, not timed
     cpu0 = client.run(_cpu_s)
