@@ -270,3 +270,42 @@ class TestClock:
         assert closed_on_time("closed", self.DEADLINE, self.DEADLINE)
         assert not closed_on_time("closed", self.DEADLINE, self.DEADLINE + dt.timedelta(days=1))
         assert not closed_on_time("reported", self.DEADLINE, self.DEADLINE)
+
+
+class TestOneOpenNoticePerVillage:
+    """A village could be issued a second notice while its first was still open, and nothing said
+    so: a batch now skips villages with an open notice (unless asked to issue again) and says which."""
+
+    def test_a_batch_skips_villages_with_an_open_notice(self, db):
+        from greening.supervision.issuing import issue_batch, open_notices
+
+        world(db)
+        first = issue(db, code=SUIXI_V1)
+        assert open_notices(db, CITY) == {SUIXI_V1: [N.display_number(first)]}
+        out = issue_batch(db, CITY, [draft(SUIXI_V1), draft(SUIXI_V2)], issued_on=DAY)
+        assert [n.village_code for n in out.issued] == [SUIXI_V2]
+        assert out.skipped == {SUIXI_V1: [N.display_number(first)]}
+        install_scope(db, Actor.system("tests"))
+        assert len(db.scalars(select(SupervisionNotice).where(SupervisionNotice.village_code == SUIXI_V1)).all()) == 1
+
+    def test_reissue_on_request_and_a_closed_notice_does_not_count(self, db):
+        from greening.supervision.issuing import issue_batch, open_notices
+
+        world(db)
+        first = issue(db, code=SUIXI_V1)
+        again = issue_batch(db, CITY, [draft(SUIXI_V1)], issued_on=DAY, reissue_open=True)
+        assert [n.village_code for n in again.issued] == [SUIXI_V1] and again.skipped == {}
+        for n in (first, *again.issued):
+            put_in(db, n, "closed")
+        install_scope(db, CITY)
+        assert open_notices(db, CITY) == {}
+        assert [n.village_code for n in issue_batch(db, CITY, [draft(SUIXI_V1)], issued_on=DAY).issued] == [SUIXI_V1]
+
+    def test_open_notices_stay_in_the_readers_area(self, db):
+        from greening.supervision.issuing import open_notices
+
+        world(db)
+        issue(db, code=SUIXI_V1)
+        issue(db, code=LEIZHOU_V1)
+        install_scope(db, SUIXI)
+        assert set(open_notices(db, SUIXI)) == {SUIXI_V1}

@@ -161,3 +161,28 @@ def test_a_report_without_linked_plantings_shows_no_empty_brackets(settings):  #
     at.selectbox(key="notice_pick").set_value(notice.id).run()
     _no_exception(at)
     assert "已补植 20 株" in [t.value for t in at.text]
+
+
+def test_a_village_with_an_open_notice_is_marked_and_not_issued_again(settings):  # noqa: F811
+    """The city could issue a second notice to a village whose first was still open, with no word
+    that one was open: the picker marks it, and by default it is skipped with a message naming it."""
+    at = _app("city", "pages/lagging.py")
+    box = at.multiselect(key="sup_issue_0_pick")
+    codes = [o.split("（")[-1].rstrip("）") for o in box.options[3:5]]
+    first = _issue(codes[0])
+    at = _app("city", "pages/lagging.py")
+    box = at.multiselect(key="sup_issue_0_pick")
+    marked = [o for o in box.options if f"（{codes[0]}）" in o]
+    assert len(marked) == 1 and f"已有未办结督办单 湛绿督〔2024〕{first.seq}号" in marked[0], marked
+    assert not any("已有未办结" in o for o in box.options if f"（{codes[1]}）" in o)
+    box.set_value(codes).run()
+    assert "1 个所选村已有未办结督办单" in _texts(at)
+    next(b for b in at.button if b.label == "下发").click().run()
+    _no_exception(at)
+    with session_scope(make_engine()) as s:
+        install_scope(s, Actor.system("tests"))
+        made = s.scalars(select(SupervisionNotice).where(SupervisionNotice.village_code.in_(codes))).all()
+    assert sorted(n.village_code for n in made) == sorted(codes), [(n.village_code, n.seq) for n in made]
+    name = marked[0].split("（" + codes[0])[0]
+    warnings = [w.value for w in at.warning if "未下发" in w.value]
+    assert warnings == [f"未下发 1 个村（已有未办结督办单）：{name}"], [w.value for w in at.warning]

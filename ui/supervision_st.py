@@ -24,13 +24,14 @@ def _today() -> dt.date:
     return data.report_date()
 
 
-_ISSUED_KEY = "sup_issue_done"  # (round of the fresh form, the numbers issued) of the last batch
+_ISSUED_KEY = "sup_issue_done"  # (round of the fresh form, the numbers issued, the villages skipped) of the last batch
 
 
 def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
     """下发督办单 from the lagging list: villages picked, reasons and people pre-filled, editable."""
     if not allowed(actor, "notice.issue") or lagging is None or not len(lagging):
         return
+    from greening.supervision.issuing import issue_batch, numbers, open_notices
     from greening.supervision.notices import (
         NoticeDraft,
         NoticeError,
@@ -47,9 +48,22 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
         done = st.session_state.get(_ISSUED_KEY)
         if done and done[0] == rnd.round:
             st.success(done[1])
+            if done[2]:
+                st.warning(done[2])
         names = dict(zip(lagging["code"], lagging["name"], strict=False))
-        picked = st.multiselect(tr("sup.issue.pick"), list(names), format_func=lambda c: f"{names[c]}（{c}）",
+        with db_session(actor) as s:
+            already = open_notices(s, actor, names)
+        sep = ", " if lang() == "en" else "、"
+
+        def option(code: str) -> str:
+            mark = f" · {tr('sup.issue.open_mark', numbers=sep.join(already[code]))}" if code in already else ""
+            return f"{names[code]}（{code}）{mark}"
+
+        picked = st.multiselect(tr("sup.issue.pick"), list(names), format_func=option,
                                 key=rnd.key("pick"), max_selections=50)
+        open_picked = [c for c in picked if c in already]
+        if open_picked:
+            st.caption(tr("sup.issue.open_hint", n=len(open_picked)))
         default = _today() + dt.timedelta(days=get_settings().notice_deadline_days)
         with st.form(rnd.key(), clear_on_submit=False):
             deadline = st.date_input(tr("sup.issue.deadline"), value=default, key=rnd.key("deadline"))
@@ -62,26 +76,32 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
                                        value=addressee_text(d.addressees, lang()), key=rnd.key(f"p_{code}"))
                 addressees = parse_addressees(people, d.addressees)  # each person keeps their role
                 drafts.append(NoticeDraft(code, reasons, d.reason_codes, addressees))
+            reissue = st.checkbox(tr("sup.issue.reissue"), value=False, key=rnd.key("reissue"),
+                                  disabled=not open_picked)
             go = st.form_submit_button(tr("sup.issue.button"), type="primary", disabled=not picked)
         if go and drafts:
-            refused_for = None  # the village whose draft is being issued, when there are several
-            try:
-                from greening.supervision.notices import display_number, issue_notice
+            refused: list[str | None] = [None]  # the village whose draft is being issued, when there are several
 
+            def naming(d: NoticeDraft) -> None:
+                refused[0] = names[d.village_code] if len(drafts) > 1 else None
+
+            try:
                 with db_session(actor, write=True) as s:
-                    made = []
-                    for d in drafts:
-                        refused_for = names[d.village_code] if len(drafts) > 1 else None
-                        made.append(display_number(issue_notice(s, actor, d, deadline=deadline, issued_on=_today())))
-                    refused_for = None
+                    outcome = issue_batch(s, actor, drafts, deadline=deadline, issued_on=_today(),
+                                          reissue_open=bool(reissue), before_each=naming)
+                    made = numbers(outcome)
             except (NoticeError, PermissionDenied, ValueError) as exc:
-                _refused(exc, refused_for)
+                _refused(exc, refused[0])
                 return
-            text = tr("sup.issue.done", numbers="、".join(made))
+            text = tr("sup.issue.done", numbers=sep.join(made)) if made else tr("sup.issue.none_issued")
+            skipped = (tr("sup.issue.skipped", n=len(outcome.skipped),
+                          villages=md_escape(sep.join(names[c] for c in outcome.skipped))) if outcome.skipped else "")
             rnd.next()
-            st.session_state[_ISSUED_KEY] = (rnd.round + 1, text)  # shown above the fresh form
+            st.session_state[_ISSUED_KEY] = (rnd.round + 1, text, skipped)  # shown above the fresh form
             data.invalidate()
             st.success(text)
+            if skipped:
+                st.warning(skipped)
 
 
 def _refused(exc: BaseException, village: str | None) -> None:
