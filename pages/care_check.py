@@ -24,7 +24,7 @@ if len(due):
     show_table(due.assign(state=due["state"].map(lambda v: tr(f"sup.state.{v}"))),
                {"planting_id": tr("sup.col.planting"), "species": tr("sup.col.species"),
                 "months": tr("sup.col.months"), "due_on": tr("sup.col.due_on"), "state": tr("sup.col.state")},
-               height=220, key="care_due_table")
+               height=220, key="care_due_table", dates=("due_on",))
 else:
     st.caption(tr("care.none_due"))
 how = translated(st.segmented_control, tr("care.how"), ["list", "position"], format_func=tr_key("care.how."),

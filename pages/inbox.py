@@ -1,10 +1,11 @@
 """待办 Inbox: notices to acknowledge, answer or verify, escalations, care checks due, rejected plantings."""
 import streamlit as st
 
+from greening.i18n import fmt_date
 from greening.supervision.inbox import inbox, issued_summary
 from ui import data
 from ui.engine import db_session
-from ui.i18n_st import tr
+from ui.i18n_st import lang, tr
 from ui.layout import md_escape, page_header
 from ui.login_gate import require_actor
 from ui.supervision_st import level_text, notice_actions, notice_pdf_button, status_text
@@ -29,7 +30,7 @@ def notice_list(title_key, frame, key):
         with st.container(border=True):
             st.markdown(f"**{md_escape(rec['display_number'])}** {md_escape(rec['town_name'] or '')}"
                         f"{md_escape(rec['village_name'])} · {md_escape(status_text(rec))} · "
-                        f"{tr('sup.col.deadline')} {rec['deadline']}{late}")
+                        f"{tr('sup.col.deadline')} {fmt_date(rec['deadline'], lang())}{late}")
             st.text(rec["reasons"])
             if rec.get("return_reason"):
                 st.warning(f"{tr('sup.col.reason')}：{rec['return_reason']}")
@@ -46,7 +47,8 @@ if len(box.care_due):
     care = box.care_due.assign(state=box.care_due["state"].map(lambda v: tr(f"sup.state.{v}")))
     show_table(care, {"village": tr("sup.col.village"), "planting_id": tr("sup.col.planting"),
                       "species": tr("sup.col.species"), "months": tr("sup.col.months"),
-                      "due_on": tr("sup.col.due_on"), "state": tr("sup.col.state")}, key="care_due")
+                      "due_on": tr("sup.col.due_on"), "state": tr("sup.col.state")}, key="care_due",
+               dates=("due_on",))
 if len(box.rejected):
     st.markdown(f"#### {tr('sup.rejected')} · {len(box.rejected)}")
     show_table(box.rejected, {"id": tr("sup.col.planting"), "village": tr("sup.col.village"),

@@ -22,7 +22,7 @@ frame = notices_table(frame)
 show_table(frame, {"display_number": tr("sup.col.number"), "village_name": tr("sup.col.village"),
                    "town_name": tr("sup.col.town"), "status_text": tr("sup.col.status"),
                    "deadline": tr("sup.col.deadline"), "overdue_days": tr("sup.col.overdue"),
-                   "level_text": tr("sup.col.level")}, height=320, key="notices_table")
+                   "level_text": tr("sup.col.level")}, height=320, key="notices_table", dates=("deadline",))
 labels = {int(r["id"]): f"{r['display_number']} {r['village_name']} · {r['status_text']}" for r in frame.to_dict("records")}
 picked = st.selectbox(tr("sup.notices.pick"), list(labels), format_func=labels.get, key="notice_pick")
 rec = frame[frame["id"] == picked].iloc[0].to_dict()

@@ -53,8 +53,8 @@ with left:
         st.info(tr("village.no_team"))
     st.markdown(f"#### {tr('village.people')}")
     people = detail.people.assign(kind=detail.people["kind"].map(lambda k: label(PersonKind, k)))
-    show_table(people[["name", "kind", "title"]], {"name": tr("common.name"), "kind": tr("designations.kind"),
-                                                   "title": ""})
+    show_table(people[["name", "kind", "title"]], {"name": tr("village.people.name"), "kind": tr("village.people.kind"),
+                                                   "title": tr("village.people.title")})
 with right:
     st.markdown(f"#### {tr('village.survival')}")
     s = detail.survival

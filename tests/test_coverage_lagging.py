@@ -89,8 +89,9 @@ class TestCareOverdue:
         lag = self._with_overdue(catalogue, 5)
         v1 = lag.loc[V1]
         assert v1.reasons == ["care_overdue"]
-        assert "5 次管护/成活率核查逾期未做（最早应于 2024-04-01 完成）" in v1.reasons_zh
-        assert "5 care or survival checks overdue (the oldest was due on 2024-04-01)" in v1.reasons_en
+        # the date as every page writes it (greening.i18n.fmt_date), not ISO
+        assert "5 次管护/成活率核查逾期未做（最早应于 2024年4月1日 完成）" in v1.reasons_zh
+        assert "5 care or survival checks overdue (the oldest was due on 1 Apr 2024)" in v1.reasons_en
         assert (v1.care_overdue, v1.care_oldest_due) == (5, dt.date(2024, 4, 1))
         from greening.supervision.notices import draft_from_lagging
 

@@ -161,7 +161,7 @@ class TestPdf:
         assert data.startswith(b"%PDF")
         text = text_of(data)
         for words in ("湛江市党建引领乡村绿化工作", "督办单", "湛绿督〔2024〕1号", "遂溪县遂城镇甲村", "王队长（护绿队队长）",
-                      "种植进度落后", "2024年6月10日"):
+                      "种植进度落后", "2024年6月10日", "2024年6月24日"):  # the deadline as pages write it, not ISO
             assert words in text, words
 
     def test_missing_font_is_named(self):

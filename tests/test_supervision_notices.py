@@ -309,3 +309,14 @@ class TestOneOpenNoticePerVillage:
         issue(db, code=LEIZHOU_V1)
         install_scope(db, SUIXI)
         assert set(open_notices(db, SUIXI)) == {SUIXI_V1}
+
+
+def test_the_notification_writes_the_deadline_as_pages_do(db):
+    """The message to the village's robots said 整改时限：2024-06-24 (ISO) where every page says 2024年6月24日."""
+    world(db)
+    with override_settings(notify_wecom="440823=http://127.0.0.1:9/wecom"):
+        n = issue(db)
+    install_scope(db, Actor.system("tests"))
+    bodies = [m.body for m in db.scalars(select(OutboxMessage).where(OutboxMessage.notice_id == n.id))]
+    assert bodies and all("整改时限：2024年6月24日" in b and "deadline 24 Jun 2024" in b for b in bodies), bodies
+    assert not any("2024-06-24" in b for b in bodies), bodies

@@ -12,11 +12,17 @@ __all__ = ["show_table", "english_names", "town_rollup", "checklist_frame", "che
 
 
 def show_table(frame: pd.DataFrame, names: dict[str, str], *, height: int | str = "auto", key: str | None = None,
-               column_config: dict | None = None) -> None:
-    """``frame``'s columns ``names`` (in that order), headed by their labels; an info line when empty."""
+               column_config: dict | None = None, dates: tuple[str, ...] = ()) -> None:
+    """``frame``'s columns ``names`` (in that order), headed by their labels; an info line when empty.
+    The columns named in ``dates`` are written as every page writes a date (2024年6月8日 / 8 Jun 2024)."""
     if frame is None or not len(frame):
         st.info(tr("common.no_data"))
         return
+    if dates:
+        from greening.i18n import fmt_date
+
+        lg = lang()
+        frame = frame.assign(**{c: frame[c].map(lambda d: fmt_date(d, lg)) for c in dates if c in frame.columns})
     cols = [c for c in names if c in frame.columns]
     shown = english_names(frame[cols]).rename(columns={c: names[c] or c for c in cols})
     config = {names.get(k, k) or k: v for k, v in (column_config or {}).items()}

@@ -50,6 +50,7 @@ import pandas as pd
 
 from greening.area_codes import parent_codes
 from greening.coverage.inputs import CoverageInputs
+from greening.i18n import fmt_date
 
 __all__ = ["SEASONAL_PACE", "REASON_WEIGHTS", "Reason", "seasonal_pace", "lagging_villages",
            "responsible_people"]
@@ -92,9 +93,9 @@ def _care_reason(overdue, oldest, s) -> Reason | None:
     """``care_overdue``: more checks overdue than ``lag_max_overdue_care``; the count and the oldest due date."""
     if pd.isna(overdue) or int(overdue) <= s.lag_max_overdue_care:
         return None
-    n, day = int(overdue), pd.Timestamp(oldest).date().isoformat()
-    return Reason("care_overdue", f"{n} 次管护/成活率核查逾期未做（最早应于 {day} 完成）",
-                  f"{n} care or survival checks overdue (the oldest was due on {day})",
+    n, day = int(overdue), pd.Timestamp(oldest).date()
+    return Reason("care_overdue", f"{n} 次管护/成活率核查逾期未做（最早应于 {fmt_date(day, 'zh')} 完成）",
+                  f"{n} care or survival checks overdue (the oldest was due on {fmt_date(day, 'en')})",
                   _graded(REASON_WEIGHTS["care_overdue"], (n - s.lag_max_overdue_care) / (3 * max(s.lag_max_overdue_care, 1))))
 
 

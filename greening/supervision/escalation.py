@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greening.config import get_settings
+from greening.i18n import fmt_date
 from greening.models import SupervisionNotice
 from greening.supervision import outbox
 from greening.supervision.notices import _names, display_number
@@ -38,7 +39,7 @@ def queue_escalations(session: Session, on: dt.date) -> int:
         late = days_overdue(n.status, n.deadline, on)
         village, town = _names(session, n)
         body = (f"【乡村绿化督办】{display_number(n)}（{town}{village}）已逾期 {late} 天未报整改，"
-                f"升级至{zh}督办。整改时限：{n.deadline.isoformat()}\n问题：{n.reasons}\n"
+                f"升级至{zh}督办。整改时限：{fmt_date(n.deadline, 'zh')}\n问题：{n.reasons}\n"
                 f"[Greening supervision] notice {n.number} ({village}) is {late} day(s) overdue; escalated to {en}.")
         added += len(outbox.enqueue(session, event=f"escalated_{level}", key=f"notice:{n.id}:escalated:{level}",
                                     village_code=n.village_code, notice_id=n.id, min_prefix_len=min_len,

@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from greening.actor import Actor
 from greening.area_codes import town_of
 from greening.config import get_settings
+from greening.i18n import fmt_date
 from greening.models import AdminArea, Photo, Planting, SupervisionNotice
 from greening.permissions import PermissionDenied, require
 from greening.supervision import outbox
@@ -155,8 +156,8 @@ def _announce(session: Session, notice: SupervisionNotice, event: str, zh: str, 
     village, town = _names(session, notice)
     subject = f"督办单 {display_number(notice)} {zh} / notice {notice.number} {en}"
     body = (f"【乡村绿化督办】{display_number(notice)}（{town}{village}）{zh}。\n"
-            f"整改时限：{notice.deadline.isoformat()}\n问题：{notice.reasons}\n"
-            f"[Greening supervision] notice {notice.number} ({village}) {en}; deadline {notice.deadline.isoformat()}.")
+            f"整改时限：{fmt_date(notice.deadline, 'zh')}\n问题：{notice.reasons}\n"
+            f"[Greening supervision] notice {notice.number} ({village}) {en}; deadline {fmt_date(notice.deadline, 'en')}.")
     outbox.enqueue(session, event=event, key=f"notice:{notice.id}:{event}:{notice.version}",
                    village_code=notice.village_code, subject=subject, body=body, notice_id=notice.id,
                    min_prefix_len=min_prefix_len if min_prefix_len is not None else len(notice.issuer_scope))

@@ -9,7 +9,6 @@ as a font subset with its Unicode mapping, so it can be searched and copied (and
 """
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 from greening.config import get_settings
+from greening.i18n import fmt_date
 from greening.validation import Refusal, Refused, message
 
 __all__ = ["CjkFont", "find_font", "notice_pdf", "ranking_pdf", "NoFont"]
@@ -157,16 +157,16 @@ def notice_pdf(n: dict, *, font: CjkFont | None = None) -> bytes:
     _field(pdf, "督办对象：", f"{n.get('county_name') or ''}{n.get('town_name') or ''}{n['village_name']}（{n['village_code']}）")
     _field(pdf, "受文责任人：", people)
     _field(pdf, "督办事由：", n["reasons"])
-    _field(pdf, "整改要求：", f"请于{n['deadline']}前完成整改，并在系统中上报整改情况（附植树记录和照片）。"
+    _field(pdf, "整改要求：", f"请于{fmt_date(n['deadline'], 'zh')}前完成整改，并在系统中上报整改情况（附植树记录和照片）。"
                             "逾期未报的，由县（市、区）督办；逾期超过规定天数的，由市级督办。")
     state = f"{n['status_zh']}"
     if n.get("overdue_days"):
         state += f"（已逾期 {n['overdue_days']} 天，升级至{n['level_zh']}）"
     lines = [f"当前状态：{state}"]
     if n.get("acknowledged_on"):
-        lines.append(f"签收：{n['acknowledged_by']}，{n['acknowledged_on']}")
+        lines.append(f"签收：{n['acknowledged_by']}，{fmt_date(n['acknowledged_on'], 'zh')}")
     if n.get("reported_on"):
-        lines.append(f"上报整改：{n['reported_by']}，{n['reported_on']}")
+        lines.append(f"上报整改：{n['reported_by']}，{fmt_date(n['reported_on'], 'zh')}")
         lines.append(f"整改情况：{n.get('report_text') or ''}")
         if n.get("report_planting_ids"):
             lines.append(f"关联植树记录：{'、'.join('#' + str(i) for i in n['report_planting_ids'])}；"
@@ -174,13 +174,12 @@ def notice_pdf(n: dict, *, font: CjkFont | None = None) -> bytes:
     if n.get("return_reason"):
         lines.append(f"退回原因（第 {n.get('times_returned') or 1} 次）：{n['return_reason']}")
     if n.get("closed_on"):
-        lines.append(f"核验办结：{n['closed_by']}，{n['closed_on']}" + ("（按期）" if n.get("on_time") else "（逾期）"))
+        lines.append(f"核验办结：{n['closed_by']}，{fmt_date(n['closed_on'], 'zh')}" + ("（按期）" if n.get("on_time") else "（逾期）"))
     _field(pdf, "办理情况：", "\n".join(lines))
     pdf.ln(8)
     pdf.set_font("cjk", "", 12)
     pdf.cell(0, 8, f"下发：{n['issuer_name']}", align="R", new_x="LMARGIN", new_y="NEXT")
-    issued = dt.date.fromisoformat(str(n["issued_on"]))
-    pdf.cell(0, 8, f"{issued.year}年{issued.month}月{issued.day}日", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, fmt_date(n["issued_on"], "zh"), align="R", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
