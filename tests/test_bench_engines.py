@@ -93,3 +93,38 @@ def test_national_templates_make_valid_partitions(tmp_path):
         foreign += len(x) if f.endswith("part-00001.parquet") else 0
     assert total == 60_000
     assert 0.007 < sea / total < 0.013 and 0.015 < foreign / total < 0.025
+
+
+def test_pass_two_answers_alike_from_a_kept_batch_a_rebuilt_one_and_no_batch(tmp_path):
+    """Pass 2 of a folder, in this process: pending points answered by the batch index pass 1
+    kept, by one built again (the worker running the task did not run the batch), and with no
+    batch at all (a county with villages but no plantings file) give the grid engine's counts."""
+    from collections import Counter
+
+    from greening.coverage.engines import batches as worker
+    from greening.coverage.engines.cluster import _batches
+
+    folder = tmp_path / "national"
+    write_national(folder, n_villages=720, n_counties=4, n_points=30_000, say=lambda m: None)
+    expected, outside = _grid_counts(folder)
+    parts = _batches(plantings_files(folder), 2)
+    assert len(parts) >= 2
+    first = [worker.count_batch(str(folder), counties, files) for counties, files in parts]
+    total = Counter()
+    got_outside = 0
+    for codes, counts, out, _left, _where in first:
+        total.update(dict(zip(codes.tolist(), counts.tolist(), strict=True)))
+        got_outside += out
+    pass1 = (Counter(total), got_outside)
+    for how in ("kept", "rebuilt", "no batch"):
+        total, got_outside = Counter(pass1[0]), pass1[1]
+        if how == "rebuilt":
+            worker._BATCHES.items.clear()
+        groups = [(None if how == "no batch" else counties, left[0], left[1], left[2])
+                  for (counties, _files), (*_, left, _where) in zip(parts, first, strict=True)]
+        assert sum(len(g[1]) for g in groups) > 0  # points claimed for another county
+        codes, counts, out = worker.count_pending(str(folder), groups)
+        total.update(dict(zip(codes.tolist(), counts.tolist(), strict=True)))
+        got_outside += out
+        assert {k: v for k, v in total.items() if v} == {k: v for k, v in expected.items() if v}, how
+        assert got_outside == outside, how

@@ -28,12 +28,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from greening.coverage.engines.batches import count_batch, count_pending
 from greening.coverage.engines.layer import VillageLayer
 from greening.coverage.engines.partition import (
-    DatasetVillages,
     InlineVillages,
-    first_pass,
-    second_pass,
 )
 from greening.validation.errors import Refusal
 
@@ -113,36 +111,67 @@ def _workers_skip_main():
 
 
 # -- points held by the caller --------------------------------------------------------------
-_META = pd.DataFrame({"row": pd.Series([], dtype="int64"), "code": pd.Series([], dtype=object),
-                      "pending": pd.Series([], dtype=bool), "lowest": pd.Series([], dtype=object),
+# Rows come back as numbers only (no Python string per point): ``at`` is the village's position
+# in the layer (-1: none yet), ``low`` the lowest holding county's position in the county index
+# (-1: none) for pending rows.
+_META = pd.DataFrame({"row": pd.Series([], dtype="int64"), "at": pd.Series([], dtype="int32"),
+                      "pending": pd.Series([], dtype=bool), "low": pd.Series([], dtype="int32"),
                       "x": pd.Series([], dtype=float), "y": pd.Series([], dtype=float)})
 
 
+def _layer_positions(source, codes) -> np.ndarray:
+    """Positions in the layer (its codes are sorted) of village ``codes``."""
+    return np.searchsorted(source.layer_codes, np.asarray(codes, dtype=object).astype(str)) \
+        .astype(np.int32)
+
+
 def _pass1_frame(part, source) -> pd.DataFrame:
-    """Pass 1 on one dask-geopandas partition (rows of one or a few claimed counties)."""
-    out = []
-    x_all, y_all = part.geometry.x.to_numpy(), part.geometry.y.to_numpy()
-    for county, at in part.groupby("county", sort=False).indices.items():
-        x, y = x_all[at], y_all[at]
-        index, pos, pending, lowest = first_pass(source, county, x, y)
-        codes = np.full(len(at), None, dtype=object)
-        if index is not None:
-            codes[pos >= 0] = index.codes[pos[pos >= 0]]
-        out.append(pd.DataFrame({"row": part["row"].to_numpy()[at], "code": codes,
-                                 "pending": pending, "lowest": lowest, "x": x, "y": y}))
-    return pd.concat(out, ignore_index=True) if out else _META.copy()
+    """Pass 1 on one dask-geopandas partition (rows of a few claimed counties, consecutive in
+    code order): one index over the villages of every county claimed in it, with a raster grid
+    sized for its points when they are many, as a task of the file path does."""
+    from greening.coverage.engines.partition import batch_grid, settle
+
+    if not len(part):
+        return _META.copy()
+    x, y = part.geometry.x.to_numpy(), part.geometry.y.to_numpy()
+    claimed = sorted({c for c in pd.unique(part["county"]).tolist() if c})
+    index = source.villages(claimed) if claimed else None
+    if index is not None:
+        batch_grid(index, len(x))
+    pos, pending, low = settle(source.counties(), index, x, y)
+    at = np.full(len(x), -1, dtype=np.int32)
+    if index is not None:
+        at[pos >= 0] = _layer_positions(source, index.codes)[pos[pos >= 0]]
+    return pd.DataFrame({"row": part["row"].to_numpy(), "at": at, "pending": pending,
+                         "low": np.where(pending, low, -1).astype(np.int32), "x": x, "y": y})
 
 
 def _pass2_frame(part, source) -> pd.DataFrame:
-    out = []
-    for county, at in part.groupby("lowest", sort=False).indices.items():
-        codes = second_pass(source, county, part["x"].to_numpy()[at], part["y"].to_numpy()[at])
-        out.append(pd.DataFrame({"row": part["row"].to_numpy()[at], "code": codes}))
-    return pd.concat(out, ignore_index=True) if out else _META[["row", "code"]].copy()
+    """Pass 2 on pending rows: one join with the villages of every county whose hull holds them."""
+    from greening.coverage.engines.partition import second_pass_many
+
+    if not len(part):
+        return _META[["row", "at"]].copy()
+    codes = second_pass_many(source, part["x"].to_numpy(), part["y"].to_numpy())
+    at = np.full(len(codes), -1, dtype=np.int32)
+    hit = codes != None  # noqa: E711 - object array
+    at[hit] = _layer_positions(source, codes[hit])
+    return pd.DataFrame({"row": part["row"].to_numpy(), "at": at})
 
 
 def _partitions(n_groups: int, n_rows: int) -> int:
-    return max(1, min(n_groups, 16, 1 + n_rows // 20_000))
+    """Partitions for ``n_rows`` points of ``n_groups`` counties: whole batches of about 100,000
+    points or more (enough to pay for a raster grid over their counties), at most 8."""
+    return max(1, min(n_groups, 8, n_rows // 100_000))
+
+
+def _claimed_counties(claimed, known: set) -> np.ndarray:
+    """The claimed county of each point ("" when unknown), one string operation per distinct
+    claimed code rather than per point."""
+    keys, uniques = pd.factorize(pd.Series(claimed, dtype=object), use_na_sentinel=True)
+    county = np.array([str(c)[:6] if isinstance(c, str) and str(c)[:6] in known else ""
+                       for c in uniques] + [""], dtype=object)
+    return county[keys]  # the sentinel -1 picks the trailing ""
 
 
 def positions(layer: VillageLayer, x: np.ndarray, y: np.ndarray, *, claimed=None,
@@ -157,33 +186,29 @@ def positions(layer: VillageLayer, x: np.ndarray, y: np.ndarray, *, claimed=None
     if source is None:
         source = layer.cache["dask_source"] = InlineVillages(layer.codes, layer.geoms,
                                                              token=uuid.uuid4().hex)
-    known = set(source.by_county)
     if claimed is None:
         county = np.full(len(x), "", dtype=object)
     else:
-        county = np.array([str(c)[:6] if isinstance(c, str) and str(c)[:6] in known else ""
-                           for c in claimed], dtype=object)
-    frame = gpd.GeoDataFrame({"row": np.arange(len(x), dtype=np.int64), "county": county},
-                             geometry=gpd.points_from_xy(x, y), crs=4326)
-    frame = frame.sort_values("county", kind="stable").reset_index(drop=True)
+        county = _claimed_counties(claimed, set(source.by_county))
+    order = np.argsort(county.astype(str), kind="stable")  # partitions of consecutive counties
+    frame = gpd.GeoDataFrame({"row": order.astype(np.int64), "county": county[order]},
+                             geometry=gpd.points_from_xy(x[order], y[order]), crs=4326)
     with dask_client(address) as client:  # noqa: F841 - the client runs what compute() sends
         src = dask.delayed(source, name=f"villages-{source.token}")
-        parts = _partitions(len(set(county.tolist())), len(frame))
+        parts = _partitions(len(pd.unique(county)), len(frame))
         first = dask_geopandas.from_geopandas(frame, npartitions=parts) \
             .map_partitions(_pass1_frame, src, meta=_META).compute()
-        pending = first[first["pending"].to_numpy(dtype=bool)]
-        results = [first.loc[~first["pending"].to_numpy(dtype=bool), ["row", "code"]]]
-        if len(pending):
-            todo = pending.sort_values("lowest", kind="stable").reset_index(drop=True)
+        pend = first["pending"].to_numpy(dtype=bool)
+        out = np.full(len(x), -1, dtype=np.int32)
+        out[first["row"].to_numpy()[~pend]] = first["at"].to_numpy()[~pend]
+        if pend.any():
+            todo = first.loc[pend, ["row", "low", "x", "y"]]
+            todo = todo.iloc[np.argsort(todo["low"].to_numpy(), kind="stable")] \
+                .reset_index(drop=True)
             ddf = dd.from_pandas(
-                todo, npartitions=_partitions(todo["lowest"].nunique(), len(todo)))
-            results.append(ddf.map_partitions(_pass2_frame, src,
-                                              meta=_META[["row", "code"]]).compute())
-    done = pd.concat(results, ignore_index=True)
-    out = np.full(len(x), -1, dtype=np.int32)
-    hit = done["code"].notna().to_numpy()
-    at = pd.Index(layer.codes).get_indexer(done["code"].to_numpy()[hit])
-    out[done["row"].to_numpy()[hit]] = at
+                todo, npartitions=_partitions(todo["low"].nunique(), len(todo)))
+            second = ddf.map_partitions(_pass2_frame, src, meta=_META[["row", "at"]]).compute()
+            out[second["row"].to_numpy()] = second["at"].to_numpy()
     return out
 
 
@@ -224,69 +249,18 @@ def _batches(files: list[str], n_workers: int) -> list[tuple[list[str], list[str
     return out
 
 
-def _count_batch(folder: str, counties: list[str], files: list[str]):
-    """Pass 1 on a batch of plantings files (whole counties), read by the worker itself.
-
-    Returns (codes, counts, outside, pending): points per village of the batch's counties (only
-    villages with points), points in no village, and the pending points as arrays (lowest
-    county position, x, y) for pass 2."""
-    import shapely
-
-    from greening.coverage.engines.dataset import read_points
-    from greening.coverage.engines.partition import batch_grid, settle
-
-    source = DatasetVillages(folder)
-    xs, ys = [], []
-    for f in files:
-        _, x, y = read_points(f)
-        xs.append(x)
-        ys.append(y)
-    x, y = np.concatenate(xs), np.concatenate(ys)
-    del xs, ys
-    index = source.build(counties) if counties else None
-    if index is not None:
-        batch_grid(index, len(x))
-    pos, pending, low = settle(source.counties(), index, x, y)
-    if index is not None:
-        n = np.bincount(pos[pos >= 0], minlength=len(index.codes))
-        hit = np.flatnonzero(n)
-        codes, counts = index.codes[hit], n[hit]
-    else:
-        codes, counts = np.array([], dtype=object), np.array([], dtype=np.int64)
-    outside = int(np.count_nonzero((pos < 0) & ~pending))
-    if index is not None:  # the polygons stay (kept for pass 2), their prepared form need not
-        shapely.destroy_prepared(index.geoms)
-    return codes, counts, outside, (low[pending], x[pending], y[pending]), _worker_address()
-
-
-def _worker_address() -> str | None:
-    try:
-        from distributed import get_worker
-
-        return get_worker().address
-    except ValueError:  # not on a worker
-        return None
-
-
-def _count_pending(folder: str, x: np.ndarray, y: np.ndarray):
-    """Pass 2 on pending points (a range of lowest counties): (codes, counts, outside)."""
-    from greening.coverage.engines.partition import second_pass_many
-
-    codes = second_pass_many(DatasetVillages(folder), x, y)
-    found = pd.Series(codes[codes != None]).value_counts()  # noqa: E711 - object array
-    return found.index.to_numpy(dtype=object), found.to_numpy(), int(len(codes) - found.sum())
-
-
-def _pass2_batches(low: np.ndarray, n_tasks: int) -> list[np.ndarray]:
-    """Pending points (by position) split into about ``n_tasks`` ranges of whole lowest counties."""
-    order = np.argsort(low, kind="stable")
-    if not len(order):
-        return []
-    cuts = np.flatnonzero(np.diff(low[order])) + 1  # where a new county starts
-    want = np.linspace(0, len(order), n_tasks + 1)[1:-1]
-    at = np.unique(cuts[np.minimum(np.searchsorted(cuts, want), len(cuts) - 1)]) \
-        if len(cuts) else np.array([], dtype=np.int64)
-    return [part for part in np.split(order, at) if len(part)]
+def _pass2_tasks(groups: list, n_tasks: int) -> list[list]:
+    """Pass-2 groups (one per batch) of one worker split into about ``n_tasks`` tasks of similar
+    point counts, batches kept whole."""
+    total = sum(len(g[1]) for g in groups)
+    out: list[list] = [[]]
+    size = 0
+    for g in groups:
+        if out[-1] and size >= total / n_tasks * len(out):
+            out.append([])
+        out[-1].append(g)
+        size += len(g[1])
+    return [t for t in out if t]
 
 
 def count_dataset(folder, *, address: str | None = None, n_workers: int = 2,
@@ -306,37 +280,46 @@ def count_dataset(folder, *, address: str | None = None, n_workers: int = 2,
         batches = _batches(files, workers)
         figures["tasks"] = len(batches)
         t0 = time.perf_counter()
-        first = {client.submit(_count_batch, folder, counties, part, pure=False): counties
-                 for counties, part in batches}
-        parts_codes, parts_counts, pending = [], [], []
+        first = {client.submit(count_batch, folder, counties, part, pure=False): i
+                 for i, (counties, part) in enumerate(batches)}
+        parts_codes, parts_counts = [], []
+        pending: dict[int, tuple] = {}
         outside = 0
-        owner: dict[str, str | None] = {}  # county -> the worker that read its villages
+        owner: dict[int, str | None] = {}  # batch -> the worker that keeps its index
         for future, (codes, counts, out, left, where) in _as_completed(client, list(first)):
             parts_codes.append(codes)
             parts_counts.append(counts)
             outside += out
-            owner.update(dict.fromkeys(first[future], where))
+            owner[first[future]] = where
             if len(left[0]):
-                pending.append(left)
+                pending[first[future]] = left
         t1 = time.perf_counter()
         figures["pass1_s"] = t1 - t0
-        low = np.concatenate([p[0] for p in pending]) if pending else np.array([], np.int32)
-        px = np.concatenate([p[1] for p in pending]) if pending else np.array([])
-        py = np.concatenate([p[2] for p in pending]) if pending else np.array([])
-        del pending
-        figures["pending"] = len(low)
+        figures["pending"] = sum(len(p[0]) for p in pending.values())
         futures = []
-        if len(low):
-            # pending counties are positions in the county index, which orders hulls by code
+        if pending:
+            # pending points go to the batch of their lowest county (a position in the county
+            # index, which orders the hulls by code), on the worker that ran that batch
             hull_codes = sorted(read_hulls(folder)[0])
-            where = np.array([owner.get(hull_codes[i]) or "" for i in range(len(hull_codes))],
-                             dtype=object)[low]
-            for addr in sorted(set(where.tolist())):
-                mine = np.flatnonzero(where == addr)
-                for at in _pass2_batches(low[mine], 2):
-                    at = mine[at]
+            batch_of = {c: i for i, (counties, _) in enumerate(batches) for c in counties}
+            where = np.array([batch_of.get(c, -1) for c in hull_codes], dtype=np.int64)
+            low = np.concatenate([p[0] for p in pending.values()])
+            px = np.concatenate([p[1] for p in pending.values()])
+            py = np.concatenate([p[2] for p in pending.values()])
+            del pending
+            target = where[low]
+            order = np.argsort(target, kind="stable")
+            cuts = np.flatnonzero(np.diff(target[order])) + 1
+            by_worker: dict[str, list] = {}
+            for at in np.split(order, cuts):
+                b = int(target[at[0]])
+                counties = batches[b][0] if b >= 0 else None
+                by_worker.setdefault((owner.get(b) or "") if b >= 0 else "", []).append(
+                    (counties, low[at], px[at], py[at]))
+            for addr, groups in sorted(by_worker.items()):
+                for task in _pass2_tasks(groups, 2):
                     futures.append(client.submit(
-                        _count_pending, folder, px[at], py[at], pure=False,
+                        count_pending, folder, task, pure=False,
                         workers=[addr] if addr else None, allow_other_workers=True))
         figures["pass2_tasks"] = len(futures)
         for _future, (codes, counts, out) in _as_completed(client, futures):

@@ -186,6 +186,7 @@ class InlineVillages(_Source):
         hull_codes, hulls = county_hulls(codes, shapely.from_wkb(wkb))
         self.hulls = (hull_codes, shapely.to_wkb(np.asarray(hulls, dtype=object)).tolist())
         self.token = token
+        self.layer_codes = np.sort(np.array(codes, dtype=str))  # the caller's layer order
 
     def _read(self, county):
         codes, wkb = self.by_county.get(county, ([], []))
