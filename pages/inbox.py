@@ -8,11 +8,19 @@ from ui.engine import db_session
 from ui.i18n_st import lang, tr
 from ui.layout import md_escape, page_header
 from ui.login_gate import require_actor
-from ui.supervision_st import level_text, notice_actions, notice_pdf_button, status_text
+from ui.supervision_st import (
+    level_text,
+    notice_actions,
+    notice_pdf_button,
+    report_evidence,
+    status_text,
+    step_flash,
+)
 from ui.tables import show_table
 
 actor = require_actor("notice.view")
 page_header(tr("sup.inbox.title"))
+step_flash()
 on = data.report_date()
 with db_session(actor) as s:
     box = inbox(s, actor, on)
@@ -34,6 +42,7 @@ def notice_list(title_key, frame, key):
             st.text(rec["reasons"])
             if rec.get("return_reason"):
                 st.warning(f"{tr('sup.col.reason')}：{rec['return_reason']}")
+            report_evidence(actor, rec, f"{key}_{rec['id']}")
             notice_actions(actor, rec, f"{key}_{rec['id']}")
             notice_pdf_button(actor, rec["id"], rec["number"], key=f"{key}_pdf_{rec['id']}")
 

@@ -8,11 +8,12 @@ from ui.engine import db_session
 from ui.i18n_st import lang, tr
 from ui.layout import md_escape, page_header
 from ui.login_gate import require_actor
-from ui.supervision_st import notice_actions, notice_pdf_button, notices_table
+from ui.supervision_st import notice_actions, notice_pdf_button, notices_table, report_evidence, step_flash
 from ui.tables import show_table
 
 actor = require_actor("notice.view")
 page_header(tr("sup.notices.title"))
+step_flash()
 with db_session(actor) as s:
     frame = notice_frame(s, actor, data.report_date())
 if not len(frame):
@@ -31,9 +32,6 @@ with st.container(border=True):
                 f"{md_escape(rec['town_name'] or '')}{md_escape(rec['village_name'])}")
     st.caption(md_escape(addressee_text(rec["addressees"], lang())))
     st.text(rec["reasons"])
-    if rec.get("report_text"):
-        st.markdown(f"**{tr('sup.report.text')}**")
-        linked = ", ".join(f"#{i}" for i in rec["report_planting_ids"] or [])
-        st.text(f"{rec['report_text']}  ({linked})" if linked else rec["report_text"])
+    report_evidence(actor, rec, f"nt_{picked}")
     notice_actions(actor, rec, f"nt_{picked}")
     notice_pdf_button(actor, picked, rec["number"], key=f"nt_pdf_{picked}")

@@ -213,9 +213,11 @@ def test_refusal_params_hold_the_values_not_the_wording():
 def test_notice_refusals_keep_the_classes_their_callers_catch():
     """ui/supervision_st.py catches NoticeError, ValueError and PermissionDenied; tests catch StaleNotice and
     IllegalTransition: each is still what it was, and now a Refusal with a code."""
-    stale = notices.StaleNotice.of("notice_stale", notice_id=7)
+    stale = notices.StaleNotice.of("notice_stale", number="湛绿督〔2024〕7号")
     assert isinstance(stale, notices.NoticeError) and isinstance(stale, Refusal) and isinstance(stale, ValueError)
-    assert (stale.code, stale.zh, stale.en) == ("notice_stale", "督办单 7 已被他人处理，请刷新", "notice 7 changed, reload")
+    assert (stale.code, stale.zh, stale.en) == (
+        "notice_stale", "督办单 湛绿督〔2024〕7号 已被他人处理，请刷新页面查看其现状",
+        "notice 湛绿督〔2024〕7号 was changed by someone else: reload the page to see it")
     with pytest.raises(states.IllegalTransition) as illegal:
         states.next_state("issued", "close")
     assert isinstance(illegal.value, Refusal) and illegal.value.zh == "督办单当前为“已下发”，不能核验办结"
@@ -243,7 +245,7 @@ def test_refusals_survive_pickling():
     for refusal in (Refusal.of("crs_missing"), FieldError("bad_number", "tree_count", value="abc"),
                     WeakPassword.of("password_too_short", limit=10), PermissionDenied("无权操作", "not allowed"),
                     PermissionDenied.of("notice_not_in_scope", notice_id=3),
-                    notices.StaleNotice.of("notice_stale", notice_id=3), NoFont(), NoMatch.within(30, 40)):
+                    notices.StaleNotice.of("notice_stale", number="湛绿督〔2024〕3号"), NoFont(), NoMatch.within(30, 40)):
         back = pickle.loads(pickle.dumps(refusal))
         assert type(back) is type(refusal) and str(back) == str(refusal)
         assert (back.code, back.zh, back.en, back.params) == (refusal.code, refusal.zh, refusal.en, refusal.params)

@@ -320,3 +320,74 @@ def test_the_notification_writes_the_deadline_as_pages_do(db):
     bodies = [m.body for m in db.scalars(select(OutboxMessage).where(OutboxMessage.notice_id == n.id))]
     assert bodies and all("整改时限：2024年6月24日" in b and "deadline 24 Jun 2024" in b for b in bodies), bodies
     assert not any("2024-06-24" in b for b in bodies), bodies
+
+
+class TestPressedAgain:
+    """A step pressed twice (a double tap, a press a second later before the page redrew) is
+    answered as done: the second press names the version the first one changed, by the same user
+    with the same values. Before, it was refused as 「督办单 1 已被他人处理，请刷新」 over a report
+    that had been saved."""
+
+    STEPS = {"acknowledge": ("issued", TEAM), "report": ("acknowledged", TEAM), "close": ("reported", CITY),
+             "return": ("reported", CITY)}
+
+    @staticmethod
+    def _step(db, actor, verb, notice, seen, **kw):
+        install_scope(db, actor)
+        if verb == "acknowledge":
+            return N.acknowledge(db, actor, notice.id, on=DAY, expected_version=seen)
+        if verb == "report":
+            return N.report(db, actor, notice.id, text=kw.get("text", "补种 200 株"), on=DAY, expected_version=seen)
+        if verb == "close":
+            return N.close(db, actor, notice.id, on=DAY, expected_version=seen)
+        return N.return_notice(db, actor, notice.id, reason=kw.get("reason", "照片不清"), on=DAY,
+                               expected_version=seen)
+
+    @staticmethod
+    def _trail(db, notice):
+        audit = db.scalars(select(AuditLog).where(AuditLog.table_name == "supervision_notices",
+                                                  AuditLog.record_id == str(notice.id))).all()
+        sent = db.scalars(select(OutboxMessage).where(OutboxMessage.notice_id == notice.id)).all()
+        return len(audit), len(sent)
+
+    @pytest.mark.parametrize("verb", list(STEPS))
+    def test_the_same_step_pressed_again_is_done_and_writes_nothing(self, db, verb):
+        world(db)
+        n = issue(db)
+        state, actor = self.STEPS[verb]
+        put_in(db, n, state)
+        seen = n.version
+        first = self._step(db, actor, verb, n, seen)
+        db.flush()
+        after = (first.status, first.version, self._trail(db, n))
+        again = self._step(db, actor, verb, n, seen)
+        db.flush()
+        assert (again.status, again.version, self._trail(db, n)) == after
+        assert again.version == seen + 1
+
+    def test_another_user_at_the_old_version_is_still_told_it_changed(self, db):
+        world(db)
+        n = issue(db)
+        seen = n.version
+        self._step(db, TOWN, "acknowledge", n, seen)
+        db.flush()
+        with pytest.raises(N.StaleNotice) as stale:
+            self._step(db, TEAM, "acknowledge", n, seen)
+        assert stale.value.zh == "督办单 湛绿督〔2024〕1号 已被他人处理，请刷新页面查看其现状"
+
+    def test_another_text_or_reason_at_the_old_version_is_still_a_conflict(self, db):
+        world(db)
+        n = issue(db)
+        put_in(db, n, "acknowledged")
+        seen = n.version
+        self._step(db, TEAM, "report", n, seen)
+        db.flush()
+        with pytest.raises(N.StaleNotice):
+            self._step(db, TEAM, "report", n, seen, text="另一份报告")
+        n2 = issue(db, code=SUIXI_V2)
+        put_in(db, n2, "reported")
+        seen = n2.version
+        self._step(db, CITY, "return", n2, seen)
+        db.flush()
+        with pytest.raises(N.StaleNotice):
+            self._step(db, CITY, "return", n2, seen, reason="另一个原因")

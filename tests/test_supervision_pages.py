@@ -186,3 +186,56 @@ def test_a_village_with_an_open_notice_is_marked_and_not_issued_again(settings):
     name = marked[0].split("（" + codes[0])[0]
     warnings = [w.value for w in at.warning if "未下发" in w.value]
     assert warnings == [f"未下发 1 个村（已有未办结督办单）：{name}"], [w.value for w in at.warning]
+
+
+def test_a_step_says_what_it_did_after_the_page_redraws(settings):  # noqa: F811
+    """签收 reran the page so the notice moved to its next list, and the 「已保存」 written before
+    the rerun was wiped: the buttons just disappeared. Now the outcome is said after the rerun."""
+    notice = _issue()
+    at = _app("team-suixi")
+    at.button(key=f"ack_{notice.id}_ack").click().run()
+    _no_exception(at)
+    said = [s.value for s in at.success]
+    assert f"已保存：湛绿督〔2024〕{notice.seq}号 现为“已签收待整改”。" in said
+    at.run()  # said once, not on every later run
+    assert not any("现为" in s.value for s in at.success)
+
+
+def test_the_verifier_sees_the_reported_text_plantings_and_photos(settings):  # noqa: F811
+    """The city's 待核验整改 card showed only the reasons: not what the village reported, nor the
+    plantings and photos linked to it; the notices page showed the plantings as bare ids."""
+    import io
+
+    from PIL import Image
+
+    from greening.models import Planting
+    from greening.photos import store_photo
+
+    jpeg = io.BytesIO()
+    Image.new("RGB", (64, 48), (40, 120, 30)).save(jpeg, "JPEG")
+
+    notice = _issue()
+    team = Actor(user_id=None, username="team-suixi", role=Role.TEAM, scope_prefix=TEAM_VILLAGE)
+    with session_scope(make_engine()) as s:
+        install_scope(s, Actor.system("tests"))
+        planting = s.scalar(select(Planting).where(Planting.claimed_village_code == TEAM_VILLAGE,
+                                                   Planting.deleted_at.is_(None)).order_by(Planting.id))
+        pid, trees = planting.id, planting.tree_count
+        install_scope(s, team)
+        photo = store_photo(s, team, pid, jpeg.getvalue(), "补植.jpg")
+        N.acknowledge(s, team, notice.id, on=dt.date(2024, 6, 10))
+        N.report(s, team, notice.id, text="已补植 20 株并浇水", on=dt.date(2024, 6, 11),
+                 planting_ids=[pid], photo_ids=[photo.id])
+    for page in (None, "pages/notices.py"):
+        at = _app("city", page) if page else _app("city")
+        if page:
+            at.selectbox(key="notice_pick").set_value(notice.id).run()
+        _no_exception(at)
+        text = _texts(at)
+        assert "上报的整改情况" in text and "2024年6月11日" in text
+        assert "已补植 20 株并浇水" in [t.value for t in at.text]
+        tables = [df.value for df in at.dataframe]
+        linked = [t for t in tables if "记录号" in t.columns]
+        assert linked and linked[0]["记录号"].tolist() == [pid] and linked[0]["株数"].tolist() == [trees], page
+        captions = [img.caption for el in at.image for img in el.proto.imgs]
+        assert any(c.startswith("照片 1 · #" + str(pid)) for c in captions), (page, captions)

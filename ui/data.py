@@ -377,8 +377,10 @@ def rejected(actor: Actor, *, village_code: str | None = None, team_id: int | No
         return rejected_plantings_frame(conn, actor, village_code=village_code, team_id=team_id, limit=limit)
 
 
-def recent(actor: Actor, *, village_code: str | None = None, team_id: int | None = None, limit: int = 20):
+def recent(actor: Actor, *, village_code: str | None = None, team_id: int | None = None, limit: int = 20,
+           ids: list[int] | None = None):
     from greening.services.planting_views import recent_plantings_frame
 
     with engine().connect() as conn:
-        return recent_plantings_frame(conn, actor, village_code=village_code, team_id=team_id, limit=limit)
+        return recent_plantings_frame(conn, actor, village_code=village_code, team_id=team_id, limit=limit,
+                                      ids=ids)

@@ -17,7 +17,7 @@ from ui.i18n_st import lang, tr
 from ui.layout import md_escape, show_error
 
 __all__ = ["issue_panel", "inbox_count", "notice_actions", "notice_pdf_button", "notices_table", "status_text",
-           "level_text"]
+           "level_text", "step_flash", "report_evidence"]
 
 
 def _today() -> dt.date:
@@ -179,16 +179,74 @@ def notice_pdf_button(actor: Actor, notice_id: int, number: str, key: str) -> No
                        key=key, icon=":material/picture_as_pdf:")
 
 
-def _run(actor: Actor, fn, **kw) -> bool:
+_FLASH = "sup_step_done"  # what the last step made of a notice, said once after the page redraws
+
+
+def step_flash() -> None:
+    """The outcome of the step just taken (签收, 上报整改, 核验办结, 退回): the step reruns the page
+    so the notice moves to its new list, which would wipe a message written before the rerun."""
+    text = st.session_state.pop(_FLASH, None)
+    if text:
+        st.success(text)
+
+
+def _outcome(notice) -> str:
+    """「已保存：湛绿督〔2024〕1号 现为“已签收待整改”。」 (read before the transaction ends)."""
+    from greening.supervision.inbox import STATUS_EN, STATUS_ZH
+    from greening.supervision.notices import display_number
+
+    state = (STATUS_EN if lang() == "en" else STATUS_ZH).get(notice.status, notice.status)
+    return tr("sup.step_done", number=display_number(notice), state=state)
+
+
+def _run(actor: Actor, fn, *, notice_step: bool = True, **kw) -> bool:
+    """``fn(session, actor, **kw)`` in one transaction; a notice step's outcome is said after the
+    rerun that follows it (:func:`step_flash`), anything else's at once."""
     try:
         with db_session(actor, write=True) as s:
-            fn(s, actor, **kw)
+            result = fn(s, actor, **kw)
+            said = _outcome(result) if notice_step else tr("sup.done")
     except (PermissionDenied, ValueError) as exc:
         show_error(exc)
         return False
     data.invalidate()
-    st.success(tr("sup.done"))
+    if notice_step:
+        st.session_state[_FLASH] = said  # committed: said after the rerun
+    else:
+        st.success(said)
     return True
+
+
+def report_evidence(actor: Actor, rec: dict, key: str) -> None:
+    """What the village reported, for whoever verifies it: the text, when and by whom, the linked
+    plantings of the village (date, species, trees, review state) and the photos linked."""
+    if not rec.get("report_text"):
+        return
+    from greening.i18n import fmt_date
+
+    when = fmt_date(rec.get("reported_on"), lang()) if rec.get("reported_on") else ""
+    st.markdown(f"**{tr('sup.report.heading')}** · {md_escape(when)} · {md_escape(rec.get('reported_by') or '')}")
+    st.text(rec["report_text"])
+    ids = [int(i) for i in rec.get("report_planting_ids") or []]
+    if not ids:
+        return
+    from greening.models.enums import PlantingStatus
+    from ui.i18n_st import label
+    from ui.tables import show_table
+
+    linked = data.recent(actor, village_code=rec["village_code"], ids=ids, limit=len(ids))
+    if linked is not None and len(linked):
+        linked = linked.assign(status=linked["status"].map(lambda x: label(PlantingStatus, x)))
+        show_table(linked[["id", "planted_on", "species", "tree_count", "status"]],
+                   {"id": tr("sup.col.record"), "planted_on": tr("common.date"), "species": tr("common.species"),
+                    "tree_count": tr("common.trees"), "status": tr("common.status")},
+                   key=f"{key}_linked", dates=("planted_on",))
+    from ui.photos_view import load_photos, show_photos
+
+    wanted = {int(i) for i in rec.get("report_photo_ids") or []}
+    photos = [p for p in load_photos(actor, ids) if int(p["id"]) in wanted]
+    if photos:
+        show_photos(actor, ids, photos=photos, empty_note=False)
 
 
 def notice_actions(actor: Actor, rec: dict, key: str) -> None:
@@ -244,13 +302,13 @@ def _report_form(actor: Actor, rec: dict, key: str, on: dt.date) -> None:
                 raise N.NoticeError.of("notice_photos_need_planting")
             for f in photos or []:
                 photo_ids.append(store_photo(s, actor, plantings[0], f.getvalue(), f.name).id)
-            N.report(s, actor, int(rec["id"]), text=text, on=on, planting_ids=plantings, photo_ids=photo_ids,
-                     expected_version=int(rec["version"]))
+            said = _outcome(N.report(s, actor, int(rec["id"]), text=text, on=on, planting_ids=plantings,
+                                     photo_ids=photo_ids, expected_version=int(rec["version"])))
     except (PermissionDenied, ValueError) as exc:
         show_error(exc)
         return
     data.invalidate()
-    st.success(tr("sup.done"))
+    st.session_state[_FLASH] = said
     st.rerun()
 
 
@@ -267,4 +325,4 @@ def outbox_failures(actor: Actor) -> None:
                  hide_index=True, width="stretch")
     for mid, *_ in rows[:20]:
         if st.button(tr("sup.outbox.requeue", id=mid), key=f"requeue_{mid}"):
-            _run(actor, outbox.requeue, message_id=mid)
+            _run(actor, outbox.requeue, notice_step=False, message_id=mid)

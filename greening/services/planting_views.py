@@ -71,8 +71,10 @@ def _of(stmt, village_code: str | None, team_id: int | None):
 
 
 def recent_plantings_frame(conn, actor: Actor, *, village_code: str | None = None,
-                           team_id: int | None = None, limit: int = 20) -> pd.DataFrame:
-    """The latest planting records in scope (optionally of one village or team), newest first."""
+                           team_id: int | None = None, limit: int = 20,
+                           ids: list[int] | None = None) -> pd.DataFrame:
+    """The latest planting records in scope (optionally of one village or team, or only the
+    records ``ids``), newest first."""
     p = Planting
     stmt = (select(p.id, p.planted_on, Species.name_zh.label("species"), p.tree_count, p.site_type,
                    p.site_name, p.status, p.claimed_village_code.label("village_code"),
@@ -80,6 +82,8 @@ def recent_plantings_frame(conn, actor: Actor, *, village_code: str | None = Non
             .join(Species, Species.id == p.species_id).join(AdminArea, AdminArea.id == p.claimed_village_id)
             .where(_live(p), scope_clause(actor, p.claimed_village_code))
             .order_by(p.created_at.desc(), p.id.desc()).limit(limit))
+    if ids is not None:
+        stmt = stmt.where(p.id.in_([int(i) for i in ids]))
     return read_df(conn, _of(stmt, village_code, team_id))
 
 

@@ -49,7 +49,7 @@ class NoticeError(Refusal):
 
 
 class StaleNotice(NoticeError):
-    """Someone else changed the notice since the user saw it (``notice_stale``, ``params["notice_id"]``)."""
+    """Someone else changed the notice since the user saw it (``notice_stale``, ``params["number"]``: 湛绿督〔2024〕7号)."""
 
 
 @dataclass
@@ -208,23 +208,47 @@ def load_notice(session: Session, actor: Actor, notice_id: int, action: str = "n
     return notice
 
 
+def _stale(notice: SupervisionNotice) -> StaleNotice:
+    return StaleNotice.of("notice_stale", number=display_number(notice))
+
+
 def _step(session: Session, notice: SupervisionNotice, expected_version: int | None, verb: str) -> None:
     if expected_version is not None and notice.version != expected_version:
-        raise StaleNotice.of("notice_stale", notice_id=notice.id)
+        raise _stale(notice)
     notice.status = next_state(notice.status, verb)
+
+
+def _pressed_again(notice: SupervisionNotice, actor: Actor, expected_version: int | None, verb: str,
+                   **same) -> bool:
+    """The notice is exactly what this user's ``verb`` on ``expected_version`` made of it.
+
+    A step is one UPDATE (version + 1). The same step by the same user, arriving again for the
+    version it was pressed on (a double tap; a press a second later, before the page had redrawn),
+    changes nothing and is answered as done, not as "changed by someone else". ``same`` names the
+    fields the step wrote and the values pressed again (the report's text, the reason)."""
+    if expected_version is None or notice.version != expected_version + 1:
+        return False
+    done_state = {"acknowledge": "acknowledged", "report": "reported", "close": "closed",
+                  "return": "returned"}[verb]
+    by = {"acknowledge": notice.acknowledged_by, "report": notice.reported_by, "close": notice.closed_by,
+          "return": actor.username}[verb]  # who returned is the audit's: the reason must match
+    return (notice.status == done_state and by == actor.username
+            and all(getattr(notice, name) == value for name, value in same.items()))
 
 
 def _flush(session: Session, notice: SupervisionNotice) -> None:
     try:
         session.flush()
     except StaleDataError:
-        raise StaleNotice.of("notice_stale", notice_id=notice.id) from None
+        raise _stale(notice) from None
 
 
 def acknowledge(session: Session, actor: Actor, notice_id: int, *, on: dt.date,
                 expected_version: int | None = None) -> SupervisionNotice:
     """签收: the village team or its town lead confirms it received the notice."""
     notice = load_notice(session, actor, notice_id, "notice.acknowledge")
+    if _pressed_again(notice, actor, expected_version, "acknowledge"):
+        return notice
     _step(session, notice, expected_version, "acknowledge")
     notice.acknowledged_on, notice.acknowledged_by = on, actor.username
     _flush(session, notice)
@@ -257,6 +281,9 @@ def report(session: Session, actor: Actor, notice_id: int, *, text: str, on: dt.
     notice = load_notice(session, actor, notice_id, "notice.report")
     what = _text(text, "整改情况", "what was done", required=True)
     plantings, photos = _linked(session, notice, planting_ids, photo_ids)
+    if _pressed_again(notice, actor, expected_version, "report", report_text=what,
+                      report_planting_ids=plantings, report_photo_ids=photos):
+        return notice
     _step(session, notice, expected_version, "report")
     notice.report_text, notice.reported_on, notice.reported_by = what, on, actor.username
     notice.report_planting_ids, notice.report_photo_ids = plantings, photos
@@ -276,6 +303,8 @@ def close(session: Session, actor: Actor, notice_id: int, *, on: dt.date,
           expected_version: int | None = None) -> SupervisionNotice:
     """核验办结: the issuing level accepts the rectification."""
     notice = _load_for_verify(session, actor, notice_id)
+    if _pressed_again(notice, actor, expected_version, "close"):
+        return notice
     _step(session, notice, expected_version, "close")
     notice.closed_on, notice.closed_by = on, actor.username
     _flush(session, notice)
@@ -288,6 +317,8 @@ def return_notice(session: Session, actor: Actor, notice_id: int, *, reason: str
     """退回: the rectification is not enough; the village reports again (the deadline stands)."""
     notice = _load_for_verify(session, actor, notice_id)
     why = _text(reason, "退回原因", "the reason for returning", required=True)
+    if _pressed_again(notice, actor, expected_version, "return", return_reason=why):
+        return notice
     _step(session, notice, expected_version, "return")
     notice.return_reason = why
     notice.times_returned = (notice.times_returned or 0) + 1

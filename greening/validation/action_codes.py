@@ -266,7 +266,7 @@ ACTION_CODES: list[tuple[str, str, str]] = [
      "Notice {notice_id} does not exist or is outside your area."),
     ("notice_verified_by_issuer", "此督办单由上级下发，须由下发单位核验。",
      "This notice was issued by a higher level; it must verify it."),
-    ("notice_stale", "督办单 {notice_id} 已被他人处理，请刷新", "notice {notice_id} changed, reload"),
+    ("notice_stale", "督办单 {number} 已被他人处理，请刷新页面查看其现状", "notice {number} was changed by someone else: reload the page to see it"),
     ("notice_step_not_allowed", "督办单当前为“{state_zh}”，不能{verb_zh}",
      "a notice that is {state} cannot be given '{verb}'"),
     ("notice_plantings_not_of_village", "植树记录 {plantings} 不属于本村或不存在",
