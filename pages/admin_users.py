@@ -23,20 +23,46 @@ show_table(table.assign(role=table["role"].map(lambda r: label(Role, r))),
                 "oidc_subject", "is_demo", "created_at")}})
 
 
-def _run(change, success: str):
-    """Apply one change in its own transaction; show the result or the refusal."""
+def _run(change, success: str | None):
+    """Apply one change in its own transaction; show the result (``success``) or the refusal."""
     try:
         with db_session(actor, write=True) as s:
             result = change(s)
     except (ValueError, PermissionError) as exc:
         show_error(exc)
         return None
-    st.success(success)
+    if success:
+        st.success(success)
     return result
+
+
+#: (tab, username, one-time password) of the last account created or reset: kept until the admin
+#: confirms having passed it on. A press arriving again reruns the page with a fresh form (see
+#: ui.forms), which had wiped the password shown once by the run that made it.
+_ONE_TIME = "users_one_time"
+
+
+def _keep_password(tab: str, username: str, password: str) -> None:
+    st.session_state[_ONE_TIME] = (tab, username, password)
+
+
+def _show_password(tab: str) -> None:
+    kept = st.session_state.get(_ONE_TIME)
+    if not kept or kept[0] != tab:
+        return
+    with st.container(border=True):
+        st.success(f"{tr('users.created') if tab == 'new' else tr('users.reset_done')}：{kept[1]}")
+        st.info(tr("users.one_time"))
+        st.code(kept[2], language=None)
+        if st.button(tr("users.password_passed_on"), key=f"one_time_done_{tab}"):
+            st.session_state.pop(_ONE_TIME, None)
+            st.rerun()
 
 
 new_tab, edit_tab, team_tab = st.tabs([tr("users.tab.new"), tr("users.tab.change"), tr("users.tab.teams")])
 new_form = FormRound("user_new")  # a double press creates the user once (see ui.forms)
+with new_tab:
+    _show_password("new")
 with new_tab, st.form(new_form.key(), clear_on_submit=False):
     name = st.text_input(tr("users.username"), max_chars=60, key=new_form.key("username"))
     display = st.text_input(tr("users.display_name"), max_chars=100, key=new_form.key("display"))
@@ -44,28 +70,36 @@ with new_tab, st.form(new_form.key(), clear_on_submit=False):
     area = st.text_input(tr("users.area"), max_chars=12, key=new_form.key("area"))
     if st.form_submit_button(tr("users.create"), type="primary"):
         made = _run(lambda s: users.create_user(s, actor, username=name, display_name=display, role=role,
-                                                area_code=area.strip() or None)[1], tr("users.created"))
+                                                area_code=area.strip() or None)[1], None)
         if made:
             new_form.next()
-            st.info(tr("users.one_time"))
-            st.code(made, language=None)
+            _keep_password("new", name.strip(), made)
+            st.rerun()
 
 with edit_tab:
     ids = table["id"].tolist()
-    uid = st.selectbox(tr("users.user"), ids, format_func=dict(zip(table["id"], table["username"], strict=False)).get)
+    names = dict(zip(table["id"], table["username"], strict=False))
+    uid = st.selectbox(tr("users.user"), ids, format_func=names.get)
+    _show_password("reset")
     if uid is not None:
+        current = table[table["id"] == uid].iloc[0]
         c1, c2, c3 = st.columns(3)
         if c1.button(tr("users.disable")):
             _run(lambda s: users.set_active(s, actor, uid, False), tr("users.disabled"))
         if c2.button(tr("users.enable")):
             _run(lambda s: users.set_active(s, actor, uid, True), tr("users.enabled"))
         if c3.button(tr("users.reset")):
-            made = _run(lambda s: users.reset_password(s, actor, uid), tr("users.reset_done"))
+            made = _run(lambda s: users.reset_password(s, actor, uid), None)
             if made:
-                st.code(made, language=None)
-        with st.form("user_role"):
-            role = translated(st.selectbox, tr("users.new_role"), ROLES, format_func=label_of(Role), key="edit_role")
-            area = st.text_input(tr("users.area_code"), max_chars=12, key="edit_area")
+                _keep_password("reset", names[uid], made)
+                st.rerun()
+        with st.form(f"user_role_{uid}"):
+            # The user's own role and area to start from (keys per user: another user's values
+            # must not stay in the form), so saving unchanged changes nothing.
+            role = translated(st.selectbox, tr("users.new_role"), ROLES, format_func=label_of(Role),
+                              index=ROLES.index(Role(current["role"])), key=f"edit_role_{uid}")
+            area = st.text_input(tr("users.area_code"), max_chars=12, key=f"edit_area_{uid}",
+                                 value=str(current["area_code"] or ""))
             sso = st.text_input(tr("users.sso"), max_chars=200)
             if st.form_submit_button(tr("users.save")):
                 _run(lambda s: users.change_role(s, actor, uid, role=role, area_code=area.strip() or None),

@@ -136,6 +136,20 @@ class TestSessions:
         assert "停用" in exc.value.zh
         assert not authenticate(db, "suixi", PASSWORD).ok
 
+    def test_a_disabled_user_with_the_right_password_is_told_the_account_is_disabled(self, db):
+        """They were told 「用户名或密码错误」 and went to have a password reset that could not help;
+        whoever does not know the password is still told only that."""
+        from greening.auth.sessions import ACCOUNT_DISABLED, LOGIN_FAILED
+
+        world(db)
+        user = add_user(db, "suixi", Role.COUNTY_LEAD, "440823000000")
+        users.set_active(db, Actor.system("tests"), user.id, False)
+        right = authenticate(db, "suixi", PASSWORD)
+        assert (right.ok, right.reason, right.message) == (False, "disabled", ACCOUNT_DISABLED)
+        wrong = authenticate(db, "suixi", "not-the-password")
+        assert (wrong.ok, wrong.message) == (False, LOGIN_FAILED)
+        assert authenticate(db, "nobody", PASSWORD).message == LOGIN_FAILED
+
     def test_logout_in_one_tab_ends_the_other(self, db):
         world(db)
         add_user(db, "suixi", Role.COUNTY_LEAD, "440823000000")

@@ -43,6 +43,9 @@ __all__ = ["LOGIN_FAILED", "LoginResult", "SessionEnded", "PasswordChangeRequire
 LOGIN_FAILED_ZH = "用户名或密码错误"
 LOGIN_FAILED_EN = "wrong username or password"
 LOGIN_FAILED = f"{LOGIN_FAILED_ZH} / {LOGIN_FAILED_EN}"
+#: said only to someone who gave the account's right password (anyone else is told LOGIN_FAILED,
+#: so the message tells nobody else whether the name exists or is disabled)
+ACCOUNT_DISABLED = "该账户已停用，请联系管理员 / this account is disabled: ask an administrator"
 SSO_UNKNOWN = ("此统一身份认证账号尚未开通本系统，请联系管理员关联账户",
                "this single sign-on account has no access here; ask an administrator to link it")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,59}$")
@@ -220,8 +223,13 @@ def check_attempt(account: Account | None, username: str, password: str, now: dt
         burn_time(password)
         return outcome("locked", locked_until=account.locked_until)
     if not account.active or not account.password_hash:
-        burn_time(password)
-        return outcome("disabled")
+        if not account.password_hash:
+            burn_time(password)
+            return outcome("disabled")
+        # The same Argon2 cost as any check: a disabled user with the right password is told the
+        # account is disabled (not "wrong password", which sent them to reset it in vain).
+        right, _ = verify_password(account.password_hash, password)
+        return outcome("disabled_right" if right else "disabled")
     ok, needs_rehash = verify_password(account.password_hash, password)
     if not ok:
         return outcome("wrong")
@@ -245,7 +253,8 @@ def record_attempt(session: Session, attempt: Attempt, now: dt.datetime) -> Logi
         return _failure("locked")
     if not user.active or not user.password_hash:
         _audit(session, user, "login_failed", "account disabled" if not user.active else "no password set")
-        return _failure("disabled")
+        told = ACCOUNT_DISABLED if attempt.verdict == "disabled_right" and not user.active else LOGIN_FAILED
+        return _failure("disabled", told)
     if user.password_hash != attempt.hash_checked:
         _audit(session, user, "login_failed", "password changed during the log-in")
         return _failure("bad_credentials")

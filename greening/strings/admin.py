@@ -19,6 +19,7 @@ STRINGS = {
     "users.enabled": ("已启用", "Enabled"),
     "users.reset": ("重置密码", "Reset password"),
     "users.reset_done": ("已重置", "Reset"),
+    "users.password_passed_on": ("我已记下并转交", "I have passed it on"),
     "users.new_role": ("新角色", "New role"),
     "users.area_code": ("区域代码", "Area code"),
     "users.sso": ("单点登录标识（sub 或 email:地址）", "SSO subject (sub or email:address)"),

@@ -1,0 +1,50 @@
+"""用户管理 as an administrator uses it: a new account's one-time password stays on screen until
+the administrator says it was passed on, and the role form starts from the chosen user's role."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from greening.db import make_engine, session_scope
+from greening.models import User
+from greening.models.enums import Role
+from tests.test_pages_apptest import _app, _no_exception, app_db, settings  # noqa: F401
+
+PAGE = "pages/admin_users.py"
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_the_one_time_password_stays_until_it_was_passed_on(settings):  # noqa: F811
+    """A repeated press on 创建 reran the page with a fresh form, and the password the first run had
+    shown once was gone: the account existed, and its password could only be reset."""
+    at = _app("admin", PAGE)
+    at.text_input(key="user_new_0_username").set_value("new-town-lead")
+    at.text_input(key="user_new_0_area").set_value("440823101000")
+    at.selectbox(key="user_new_0_role").set_value(Role.TOWN_LEAD)
+    _button(at, "创建").click().run()
+    _no_exception(at)
+    shown = [c.value for c in at.code]
+    assert len(shown) == 1 and len(shown[0]) >= 12, shown
+    assert any("已创建：new-town-lead" in s.value for s in at.success)
+    at.run()  # the press arriving again: a run with the fresh form
+    assert [c.value for c in at.code] == shown
+    with session_scope(make_engine()) as s:
+        assert len(s.scalars(select(User).where(User.username == "new-town-lead")).all()) == 1
+    _button(at, "我已记下并转交").click().run()
+    assert not at.code
+
+
+def test_the_role_form_starts_from_the_chosen_users_role_and_area(settings):  # noqa: F811
+    """The form showed 党员护绿队 and an empty area for every user: saving it unchanged would have
+    made a town lead a team."""
+    at = _app("admin", PAGE)
+    with session_scope(make_engine()) as s:
+        town = s.scalar(select(User).where(User.username == "suixi-town"))
+        uid = town.id
+    picker = next(b for b in at.selectbox if b.label == "用户")
+    picker.set_value(uid).run()
+    _no_exception(at)
+    assert next(b for b in at.selectbox if b.label == "新角色").value == Role.TOWN_LEAD
+    assert next(b for b in at.text_input if b.label == "区域代码").value == "440823101000"
