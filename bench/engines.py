@@ -97,15 +97,23 @@ def run_engines(n_villages: int, n_points: int, box_kind: str, repeats: int, eng
             f"{info['counties']} counties) x {n_points:,} points; data {info['bytes'] / 2**20:.0f} MB "
             f"GeoParquet; median of {repeats}; every engine in its own process")
         rows = {}
-        for engine in engines:
-            runs = []
-            for _ in range(repeats):
+        # Repeats interleaved (every engine once, then again): the machine's load drifts, and
+        # interleaving spreads it over the engines instead of loading one engine's repeats.
+        all_runs: dict[str, list] = {engine: [] for engine in engines}
+        failed: set[str] = set()
+        for _ in range(repeats):
+            for engine in engines:
+                if engine in failed:
+                    continue
                 r = run_worker("bench.engine_worker", [engine, str(folder)], str(root / "r.json"),
                                time_limit)
                 if "error" in r or r.get("timed_out"):
                     say(f"  {engine}: {'timed out' if r.get('timed_out') else r['error']}")
-                    break
-                runs.append(r)
+                    failed.add(engine)
+                    continue
+                all_runs[engine].append(r)
+        for engine in engines:
+            runs = all_runs[engine]
             if runs:
                 med = {k: _median(runs, k) for k in ("load_s", "build_s", "join_s", "wall_s",
                                                        "peak_mb", "vm_hwm_mb", "cluster_s")}
