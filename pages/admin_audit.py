@@ -4,7 +4,9 @@ import datetime as dt
 import streamlit as st
 
 from greening.auth import actor_from_token
+from greening.i18n import STRINGS
 from greening.services import audit_trail as trail
+from greening.validation.values import today as local_today
 from ui.engine import db_session, engine
 from ui.i18n_st import tr
 from ui.layout import page_header
@@ -20,10 +22,18 @@ with db_session(actor) as s:
 c1, c2, c3 = st.columns(3)
 every = tr("common.all")  # fixed now: AppTest reads format_func again after the run (see ui.i18n_st.tr_key)
 username = c1.text_input(tr("audit.username"), max_chars=60)
-table = c2.selectbox(tr("audit.table"), [""] + options["tables"], format_func=lambda v: v or every)
-action = c3.selectbox(tr("audit.action"), [""] + options["actions"], format_func=lambda v: v or every)
+
+
+def _name(kind: str, code) -> str:
+    """A stored code (``plantings``, ``login_failed``) in words; a code without words as it is."""
+    key = f"audit.{kind}.{code}"
+    return tr(key) if key in STRINGS else str(code)
+
+
+table = c2.selectbox(tr("audit.table"), [""] + options["tables"], format_func=lambda v: _name("table", v) if v else every)
+action = c3.selectbox(tr("audit.action"), [""] + options["actions"], format_func=lambda v: _name("do", v) if v else every)
 c4, c5 = st.columns(2)
-today = dt.date.today()
+today = local_today()  # the days are Beijing's, as the times shown
 dates = c4.date_input(tr("audit.dates"), value=(today - dt.timedelta(days=30), today))
 record_id = c5.text_input(tr("audit.record_id"), max_chars=40)
 since, until = (dates[0], dates[-1]) if isinstance(dates, tuple) and dates else (None, None)
@@ -33,7 +43,10 @@ filters = dict(username=username or None, table=table or None, action=action or 
 with db_session(actor) as s:
     df = trail.audit_trail(s, actor, limit=1000, **filters)
 st.caption(tr("audit.shown", n=f"{len(df):,}"))
-show_table(df, {"id": "#", "at": tr("audit.col.at"), "username": tr("users.username"),
+df = df.assign(action=df["action"].map(lambda v: _name("do", v)),
+               table_name=df["table_name"].map(lambda v: _name("table", v)),
+               at=df["at"].map(lambda t: t.strftime("%Y-%m-%d %H:%M:%S") if t is not None else ""))
+show_table(df, {"id": "#", "at": tr("audit.col.at_local"), "username": tr("users.username"),
                 "user_id": tr("audit.col.user_id"), "action": tr("audit.action"),
                 **{c: tr(f"audit.col.{c}") for c in ("table_name", "record_id", "scope_code", "before", "after", "note")}})
 

@@ -17,6 +17,7 @@ from greening.models.enums import Role
 from greening.permissions import PermissionDenied, install_scope
 from greening.services import audit_trail as trail
 from greening.services.audit_trail import safe_cell
+from greening.validation.values import LOCAL_TZ
 from tests.fixtures.accounts import SUIXI_V1, add_planting, fast_argon2, world  # noqa: F401
 
 ADMIN = Actor(user_id=None, username="admin", role=Role.ADMIN)
@@ -83,12 +84,25 @@ class TestReading:
         assert len(everything) >= 3
         assert set(trail.audit_trail(db, ADMIN, username="lea")["username"]) == {"lead"}
         assert set(trail.audit_trail(db, ADMIN, action="delete")["record_id"]) == {str(history.id)}
-        today = dt.datetime.now(dt.UTC).date()
+        today = dt.datetime.now(LOCAL_TZ).date()  # a date filter means a day in Zhanjiang
         assert len(trail.audit_trail(db, ADMIN, since=today, until=today)) == len(everything)
         assert trail.audit_trail(db, ADMIN, until=today - dt.timedelta(days=1)).empty
         assert trail.audit_trail(db, ADMIN, since=today + dt.timedelta(days=1)).empty
         opts = trail.audit_filter_options(db, ADMIN)
         assert "plantings" in opts["tables"] and "delete" in opts["actions"]
+
+    def test_times_and_days_are_zhanjiangs(self, db, history):
+        """The page showed UTC times without saying so, 8 hours off for its users, and its date
+        filter took UTC days: a change made at 07:00 in Zhanjiang was under the day before."""
+        newest = trail.audit_trail(db, ADMIN).iloc[0]
+        assert newest["at"].utcoffset() == dt.timedelta(hours=8)
+        stored = db.scalar(select(AuditLog.at).where(AuditLog.id == int(newest["id"])))
+        stored = stored if stored.tzinfo else stored.replace(tzinfo=dt.UTC)
+        assert newest["at"] == stored
+        day = newest["at"].date()
+        assert int(newest["id"]) in trail.audit_trail(db, ADMIN, since=day, until=day)["id"].tolist()
+        # the Zhanjiang day starts at 16:00 UTC of the day before
+        assert trail._day_start(dt.date(2024, 6, 10)) == dt.datetime(2024, 6, 9, 16, tzinfo=dt.UTC)
 
     def test_filter_text_is_literal(self, db, history):
         for evil in ("' OR 1=1 --", "%", "_"):

@@ -19,6 +19,7 @@ from greening.actor import Actor
 from greening.audit import record
 from greening.models import AuditLog
 from greening.permissions import require
+from greening.validation.values import LOCAL_TZ
 
 __all__ = ["safe_cell", "safe_frame", "audit_trail", "audit_filter_options", "audit_csv",
            "export_audit_csv", "AUDIT_COLUMNS", "FORMULA_PREFIXES"]
@@ -64,9 +65,17 @@ def _json(value) -> str | None:
 
 
 def _day_start(value) -> dt.datetime:
+    """A date is a day in Zhanjiang (UTC+8), the day its users mean; a datetime without a zone is UTC."""
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
+    return dt.datetime.combine(value, dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+
+
+def _local(at: dt.datetime | None) -> dt.datetime | None:
+    """When it happened, in Zhanjiang's time (the database keeps UTC)."""
+    if at is None:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(LOCAL_TZ)
 
 
 def _query(*, username=None, table=None, action=None, since=None, until=None, record_id=None):
@@ -98,7 +107,7 @@ def audit_trail(session: Session, actor: Actor, *, username: str | None = None,
     limit = max(1, min(int(limit), MAX_ROWS))
     stmt = _query(username=username, table=table, action=action, since=since, until=until,
                   record_id=record_id).order_by(AuditLog.id.desc()).limit(limit)
-    rows = [(r.id, r.at, r.username, r.user_id, r.action, r.table_name, r.record_id, r.scope_code,
+    rows = [(r.id, _local(r.at), r.username, r.user_id, r.action, r.table_name, r.record_id, r.scope_code,
              _json(r.before), _json(r.after), r.note) for r in session.scalars(stmt)]
     df = pd.DataFrame(rows, columns=AUDIT_COLUMNS)
     df["user_id"] = df["user_id"].astype("Int64")

@@ -1,5 +1,6 @@
-"""用户管理 as an administrator uses it: a new account's one-time password stays on screen until
-the administrator says it was passed on, and the role form starts from the chosen user's role."""
+"""The administrator's pages as an administrator uses them. 用户管理: a new account's one-time
+password stays on screen until the administrator says it was passed on, and the role form starts
+from the chosen user's role. 审计日志: tables and actions in words, times in Zhanjiang's."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -48,3 +49,19 @@ def test_the_role_form_starts_from_the_chosen_users_role_and_area(settings):  # 
     _no_exception(at)
     assert next(b for b in at.selectbox if b.label == "新角色").value == Role.TOWN_LEAD
     assert next(b for b in at.text_input if b.label == "区域代码").value == "440823101000"
+
+
+def test_the_audit_page_names_tables_and_actions_in_words_and_shows_beijing_time(settings):  # noqa: F811
+    """The filters offered admin_areas, supervision_notices, login_failed … and the table's cells
+    said update / create / login on the Chinese page; the times were UTC without saying so."""
+    at = _app("admin", "pages/admin_audit.py")
+    _no_exception(at)
+    table_box = next(b for b in at.selectbox if b.label == "数据表")
+    action_box = next(b for b in at.selectbox if b.label == "操作")
+    assert "植树记录" in table_box.options and "plantings" not in table_box.options
+    assert "登录" in action_box.options and "login" not in action_box.options
+    shown = at.dataframe[0].value
+    assert "时间（北京时间）" in shown.columns
+    assert not ({"create", "update", "login"} & set(shown["操作"]))
+    action_box.set_value("login").run()
+    assert set(at.dataframe[0].value["操作"]) == {"登录"}
