@@ -26,7 +26,8 @@ from greening.models.enums import (
 from greening.strings import collect
 
 __all__ = ["LANGS", "STRINGS", "ENUM_LABELS", "PLAN_NAMES", "t", "label", "labels", "plan_name",
-           "error_text", "fmt_int", "fmt_count", "fmt_pct", "fmt_num", "fmt_date", "normalise_lang"]
+           "error_text", "fmt_int", "fmt_count", "fmt_pct", "fmt_num", "fmt_date", "fmt_label", "fmt_list",
+           "list_sep", "split_list", "normalise_lang"]
 
 LANGS = ("zh", "en")
 
@@ -423,6 +424,40 @@ def fmt_pct(value, lang: str = "zh", digits: int = 1) -> str:
     if _is_missing(value):
         return "—"
     return f"{float(value) * 100:.{digits}f}%"
+
+
+def fmt_label(label: str, text: str, lang: str = "zh") -> str:
+    """A label and its value: 护绿队队长：张玉 in Chinese (full-width colon), Team leader: 张玉 in English."""
+    return f"{label}: {text}" if normalise_lang(lang) == "en" else f"{label}：{text}"
+
+
+def list_sep(lang: str = "zh") -> str:
+    """What separates the items of a list in running text: 、 in Chinese, ", " in English."""
+    return ", " if normalise_lang(lang) == "en" else "、"
+
+
+def split_list(text: str) -> list[str]:
+    """A text joined with 、 back into its items; a 、 inside brackets stays in its item
+    (张三（市委常委、宣传部部长）、李四 is two people)."""
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "（(〔[":
+            depth += 1
+        elif ch in "）)〕]":
+            depth = max(depth - 1, 0)
+        elif ch == "、" and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    items.append(text[start:])
+    return [i.strip() for i in items if i.strip()]
+
+
+def fmt_list(items, lang: str = "zh") -> str:
+    """Items as one list in the language's way (王五、李四 / 王五, 李四); a text already joined with 、
+    (the lagging list's people) is split first (:func:`split_list`)."""
+    if isinstance(items, str):
+        items = split_list(items)
+    return list_sep(lang).join(str(i).strip() for i in items if str(i).strip())
 
 
 def fmt_date(value, lang: str = "zh") -> str:

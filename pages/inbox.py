@@ -1,7 +1,7 @@
 """待办 Inbox: notices to acknowledge, answer or verify, escalations, care checks due, rejected plantings."""
 import streamlit as st
 
-from greening.i18n import fmt_date
+from greening.i18n import fmt_date, fmt_label
 from greening.supervision.inbox import inbox, issued_summary
 from ui import data
 from ui.engine import db_session
@@ -41,7 +41,7 @@ def notice_list(title_key, frame, key):
                         f"{tr('sup.col.deadline')} {fmt_date(rec['deadline'], lang())}{late}")
             st.text(rec["reasons"])
             if rec.get("return_reason"):
-                st.warning(f"{tr('sup.col.reason')}：{rec['return_reason']}")
+                st.warning(md_escape(fmt_label(tr("sup.col.reason"), rec["return_reason"], lang())))
             report_evidence(actor, rec, f"{key}_{rec['id']}")
             notice_actions(actor, rec, f"{key}_{rec['id']}")
             notice_pdf_button(actor, rec["id"], rec["number"], key=f"{key}_pdf_{rec['id']}")

@@ -28,7 +28,7 @@ if not len(lagging):
     st.stop()
 
 shown = filter_lagging(lagging)
-st.caption(tr("lagging.count", n=f"{len(shown):,}"))
+st.caption(tr("lagging.count_one") if len(shown) == 1 else tr("lagging.count", n=f"{len(shown):,}"))
 villages = data.villages(actor)
 download_buttons(export_frame(shown, villages), "lagging-villages", key="lag_dl")
 issue_panel(actor, shown)

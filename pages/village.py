@@ -2,7 +2,7 @@
 the 56-measure checklist, survival."""
 import streamlit as st
 
-from greening.i18n import fmt_date, fmt_int, fmt_pct
+from greening.i18n import fmt_date, fmt_int, fmt_label, fmt_list, fmt_pct
 from greening.models.enums import PersonKind, PlantingStatus, SiteType
 from greening.permissions import PermissionDenied
 from ui import data
@@ -61,7 +61,7 @@ with right:
     st.metric(tr("metric.survival"), fmt_pct(s["rate"], lang()),
               help=f"{fmt_int(s['alive'])} / {fmt_int(s['planted'])}")
     if s["responsible"]:
-        st.caption(tr("lagging.responsible") + "：" + "、".join(md_escape(r) for r in s["responsible"]))
+        st.caption(fmt_label(tr("lagging.responsible"), fmt_list([md_escape(r) for r in s["responsible"]], lang()), lang()))
 
 st.markdown(f"#### {tr('village.plan_vs_planted')}")
 pvp = detail.plan_vs_planted

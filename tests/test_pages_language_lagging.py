@@ -248,6 +248,18 @@ class TestExportSeparators:
         assert frame[reasons_col].iloc[0] == reasons
         assert frame[leader].iloc[0] == "李四（副镇长）"  # a person's name as typed, in both languages
 
+    @pytest.mark.parametrize("lg, column, people", [
+        ("en", "County leader in charge", "全梅文（分管副区长）, 邬英国（区委书记）"),
+        ("zh", "包县领导", "全梅文（分管副区长）、邬英国（区委书记）"),
+    ])
+    def test_several_people_of_one_role_are_joined_in_the_language_of_the_tab(self, tab_language, lg, column, people):
+        """The English export joined two county leads with 、."""
+        from ui.lagging_view import export_frame
+
+        tab_language(lg)
+        row = {**self.ROW, "county_leader": "全梅文（分管副区长）、邬英国（区委书记）"}
+        assert export_frame(pd.DataFrame([row]))[column].iloc[0] == people
+
 
 
 class TestLanguageSwitchKeepsTheList:

@@ -52,3 +52,40 @@ def test_the_notices_table_writes_the_deadline_as_the_pages_do(settings):  # noq
         table = next(df.value for df in at.dataframe if col in df.value.columns)
         assert want in set(table[col]), set(table[col])
         assert not table[col].astype(str).str.contains(ISO).any(), set(table[col])
+
+
+ROLE_EN = ("Team leader", "First secretary / instructor", "Town leader in charge", "County leader in charge",
+           "City leader in charge")
+
+
+def test_english_labels_take_an_english_colon_and_list(settings):  # noqa: F811
+    """English cards read 「Team leader：张玉」 (a full-width colon) and joined people with 、."""
+    at = _run("city", "pages/lagging.py", "en")
+    lines = [line for c in at.caption for line in c.value.split("  \n") if line.startswith(ROLE_EN)]
+    # (markdown-escaped: the colon is written \: and shown as ":")
+    assert lines and all(re.match(r"^[A-Za-z /]+\\?: \S", line) for line in lines), lines[:5]
+    assert not any("：" in line.split("（")[0] for line in lines), lines[:5]
+    several = [line for line in lines if "）, " in line]
+    assert several and not any(re.search(r"）、\S", line) for line in lines), lines[:5]
+    at = _run("city", "pages/lagging.py", "zh")
+    lines = [line for c in at.caption for line in c.value.split("  \n") if line.startswith("护绿队长")]
+    assert lines and all(line.startswith("护绿队长：") for line in lines), lines[:3]
+
+
+def test_one_lagging_village_is_counted_in_the_singular(settings):  # noqa: F811
+    """English said 「1 lagging villages」."""
+    import ui.data
+    from greening.actor import Actor
+
+    lag = ui.data.lagging(Actor.system("tests"))
+    towns = lag.groupby("town_name").size()
+    town = towns[towns == 1].index[0]
+    from greening.area_codes import prefix_codes
+
+    county = prefix_codes(lag.loc[lag["town_name"] == town, "code"], "county").iloc[0]
+    at = _run("city", "pages/lagging.py", "en")
+    at.selectbox(key="lag_county").set_value(county).run()
+    at.selectbox(key="lag_town").set_value(town).run()
+    _no_exception(at)
+    counts = [c.value for c in at.caption if "lagging village" in c.value]
+    assert counts == ["1 lagging village"], counts

@@ -391,3 +391,11 @@ class TestPressedAgain:
         db.flush()
         with pytest.raises(N.StaleNotice):
             self._step(db, CITY, "return", n2, seen, reason="另一个原因")
+
+
+def test_a_title_with_a_list_mark_stays_one_addressee():
+    """「张霞国（市政协副主席）、苏达永（市委常委、宣传部部长）」 was read as three people, one of them
+    「宣传部部长）」."""
+    d = N.draft_from_lagging({"code": SUIXI_V1, "reasons_zh": "x",
+                              "county_leader": "张霞国（市政协副主席）、苏达永（市委常委、宣传部部长）"})
+    assert [p["name"] for p in d.addressees] == ["张霞国（市政协副主席）", "苏达永（市委常委、宣传部部长）"]

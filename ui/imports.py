@@ -5,6 +5,7 @@ import streamlit as st
 
 from greening.actor import Actor
 from greening.config import get_settings
+from greening.i18n import fmt_label
 from greening.importers.boundaries import apply_boundary_import, plan_boundary_import
 from greening.importers.ledger import apply_ledger, validate_ledger
 from greening.validation import ImportFileError
@@ -91,7 +92,7 @@ def boundary_import(actor: Actor) -> None:
                                 codes="、".join(plan.missing_towns))))
     for item in plan.refused[:50]:  # the reasons in full, not cut off in a table cell
         reason = item.reason_en if lang() == "en" else item.reason_zh
-        st.error(md_escape(f"{item.code or '—'} {item.name or ''}：{reason}"))
+        st.error(md_escape(fmt_label(f"{item.code or '—'} {item.name or ''}".strip(), reason, lang())))
     frame = plan.frame().drop(columns=["reason_en" if lang() == "zh" else "reason_zh"])
     st.dataframe(frame, hide_index=True)
     if st.button(tr("imports.apply"), type="primary", key="boundary_apply",

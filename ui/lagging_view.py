@@ -8,7 +8,7 @@ import streamlit as st
 
 from greening.area_codes import prefix_codes
 from greening.coverage.lagging import REASON_WEIGHTS
-from greening.i18n import t
+from greening.i18n import fmt_label, fmt_list, t
 from ui.i18n_st import lang, tr, translated
 from ui.layout import md_escape
 
@@ -77,7 +77,7 @@ def responsible_lines(row) -> list[str]:
     for role in ROLES:
         value = row.get(role)
         if isinstance(value, str) and value.strip():
-            out.append(f"{tr(f'lagging.role.{role}')}：{value.strip()}")
+            out.append(fmt_label(tr(f"lagging.role.{role}"), fmt_list(value, lang()), lang()))
     return out
 
 
@@ -118,8 +118,9 @@ def export_frame(shown: pd.DataFrame, villages: pd.DataFrame | None = None) -> p
     def col(name):
         return frame[name] if name in frame else pd.Series([None] * len(frame), index=frame.index)
 
-    # lists are joined in the tab's language: 、 and ； in Chinese, "; " in English
-    kinds_sep, reasons_sep = ("; ", "; ") if lang() == "en" else ("、", "；")
+    # lists are joined in the tab's language: 、 and ； in Chinese, "; " in English (people: ", ")
+    lg = lang()
+    kinds_sep, reasons_sep = ("; ", "; ") if lg == "en" else ("、", "；")
 
     out = pd.DataFrame({
         tr("lagging.rank"): col("rank"),
@@ -138,7 +139,8 @@ def export_frame(shown: pd.DataFrame, villages: pd.DataFrame | None = None) -> p
         tr("lagging.col.kinds"): col("reason_list").map(
             lambda rs: kinds_sep.join(kind_name(k) for k, _z, _e in rs or [])),
         tr("lagging.reasons"): col("reason_list").map(lambda rs: reasons_sep.join(_reasons(rs))),
-        **{tr(f"lagging.role.{role}"): col(role) for role in ROLES},
+        **{tr(f"lagging.role.{role}"): col(role).map(lambda v: fmt_list(v, lg) if isinstance(v, str) else v)
+           for role in ROLES},
         tr("lagging.col.phone"): col("team_leader_phone"),
     })
     return out.reset_index(drop=True)

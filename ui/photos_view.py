@@ -14,8 +14,9 @@ from __future__ import annotations
 import streamlit as st
 
 from greening.actor import Actor
+from greening.i18n import fmt_label
 from ui.engine import db_session
-from ui.i18n_st import tr
+from ui.i18n_st import lang, tr
 from ui.layout import md_escape
 
 __all__ = ["flag_list", "flag_words", "photo_flag_text", "load_photos", "show_photos", "record_photos"]
@@ -69,7 +70,7 @@ def show_photos(actor: Actor, planting_ids, *, per_row: int = 3, photos: list[di
             with column:
                 caption = f"{tr('photos_view.caption', n=n)} · #{photo['planting_id']}"
                 if not photo["flags"] or not warn:
-                    caption += f"：{photo_flag_text(photo['flags'])}"
+                    caption = fmt_label(caption, photo_flag_text(photo["flags"]), lang())
                 try:
                     data = photo["thumb"].read_bytes()
                 except OSError:

@@ -19,7 +19,7 @@ from greening.area_codes import county_of, town_of
 from greening.config import get_settings
 from greening.geo.coords import parse_point
 from greening.geo.gcj02 import gcj02_to_wgs84
-from greening.i18n import fmt_count, fmt_date
+from greening.i18n import fmt_count, fmt_date, fmt_label
 from greening.models.enums import SiteType
 from greening.permissions import PermissionDenied
 from greening.validation.placement import place
@@ -338,7 +338,7 @@ def confirmation(actor: Actor) -> bool:
         st.caption(tr("log.photo_saved", n=done["photos"]))
     for n, flags in enumerate(done.get("photo_flags", []), 1):
         if flags:
-            st.warning(md_escape(f"{tr('photos_view.caption', n=n)}：" + photo_flag_text(flags)))
+            st.warning(md_escape(fmt_label(tr("photos_view.caption", n=n), photo_flag_text(flags), lang())))
     for reason in done.get("photo_errors", []):
         st.warning(tr("log.photo_failed", reason=md_escape(reason)))
     if done.get("flags"):

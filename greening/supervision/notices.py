@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from greening.actor import Actor
 from greening.area_codes import town_of
 from greening.config import get_settings
-from greening.i18n import fmt_date
+from greening.i18n import fmt_date, fmt_label, split_list
 from greening.models import AdminArea, Photo, Planting, SupervisionNotice
 from greening.permissions import PermissionDenied, require
 from greening.supervision import outbox
@@ -92,7 +92,7 @@ def draft_from_lagging(row) -> NoticeDraft:
         value = get(col)
         if isinstance(value, str):
             # the lagging list joins several people of one role with 、: each keeps the role
-            people += [{"role": col, "role_zh": zh, "name": name.strip()} for name in value.split("、") if name.strip()]
+            people += [{"role": col, "role_zh": zh, "name": name} for name in split_list(value)]
     return NoticeDraft(str(get("code")), reasons, codes, people)
 
 
@@ -102,7 +102,7 @@ def addressee_text(addressees: list[dict], lang: str = "zh") -> str:
     def one(p: dict) -> str:
         zh_en = ADDRESSEE_ROLES.get(str(p.get("role") or ""))
         label = (zh_en[1] if lang == "en" else zh_en[0]) if zh_en else str(p.get("role_zh") or "")
-        return f"{label}：{p['name']}" if label else str(p["name"])
+        return fmt_label(label, p["name"], lang) if label else str(p["name"])
     return "、".join(one(p) for p in addressees)
 
 
