@@ -61,8 +61,8 @@ if len(box.care_due):
 if len(box.rejected):
     st.markdown(f"#### {tr('sup.rejected')} · {len(box.rejected)}")
     show_table(box.rejected, {"id": tr("sup.col.planting"), "village": tr("sup.col.village"),
-                              "planted_on": tr("sup.col.due_on"), "reject_reason": tr("sup.col.reason")},
-               key="rejected")
+                              "planted_on": tr("review.col.planted_on"), "reject_reason": tr("sup.col.reason")},
+               key="rejected", dates=("planted_on",))
 if summary is not None and len(summary):
     st.markdown(f"#### {tr('sup.issued_summary')}")
     show_table(summary, {"name": tr("sup.col.town"), "issued": tr("sup.col.issued"), "open": tr("sup.col.open"),

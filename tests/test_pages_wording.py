@@ -89,3 +89,42 @@ def test_one_lagging_village_is_counted_in_the_singular(settings):  # noqa: F811
     _no_exception(at)
     counts = [c.value for c in at.caption if "lagging village" in c.value]
     assert counts == ["1 lagging village"], counts
+
+
+def test_lagging_cards_are_numbered_within_the_list_shown(settings):  # noqa: F811
+    """A town lead's page said 「共 3 个落后村」 and numbered the cards 8., 10., 13. (their city ranks)."""
+    at = _run("suixi-town", "pages/lagging.py", "zh")
+    count = next(c.value for c in at.caption if c.value.startswith("共 ") and "落后村" in c.value)
+    n = int(re.search(r"共 ([\d,]+) 个", count).group(1).replace(",", ""))
+    numbers = [int(m.group(1)) for m in (re.match(r"\*\*(\d+)\. ", x.value) for x in at.markdown) if m]
+    assert n >= 2 and numbers == list(range(1, min(n, 20) + 1)), (count, numbers)
+
+
+def test_rejected_plantings_in_the_inbox_are_headed_by_their_planting_date(settings):  # noqa: F811
+    """The inbox's table of rejected plantings headed the planting date 「应查日期」 (the due date of a check)."""
+    from sqlalchemy import select
+
+    from greening.actor import Actor
+    from greening.db import make_engine, session_scope
+    from greening.models import Planting, User
+    from greening.models.enums import PlantingStatus, Role
+    from greening.permissions import install_scope
+    from greening.services.review import reject
+
+    with session_scope(make_engine()) as s:
+        u = s.scalar(select(User).where(User.username == "suixi"))
+        lead = Actor(user_id=u.id, username="suixi", role=Role.COUNTY_LEAD, scope_prefix="440823")
+        install_scope(s, Actor.system("tests"))
+        p = s.scalars(select(Planting).where(Planting.claimed_village_code == "440823101001",
+                                             Planting.deleted_at.is_(None)).order_by(Planting.id)).first()
+        p.status = PlantingStatus.SUBMITTED.value  # waiting for review, then rejected by the county
+        s.flush()
+        planted = p.planted_on
+        install_scope(s, lead)
+        reject(s, lead, p.id, expected_version=p.version, reason="照片模糊（测试）")
+    for lang, col, want in (("zh", "种植日期", f"{planted.year}年{planted.month}月{planted.day}日"),
+                            ("en", "Planted on", f"{planted.day} {planted:%b} {planted.year}")):
+        at = _run("team-suixi", "pages/inbox.py", lang)
+        table = next(df.value for df in at.dataframe if ("退回原因" if lang == "zh" else "Reason") in df.value.columns)
+        assert col in table.columns and "应查日期" not in table.columns and "Due" not in table.columns, list(table.columns)
+        assert want in set(table[col]), set(table[col])

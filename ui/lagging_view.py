@@ -92,11 +92,13 @@ def lagging_cards(shown: pd.DataFrame) -> None:
         page = int(st.number_input(tr("lagging.page"), min_value=1, max_value=pages, value=1, step=1,
                                    key="lag_page"))
         st.caption(tr("lagging.pages", page=page, pages=pages, size=PAGE_SIZE))
-    for row in shown.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE].to_dict("records"):
+    first = (page - 1) * PAGE_SIZE
+    # numbered within the list shown (a town lead's 3 villages are 1-3, not their city ranks 8, 10, 13)
+    for number, row in enumerate(shown.iloc[first: page * PAGE_SIZE].to_dict("records"), first + 1):
         with st.container(border=True):
             place = " · ".join(md_escape(v) for v in (row.get("town_name"), row.get("county_name"))
                                if isinstance(v, str) and v)
-            st.markdown(f"**{int(row['rank'])}. {md_escape(row['name'])}** · {place}")
+            st.markdown(f"**{number}. {md_escape(row['name'])}** · {place}")
             st.markdown("\n".join(f"- {md_escape(r)}" for r in _reasons(row.get("reason_list"))))
             people = responsible_lines(row)
             st.caption("  \n".join(md_escape(p) for p in people) if people else tr("lagging.nobody"))
