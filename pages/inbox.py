@@ -2,13 +2,14 @@
 import streamlit as st
 
 from greening.i18n import fmt_date, fmt_label
-from greening.supervision.inbox import inbox, issued_summary
+from greening.supervision.inbox import issued_summary
 from ui import data
 from ui.engine import db_session
 from ui.i18n_st import lang, tr
 from ui.layout import md_escape, page_header
 from ui.login_gate import require_actor
 from ui.supervision_st import (
+    inbox_of,
     level_text,
     notice_actions,
     notice_pdf_button,
@@ -22,9 +23,11 @@ actor = require_actor("notice.view")
 page_header(tr("sup.inbox.title"))
 step_flash()
 on = data.report_date()
-with db_session(actor) as s:
-    box = inbox(s, actor, on)
-    summary = issued_summary(s, actor, on) if actor.role.value in ("county_lead", "city", "admin") else None
+box = inbox_of(actor)  # the sidebar's count was made from the same computation in this run
+summary = None
+if actor.role.value in ("county_lead", "city", "admin"):
+    with db_session(actor) as s:
+        summary = issued_summary(s, actor, on)
 if box.total == 0:
     st.success(tr("sup.inbox.nothing"))
 

@@ -1,5 +1,6 @@
-"""The sidebar's inbox count, drawn on every rerun of every page, is counted once per user, day and
-data version of the user's area: again after a write there (through any replica), not per rerun."""
+"""The sidebar's inbox count, drawn on every rerun of every page, is counted once per role and area,
+day and data version of the area: again after a write there (through any replica), not per rerun;
+the inbox page shows the same computation."""
 from __future__ import annotations
 
 import pytest
@@ -28,7 +29,7 @@ def test_the_inbox_is_counted_again_only_after_a_write_in_the_area(app_engine, m
     assert counted == ["team-a"]
     other = Actor(user_id=8, username="team-b", role=Role.TEAM, scope_prefix="440823101002")
     inbox_count(other)
-    assert counted == ["team-a", "team-b"]  # each user their own count
+    assert counted == ["team-a", "team-b"]  # each area its own count
     with app_engine.begin() as conn:
         bump(conn, ["440882"])  # a write in another county: nothing to count again
     inbox_count(team)
@@ -37,3 +38,26 @@ def test_the_inbox_is_counted_again_only_after_a_write_in_the_area(app_engine, m
         bump(conn, ["440823"])  # a write in the team's county, through any replica
     inbox_count(team)
     assert counted == ["team-a", "team-b", "team-a"]
+
+
+def test_users_of_one_area_and_the_inbox_page_share_one_computation(app_engine, monkeypatch):
+    import greening.supervision.inbox as inbox_module
+    from ui.supervision_st import inbox_count, inbox_of
+
+    counted = []
+    real = inbox_module.inbox
+
+    def counting(session, actor, today):
+        counted.append(actor.username)
+        return real(session, actor, today)
+
+    monkeypatch.setattr(inbox_module, "inbox", counting)
+    first = Actor(user_id=21, username="team-c1", role=Role.TEAM, scope_prefix="440823101003", team_id=5)
+    second = Actor(user_id=22, username="team-c2", role=Role.TEAM, scope_prefix="440823101003", team_id=5)
+    assert inbox_count(first) == 0
+    box = inbox_of(second)  # another member of the same team, and the page's own read
+    assert box.total == 0 and set(box.counts) >= {"to_acknowledge", "care_due", "rejected"}
+    assert counted == ["team-c1"]
+    lead = Actor(user_id=23, username="town-c", role=Role.TOWN_LEAD, scope_prefix="440823101")
+    inbox_of(lead)
+    assert counted == ["team-c1", "town-c"]  # another role and area: its own

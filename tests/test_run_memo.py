@@ -65,3 +65,53 @@ def test_the_next_run_sees_a_write_made_elsewhere(app_engine):
         conn.execute(_BUMP, {"scope": "440823"})
     (second, _a, _b), _before, _reads = _run(at)
     assert second != first
+
+
+def _gate_script():
+    import streamlit as st
+
+    import ui.login_gate as gate
+
+    checks = []
+    real = gate.actor_from_token
+
+    def counting(session, token, **kw):
+        checks.append(1)
+        return real(session, token, **kw)
+
+    gate.actor_from_token = counting
+    try:
+        first, second = gate.current_actor(), gate.current_actor()  # app.py, then the page
+    finally:
+        gate.actor_from_token = real
+    st.session_state["who"] = (first.username if first else None, second.username if second else None)
+    st.session_state["checks"] = len(checks)
+
+
+def test_the_log_in_is_checked_once_per_run_and_again_in_the_next(app_engine):
+    from greening.actor import Actor
+    from greening.auth import logout
+    from greening.auth.login import log_in
+    from greening.db import session_scope
+    from greening.models import AdminArea
+    from greening.models.enums import Role
+    from greening.permissions import install_scope
+    from tests.fixtures.accounts import PASSWORD, add_user
+    from ui.login_cookie import TOKEN_KEY
+
+    with session_scope(app_engine) as s:
+        install_scope(s, Actor.system("tests"))
+        s.add(AdminArea(code="440823000000", level="county", name="遂溪县", scope_prefix="440823"))
+        s.flush()
+        add_user(s, "lead-memo", Role.COUNTY_LEAD, "440823000000")
+    token = log_in(app_engine, "lead-memo", PASSWORD).token
+    at = AppTest.from_function(_gate_script, default_timeout=60)
+    at.session_state[TOKEN_KEY] = token
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["who"] == ("lead-memo", "lead-memo")
+    assert at.session_state["checks"] == 1  # both asked, the database was asked once
+    with session_scope(app_engine) as s:  # logged out in another tab (any replica)
+        logout(s, token)
+    at.run()
+    assert at.session_state["who"] == (None, None)  # the next run asked again

@@ -262,13 +262,21 @@ def demo_present() -> bool:
 
 def report_date():
     """The date figures are reported as of (see :func:`greening.coverage.load.report_date`)."""
-    from greening.coverage.load import report_date as domain_report_date
+    import datetime as dt
 
     memo = _run_memo()
     if "report_date" not in memo:
-        with get_engine(_url()).connect() as conn:
-            memo["report_date"] = domain_report_date(conn)
+        # It changes only with the areas (demo areas present or not), the setting and the day.
+        memo["report_date"] = _report_date(_areas_version(), get_settings().as_of or "", dt.date.today().isoformat())
     return memo["report_date"]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=16)
+def _report_date(areas: str, as_of: str, today: str):
+    from greening.coverage.load import report_date as domain_report_date
+
+    with get_engine(_url()).connect() as conn:
+        return domain_report_date(conn)
 
 
 def coverage(actor: Actor) -> dict:
@@ -370,17 +378,33 @@ def village_detail(actor: Actor, code: str):
 
 
 def rejected(actor: Actor, *, village_code: str | None = None, team_id: int | None = None, limit: int = 5):
-    """Not cached: a rejection must reach the team at its next look."""
-    from greening.services.planting_views import rejected_plantings_frame
-
-    with engine().connect() as conn:
-        return rejected_plantings_frame(conn, actor, village_code=village_code, team_id=team_id, limit=limit)
+    """The records a reviewer sent back. Kept per data version of the actor's area: the review
+    that rejects one is a write there, so the team sees it at its next look, through any replica."""
+    return _rejected(scope_of(actor), _db(actor), village_code, team_id, int(limit), actor)
 
 
 def recent(actor: Actor, *, village_code: str | None = None, team_id: int | None = None, limit: int = 20,
            ids: list[int] | None = None):
+    """The latest records (of a village or a team, or the records ``ids``), kept per data version of
+    the actor's area: a save (here or through another replica) is in the next read, and in this
+    run's own (after this process's write the versions are read again)."""
+    return _recent(scope_of(actor), _db(actor), village_code, team_id, int(limit),
+                   None if ids is None else tuple(int(i) for i in ids), actor)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=1024)
+def _rejected(scope: str, db: str, village_code: str | None, team_id: int | None, limit: int, _actor: Actor):
+    from greening.services.planting_views import rejected_plantings_frame
+
+    with engine().connect() as conn:
+        return rejected_plantings_frame(conn, _actor, village_code=village_code, team_id=team_id, limit=limit)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=1024)
+def _recent(scope: str, db: str, village_code: str | None, team_id: int | None, limit: int,
+            ids: tuple[int, ...] | None, _actor: Actor):
     from greening.services.planting_views import recent_plantings_frame
 
     with engine().connect() as conn:
-        return recent_plantings_frame(conn, actor, village_code=village_code, team_id=team_id, limit=limit,
-                                      ids=ids)
+        return recent_plantings_frame(conn, _actor, village_code=village_code, team_id=team_id, limit=limit,
+                                      ids=None if ids is None else list(ids))

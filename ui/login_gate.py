@@ -81,11 +81,20 @@ def _gate() -> _Gate:
     token = st.session_state.get(TOKEN_KEY) or _sso_token() or login_cookie.adopt_cookie_token()
     if not token:
         return _Gate()
+    from ui.data import _run_memo
+
+    # Once per page run: app.py and the page both ask (each a few queries); the next run asks the
+    # database again, so a log-out or a disabled account elsewhere still ends this tab's log-in.
+    memo = _run_memo()
+    if ("gate", token) in memo:
+        return memo[("gate", token)]
     try:
         with read_session(engine()) as s:
-            return _Gate(actor=actor_from_token(s, token))
+            gate = memo[("gate", token)] = _Gate(actor=actor_from_token(s, token))
+            return gate
     except PasswordChangeRequired:
-        return _Gate(must_change_password=True)
+        gate = memo[("gate", token)] = _Gate(must_change_password=True)
+        return gate
     except SessionEnded as exc:
         st.session_state.pop(TOKEN_KEY, None)
         login_cookie.forget(token)

@@ -16,7 +16,7 @@ from ui.forms import FormRound
 from ui.i18n_st import lang, tr
 from ui.layout import md_escape, show_error
 
-__all__ = ["issue_panel", "inbox_count", "notice_actions", "notice_pdf_button", "notices_table", "status_text",
+__all__ = ["issue_panel", "inbox_of", "inbox_count", "notice_actions", "notice_pdf_button", "notices_table", "status_text",
            "level_text", "step_flash", "report_evidence"]
 
 
@@ -115,24 +115,32 @@ def _refused(exc: BaseException, village: str | None) -> None:
     st.error(md_escape(tr("sup.issue.refused_for", village=village, message=error_text(exc, lang()))))
 
 
+def inbox_of(actor: Actor):
+    """Everything waiting for the actor on the report date (:func:`greening.supervision.inbox.inbox`).
+
+    Kept per role and area (what the inbox depends on: no user's own data is in it), day and data
+    version of the area: the sidebar's count and the inbox page share one computation, made again
+    after any write in the area through any replica, not on every rerun (the care schedule behind
+    it reads every verified planting of the area). A page that writes sees its own write at once
+    (its next read of the versions follows the write, :func:`ui.data._run_memo`)."""
+    return _inbox(data.scope_of(actor), data.version_keys(actor), _today().isoformat(), actor)
+
+
 def inbox_count(actor: Actor) -> int:
     """How many things wait for the actor (the sidebar's count, drawn on every rerun of every
-    page): kept per user, day and data version of the user's area, so it is counted again after
-    any write there, through any replica, and not on every rerun (the care schedule behind it
-    reads every verified planting of the area)."""
-    today = _today()
-    return _inbox_total(actor.user_id, data.scope_of(actor), data.version_keys(actor), today.isoformat(), actor)
+    page): the total of :func:`inbox_of`; 0 for a user who has no inbox."""
+    try:
+        return inbox_of(actor).total
+    except PermissionDenied:
+        return 0
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=4096)
-def _inbox_total(user_id: int | None, scope: str, db: str, day: str, _actor: Actor) -> int:
+def _inbox(scope: str, db: str, day: str, _actor: Actor):
     from greening.supervision.inbox import inbox
 
-    try:
-        with db_session(_actor) as s:
-            return inbox(s, _actor, dt.date.fromisoformat(day)).total
-    except PermissionDenied:
-        return 0
+    with db_session(_actor) as s:
+        return inbox(s, _actor, dt.date.fromisoformat(day))
 
 
 def status_text(rec) -> str:
