@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from greening.greencover.layers import import_raster, layers_frame, remove_layer
+from greening.greencover.layers import import_raster, layers_frame, nodata_value, remove_layer
 from ui import data
 from ui.engine import db_session, engine
 from ui.greencover_st import import_progress, raster_upload_mb
@@ -29,6 +29,8 @@ with st.form("raster_import", clear_on_submit=False):
     source = c4.text_input(tr("rasters.source"), max_chars=300)
     submitted = st.form_submit_button(tr("rasters.import"), type="primary")
 
+if submitted and upload is None:
+    st.warning(tr("rasters.no_file"))
 if submitted and upload is not None:
     with tempfile.TemporaryDirectory(prefix="greening-upload-") as tmp:
         path = Path(tmp) / Path(upload.name).name
@@ -36,7 +38,7 @@ if submitted and upload is not None:
         progress = import_progress()
         try:
             with db_session(actor, write=True) as s:
-                nd = float(nodata) if nodata.strip() else None
+                nd = nodata_value(nodata)
                 layer = import_raster(s, actor, path, kind=kind, year=int(year), classes=classes or None,
                                       nodata=nd, source=source or None, original_name=upload.name,
                                       progress=progress)

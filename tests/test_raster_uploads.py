@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import tomllib
 
+import pytest
+
 from greening.config import REPO_ROOT, get_settings
 from tests.test_pages_apptest import _app, app_db, settings  # noqa: F401 - fixtures
 
@@ -69,3 +71,24 @@ def test_the_import_progress_bar_goes_away_when_the_import_ends():
     at = AppTest.from_function(page).run()
     assert not at.exception
     assert not at.get("progress")
+
+
+def test_import_without_a_file_says_so(settings):  # noqa: F811
+    """导入并计算 pressed with no file chosen did nothing and said nothing."""
+    at = _app("admin", "pages/admin_rasters.py")
+    next(b for b in at.button if b.label == "导入并计算").click().run()
+    assert not at.exception
+    assert "请先选择要导入的 GeoTIFF 文件。" in [w.value for w in at.warning]
+
+
+def test_a_nodata_value_that_is_not_a_number_is_refused_by_name():
+    """The form's nodata went through float(): "0x" gave Python's "could not convert string to
+    float" instead of a refusal naming the value; the file's own nodata is used when it is empty."""
+    from greening.greencover.layers import nodata_value
+    from greening.greencover.rasters import RasterRefused
+
+    assert nodata_value("") is None and nodata_value(" 255 ") == 255.0 and nodata_value("-9999") == -9999.0
+    for bad in ("0x", "nan", "无"):
+        with pytest.raises(RasterRefused) as refused:
+            nodata_value(bad)
+        assert refused.value.zh == f"无数据值 '{bad}' 不是数字（例如 0、255 或 -9999）"

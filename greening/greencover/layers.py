@@ -28,7 +28,7 @@ from greening.models.enums import AreaLevel
 from greening.permissions import require
 from greening.validation.errors import OperationRefused
 
-__all__ = ["import_raster", "overlay_path", "remove_layer", "recompute_layer", "layers_frame", "raster_dir",
+__all__ = ["nodata_value", "import_raster", "overlay_path", "remove_layer", "recompute_layer", "layers_frame", "raster_dir",
            "overlay_dir", "OVERLAY_URL", "village_geometries", "compute_for_layer"]
 
 OVERLAY_URL = "/app/static/rasters"
@@ -79,6 +79,20 @@ def _write_cover(session: Session, layer: RasterLayer, cover: pd.DataFrame | Non
              "green_m2": float(r["green_m2"])} for r in cover.to_dict("records")]
     session.execute(insert(VillageGreenCover), rows)
     return len(rows)
+
+
+def nodata_value(text: str | None) -> float | None:
+    """The nodata value typed on the import form ("" = the file's own); a refusal naming it otherwise."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise RasterRefused.of("raster_nodata_not_a_number", value=text[:20]) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise RasterRefused.of("raster_nodata_not_a_number", value=text[:20])
+    return value
 
 
 def import_raster(session: Session, actor: Actor, path, *, kind: str, year: int,

@@ -15,4 +15,5 @@ STRINGS = {
     "rasters.stage.store": ("保存文件和结果", "storing the file and the figures"),
     "rasters.progress": ("导入中：{stage}（{pct}）", "Importing: {stage} ({pct})"),
     "gc.overlay_canopy": ("冠层影像 {year}", "Canopy {year}"),
+    "rasters.no_file": ("请先选择要导入的 GeoTIFF 文件。", "Choose the GeoTIFF file to import first."),
 }
