@@ -106,6 +106,20 @@ class TestNoMadeUpDefaults:
         assert species.value == last
         assert any("沿用本队上一条记录" in c.value for c in at.caption), _texts(at)
 
+    def test_the_carried_species_note_goes_once_another_species_is_chosen(self):
+        """The note 「树种沿用本队上一条记录：…（可改）」 stayed after the team chose another species."""
+        at = _app("team-leizhou", "pages/log_planting.py")
+        species = at.selectbox(key="log_species")
+        carried = species.value
+        assert any("沿用本队上一条记录" in c.value for c in at.caption), _texts(at)
+        import ui.data
+
+        other = next(int(i) for i in ui.data.species()["id"] if int(i) != carried)
+        species.set_value(other).run()
+        _no_exception(at)
+        assert at.selectbox(key="log_species").value not in (None, carried)
+        assert not any("沿用本队上一条记录" in c.value for c in at.caption), _texts(at)
+
     def test_a_team_without_records_must_choose_the_species(self):
         village = _team_village("team-leizhou")
         with session_scope(make_engine()) as s:

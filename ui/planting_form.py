@@ -223,14 +223,16 @@ def planting_form(actor: Actor, point, village_code: str) -> None:
     sites = labels(SiteType)
     as_of, today = data.report_date(), dt.date.today()
     shot = st.camera_input(tr("log.camera"), key="log_camera") if st.toggle(tr("log.camera"), key="log_use_camera") else None
+    st.markdown(f"##### {tr('log.what')}")
+    # The species is chosen outside the form: the page runs again when it changes, so the note that
+    # it was carried over from the team's last record goes away once another species is chosen.
+    options = list(names)
+    species_id = translated(st.selectbox, tr("common.species"), options, format_func=names.get, key="log_species",
+                              index=options.index(carried) if carried is not None else None,
+                              placeholder=tr("log.pick_species"))
+    if carried is not None and species_id == carried:
+        st.caption(tr("log.carried_species", species=md_escape(names[carried])))
     with st.form("log_form", border=True):
-        st.markdown(f"##### {tr('log.what')}")
-        options = list(names)
-        species_id = translated(st.selectbox, tr("common.species"), options, format_func=names.get, key="log_species",
-                                  index=options.index(carried) if carried is not None else None,
-                                  placeholder=tr("log.pick_species"))
-        if carried is not None:
-            st.caption(tr("log.carried_species", species=md_escape(names[carried])))
         c1, c2 = st.columns(2)
         count = c1.number_input(tr("log.count"), min_value=1, max_value=100_000, value=None, step=1, key="log_count",
                                 placeholder=tr("log.enter_count"))
