@@ -6,6 +6,7 @@ import io
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greening.actor import Actor
@@ -163,6 +164,19 @@ class TestPdf:
         for words in ("湛江市党建引领乡村绿化工作", "督办单", "湛绿督〔2024〕1号", "遂溪县遂城镇甲村", "王队长（护绿队队长）",
                       "种植进度落后", "2024年6月10日", "2024年6月24日"):  # the deadline as pages write it, not ISO
             assert words in text, words
+
+    def test_the_notice_is_signed_by_the_issuing_level_not_a_log_in_name(self, db):
+        """The PDF ended 「下发：city」: the issuer's log-in name."""
+        from greening.models import AdminArea
+
+        world(db)
+        install_scope(db, CITY)
+        city_area = db.scalar(select(AdminArea).where(AdminArea.code == "440800000000"))
+        n = N.issue_notice(db, CITY, N.NoticeDraft(SUIXI_V1, "1. 种植进度落后", [], [{"name": "王队长"}]), issued_on=DAY)
+        db.flush()
+        rec = I.notice_frame(db, CITY, DAY).set_index("id").loc[n.id].to_dict()
+        text = text_of(pdf.notice_pdf({**rec, "id": n.id}))
+        assert f"下发单位：{city_area.name}" in text and "下发：city" not in text
 
     def test_missing_font_is_named(self):
         with override_settings(pdf_font="/nonexistent/font.ttf"), pytest.raises(ValueError, match="/nonexistent/font.ttf"):

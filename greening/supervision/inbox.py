@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from greening.actor import Actor
 from greening.area_codes import town_of
 from greening.config import get_settings
-from greening.models import AdminArea, Planting, SupervisionNotice
+from greening.models import AdminArea, Planting, SupervisionNotice, User
 from greening.models.enums import PlantingStatus, Role
 from greening.permissions import allowed, require, scope_clause
 from greening.supervision.notices import display_number
@@ -54,21 +54,27 @@ def notice_frame(session: Session, actor: Actor, on: dt.date, *, issued_by: str 
     """The notices of the actor's area with names and their read-time status on ``on``."""
     require(actor, "notice.view", village_code)
     village, town, county = aliased(AdminArea), aliased(AdminArea), aliased(AdminArea)
+    office = aliased(AdminArea)
     n = SupervisionNotice
-    stmt = (select(n, village.name, town.name, county.name, village.is_demo)
+    stmt = (select(n, village.name, town.name, county.name, village.is_demo, office.name, User.display_name)
             .join(village, village.id == n.village_id)
             .outerjoin(town, town.code == _town_code(n.village_code))
             .outerjoin(county, county.code == _county_code(n.village_code))
+            # the issuing area (its scope, "4408" or "440823", padded to an area code) and the issuer
+            .outerjoin(office, office.code == func.substr(n.issuer_scope.op("||")("000000000000"), 1, 12))
+            .outerjoin(User, User.id == n.issuer_id)
             .where(n.deleted_at.is_(None), scope_clause(actor, n.village_code)))
     if issued_by:
         stmt = stmt.where(n.issuer_name == issued_by)
     if village_code:
         stmt = stmt.where(n.village_code == village_code)
     days = get_settings().notice_escalate_days
-    rows = [notice_record(obj, on, days, vname, tname, cname, demo)
-            for obj, vname, tname, cname, demo in session.execute(stmt.order_by(n.year.desc(), n.seq.desc()))]
+    rows = [{**notice_record(obj, on, days, vname, tname, cname, demo), "issuer_office": oname or "",
+             "issuer_display": shown or obj.issuer_name}
+            for obj, vname, tname, cname, demo, oname, shown
+            in session.execute(stmt.order_by(n.year.desc(), n.seq.desc()))]
     if not rows:
-        return pd.DataFrame(columns=list(RECORD_KEYS))
+        return pd.DataFrame(columns=list(FRAME_KEYS))
     return pd.DataFrame(rows)
 
 
@@ -86,6 +92,8 @@ RECORD_KEYS = (
     "issued_on", "deadline", "status", "status_zh", "status_en", "overdue_days", "level", "level_zh", "on_time",
     "acknowledged_on", "acknowledged_by", "reported_on", "reported_by", "report_text", "report_planting_ids",
     "report_photo_ids", "closed_on", "closed_by", "return_reason", "times_returned", "is_demo")
+#: a row of :func:`notice_frame`: the record and who issued it, as a document signs it
+FRAME_KEYS = (*RECORD_KEYS, "issuer_office", "issuer_display")
 
 
 def notice_record(n: SupervisionNotice, on: dt.date, escalate_days: int, village_name: str | None = None,

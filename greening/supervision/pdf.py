@@ -178,7 +178,11 @@ def notice_pdf(n: dict, *, font: CjkFont | None = None) -> bytes:
     _field(pdf, "办理情况：", "\n".join(lines))
     pdf.ln(8)
     pdf.set_font("cjk", "", 12)
-    pdf.cell(0, 8, f"下发：{n['issuer_name']}", align="R", new_x="LMARGIN", new_y="NEXT")
+    # signed by the issuing level (湛江市, 遂溪县) and the person who issued it, not a log-in name
+    office = n.get("issuer_office") or ""
+    who = n.get("issuer_display") or n["issuer_name"]
+    pdf.cell(0, 8, f"下发单位：{office}（经办：{who}）" if office else f"下发：{who}", align="R",
+             new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 8, fmt_date(n["issued_on"], "zh"), align="R", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
