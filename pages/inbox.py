@@ -69,7 +69,7 @@ if len(box.rejected):
 if summary is not None and len(summary):
     st.markdown(f"#### {tr('sup.issued_summary')}")
     show_table(summary, {"name": tr("sup.col.town"), "issued": tr("sup.col.issued"), "open": tr("sup.col.open"),
-                         "overdue": tr("sup.col.overdue"), "closed": tr("sup.col.closed"),
+                         "overdue": tr("sup.col.overdue_count"), "closed": tr("sup.col.closed"),
                          "closed_on_time": tr("sup.col.on_time")}, key="issued_summary")
 if actor.role.value == "admin":
     from ui.supervision_st import outbox_failures

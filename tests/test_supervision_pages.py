@@ -239,3 +239,13 @@ def test_the_verifier_sees_the_reported_text_plantings_and_photos(settings):  # 
         assert linked and linked[0]["记录号"].tolist() == [pid] and linked[0]["株数"].tolist() == [trees], page
         captions = [img.caption for el in at.image for img in el.proto.imgs]
         assert any(c.startswith("照片 1 · #" + str(pid)) for c in captions), (page, captions)
+
+
+def test_the_issuers_summary_counts_overdue_notices_under_a_count_heading(settings):  # noqa: F811
+    """我下发的督办单（按镇） headed its number of overdue notices 逾期天数 (days overdue)."""
+    _issue()
+    at = _app("city", "pages/inbox.py")
+    _no_exception(at)
+    summary = [df.value for df in at.dataframe if "下发" in df.value.columns or "未办结" in df.value.columns]
+    assert summary, [list(df.value.columns) for df in at.dataframe]
+    assert "逾期件数" in summary[0].columns and "逾期天数" not in summary[0].columns

@@ -46,6 +46,7 @@ STRINGS = {
     "sup.col.reasons": ("督办事由", "Reasons"),
     "sup.col.issued": ("下发", "Issued"),
     "sup.col.open": ("未办结", "Open"),
+    "sup.col.overdue_count": ("逾期件数", "Overdue"),
     "sup.col.closed": ("已办结", "Closed"),
     "sup.col.on_time": ("按期办结", "Closed on time"),
     "sup.col.planting": ("记录", "Record"),
