@@ -155,3 +155,25 @@ def test_one_finger_on_the_map_scrolls_the_page_to_submit(app_server, browser, d
     page.wait_for_selector("text=请填写株数", timeout=30_000)
     assert dialogs == []
     page.context.close()
+
+
+def test_the_teams_recent_records_are_readable_on_a_phone(app_server, browser, dialogs):
+    """本队最近登记 squeezed seven columns into 390 px: the status wrapped one character per line
+    (待 / 审 / 核). The table now keeps each cell on one line and scrolls sideways."""
+    page = _phone(browser, app_server, dialogs)
+    login(page, "team-suixi")
+    _open_log_page(page)
+    table = page.locator('[data-testid="stTable"]').last
+    table.wait_for(timeout=60_000)
+    table.scroll_into_view_if_needed()
+    headers = table.locator("thead th").all_inner_texts()
+    column = headers.index("状态")
+    heights = table.locator(f"tbody tr td:nth-child({column + 1}), tbody tr th:nth-child({column + 1})").evaluate_all(
+        "cells => cells.map(c => c.getBoundingClientRect().height)")
+    line = table.locator("tbody tr").first.evaluate("r => parseFloat(getComputedStyle(r).lineHeight) || 24")
+    assert heights and max(heights) < 1.8 * line + 16, (heights, line)
+    status = table.locator(f"tbody tr:first-child :is(td,th):nth-child({column + 1})").bounding_box()
+    assert status["x"] + status["width"] <= PHONE["width"], "the state is on screen without scrolling"
+    shot(page, "team-recent-phone")
+    assert dialogs == []
+    page.context.close()

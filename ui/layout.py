@@ -30,6 +30,10 @@ PHONE_CSS = """
     flex:1 1 calc(50% - .4rem) !important;min-width:calc(50% - .4rem) !important;width:calc(50% - .4rem) !important}
   div[data-testid="stMetricLabel"] p{font-size:.8rem}
   input,textarea,select{font-size:16px !important}
+  /* st.table (a team's recent records): one line per cell, the table scrolls sideways */
+  div[data-testid="stTable"],div[data-testid="stTable"] > div{overflow-x:auto}
+  div[data-testid="stTable"] :is(th,td),div[data-testid="stTable"] :is(th,td) *{white-space:nowrap !important;
+    word-break:keep-all !important;overflow-wrap:normal !important}
 }
 </style>
 """

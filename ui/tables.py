@@ -132,14 +132,16 @@ def recent_table(frame: pd.DataFrame) -> None:
         st.info(tr("common.no_data"))
         return
     lg = lang()
+    # The state first after the date: on a phone the table scrolls sideways, and what a team
+    # looks for is whether its records were checked.
     shown = pd.DataFrame({
         tr("common.date"): frame["planted_on"].map(lambda d: fmt_date(d, lg)),
-        tr("common.village"): frame.get("village_name", pd.Series("", index=frame.index)),
+        tr("common.status"): frame["status"].map(lambda x: label(PlantingStatus, x)),
         tr("common.species"): frame["species"],
         tr("common.trees"): frame["tree_count"],
+        tr("common.village"): frame.get("village_name", pd.Series("", index=frame.index)),
         tr("common.site_type"): frame["site_type"].map(lambda x: label(SiteType, x)),
         tr("common.site_name"): frame["site_name"].fillna(""),
-        tr("common.status"): frame["status"].map(lambda x: label(PlantingStatus, x)),
     })
     if "reject_reason" in frame and (frame["status"] == PlantingStatus.REJECTED.value).any():
         # A rejected record says why, so the team can put it right.
