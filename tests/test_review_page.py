@@ -69,6 +69,22 @@ def lead(app_engine, tmp_path):
 
 
 class TestOneDecisionPerRecord:
+    def test_a_tab_whose_state_is_gone_still_says_the_last_decision(self, lead):
+        """Under load a double press left the page with no outcome line at all: the record was
+        rejected once, but the tab's kept outcome was gone (a connection that came back as a new
+        session). The page now says the reviewer's latest decision from the database."""
+        engine, token, records = lead
+        at = _open(token)
+        target = records[1]
+        _widget(at.selectbox, "记录").set_value(target).run()
+        _widget(at.radio, "结论").set_value("reject")
+        _widget(at.text_area, "退回原因").set_value("照片与地点不符")
+        _submit_buttons(at)[0].click().run()
+        said = f"记录 #{target} 已退回：照片与地点不符"
+        assert said in [m.value for m in at.success]
+        fresh = _open(token)  # the same reviewer, a session that kept nothing
+        assert said in [m.value for m in fresh.info]
+
     def test_a_second_press_after_a_rejection_does_not_reject_the_next_record(self, lead):
         engine, token, records = lead
         at = _open(token)

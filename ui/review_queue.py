@@ -75,13 +75,24 @@ def _note(kind: str, value) -> None:
     st.session_state.setdefault(_NOTE_KEY, []).append((kind, value))
 
 
-def _show_notes() -> None:
+def _show_notes(actor) -> None:
     # Kept until the next decision: a run interrupted by a second press must not lose the outcome.
-    for kind, value in st.session_state.get(_NOTE_KEY, []):
+    notes = st.session_state.get(_NOTE_KEY, [])
+    for kind, value in notes:
         if kind == "exc":
             show_error(value)
         else:
             getattr(st, kind)(value)
+    if notes:
+        return
+    # No outcome in this tab's state (a connection dropped under load came back as a new session):
+    # the reviewer's latest decision of the last minutes, from the database, in the same words.
+    with db_session(actor) as s:
+        last = review.last_decision(s, actor)
+    if last is not None:
+        pid, status, reason = last
+        st.info(tr("review.done.verified", id=pid) if status == "verified"
+                else tr("review.done.rejected", id=pid, reason=md_escape((reason or "").strip())))
 
 
 def _filters(actor) -> tuple[QueueFilter, int, int]:
@@ -214,7 +225,7 @@ def _decision_form(actor, row, nonce: int) -> None:
 
 def decision_queue(actor) -> None:
     """The queue tab: the last decision's outcome, filters, total, one page, and the chosen record."""
-    _show_notes()
+    _show_notes(actor)
     nonce = int(st.session_state.setdefault(NONCE_KEY, 0))
     flt, page, size = _filters(actor)
     with db_session(actor) as s:

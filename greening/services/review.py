@@ -27,7 +27,7 @@ from greening.validation.catalogue import message
 from greening.validation.errors import Refusal
 from greening.validation.text import check_text
 
-__all__ = ["Conflict", "verify", "reject", "review_queue", "team_records", "spot_check",
+__all__ = ["Conflict", "verify", "reject", "last_decision", "review_queue", "team_records", "spot_check",
            "period_range", "MAX_REASON"]
 
 MAX_REASON = 500
@@ -84,6 +84,24 @@ def _pressed_again(planting: Planting, actor: Actor, expected_version: int, stat
     return (actor.user_id is not None and planting.version == expected_version + 1
             and planting.status == status.value and planting.reviewed_by_id == actor.user_id
             and (planting.reject_reason or None) == (reason or None))
+
+
+def last_decision(session: Session, actor: Actor, *, within: dt.timedelta = dt.timedelta(minutes=10),
+                  now: dt.datetime | None = None) -> tuple[int, str, str | None] | None:
+    """The reviewer's latest decision of the last ``within``: (record id, status, reason), or None.
+
+    What the review page says when the outcome kept in the browser tab is gone: a tab whose
+    connection dropped under load and came back as a new session, or a press that reached
+    another replica."""
+    if actor.user_id is None:
+        return None
+    since = (now or dt.datetime.now(dt.UTC)) - within
+    row = session.execute(
+        select(Planting.id, Planting.status, Planting.reject_reason)
+        .where(Planting.reviewed_by_id == actor.user_id, Planting.reviewed_at >= since,
+               Planting.deleted_at.is_(None), scope_clause(actor, Planting.claimed_village_code))
+        .order_by(Planting.reviewed_at.desc(), Planting.id.desc()).limit(1)).first()
+    return None if row is None else (int(row.id), str(row.status), row.reject_reason)
 
 
 def verify(session: Session, actor: Actor, planting_id: int, *, expected_version: int) -> Planting:
