@@ -12,11 +12,11 @@ from greening.models.enums import Role
 pytestmark = pytest.mark.spatialite_only
 
 
-def test_the_inbox_is_counted_again_only_after_a_write_in_the_area(app_engine, monkeypatch):
+def _count_inbox_computations(monkeypatch) -> list[str]:
+    """The user names the inbox is computed for, in order, from now on."""
     import greening.supervision.inbox as inbox_module
-    from ui.supervision_st import inbox_count
 
-    counted = []
+    counted: list[str] = []
     real = inbox_module.inbox
 
     def counting(session, actor, today):
@@ -24,6 +24,13 @@ def test_the_inbox_is_counted_again_only_after_a_write_in_the_area(app_engine, m
         return real(session, actor, today)
 
     monkeypatch.setattr(inbox_module, "inbox", counting)
+    return counted
+
+
+def test_the_inbox_is_counted_again_only_after_a_write_in_the_area(app_engine, monkeypatch):
+    from ui.supervision_st import inbox_count
+
+    counted = _count_inbox_computations(monkeypatch)
     team = Actor(user_id=7, username="team-a", role=Role.TEAM, scope_prefix="440823101001")
     assert inbox_count(team) == inbox_count(team) == 0
     assert counted == ["team-a"]
@@ -41,17 +48,9 @@ def test_the_inbox_is_counted_again_only_after_a_write_in_the_area(app_engine, m
 
 
 def test_users_of_one_area_and_the_inbox_page_share_one_computation(app_engine, monkeypatch):
-    import greening.supervision.inbox as inbox_module
     from ui.supervision_st import inbox_count, inbox_of
 
-    counted = []
-    real = inbox_module.inbox
-
-    def counting(session, actor, today):
-        counted.append(actor.username)
-        return real(session, actor, today)
-
-    monkeypatch.setattr(inbox_module, "inbox", counting)
+    counted = _count_inbox_computations(monkeypatch)
     first = Actor(user_id=21, username="team-c1", role=Role.TEAM, scope_prefix="440823101003", team_id=5)
     second = Actor(user_id=22, username="team-c2", role=Role.TEAM, scope_prefix="440823101003", team_id=5)
     assert inbox_count(first) == 0

@@ -50,6 +50,17 @@ def _statuses(engine, ids) -> list[str]:
         return [s.get(Planting, i).status for i in ids]
 
 
+def _reject_the_second(token: str, records: list[int]) -> tuple[AppTest, int]:
+    """The review page with the second record rejected (照片与地点不符) by one press of 提交."""
+    at = _open(token)
+    target = records[1]
+    _widget(at.selectbox, "记录").set_value(target).run()
+    _widget(at.radio, "结论").set_value("reject")
+    _widget(at.text_area, "退回原因").set_value("照片与地点不符")
+    _submit_buttons(at)[0].click().run()
+    return at, target
+
+
 @pytest.fixture
 def lead(app_engine, tmp_path):
     """A town lead over 甲村 and 乙村 with three records awaiting review (the last the newest)."""
@@ -74,12 +85,7 @@ class TestOneDecisionPerRecord:
         rejected once, but the tab's kept outcome was gone (a connection that came back as a new
         session). The page now says the reviewer's latest decision from the database."""
         engine, token, records = lead
-        at = _open(token)
-        target = records[1]
-        _widget(at.selectbox, "记录").set_value(target).run()
-        _widget(at.radio, "结论").set_value("reject")
-        _widget(at.text_area, "退回原因").set_value("照片与地点不符")
-        _submit_buttons(at)[0].click().run()
+        at, target = _reject_the_second(token, records)
         said = f"记录 #{target} 已退回：照片与地点不符"
         assert said in [m.value for m in at.success]
         fresh = _open(token)  # the same reviewer, a session that kept nothing
@@ -87,12 +93,7 @@ class TestOneDecisionPerRecord:
 
     def test_a_second_press_after_a_rejection_does_not_reject_the_next_record(self, lead):
         engine, token, records = lead
-        at = _open(token)
-        target = records[1]
-        _widget(at.selectbox, "记录").set_value(target).run()
-        _widget(at.radio, "结论").set_value("reject")
-        _widget(at.text_area, "退回原因").set_value("照片与地点不符")
-        _submit_buttons(at)[0].click().run()
+        at, target = _reject_the_second(token, records)
         assert not at.exception
         assert _statuses(engine, records) == ["submitted", "rejected", "submitted"]
         assert any(f"#{target}" in m.value for m in at.success)

@@ -375,22 +375,17 @@ class TestPressedAgain:
             self._step(db, TEAM, "acknowledge", n, seen)
         assert stale.value.zh == "督办单 湛绿督〔2024〕1号 已被他人处理，请刷新页面查看其现状"
 
-    def test_another_text_or_reason_at_the_old_version_is_still_a_conflict(self, db):
+    @pytest.mark.parametrize("verb, other", [("report", {"text": "另一份报告"}), ("return", {"reason": "另一个原因"})])
+    def test_another_text_or_reason_at_the_old_version_is_still_a_conflict(self, db, verb, other):
         world(db)
         n = issue(db)
-        put_in(db, n, "acknowledged")
+        state, actor = self.STEPS[verb]
+        put_in(db, n, state)
         seen = n.version
-        self._step(db, TEAM, "report", n, seen)
+        self._step(db, actor, verb, n, seen)
         db.flush()
         with pytest.raises(N.StaleNotice):
-            self._step(db, TEAM, "report", n, seen, text="另一份报告")
-        n2 = issue(db, code=SUIXI_V2)
-        put_in(db, n2, "reported")
-        seen = n2.version
-        self._step(db, CITY, "return", n2, seen)
-        db.flush()
-        with pytest.raises(N.StaleNotice):
-            self._step(db, CITY, "return", n2, seen, reason="另一个原因")
+            self._step(db, actor, verb, n, seen, **other)
 
 
 def test_a_title_with_a_list_mark_stays_one_addressee():
