@@ -15,13 +15,11 @@ from ui.supervision_st import (
     notice_pdf_button,
     report_evidence,
     status_text,
-    step_flash,
 )
 from ui.tables import show_table
 
 actor = require_actor("notice.view")
 page_header(tr("sup.inbox.title"))
-step_flash()
 on = data.report_date()
 box = inbox_of(actor)  # the sidebar's count was made from the same computation in this run
 summary = None

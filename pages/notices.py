@@ -8,12 +8,11 @@ from ui.engine import db_session
 from ui.i18n_st import lang, tr
 from ui.layout import md_escape, page_header
 from ui.login_gate import require_actor
-from ui.supervision_st import notice_actions, notice_pdf_button, notices_table, report_evidence, step_flash
+from ui.supervision_st import notice_actions, notice_pdf_button, notices_table, report_evidence
 from ui.tables import show_table
 
 actor = require_actor("notice.view")
 page_header(tr("sup.notices.title"))
-step_flash()
 with db_session(actor) as s:
     frame = notice_frame(s, actor, data.report_date())
 if not len(frame):

@@ -249,3 +249,29 @@ def test_the_issuers_summary_counts_overdue_notices_under_a_count_heading(settin
     summary = [df.value for df in at.dataframe if "下发" in df.value.columns or "未办结" in df.value.columns]
     assert summary, [list(df.value.columns) for df in at.dataframe]
     assert "逾期件数" in summary[0].columns and "逾期天数" not in summary[0].columns
+
+
+def test_closing_the_last_notice_of_the_inbox_says_so_on_the_page_shown_next(demo_db_template, tmp_path):
+    """The city closed the only notice waiting in its inbox; the rerun landed on the overview (the
+    inbox had nothing left) and the 「已保存…已办结」 written for the inbox was never shown. A copy
+    of the demo of its own: nothing else may wait for the city."""
+    from greening.config import override_settings
+
+    url = demo_db_template.copy(tmp_path)
+    with override_settings(database_url=url, extra={**demo_db_template.extra, "default_basemap": "none"}):
+        _close_the_only_notice_from_home()
+
+
+def _close_the_only_notice_from_home() -> None:
+    notice = _issue()
+    team = Actor(user_id=None, username="team-suixi", role=Role.TEAM, scope_prefix=TEAM_VILLAGE)
+    with session_scope(make_engine()) as s:
+        install_scope(s, team)
+        N.acknowledge(s, team, notice.id, on=dt.date(2024, 6, 10))
+        N.report(s, team, notice.id, text="已补植", on=dt.date(2024, 6, 10))
+    at = _app("city")  # "/": the inbox while something waits
+    assert [h.value for h in at.subheader][0] == "我的待办"
+    at.button(key=f"ver_{notice.id}_close").click().run()
+    _no_exception(at)
+    assert [h.value for h in at.subheader][0] != "我的待办"  # nothing waits: "/" is the overview now
+    assert f"已保存：湛绿督〔2024〕{notice.seq}号 现为“已办结”。" in [s.value for s in at.success]

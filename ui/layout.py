@@ -10,7 +10,17 @@ from greening.i18n import fmt_count, fmt_int, fmt_pct
 from ui import data
 from ui.i18n_st import lang, tr
 
-__all__ = ["PHONE_CSS", "apply_css", "demo_banner", "progress_metric", "md_escape", "page_header", "show_error"]
+__all__ = ["PHONE_CSS", "apply_css", "demo_banner", "progress_metric", "md_escape", "page_header", "show_error",
+           "flash"]
+
+_FLASH = "page_flash"  # what the last action did, said once on whichever page the rerun shows
+
+
+def flash(text: str) -> None:
+    """Say ``text`` (a success) on the next page drawn. An action that reruns the app can land on
+    another page (the last notice of the inbox closed: the home page becomes the overview), and a
+    message written before the rerun is wiped: :func:`page_header` says it there."""
+    st.session_state[_FLASH] = text
 
 # Narrow screens: less padding, full-width buttons and inputs big enough for a thumb, tables that
 # scroll sideways instead of squeezing. Streamlit's own toolbar is hidden by .streamlit/config.toml.
@@ -67,6 +77,9 @@ def page_header(title: str) -> None:
     st.subheader(title)
     st.caption(tr("common.as_of", date=fmt_date(data.report_date(), lang())))
     demo_banner()
+    said = st.session_state.pop(_FLASH, None)
+    if said:
+        st.success(said)
 
 
 def progress_metric(column, label: str, value, target=None, *, kind: str = "count", unit_zh: str = "",

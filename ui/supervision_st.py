@@ -14,10 +14,10 @@ from ui import data
 from ui.engine import db_session
 from ui.forms import FormRound
 from ui.i18n_st import lang, tr
-from ui.layout import md_escape, show_error
+from ui.layout import flash, md_escape, show_error
 
 __all__ = ["issue_panel", "inbox_of", "inbox_count", "notice_actions", "notice_pdf_button", "notices_table", "status_text",
-           "level_text", "step_flash", "report_evidence"]
+           "level_text", "report_evidence"]
 
 
 def _today() -> dt.date:
@@ -187,17 +187,6 @@ def notice_pdf_button(actor: Actor, notice_id: int, number: str, key: str) -> No
                        key=key, icon=":material/picture_as_pdf:")
 
 
-_FLASH = "sup_step_done"  # what the last step made of a notice, said once after the page redraws
-
-
-def step_flash() -> None:
-    """The outcome of the step just taken (签收, 上报整改, 核验办结, 退回): the step reruns the page
-    so the notice moves to its new list, which would wipe a message written before the rerun."""
-    text = st.session_state.pop(_FLASH, None)
-    if text:
-        st.success(text)
-
-
 def _outcome(notice) -> str:
     """「已保存：湛绿督〔2024〕1号 现为“已签收待整改”。」 (read before the transaction ends)."""
     from greening.supervision.inbox import STATUS_EN, STATUS_ZH
@@ -209,7 +198,7 @@ def _outcome(notice) -> str:
 
 def _run(actor: Actor, fn, *, notice_step: bool = True, **kw) -> bool:
     """``fn(session, actor, **kw)`` in one transaction; a notice step's outcome is said after the
-    rerun that follows it (:func:`step_flash`), anything else's at once."""
+    rerun that follows it (:func:`ui.layout.flash`), anything else's at once."""
     try:
         with db_session(actor, write=True) as s:
             result = fn(s, actor, **kw)
@@ -219,7 +208,7 @@ def _run(actor: Actor, fn, *, notice_step: bool = True, **kw) -> bool:
         return False
     data.invalidate()
     if notice_step:
-        st.session_state[_FLASH] = said  # committed: said after the rerun
+        flash(said)  # committed: said on the page the rerun shows
     else:
         st.success(said)
     return True
@@ -316,7 +305,7 @@ def _report_form(actor: Actor, rec: dict, key: str, on: dt.date) -> None:
         show_error(exc)
         return
     data.invalidate()
-    st.session_state[_FLASH] = said
+    flash(said)
     st.rerun()
 
 
