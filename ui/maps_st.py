@@ -7,7 +7,7 @@ A tap is acted on once: :func:`new_click` remembers the last one handled for eac
 """
 from __future__ import annotations
 
-import pickle
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -22,9 +22,10 @@ from greening.maps import (
     build_map,
     picked_to_wgs84,
 )
+from ui.folium_draw import Prepared, draw, prepare
 from ui.i18n_st import lang, tr, tr_key, translated
 
-__all__ = ["basemap_picker", "render", "cached_render", "digest", "show_map", "new_click", "open_tapped_village", "clicked_wgs84", "BASEMAP_KEY",
+__all__ = ["basemap_picker", "render", "cached_render", "ReadyMap", "ready", "digest", "show_map", "new_click", "open_tapped_village", "clicked_wgs84", "BASEMAP_KEY",
            "MAP_HEIGHT"]
 
 BASEMAP_KEY = "basemap"
@@ -61,26 +62,45 @@ def render(data: MapData, *, basemap: str, **kwargs) -> MapResult:
                      static_base=settings.static_base, **kwargs)
 
 
+@dataclass(frozen=True, eq=False)
+class ReadyMap:
+    """A built map already turned into the component's arguments (:mod:`ui.folium_draw`), shared
+    read-only by every rerun and user of the same view."""
+
+    prepared: Prepared
+    markers_shown: int = 0
+    markers_total: int = 0
+
+    @property
+    def capped(self) -> bool:
+        return self.markers_shown < self.markers_total
+
+
+def ready(result: MapResult) -> ReadyMap:
+    return ReadyMap(prepare(result.map), result.markers_shown, result.markers_total)
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _built(key: str, _build) -> bytes:
-    return pickle.dumps(_build(), protocol=pickle.HIGHEST_PROTOCOL)
+def _built(key: str, _build) -> ReadyMap:
+    return ready(_build())
 
 
-def cached_render(actor, page: str, build, **params) -> MapResult:
-    """The map ``build()`` makes, built once per process for everyone who sees the same thing.
+def cached_render(actor, page: str, build, **params) -> ReadyMap:
+    """The map ``build()`` makes, built and rendered once per process for everyone who sees the
+    same thing.
 
     Keyed by the page, the actor's view (role and area, never the user), the tab's language,
     ``params`` (basemap, metric, filters: whatever ``build`` depends on besides the data) and the
     data versions read from the database now (:func:`ui.data.version_keys`). A write anywhere in
     the area, through any replica, changes the key, so the next rerun builds afresh; until then
     every rerun and every other user of that view reuses the built map (the city overview's layers
-    took about a second to build per rerun). It is kept pickled and each call gets its own copy:
-    ``st_folium`` changes the element ids of the map it is given, so a map is drawn once.
+    took about a second to build per rerun) and its rendered script (folium's templates took a
+    tenth of a team's session when rendered on every rerun).
     """
     from ui import data
 
     key = repr((page, data.scope_of(actor), lang(), sorted(params.items()), data.version_keys(actor)))
-    return pickle.loads(_built(key, build))
+    return _built(key, build)
 
 
 def digest(values) -> str:
@@ -90,17 +110,15 @@ def digest(values) -> str:
     return hashlib.blake2b("\n".join(sorted(map(str, values))).encode(), digest_size=12).hexdigest()
 
 
-def show_map(result: MapResult, *, key: str, returned_objects: list[str] | None = None,
+def show_map(result: MapResult | ReadyMap, *, key: str, returned_objects: list[str] | None = None,
              height: int = MAP_HEIGHT, dynamic=None, center=None, basemap: str = NO_BASEMAP) -> dict:
-    """Draw ``result`` with ``st_folium``; return what the browser sent back (``{}`` when nothing).
+    """Draw ``result`` with st_folium's component (:func:`ui.folium_draw.draw`); return what the browser sent back (``{}`` when nothing).
 
     ``dynamic``: a FeatureGroup (e.g. the picked point) that changes between runs; it is added
     in the browser without reloading the map, so the view stays where the user left it.
     ``center``: a WGS 84 ``(lon, lat)`` to move the view to (at street zoom) without reloading,
     e.g. a GPS fix; drawn in ``basemap``'s datum.
     """
-    from streamlit_folium import st_folium
-
     if result.capped:
         st.caption(tr("map.capped", shown=f"{result.markers_shown:,}", total=f"{result.markers_total:,}"))
     view = {}
@@ -109,8 +127,9 @@ def show_map(result: MapResult, *, key: str, returned_objects: list[str] | None 
 
         (x,), (y,) = to_datum_xy([center[0]], [center[1]], datum_of(basemap))
         view = {"center": (float(y), float(x)), "zoom": 16}
-    value = st_folium(result.map, key=key, height=height, use_container_width=True,
-                      returned_objects=returned_objects or [], feature_group_to_add=dynamic, **view)
+    shown = result if isinstance(result, ReadyMap) else ready(result)
+    value = draw(shown.prepared, key=key, height=height, returned_objects=returned_objects or [],
+                 feature_group_to_add=dynamic, **view)
     state = st.session_state.get(key)
     if isinstance(state, dict) and any(state.get(k) for k in (returned_objects or [])):
         return state
