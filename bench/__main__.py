@@ -69,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
                     help="who drives the sessions: protocol (Streamlit's websocket protocol, no browser), "
                          "browser (headless Chromium), or both, each configuration once per kind "
                          "(default %(default)s)")
+    ld.add_argument("--pace", default="burst",
+                    help="how sessions arrive: burst (all at once, no pause between steps), steady "
+                         "(--rate log-ins per second, --think seconds before the tap and before the submit), "
+                         "or both, comma separated (default %(default)s)")
+    ld.add_argument("--rate", type=float, default=2.0, help="steady pace: log-ins per second (default %(default)s)")
+    ld.add_argument("--think", type=float, default=5.0,
+                    help="steady pace: seconds a person looks at the map, and at the form (default %(default)s)")
     ld.add_argument("--json", metavar="F", help="also write the figures to F as JSON")
     g = sub.add_parser("greencover", help="green cover per village over a generated 10 m raster: "
                                           "ours vs rasterstats vs rasterize+bincount")
@@ -164,12 +171,18 @@ def main(argv: list[str] | None = None) -> int:
             _say(f"the overview drawn in Chromium, {dt.date.today()}, {machine()}")
             out = run_draw(_say, repeats=args.repeats)
         elif args.what == "load":
-            from bench.load import run_load
+            from bench.load import BURST, Pace, run_load
 
             configs = [tuple(int(x) for x in c.lower().split("x")) for c in args.configs.split(",")]
+            steady = Pace("steady", args.rate, args.think)
+            known = {"burst": BURST, "steady": steady}
+            names = [k.strip() for k in args.pace.split(",") if k.strip()]
+            if not names or any(k not in known for k in names):
+                raise SystemExit(f"--pace takes burst, steady or both (got {args.pace!r})")
             _say(f"load through nginx, {dt.date.today()}, {machine()}")
             out = run_load(configs, plantings=args.plantings, timeout=args.timeout, port_base=args.port_base,
-                           say=_say, clients=tuple(k.strip() for k in args.clients.split(",") if k.strip()))
+                           say=_say, clients=tuple(k.strip() for k in args.clients.split(",") if k.strip()),
+                           paces=tuple(known[k] for k in names))
         elif args.what == "greencover":
             from bench.greencover import run as run_greencover
 

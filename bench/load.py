@@ -38,7 +38,7 @@ import numpy as np
 
 from greening.config import REPO_ROOT
 
-__all__ = ["run_load"]
+__all__ = ["run_load", "Pace", "BURST"]
 
 NGINX_SITE = REPO_ROOT / "deploy" / "nginx" / "greening.conf"
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -308,6 +308,30 @@ class Session:
     steps: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Pace:
+    """How the sessions arrive and how fast a person works. ``burst`` (the default): every session
+    starts at once and each step follows the last at once, the worst case for the servers.
+    ``steady``: log-ins arrive ``rate`` per second and each person looks ``think`` seconds at
+    the map before tapping, and as long again at the form before submitting (the timed steps,
+    page ready and submit, leave the thinking out)."""
+
+    name: str = "burst"
+    rate: float = 0.0  # log-ins per second; 0: all at once
+    think: float = 0.0
+
+    def start_of(self, i: int) -> float:
+        return i / self.rate if self.rate > 0 else 0.0
+
+    def label(self) -> str:
+        if self.rate <= 0 and self.think <= 0:
+            return "burst (all at once, no pause)"
+        return f"steady ({self.rate:g} log-ins/s, {self.think:g} s per step)"
+
+
+BURST = Pace()
+
+
 async def open_log_page(page, ms: float) -> None:
     """A team lands on 种植登记, or on its inbox (待办) when a notice waits for it: then, as a
     user would, it opens the phone's sidebar and picks 种植登记."""
@@ -327,7 +351,7 @@ async def open_log_page(page, ms: float) -> None:
 
 
 async def one_session(browser, base: str, username: str, password: str, site: str, timeout: float,
-                      out: Session | None = None) -> Session:
+                      out: Session | None = None, think: float = 0.0) -> Session:
     """One team: log in, wait for its map, tap its village, submit one planting. ``out`` (given by
     the caller) records how far it got, also when the caller's time limit stops it."""
     out = out if out is not None else Session(username)
@@ -350,6 +374,7 @@ async def one_session(browser, base: str, username: str, password: str, site: st
         await village.wait_for(timeout=ms)
         out.ready_s = time.perf_counter() - t0
         out.steps.append("map")
+        await asyncio.sleep(think)
         # A tap where a thumb would: the map scrolled into view, then the page touched at the
         # village's centre (a forced click on the SVG path did not reach Leaflet on a phone-sized
         # page below the fold: every browser session stopped here).
@@ -362,6 +387,7 @@ async def one_session(browser, base: str, username: str, password: str, site: st
         await page.get_by_label("株数").fill("7", timeout=ms)
         await page.get_by_text("更多（地点名称", exact=False).first.click(timeout=ms)  # optional fields, folded
         await page.get_by_label("地点名称（可选）").fill(site, timeout=ms)
+        await asyncio.sleep(think)
         t1 = time.perf_counter()
         await page.get_by_role("button", name="提交登记").click(timeout=ms)
         await page.wait_for_selector("text=已登记", timeout=ms)
@@ -377,18 +403,20 @@ async def one_session(browser, base: str, username: str, password: str, site: st
 
 
 async def run_sessions(base: str, accounts: list, marker: str, timeout: float,
-                       clients: str = "browser") -> list[Session]:
-    """Every account's session at once: headless Chromium contexts (``clients="browser"``) or
-    tabs spoken in Streamlit's protocol (``"protocol"``, :mod:`bench.load_protocol`)."""
+                       clients: str = "browser", pace: Pace = BURST) -> list[Session]:
+    """Every account's session, started as ``pace`` says (by default all at once): headless
+    Chromium contexts (``clients="browser"``) or tabs spoken in Streamlit's protocol
+    (``"protocol"``, :mod:`bench.load_protocol`). ``timeout`` bounds each session from its start."""
     async def bounded(i: int, user: str, pw: str, point, browser) -> Session:
         out = Session(user)
         site = f"{marker}{i:03d}"
+        await asyncio.sleep(pace.start_of(i))
         if browser is None:
             from bench.load_protocol import protocol_session
 
-            work = protocol_session(base, user, pw, site, point, timeout, out)
+            work = protocol_session(base, user, pw, site, point, timeout, out, think=pace.think)
         else:
-            work = one_session(browser, base, user, pw, site, timeout, out)
+            work = one_session(browser, base, user, pw, site, timeout, out, think=pace.think)
         try:
             await asyncio.wait_for(work, timeout=timeout)
         except TimeoutError:
@@ -424,14 +452,14 @@ def _fmt(v: float | None) -> str:
 
 
 def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports: Ports, timeout: float,
-                      say, tag: str, clients: str = "browser") -> dict:
+                      say, tag: str, clients: str = "browser", pace: Pace = BURST) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix=f"greening-load-{replicas}x{sessions}-"))
     serving = start_serving(db_url, replicas, ports, workdir)
     marker = f"压测{tag}-"
     try:
         with MemorySampler(serving.procs) as mem:
             t0 = time.perf_counter()
-            results = asyncio.run(run_sessions(serving.base, accounts[:sessions], marker, timeout, clients))
+            results = asyncio.run(run_sessions(serving.base, accounts[:sessions], marker, timeout, clients, pace))
             wall = time.perf_counter() - t0
     finally:
         serving.stop()
@@ -443,7 +471,8 @@ def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports
     spread: dict[str, int] = {}
     for r in results:
         spread[r.replica] = spread.get(r.replica, 0) + 1
-    row = {"clients": clients, "replicas": replicas, "sessions": sessions, "failed": len(results) - len(ok), "wall_s": wall,
+    row = {"clients": clients, "pace": pace.name, "pace_rate": pace.rate, "pace_think_s": pace.think,
+           "replicas": replicas, "sessions": sessions, "failed": len(results) - len(ok), "wall_s": wall,
            "ready_p50": _pct(ready, 50), "ready_p95": _pct(ready, 95), "ready_p99": _pct(ready, 99),
            "submit_p50": _pct(submit, 50), "submit_p95": _pct(submit, 95), "submit_p99": _pct(submit, 99),
            "rows_expected": len(expected), "rows_written": sum(written.values()),
@@ -452,7 +481,7 @@ def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports
            "spread": spread, "cpu_s": mem.cpu_seconds(), "app_startup_cpu_s": mem.startup_cpu_seconds(),
            "app_cpu_s_per_session": round(mem.cpu_seconds()["app"] / max(1, sessions), 2),
            "errors": sorted({r.error for r in results if r.error})[:5]}
-    say(f"  {clients:>8}: {replicas} replicas × {sessions:>2} sessions: failed {row['failed']}, page ready p50/p95/p99 "
+    say(f"  {clients:>8}, {pace.label()}: {replicas} replicas × {sessions:>2} sessions: failed {row['failed']}, page ready p50/p95/p99 "
         f"{_fmt(row['ready_p50'])}/{_fmt(row['ready_p95'])}/{_fmt(row['ready_p99'])} s, submit "
         f"{_fmt(row['submit_p50'])}/{_fmt(row['submit_p95'])}/{_fmt(row['submit_p99'])} s, rows "
         f"{row['rows_written']}/{row['rows_expected']} (lost {row['rows_lost']}, doubled {row['rows_doubled']}), "
@@ -467,7 +496,7 @@ def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports
 
 
 def run_load(configs: list[tuple[int, int]], *, plantings: int, timeout: float, port_base: int, say,
-             clients: tuple[str, ...] = ("protocol", "browser")) -> dict:
+             clients: tuple[str, ...] = ("protocol", "browser"), paces: tuple[Pace, ...] = (BURST,)) -> dict:
     import signal
 
     from greening.devtools.postgis_cluster import start_cluster
@@ -486,8 +515,10 @@ def run_load(configs: list[tuple[int, int]], *, plantings: int, timeout: float, 
         rows = []
         for i, (replicas, sessions) in enumerate(configs):
             for kind in clients:
-                rows.append(run_configuration(cluster.url, replicas, sessions, accounts, ports, timeout, say,
-                                              tag=f"{i}-{kind[0]}-{replicas}x{sessions}", clients=kind))
+                for pace in paces:
+                    rows.append(run_configuration(cluster.url, replicas, sessions, accounts, ports, timeout, say,
+                                                  tag=f"{i}-{kind[0]}-{pace.name[0]}-{replicas}x{sessions}",
+                                                  clients=kind, pace=pace))
         return {"configurations": rows}
     finally:
         cluster.stop()

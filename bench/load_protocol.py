@@ -163,7 +163,7 @@ def _value(kind: str, proto, value):
 
 
 async def protocol_session(base: str, username: str, password: str, site: str, point: tuple[float, float],
-                           timeout: float, out) -> None:
+                           timeout: float, out, think: float = 0.0) -> None:
     """One team over the protocol, filling ``out`` (a ``bench.load.Session``): log in, wait for the
     map of 种植登记, tap ``point`` (WGS 84 lon, lat, inside the team's village), submit a planting."""
     tab = StreamlitTab(base)
@@ -190,6 +190,7 @@ async def protocol_session(base: str, username: str, password: str, site: str, p
         out.steps.append("map")
         runs = tab.finished
         await tab.until(lambda s: tab.finished > runs, timeout)  # the run that drew the map ends
+        await asyncio.sleep(think)  # a person looks at the map before tapping
         lon, lat = point
         tap = {"last_clicked": {"lat": lat, "lng": lon}, "last_object_clicked": None, "zoom": 15,
                "center": {"lat": lat, "lng": lon}, "last_active_drawing": None}
@@ -200,6 +201,7 @@ async def protocol_session(base: str, username: str, password: str, site: str, p
         await tab.until(lambda s: tab.finished > runs and s.has_text("该点位于"), timeout)
         out.steps.append("tapped")
         page = tab.screen
+        await asyncio.sleep(think)  # and fills in the form
         t1 = time.perf_counter()
         await tab.rerun([_value(*page.widget("株数"), 7), _value(*page.widget("地点名称"), site),
                          _value(*page.widget("提交登记"), True)])
