@@ -11,10 +11,12 @@ from greening.models.enums import Role
 from greening.permissions import allowed
 from ui.app_navigation import login_navigation, role_navigation, show_not_open_note
 from ui.engine import db_session
-from ui.i18n_st import LANG_KEY, label, language_switch, tr
+from ui.i18n_st import LANG_KEY, USER_LANG_KEY, label, language_switch, tr
 from ui.layout import apply_css, md_escape
 from ui.login_gate import current_actor, logout_button, require_actor
 from ui.streamlit_texts import translate_streamlit_texts
+
+_LANG_OF = "user_language_of"  # whose saved language USER_LANG_KEY holds
 
 
 def _login_page():
@@ -22,12 +24,14 @@ def _login_page():
 
 
 def _load_language(actor) -> None:
-    if LANG_KEY in st.session_state:
+    """The user's saved language, read once per log-in (the tab's own choice, if any, still wins)."""
+    if LANG_KEY in st.session_state or st.session_state.get(_LANG_OF) == actor.user_id:
         return
     from greening.services.preferences import get_language
 
     with db_session(actor) as s:
-        st.session_state["user_language"] = get_language(s, actor)
+        st.session_state[USER_LANG_KEY] = get_language(s, actor)
+    st.session_state[_LANG_OF] = actor.user_id
 
 
 def _save_language(actor):
@@ -48,12 +52,13 @@ def _waiting(actor) -> int:
 
 
 def main() -> None:
-    st.set_page_config(page_title="湛江乡村绿化", page_icon="🌳", layout="wide",
-                       initial_sidebar_state="auto")
+    st.set_page_config(page_icon="🌳", layout="wide", initial_sidebar_state="auto")
     apply_css()
     actor = current_actor()
     if actor is not None:
         _load_language(actor)
+    # the browser tab's title in the tab's language (each page's header puts its own name first)
+    st.set_page_config(page_title=tr("app.title"))
     translate_streamlit_texts()
     if actor is None:
         login_navigation(_login_page).run()

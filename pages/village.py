@@ -7,7 +7,7 @@ from greening.models.enums import PersonKind, PlantingStatus, SiteType
 from greening.permissions import PermissionDenied
 from ui import data
 from ui.greencover_st import village_section
-from ui.i18n_st import label, lang, tr
+from ui.i18n_st import county_name, label, lang, tr
 from ui.layout import md_escape, page_header, show_error
 from ui.login_gate import require_actor
 from ui.maps_st import basemap_picker, datum_of, map_data, render, show_map
@@ -31,7 +31,8 @@ except (PermissionDenied, LookupError) as exc:
 v = detail.village
 with header:
     page_header(tr("village.title", name=md_escape(v["name"])))
-    st.caption(" · ".join(md_escape(x) for x in (v.get("town_name"), v.get("county_name"), code) if x))
+    st.caption(" · ".join(md_escape(x) for x in (v.get("town_name"), county_name(code, v.get("county_name")), code)
+                          if x))
 if actor.team_id is not None:
     rejected_notice(actor, village_code=code, team_id=actor.team_id)
 

@@ -76,7 +76,7 @@ def test_kobo_export_imported_in_the_app_once(site):
                 Planting.submission_id == "8e2d1f0a-6b1c-4c4e-9d0f-page00000001"))
 
     at = _app()
-    assert any("数据导入" in t.value for t in at.title)
+    assert any("数据导入" in t.value for t in at.subheader)
     at.file_uploader(key="ledger_upload").upload("kobo_export.csv", kobo_file(site), "text/csv")
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -7,16 +7,22 @@ from greening.i18n import label as _label
 from greening.i18n import labels as _labels
 from greening.i18n import normalise_lang, t
 
-__all__ = ["lang", "tr", "tr_key", "label", "label_of", "labels", "language_switch", "translated", "LANG_KEY"]
+__all__ = ["lang", "tr", "tr_key", "label", "label_of", "labels", "language_switch", "translated", "county_name", "LANG_KEY",
+           "USER_LANG_KEY"]
 
-LANG_KEY = "lang"
+LANG_KEY = "lang"            # the language chosen in this tab (the switch)
+USER_LANG_KEY = "user_language"  # the logged-in user's saved preference
 
 
 def lang() -> str:
-    """"zh" or "en": the tab's choice, else the user's saved preference, else Chinese."""
-    if LANG_KEY not in st.session_state:
-        st.session_state[LANG_KEY] = normalise_lang(st.session_state.get("user_language"))
-    return normalise_lang(st.session_state[LANG_KEY])
+    """"zh" or "en": the tab's choice, else the user's saved preference, else Chinese.
+
+    The default is not written into the tab's choice: the log-in page, drawn in Chinese before
+    anyone is known, had fixed "zh" there, and a user who had saved English got Chinese pages
+    after every log-in (``app.py`` loads the saved preference only when the tab chose nothing)."""
+    if LANG_KEY in st.session_state:
+        return normalise_lang(st.session_state[LANG_KEY])
+    return normalise_lang(st.session_state.get(USER_LANG_KEY))
 
 
 def tr(key: str, **kw) -> str:
@@ -55,6 +61,18 @@ def translated(widget, label: str, options, /, *, key: str, **kwargs):
     return widget(label, options, key=key, **kwargs)
 
 
+def county_name(code: str, fallback: str | None = None) -> str:
+    """The county of ``code`` (any code inside it) in the tab's language; ``fallback`` (the name
+    stored with the area) for a county outside the shipped boundaries."""
+    from greening.area_codes import county_prefix
+    from greening.geo.boundaries import COUNTIES
+
+    names = COUNTIES.get(county_prefix(code))
+    if not names:
+        return fallback or code
+    return names[1] if lang() == "en" and names[1] else names[0]
+
+
 def label(enum_cls, value) -> str:
     return _label(enum_cls, value, lang())
 
@@ -79,7 +97,9 @@ def language_switch(on_change=None, container=None) -> str:
         if on_change is not None:
             on_change(st.session_state[LANG_KEY])
 
-    (container or st.sidebar).radio(t("lang.label", current), ["zh", "en"], index=0 if current == "zh" else 1,
+    # the switch shows the language in force, also when it came from the saved preference
+    st.session_state["_lang_switch"] = current
+    (container or st.sidebar).radio(t("lang.label", current), ["zh", "en"],
                      format_func=lambda v: "中文" if v == "zh" else "English", horizontal=True,
                      key="_lang_switch", on_change=_changed)
     return lang()

@@ -11,7 +11,7 @@ from ui import data
 from ui.i18n_st import lang, tr
 
 __all__ = ["PHONE_CSS", "apply_css", "demo_banner", "progress_metric", "md_escape", "page_header", "show_error",
-           "flash"]
+           "flash", "tab_title"]
 
 _FLASH = "page_flash"  # what the last action did, said once on whichever page the rerun shows
 
@@ -70,10 +70,23 @@ def demo_banner() -> None:
         st.warning(tr("demo.banner"))
 
 
+_MD_ESCAPED = re.compile(r"\\(.)")
+
+
+def tab_title(title: str) -> str:
+    """The browser tab's title for a page called ``title`` (markdown, as page headers take it):
+    the page's name, then the app's, in the tab's language. It had been 湛江乡村绿化 on every page,
+    in Chinese also on an English page."""
+    name = _MD_ESCAPED.sub(r"\1", title).strip().rstrip("：:").strip()
+    return f"{name} · {tr('app.title')}" if name else tr("app.title")
+
+
 def page_header(title: str) -> None:
-    """The page title, the date the figures are reported as of, and the demo-data banner."""
+    """The page title (also the browser tab's), the date the figures are reported as of, and the
+    demo-data banner."""
     from greening.i18n import fmt_date
 
+    st.set_page_config(page_title=tab_title(title))
     st.subheader(title)
     st.caption(tr("common.as_of", date=fmt_date(data.report_date(), lang())))
     demo_banner()
