@@ -9,7 +9,12 @@ import numpy as np
 
 from bench.engine_data import write_city_or_province, write_national
 from greening.coverage.engines.cluster import count_dataset
-from greening.coverage.engines.dataset import plantings_files, read_county_villages, read_points
+from greening.coverage.engines.dataset import (
+    plantings_files,
+    read_county_villages,
+    read_points,
+    read_points_ahead,
+)
 from greening.coverage.index import VillageIndex
 
 
@@ -51,6 +56,28 @@ def test_city_data_claims_each_point_for_its_county(tmp_path):
         total += len(claimed)
     assert total == 20_000
     assert np.isfinite(read_points(plantings_files(folder)[0])[1]).all()
+
+
+def test_points_read_ahead_are_every_file_in_order_and_count_alike(tmp_path):
+    from bench.engine_worker import _grid, _village_polygons
+
+    folder = tmp_path / "city"
+    write_city_or_province(folder, 300, 20_000, (109.65, 20.20, 110.97, 21.95), seed=5)
+    files = plantings_files(folder)
+    ahead = list(read_points_ahead(files, ahead=3))
+    assert len(ahead) == len(files) > 3
+    for (county, x, y), f in zip(ahead, files, strict=True):
+        c, ex, ey = read_points(f)
+        assert county == c and np.array_equal(x, ex) and np.array_equal(y, ey)
+    first = read_points_ahead(files)
+    assert next(first)[0] == read_points(files[0])[0]
+    first.close()  # stopping early leaves nothing running
+    codes, geoms = _village_polygons(folder)
+    assert list(codes) == sorted(codes) and len(geoms) == 300
+    expected, outside = _grid_counts(folder)
+    got = _grid(folder, {})
+    assert dict(zip(sorted(expected), got["counts"], strict=True)) == expected
+    assert got["outside"] == outside
 
 
 def test_national_templates_make_valid_partitions(tmp_path):

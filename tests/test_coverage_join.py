@@ -124,6 +124,47 @@ class TestRasterGrid:
         assert counts.tolist() == np.bincount(pos[pos >= 0], minlength=len(fresh)).tolist()
         assert outside == int((pos < 0).sum())
 
+    def test_count_points_with_exact_batches_and_a_refilled_buffer(self, index, monkeypatch):
+        # The exact test runs on a background thread every few border points while later chunks
+        # are looked up; a caller refilling one buffer per chunk (bench.worker does) must still
+        # get every chunk counted as it was when handed over.
+        import greening.coverage.index as mod
+
+        monkeypatch.setattr(mod, "_EXACT_BATCH", 50)
+        monkeypatch.setattr(mod, "_CHUNK", 300)
+        rng = np.random.default_rng(11)
+        x, y = rng.uniform(109.99, 110.07, 6_000), rng.uniform(20.98, 21.03, 6_000)
+        pos = index.positions(x, y, use_grid=False)
+        fresh = VillageIndex.from_frame(sample_villages())
+        fresh.ensure_grid(cell=0.0013)
+        bx, by = np.empty(1_000), np.empty(1_000)
+
+        def refilled():
+            for lo in range(0, 6_000, 1_000):
+                bx[:] = x[lo:lo + 1_000]
+                by[:] = y[lo:lo + 1_000]
+                yield bx, by
+
+        counts, outside = fresh.count_points(refilled())
+        assert counts.tolist() == np.bincount(pos[pos >= 0], minlength=len(fresh)).tolist()
+        assert outside == int((pos < 0).sum())
+        assert (fresh.grid.lookup(x, y) == BORDER).sum() > 50  # several exact batches ran
+
+    def test_points_off_the_grid_nan_and_infinite_are_outside(self, index):
+        grid = RasterGrid.build(index.geoms, index._exact, 0.001)
+        x = np.array([np.nan, 110.005, np.inf, -np.inf, 1e300, -1e300, 110.005, 110.005, 0.0])
+        y = np.array([21.005, np.nan, 21.005, 21.005, 21.005, 21.005, np.inf, -1e300, 0.0])
+        assert grid.lookup(x, y).tolist() == [-1] * 9
+        assert grid.values(x, y).dtype == grid.cells.dtype
+
+    def test_a_grid_whose_edge_is_not_outside_is_refused(self):
+        cells = np.full((4, 5), -1, dtype=np.int16)
+        cells[1:3, 1:4] = 0
+        RasterGrid(cells, 0.0, 0.0, 1.0)  # a margin of outside cells: fine
+        cells[0, 2] = 0
+        with pytest.raises(ValueError, match="edge cells"):
+            RasterGrid(cells, 0.0, 0.0, 1.0)
+
     def test_cells_on_boundaries_are_marked_border(self, index):
         grid = RasterGrid.build(index.geoms, index._exact, 0.001)
         got = grid.lookup(np.array([110.01, 110.005, 110.5]), np.array([21.005, 21.005, 21.5]))

@@ -40,6 +40,14 @@ class RasterGrid:
         self.cells = cells  # (ny, nx), int16 or int32
         self.x0, self.y0, self.cell = float(x0), float(y0), float(cell)
         self.ny, self.nx = cells.shape
+        # lookup() clamps points off the grid onto its edge cells, so those must be OUTSIDE
+        # (build() leaves a margin of two cells around the villages).
+        edges = (cells[0], cells[-1], cells[:, 0], cells[:, -1])
+        if any((e != OUTSIDE).any() for e in edges):
+            raise ValueError("the grid's edge cells must be outside every village")
+        self._flat = cells.reshape(-1)
+        self._inv = 1.0 / self.cell
+        self._index_dtype = np.int32 if cells.size < np.iinfo(np.int32).max else np.int64
 
     @property
     def nbytes(self) -> int:
@@ -66,20 +74,32 @@ class RasterGrid:
 
     def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Village position per point (int32): ``BORDER`` means "use the exact test"."""
-        out = np.full(len(x), OUTSIDE, dtype=np.int32)
-        ix = x - self.x0
-        ix /= self.cell
-        np.floor(ix, out=ix)
-        iy = y - self.y0
-        iy /= self.cell
-        np.floor(iy, out=iy)
-        # NaN compares False, so missing coordinates stay OUTSIDE.
-        inside = np.flatnonzero((ix >= 0) & (ix < self.nx) & (iy >= 0) & (iy < self.ny))
-        flat = iy[inside].astype(np.int64)
-        flat *= self.nx
-        flat += ix[inside].astype(np.int64)
-        out[inside] = self.cells.reshape(-1)[flat]
-        return out
+        return self.values(x, y).astype(np.int32, copy=False)
+
+    def values(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The cell under every point (float64 arrays), in the cells' dtype: a village position,
+        ``OUTSIDE`` or ``BORDER``.
+
+        Few temporaries: offsets times the inverse cell size, clamped onto the grid (``fmin`` and
+        ``fmax`` also send NaN and infinities to an edge cell, and every edge cell is OUTSIDE),
+        truncated to integers (the same as floor once clamped at 0) and read with ``take``.
+        Rounding here differs from the build's ``floor((x - x0) / cell)`` by far less than
+        :data:`EPS`, the margin every border cell was widened by, so a point near a cell edge
+        that lands in the neighbouring cell gets that cell's answer, which is its own.
+        """
+        nx, ny = self.nx, self.ny
+        tx = np.subtract(x, self.x0)
+        tx *= self._inv
+        np.fmin(tx, nx - 1, out=tx)
+        np.fmax(tx, 0, out=tx)
+        ty = np.subtract(y, self.y0)
+        ty *= self._inv
+        np.fmin(ty, ny - 1, out=ty)
+        np.fmax(ty, 0, out=ty)
+        flat = ty.astype(self._index_dtype)
+        flat *= nx
+        flat += tx.astype(self._index_dtype)
+        return self._flat.take(flat)
 
 
 def _segments(geoms):

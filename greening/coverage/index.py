@@ -52,6 +52,7 @@ GRID_MAX_CELLS = 40_000_000
 _THREADS = 2
 _PARALLEL_MIN = 50_000
 _CHUNK = 1 << 18  # points per grid lookup task: small temporaries, two threads
+_EXACT_BATCH = 1 << 18  # border points per exact pass of count_points
 
 
 def sorted_villages(codes, geoms) -> tuple[np.ndarray, np.ndarray]:
@@ -175,29 +176,64 @@ class VillageIndex:
     def count_points(self, chunks) -> tuple[np.ndarray, int]:
         """(points per village, points in no village) for an iterable of (lons, lats) chunks.
 
-        Memory stays bounded whatever the total: each chunk is looked up on the grid and only
-        its points near a border (a few %) are kept, then answered in one exact pass, where
-        many points per village make the prepared polygons pay off.
+        Memory stays bounded whatever the total: each chunk is looked up on the grid and counted
+        at once (large chunks in pieces on two threads); only its points near a border (a few %)
+        are kept, and every :data:`_EXACT_BATCH` of those is answered by the exact test on a
+        background thread while the next chunks are looked up (batches that large keep the
+        prepared polygons paying off). A chunk is done with before the next one is asked for,
+        so a caller may refill the same buffers.
         """
         n = len(self.codes)
-        counts = np.zeros(n + 1, dtype=np.int64)
-        near_x, near_y = [], []
-        grid = self.ensure_grid() if n else None
-        for lons, lats in chunks:
-            x = np.ascontiguousarray(lons, dtype=float)
-            y = np.ascontiguousarray(lats, dtype=float)
-            if grid is None:
-                counts[n] += len(x)
-                continue
-            pos = self._grid_lookup(x, y, grid)
-            near = pos == BORDER
-            near_x.append(x[near])
-            near_y.append(y[near])
-            counts += np.bincount(np.where(pos[~near] >= 0, pos[~near], n), minlength=n + 1)
-        if near_x:
-            pos = self._exact(np.concatenate(near_x), np.concatenate(near_y))
-            counts += np.bincount(np.where(pos >= 0, pos, n), minlength=n + 1)
-        return counts[:n], int(counts[n])
+        if not n:
+            return np.zeros(0, dtype=np.int64), sum(len(np.asarray(x)) for x, _ in chunks)
+        grid = self.ensure_grid()
+        # counts[0]: border (answered later), counts[1]: outside, counts[2 + i]: village i
+        counts = np.zeros(n + 2, dtype=np.int64)
+        near_x: list[np.ndarray] = []
+        near_y: list[np.ndarray] = []
+        held = 0
+        answers = []
+
+        def exact(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            return np.bincount(self._exact(x, y) + 2, minlength=n + 2)
+
+        with ThreadPoolExecutor(1) as background:
+            for lons, lats in chunks:
+                x = np.ascontiguousarray(lons, dtype=float)
+                y = np.ascontiguousarray(lats, dtype=float)
+                for c, bx, by in self._grid_counts(x, y, grid, n):
+                    counts += c
+                    near_x.append(bx)
+                    near_y.append(by)
+                    held += len(bx)
+                if held >= _EXACT_BATCH:
+                    answers.append(background.submit(exact, np.concatenate(near_x),
+                                                     np.concatenate(near_y)))
+                    near_x, near_y, held = [], [], 0
+            if held:
+                answers.append(background.submit(exact, np.concatenate(near_x),
+                                                 np.concatenate(near_y)))
+            for a in answers:
+                counts += a.result()
+        return counts[2:], int(counts[1])
+
+    def _grid_counts(self, x: np.ndarray, y: np.ndarray, grid: RasterGrid, n: int):
+        """(counts as in :meth:`count_points`, x and y of the border points) per piece of one
+        chunk; pieces of a large chunk on two threads (numpy releases the GIL)."""
+
+        def piece(lo: int):
+            sx, sy = x[lo:lo + _CHUNK], y[lo:lo + _CHUNK]
+            v = grid.values(sx, sy)
+            c = np.bincount(v.astype(np.intp) + 2, minlength=n + 2)
+            c[0] = 0
+            near = np.flatnonzero(v == BORDER)
+            return c, sx[near], sy[near]
+
+        starts = range(0, len(x), _CHUNK)
+        if len(starts) > 1:
+            with ThreadPoolExecutor(_THREADS) as pool:
+                return list(pool.map(piece, starts))
+        return [piece(0)] if len(x) else []
 
     def ensure_grid(self, cell: float | None = None) -> RasterGrid:
         """Build (once) and return the raster grid fast path."""
