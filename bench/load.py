@@ -306,6 +306,19 @@ class Session:
     submit_s: float | None = None
     error: str | None = None
     steps: list[str] = field(default_factory=list)
+    began: float | None = None  # perf_counter at the session's start and end (how many ran at once)
+    ended: float | None = None
+
+
+def most_at_once(sessions: list[Session]) -> int:
+    """The largest number of sessions in progress at the same moment."""
+    edges = sorted([(s.began, 1) for s in sessions if s.began is not None]
+                   + [(s.ended, -1) for s in sessions if s.ended is not None], key=lambda e: (e[0], e[1]))
+    now = peak = 0
+    for _, step in edges:
+        now += step
+        peak = max(peak, now)
+    return peak
 
 
 @dataclass(frozen=True)
@@ -411,6 +424,7 @@ async def run_sessions(base: str, accounts: list, marker: str, timeout: float,
         out = Session(user)
         site = f"{marker}{i:03d}"
         await asyncio.sleep(pace.start_of(i))
+        out.began = time.perf_counter()
         if browser is None:
             from bench.load_protocol import protocol_session
 
@@ -426,6 +440,7 @@ async def run_sessions(base: str, accounts: list, marker: str, timeout: float,
             if out.error is None:
                 reached = out.steps[-1] if out.steps else "nothing"
                 out.error = f"after '{reached}': {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+        out.ended = time.perf_counter()
         return out
 
     if clients == "protocol":
@@ -472,7 +487,7 @@ def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports
     for r in results:
         spread[r.replica] = spread.get(r.replica, 0) + 1
     row = {"clients": clients, "pace": pace.name, "pace_rate": pace.rate, "pace_think_s": pace.think,
-           "replicas": replicas, "sessions": sessions, "failed": len(results) - len(ok), "wall_s": wall,
+           "replicas": replicas, "most_at_once": most_at_once(results), "sessions": sessions, "failed": len(results) - len(ok), "wall_s": wall,
            "ready_p50": _pct(ready, 50), "ready_p95": _pct(ready, 95), "ready_p99": _pct(ready, 99),
            "submit_p50": _pct(submit, 50), "submit_p95": _pct(submit, 95), "submit_p99": _pct(submit, 99),
            "rows_expected": len(expected), "rows_written": sum(written.values()),
@@ -486,7 +501,8 @@ def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports
         f"{_fmt(row['submit_p50'])}/{_fmt(row['submit_p95'])}/{_fmt(row['submit_p99'])} s, rows "
         f"{row['rows_written']}/{row['rows_expected']} (lost {row['rows_lost']}, doubled {row['rows_doubled']}), "
         f"peak memory {row['peak_mb_total']} MB ({'+'.join(map(str, row['peak_mb_each']))}), "
-        f"sessions per replica {sorted(spread.values(), reverse=True)}, {wall:.0f} s")
+        f"sessions per replica {sorted(spread.values(), reverse=True)}, at most {row['most_at_once']} in progress at once, "
+        f"{wall:.0f} s")
     say("    CPU seconds used meanwhile: " + ", ".join(f"{k} {v:.0f}" for k, v in row["cpu_s"].items())
         + f" (the machine had {wall * (os.cpu_count() or 1):.0f}); app per session {row['app_cpu_s_per_session']:.2f}"
         + f"; the replicas' start-up before the sessions: {row['app_startup_cpu_s']:.0f}")
