@@ -3,12 +3,11 @@ this week and overdue, or by position (GPS or a tap, matched to the nearest plan
 species), fill in what was found, submit once."""
 import streamlit as st
 
-from ui.care_form import care_confirmation, care_form, due_list, match_near, pick_due
+from ui.care_form import care_confirmation, care_form, due_list, pick_by_position, pick_due
 from ui.i18n_st import tr, tr_key, translated
 from ui.layout import page_header
 from ui.login_gate import require_actor
 from ui.pickers import pick_village
-from ui.planting_form import point_picker
 from ui.tables import show_table
 
 actor = require_actor("care.create")
@@ -32,6 +31,5 @@ how = translated(st.segmented_control, tr("care.how"), ["list", "position"], for
 if how == "list":
     care_form(actor, pick_due(due) if len(due) else None)
 else:
-    point = point_picker(actor, village_code, prefix="care")
-    matched = match_near(actor, point)
-    care_form(actor, matched[1] if matched else None, point=point, species_id=matched[0] if matched else None)
+    pick = pick_by_position(actor, village_code)
+    care_form(actor, pick.planting_id, point=pick.point, species_id=pick.species_id, missing=pick.missing)

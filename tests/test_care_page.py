@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from greening.actor import Actor
 from greening.coverage.load import report_date
 from greening.db import make_engine, read_session, session_scope
+from greening.i18n import t
 from greening.models import CareCheck, Planting
 from greening.supervision.care_schedule import due_checks
 from tests.test_pages_apptest import _app, _no_exception, _texts, app_db, settings  # noqa: F401
@@ -137,3 +138,50 @@ def test_the_point_picked_for_a_planting_is_not_the_care_checks(settings):  # no
     assert not any("匹配到记录" in s.value for s in at.success), _texts(at)
     assert "care_point" not in at.session_state
     assert at.session_state["log_point"] == (lon, lat)  # the planting page's point is kept for it
+
+
+def test_typed_coordinates_say_which_village_like_a_tapped_point(settings):  # noqa: F811
+    """Coordinates typed on 管护核查 showed no 「该点位于…」 line (a tapped point on 种植登记 does),
+    and with no species chosen the page said nothing until 提交核查 answered 「请选择一条植树记录」,
+    a list the team was not picking from."""
+    pid = _planted("care-page-4", lon_shift=0.001)
+    with read_session(make_engine()) as s:
+        p = s.get(Planting, pid)
+        lon, lat, species_id = p.lon, p.lat, p.species_id
+    at = _app("team-suixi", "pages/care_check.py")
+    at.segmented_control(key="care_pick_how").set_value("position").run()
+    at.segmented_control(key="care_how").set_value("typed").run()
+    # nothing typed yet: the hint is about typing, not about GPS or the map
+    assert any(i.value == "请先输入核查位置的坐标" for i in at.info), _texts(at)
+    assert not any("定位" in i.value for i in at.info), _texts(at)
+    at.text_input(key="care_coords").set_value(f"{lon:.7f}, {lat:.7f}").run()
+    _no_exception(at)
+    assert any(s.value.startswith("该点位于：北寮社区（示例）") for s in at.success), _texts(at)
+    assert any(c.value.startswith("位置：经度") for c in at.caption), _texts(at)
+    # no species yet: the page asks for the species, and so does the press
+    assert any(i.value.startswith("请选择树种") for i in at.info), _texts(at)
+    _submit(at)
+    assert [e.value for e in at.error] == [t("care.need_species")], _texts(at)
+    at.selectbox(key="care_species").set_value(species_id).run()
+    assert any(f"匹配到记录 #{pid}" in s.value for s in at.success), _texts(at)
+    assert not any(i.value.startswith("请选择树种") for i in at.info), _texts(at)
+
+
+def test_english_typed_coordinates_name_the_village(settings):  # noqa: F811
+    at = _app("team-suixi", "pages/care_check.py")
+    at.session_state["lang"] = "en"
+    at.run()
+    at.segmented_control(key="care_pick_how").set_value("position").run()
+    at.segmented_control(key="care_how").set_value("typed").run()
+    village = _team_village_point()
+    at.text_input(key="care_coords").set_value(f"{village[0]:.7f}, {village[1]:.7f}").run()
+    _no_exception(at)
+    assert any(s.value.startswith("This point is in ") for s in at.success), _texts(at)
+    assert any(i.value == t("care.need_species", "en") for i in at.info), _texts(at)
+
+
+def _team_village_point() -> tuple[float, float]:
+    from tests.test_pages_apptest import _team_village
+
+    village = _team_village("team-suixi")
+    return village["label_lon"], village["label_lat"]

@@ -9,6 +9,7 @@ the same id and the care service stores it once; after a save the confirmation r
 from __future__ import annotations
 
 import uuid
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
@@ -22,7 +23,8 @@ from ui.i18n_st import lang, tr, tr_key, translated
 from ui.layout import md_escape, show_error
 from ui.planting_form import default_date
 
-__all__ = ["TASKS", "due_list", "pick_due", "match_near", "care_form", "care_confirmation"]
+__all__ = ["TASKS", "PositionPick", "due_list", "pick_due", "pick_by_position", "match_near", "care_form",
+           "care_confirmation"]
 
 SUBMISSION_KEY = "care_submission_id"
 DONE_KEY = "care_done"
@@ -62,24 +64,53 @@ def pick_due(due: pd.DataFrame) -> int | None:
                         placeholder=tr("care.pick_placeholder"), key="care_pick")
 
 
-def match_near(actor: Actor, point) -> tuple[int, int] | None:
-    """By position: the species, then the planting it matches (said on screen); (species id,
-    planting id) or None."""
+class PositionPick(NamedTuple):
+    """A check's planting picked by position: the planting matched (or None and why not)."""
+    planting_id: int | None
+    point: tuple[float, float] | None
+    species_id: int | None
+    missing: str  # the string key saying what is still needed, when no planting is matched
+
+
+def pick_by_position(actor: Actor, village_code: str) -> PositionPick:
+    """Where (GPS, a tap or typed coordinates), which village that is (the same line as on 种植登记,
+    also for typed coordinates), the species, then the planting matched (said on screen)."""
+    from ui.planting_form import point_picker, where_is
+
+    point = point_picker(actor, village_code, prefix="care")
+    if point is not None:
+        where_is(actor, point, village_code, prefix="care")
+    species_id = _species_box()
+    if point is None:
+        typed = st.session_state.get("care_how") == "typed"
+        st.info(tr("care.need_coords" if typed else "care.need_point"))
+        return PositionPick(None, None, species_id, "care.need_coords" if typed else "care.need_point")
+    if species_id is None:
+        st.info(tr("care.need_species"))
+        return PositionPick(None, point, None, "care.need_species")
+    pid = match_near(actor, point, species_id)
+    return PositionPick(pid, point, species_id, "care.need_planting")
+
+
+def _species_names() -> dict:
+    species = data.species()
+    names = species["name_en"].fillna(species["name_zh"]) if lang() == "en" else species["name_zh"]
+    return dict(zip(species["id"], names, strict=False))
+
+
+def _species_box() -> int | None:
+    names = _species_names()
+    species_id = translated(st.selectbox, tr("care.species"), list(names), format_func=names.get, index=None,
+                            placeholder=tr("log.pick_species"), key="care_species")
+    return None if species_id is None else int(species_id)
+
+
+def match_near(actor: Actor, point, species_id: int) -> int | None:
+    """The planting of ``species_id`` matched near ``point`` (said on screen), or None (the reason shown)."""
+    from greening.models import Planting
     from greening.supervision.care_schedule import match_planting
 
-    species = data.species()
     lg = lang()
-    names = dict(zip(species["id"], species["name_en"].fillna(species["name_zh"]) if lg == "en"
-                     else species["name_zh"], strict=False))
-    species_id = translated(st.selectbox, tr("care.species"), list(names), format_func=names.get, index=None,
-                              placeholder=tr("log.pick_species"), key="care_species")
-    if point is None:
-        st.info(tr("care.need_point"))
-        return None
-    if species_id is None:
-        return None
-    from greening.models import Planting
-
     try:
         with db_session(actor) as s:
             pid, metres = match_planting(s, actor, point[0], point[1], int(species_id), data.report_date())
@@ -88,9 +119,9 @@ def match_near(actor: Actor, point) -> tuple[int, int] | None:
     except (ValueError, PermissionDenied) as exc:
         show_error(exc)
         return None
-    st.success(tr("care.matched", id=pid, species=md_escape(names[species_id]), count=fmt_count(count, lg),
-                  planted=fmt_date(planted, lg), metres=f"{metres:.0f}"))
-    return int(species_id), pid
+    st.success(tr("care.matched", id=pid, species=md_escape(_species_names()[species_id]),
+                  count=fmt_count(count, lg), planted=fmt_date(planted, lg), metres=f"{metres:.0f}"))
+    return pid
 
 
 def _submission_id() -> str:
@@ -99,8 +130,10 @@ def _submission_id() -> str:
     return st.session_state[SUBMISSION_KEY]
 
 
-def care_form(actor: Actor, planting_id: int | None, *, point=None, species_id: int | None = None) -> None:
-    """The check's form; on submit, record it once (by position: matched again by the same rule)."""
+def care_form(actor: Actor, planting_id: int | None, *, point=None, species_id: int | None = None,
+              missing: str = "care.need_planting") -> None:
+    """The check's form; on submit, record it once (by position: matched again by the same rule).
+    ``missing``: what to say when no planting is picked (by position: the point, or the species)."""
     import datetime as dt
 
     sid = _submission_id()
@@ -119,7 +152,7 @@ def care_form(actor: Actor, planting_id: int | None, *, point=None, species_id: 
     if not submitted:
         return
     if planting_id is None:
-        st.error(tr("care.need_planting"))
+        st.error(tr(missing))
         return
     text = "、".join(TASKS[t][0] for t in done)
     note_text = "；".join(t for t in (text, note.strip()) if t) or None

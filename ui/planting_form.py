@@ -150,10 +150,11 @@ def point_picker(actor: Actor, village_code: str, *, prefix: str = "log"):
     return st.session_state.get(point_key)
 
 
-def where_is(actor: Actor, point, claimed_code: str | None):
-    """Say which village ``point`` falls in, and warn when it is not the claimed one."""
+def where_is(actor: Actor, point, claimed_code: str | None, *, prefix: str = "log"):
+    """Say which village ``point`` falls in, and warn when it is not the claimed one (``prefix``:
+    the screen's, as given to :func:`point_picker`)."""
     st.caption(tr("log.point", lon=point[0], lat=point[1]))
-    source = st.session_state.get(SOURCE_KEY) or {}
+    source = st.session_state.get(_point_keys(prefix)[1]) or {}
     if source.get("kind") == "gps" and source.get("accuracy") is not None:
         from ui.gps import COARSE_M
 
