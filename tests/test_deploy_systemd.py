@@ -124,3 +124,23 @@ def test_a_replica_imports_the_pages_modules_before_it_serves():
     # Declared outside a page run, a custom component is never registered, so never served:
     # the map and the GPS button would stay blank.
     assert "streamlit_folium" not in modules and "ui.gps" not in modules
+
+
+def test_a_replica_warms_a_teams_first_reads_and_writes_nothing(demo_engine):
+    """``ui.serve.warm`` makes the log-in lookup and a team's inbox once (against the configured
+    database, which it only reads), and never stops a server whose database is not there yet."""
+    from sqlalchemy import func, select
+
+    from greening.config import override_settings
+    from greening.models import AuditLog
+    from ui.serve import warm
+
+    url = demo_engine.url.render_as_string(hide_password=False)
+    with demo_engine.connect() as conn:
+        audit = conn.scalar(select(func.count()).select_from(AuditLog))
+    with override_settings(database_url=url):
+        assert warm() == ["log-in lookup", "a team's inbox"]
+    with demo_engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(AuditLog)) == audit
+    with override_settings(database_url="postgresql+psycopg://nobody@127.0.0.1:9/none"):
+        assert warm() == []
