@@ -157,6 +157,34 @@ class TestRasterGrid:
         assert grid.lookup(x, y).tolist() == [-1] * 9
         assert grid.values(x, y).dtype == grid.cells.dtype
 
+    def test_a_cell_a_slanted_piece_is_not_marked_for_is_clear_of_it(self):
+        # Random pieces over a 2 x 2 block of cells, a tenth of them through or within a few
+        # EPS of the block's middle corner: the cell left unmarked, widened by EPS, never
+        # touches its piece, and most slanted pieces leave one.
+        from greening.coverage.grid import EPS, _missed_corner
+
+        rng = np.random.default_rng(1)
+        n, cell, x0, y0 = 50_000, 0.001, 110.0, 21.0
+        ax, bx = rng.uniform(x0, x0 + 2 * cell, n), rng.uniform(x0, x0 + 2 * cell, n)
+        ay, by = rng.uniform(y0, y0 + 2 * cell, n), rng.uniform(y0, y0 + 2 * cell, n)
+        k, cx, cy = n // 10, x0 + cell, y0 + cell
+        shift = rng.uniform(-3, 3, k) * EPS
+        ax[:k], bx[:k] = cx - rng.uniform(0, cell, k), cx + rng.uniform(0, cell, k)
+        ay[:k], by[:k] = cy - (cx - ax[:k]) + shift, cy + (bx[:k] - cx) + shift
+        cells = [np.floor((f(a, b) + e - o) / cell).astype(np.int64)
+                 for f, e, a, b, o in ((np.minimum, -EPS, ax, bx, x0), (np.maximum, EPS, ax, bx, x0),
+                                      (np.minimum, -EPS, ay, by, y0), (np.maximum, EPS, ay, by, y0))]
+        i0, i1, r0, r1 = cells
+        skip = _missed_corner(i0, i1, r0, r1, x0, y0, cell, ax, ay, bx, by)
+        at = np.flatnonzero(skip >= 0)
+        assert len(at) > 0.5 * ((i1 - i0 == 1) & (r1 - r0 == 1)).sum()
+        r = np.where(skip[at] >= 2, r1[at], r0[at])
+        i = np.where(skip[at] % 2 == 1, i1[at], i0[at])
+        boxes = shapely.box(x0 + i * cell - EPS, y0 + r * cell - EPS,
+                            x0 + (i + 1) * cell + EPS, y0 + (r + 1) * cell + EPS)
+        pieces = shapely.linestrings(np.stack([np.c_[ax[at], ay[at]], np.c_[bx[at], by[at]]], axis=1))
+        assert not shapely.intersects(pieces, boxes).any()
+
     def test_a_grid_whose_edge_is_not_outside_is_refused(self):
         cells = np.full((4, 5), -1, dtype=np.int16)
         cells[1:3, 1:4] = 0

@@ -156,14 +156,42 @@ def _mark_pieces(flat, nx, ny, x0, y0, cell, px0, py0, px1, py1) -> None:
     np.clip(i1, 0, nx - 1, out=i1)
     np.clip(r0, 0, ny - 1, out=r0)
     np.clip(r1, 0, ny - 1, out=r1)
-    for r in (r0, r1):
-        for i in (i0, i1):
-            flat[r * nx + i] = BORDER
+    skip = _missed_corner(i0, i1, r0, r1, x0, y0, cell, px0, py0, px1, py1)
+    for k, (r, i) in enumerate(((r0, i0), (r0, i1), (r1, i0), (r1, i1))):
+        at = r * nx + i
+        flat[at if skip is None else at[skip != k]] = BORDER
     # A box can reach a third cell when EPS straddles a cell edge on both sides: rare.
     wide = np.flatnonzero((i1 - i0 > 1) | (r1 - r0 > 1))
     for w in wide:
         flat[(np.arange(r0[w], r1[w] + 1)[:, None] * nx
               + np.arange(i0[w], i1[w] + 1)[None, :]).ravel()] = BORDER
+
+
+def _missed_corner(i0, i1, r0, r1, x0, y0, cell, px0, py0, px1, py1):
+    """For a piece whose box covers 2 x 2 cells, the one of the four (0: lower left, 1: lower
+    right, 2: upper left, 3: upper right) it passes clear of, else -1 (None: no such piece).
+
+    A slanted piece crosses three of the four cells: it passes on one side of their shared
+    corner C, and the cell beyond C (the quadrant at C facing away from the piece) is at least
+    the corner's distance from the piece's line. When that distance exceeds 2 EPS, that cell
+    widened by EPS on every side (at most sqrt(2) EPS nearer) is still clear of the piece, so it
+    need not be a border cell for this piece: about a fifth fewer border cells, hence fewer
+    points for the exact test. Closer than that, or axis-parallel, all four stay marked."""
+    two = np.flatnonzero((i1 - i0 == 1) & (r1 - r0 == 1))
+    if not len(two):
+        return None
+    dx, dy = px1[two] - px0[two], py1[two] - py0[two]
+    cross = dx * (y0 + r1[two] * cell - py0[two]) - dy * (x0 + i1[two] * cell - px0[two])
+    far = (np.abs(cross) > 2 * EPS * np.hypot(dx, dy)) & (dx * dy != 0)
+    beyond = cross * dx > 0  # C on the upper side of the piece's line
+    rising = dx * dy > 0
+    # rising: the piece's ends are lower left and upper right; C above it -> upper left is
+    # missed, below -> lower right. Falling: the ends are upper left and lower right; C above
+    # -> upper right is missed, below -> lower left.
+    which = np.where(rising, np.where(beyond, 2, 1), np.where(beyond, 3, 0))
+    skip = np.full(len(i0), -1, dtype=np.int8)
+    skip[two[far]] = which[far]
+    return skip
 
 
 def _runs(cells):
