@@ -9,6 +9,7 @@ from ui.i18n_st import label, label_of, tr, translated
 from ui.layout import page_header, show_error
 from ui.login_gate import require_actor
 from ui.tables import show_table
+from ui.user_admin import active_button, late_press_on_fresh_form
 
 ROLES = list(Role)
 
@@ -68,7 +69,9 @@ with new_tab, st.form(new_form.key(), clear_on_submit=False):
     display = st.text_input(tr("users.display_name"), max_chars=100, key=new_form.key("display"))
     role = translated(st.selectbox, tr("users.role"), ROLES, format_func=label_of(Role), key=new_form.key("role"))
     area = st.text_input(tr("users.area"), max_chars=12, key=new_form.key("area"))
-    if st.form_submit_button(tr("users.create"), type="primary"):
+    kept = st.session_state.get(_ONE_TIME)
+    if st.form_submit_button(tr("users.create"), type="primary") and not late_press_on_fresh_form(
+            new_form, kept[0] if kept else None, name, display, area):
         made = _run(lambda s: users.create_user(s, actor, username=name, display_name=display, role=role,
                                                 area_code=area.strip() or None)[1], None)
         if made:
@@ -83,11 +86,8 @@ with edit_tab:
     _show_password("reset")
     if uid is not None:
         current = table[table["id"] == uid].iloc[0]
-        c1, c2, c3 = st.columns(3)
-        if c1.button(tr("users.disable")):
-            _run(lambda s: users.set_active(s, actor, uid, False), tr("users.disabled"))
-        if c2.button(tr("users.enable")):
-            _run(lambda s: users.set_active(s, actor, uid, True), tr("users.enabled"))
+        c1, c3 = st.columns(2)
+        active_button(actor, c1, uid, bool(current["active"]))
         if c3.button(tr("users.reset")):
             made = _run(lambda s: users.reset_password(s, actor, uid), None)
             if made:

@@ -65,3 +65,64 @@ def test_the_audit_page_names_tables_and_actions_in_words_and_shows_beijing_time
     assert not ({"create", "update", "login"} & set(shown["操作"]))
     action_box.set_value("login").run()
     assert set(at.dataframe[0].value["操作"]) == {"登录"}
+
+
+def _errors(at) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def test_a_late_press_on_the_fresh_form_says_nothing_and_an_empty_name_is_required(settings):  # noqa: F811
+    """The press arriving again after an account was made landed on the fresh, empty form and
+    answered 「用户名 '' 无效：2-60 个小写字母…」: a format error about a name nobody typed."""
+    at = _app("admin", PAGE)
+    at.text_input(key="user_new_0_username").set_value("late-press-city")
+    at.selectbox(key="user_new_0_role").set_value(Role.CITY)
+    _button(at, "创建").click().run()
+    assert any("已创建：late-press-city" in s.value for s in at.success)
+    _button(at, "创建").click().run()  # the late press, on the fresh form
+    _no_exception(at)
+    assert _errors(at) == [], _errors(at)
+    assert len(at.code) == 1  # the one-time password is still there
+    _button(at, "我已记下并转交").click().run()
+    # pressed on purpose with no user name: said plainly, naming the field
+    at.text_input(key="user_new_1_display").set_value("某人")
+    _button(at, "创建").click().run()
+    assert _errors(at) == ["请填写用户名（必填）"], _errors(at)
+    at.text_input(key="user_new_1_display").set_value("")
+    _button(at, "创建").click().run()
+    assert _errors(at) == ["请填写用户名（必填）"], _errors(at)
+    assert not any("无效" in e for e in _errors(at))
+
+
+def test_only_the_button_that_applies_is_shown_and_a_repeat_does_not_undo_it(settings, monkeypatch):  # noqa: F811
+    """停用 and 启用 were both offered for every user, and a second press landing on the other
+    button undid the first."""
+    import ui.user_admin
+
+    at = _app("admin", PAGE)
+    at.text_input(key="user_new_0_username").set_value("toggle-city")
+    at.selectbox(key="user_new_0_role").set_value(Role.CITY)
+    _button(at, "创建").click().run()
+    with session_scope(make_engine()) as s:
+        uid = s.scalar(select(User.id).where(User.username == "toggle-city"))
+
+    def active() -> bool:
+        with session_scope(make_engine()) as s:
+            return s.get(User, uid).active
+
+    next(b for b in at.selectbox if b.label == "用户").set_value(uid).run()
+    labels = [b.label for b in at.button]
+    assert "停用" in labels and "启用" not in labels, labels
+    _button(at, "停用").click().run()
+    _no_exception(at)
+    assert not active()
+    assert any(s.value == "已停用" for s in at.success), [s.value for s in at.success]
+    labels = [b.label for b in at.button]
+    assert "启用" in labels and "停用" not in labels, labels
+    _button(at, "启用").click().run()  # the same press arriving again, on the button now there
+    assert not active()
+    monkeypatch.setattr(ui.user_admin, "REPEAT_SECONDS", 0.0)  # a deliberate press, later
+    _button(at, "启用").click().run()
+    assert active()
+    assert any(s.value == "已启用" for s in at.success)
+    assert "停用" in [b.label for b in at.button]

@@ -116,6 +116,8 @@ def create_user(session: Session, actor: Actor, *, username: str, display_name: 
     value (user name taken or malformed, role and area that do not fit, weak password).
     """
     require(actor, "user.manage")
+    if not (username or "").strip():
+        raise Refusal.of("username_required")
     name = normalise_username(username)
     if name is None:
         raise Refusal.of("username_invalid", username=username)

@@ -19,6 +19,7 @@ ACTION_CODES: list[tuple[str, str, str]] = [
     ("user_not_found", "用户 {user_id} 不存在", "no user {user_id}"),
     ("username_invalid", "用户名 {username!r} 无效：2-60 个小写字母、数字或 . _ -",
      "user name {username!r} is not valid: 2-60 lower-case letters, digits, . _ -"),
+    ("username_required", "请填写用户名（必填）", "the user name is required"),
     ("username_taken", "用户名 {username!r} 已被使用", "user name {username!r} is taken"),
     ("sso_subject_taken", "单点登录标识 {subject!r} 已关联其他用户", "{subject!r} is linked to another user"),
     ("county_code_example", "县区代码 {county!r} 应为 6 位（如 440823）",
