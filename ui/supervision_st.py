@@ -99,9 +99,9 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
             rnd.next()
             st.session_state[_ISSUED_KEY] = (rnd.round + 1, text, skipped)  # shown above the fresh form
             data.invalidate()
-            st.success(text)
-            if skipped:
-                st.warning(skipped)
+            # Drawn again at once: the fresh form, with the villages just issued to marked as open
+            # (the old picker stayed on screen, unmarked, until the official's next click).
+            st.rerun()
 
 
 def _refused(exc: BaseException, village: str | None) -> None:
