@@ -43,6 +43,7 @@ _LOCAL_TZ = dt.timezone(dt.timedelta(hours=8))
 def _decide(actor, pid: int, version: int, nonce: int) -> None:
     """The submit button's callback: decide record ``pid`` as it was at ``version``."""
     decided = st.session_state.setdefault(_DECIDED_KEY, set())
+    st.session_state[_SCROLL_KEY] = True  # whatever the outcome, it is said where the reviewer looks
     if (pid, version) in decided:  # a second press of the same form: its outcome is on screen
         return
     st.session_state[_NOTE_KEY] = []  # a new decision: the outcome of the previous one is gone
@@ -223,19 +224,49 @@ def _decision_form(actor, row, nonce: int) -> None:
                               args=(actor, pid, version, nonce))
 
 
+_SCROLL_KEY = "review_scroll_to_outcome"  # set by a press: the next run brings its outcome into view
+_OUTCOME_BOX = "rv_outcome"
+#: the outcome line into the middle of the screen, once the page has settled after the decision
+#: (the form, the record's photos and map are gone and the page is shorter)
+_SCROLL_TO_OUTCOME = """<script>
+(function () {{
+  var doc = window.parent.document, tries = 0;  // decision {nonce}
+  function bring() {{
+    var box = doc.querySelector('.st-key-{box}');
+    if (box) {{ box.scrollIntoView({{block: 'center'}}); }}
+    if (++tries < 6) {{ setTimeout(bring, 250); }}
+  }}
+  bring();
+}})();
+</script>"""
+
+
+def _outcome(actor, nonce: int) -> None:
+    """The last press's outcome where the reviewer is looking: just above the record picker, where
+    the form was (it had been at the top of the tab, out of view on a phone scrolled down to the
+    form), brought into view in the run after the press."""
+    with st.container(key=_OUTCOME_BOX):
+        _show_notes(actor)
+    if st.session_state.pop(_SCROLL_KEY, False):
+        import streamlit.components.v1 as components
+
+        components.html(_SCROLL_TO_OUTCOME.format(nonce=nonce, box=_OUTCOME_BOX), height=0)
+
+
 def decision_queue(actor) -> None:
-    """The queue tab: the last decision's outcome, filters, total, one page, and the chosen record."""
-    _show_notes(actor)
+    """The queue tab: filters, total, one page, the last decision's outcome and the chosen record."""
     nonce = int(st.session_state.setdefault(NONCE_KEY, 0))
     flt, page, size = _filters(actor)
     with db_session(actor) as s:
         result = queue_page(s, actor, flt, page=page, page_size=size)
     if result.total == 0:
+        _outcome(actor, nonce)
         st.info(tr("review.empty") if flt == QueueFilter() else tr("review.empty_filtered"))
         return
     st.caption(tr("review.total", total=fmt_int(result.total), page=result.page, pages=result.pages,
                   shown=len(result.rows)))
     _table(result.rows)
+    _outcome(actor, nonce)
     rows = {int(r["id"]): r for r in result.rows.to_dict("records")}
     pid = st.selectbox(tr("review.record"), list(rows), index=None, key=f"rv_record_{nonce}",
                        format_func=lambda i: _record_label(rows[i]), placeholder=tr("review.record_placeholder"))
