@@ -52,7 +52,7 @@ GRID_MAX_CELLS = 40_000_000
 _THREADS = 2
 _PARALLEL_MIN = 50_000
 _CHUNK = 1 << 18  # points per grid lookup task: small temporaries, two threads
-_EXACT_BATCH = 1 << 18  # border points per exact pass of count_points
+_EXACT_BATCH = 1 << 16  # border points per exact pass of count_points (a short tail after the last chunk)
 
 
 def sorted_villages(codes, geoms) -> tuple[np.ndarray, np.ndarray]:

@@ -147,15 +147,16 @@ def read_points(path) -> tuple[str, np.ndarray, np.ndarray]:
     return county, np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(y, dtype=float)
 
 
-def read_points_ahead(paths, ahead: int = 2):
-    """:func:`read_points` of every path, in order, up to ``ahead`` files ahead on a background
-    thread (Parquet decoding releases the GIL): whatever the caller does with one file's points
-    overlaps the reading of the next. Each file's arrays are its own (never reused)."""
+def read_points_ahead(paths, ahead: int = 4, threads: int = 2):
+    """:func:`read_points` of every path, in order, up to ``ahead`` files ahead on ``threads``
+    background threads (Parquet decoding releases the GIL): whatever the caller does with one
+    file's points overlaps the reading of the next ones. Each file's arrays are its own (never
+    reused); at most ``ahead`` files are held besides the one handed out."""
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
     paths = list(paths)
-    with ThreadPoolExecutor(1) as pool:
+    with ThreadPoolExecutor(threads) as pool:
         queue = deque(pool.submit(read_points, p) for p in paths[:ahead])
         for p in paths[ahead:]:
             done = queue.popleft().result()
