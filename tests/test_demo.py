@@ -326,6 +326,22 @@ class TestLoad:
             assert trees == demo_summary.trees_planted == tree_total(SEED)
             assert count(Planting, Planting.source != "demo") == 0
 
+    def test_a_record_was_submitted_the_evening_it_was_planted_before_its_review(self, demo_engine):
+        """Every demo planting was stamped as submitted at the moment of the load (2026 beside
+        plantings and reviews of 2024): the review queue said a record planted in March 2024 was
+        submitted in December 2026, and reviewed two years before it was submitted."""
+        with demo_engine.connect() as conn:
+            rows = pd.DataFrame(conn.execute(select(Planting.planted_on, Planting.created_at,
+                                                    Planting.reviewed_at)).all(),
+                                columns=["planted_on", "created_at", "reviewed_at"])
+        submitted = pd.to_datetime(rows["created_at"], utc=True).dt.tz_convert("Asia/Shanghai")
+        assert (submitted.dt.date == pd.to_datetime(rows["planted_on"]).dt.date).all()
+        evening = submitted.dt.hour.between(17, 20)  # after the day's work, 17:00-21:00
+        assert evening.mean() > 0.95, evening.mean()  # (the season's last day was reviewed the same day)
+        reviewed = pd.to_datetime(rows["reviewed_at"], utc=True)
+        done = reviewed.notna()
+        assert done.sum() > 0 and (reviewed[done] > submitted[done].dt.tz_convert("UTC")).all()
+
     def test_geometry_round_trip(self, demo_engine, areas):
         with demo_engine.connect() as conn:
             got = read_gdf(conn, select(AdminArea.code, wkb_column(AdminArea.geom)).order_by(AdminArea.code))

@@ -257,6 +257,7 @@ class _Writer:
             "party_members": ints(p["party_members"]), "villagers": ints(p["villagers"]),
             "status": p["status"], "reject_reason": _none(p["reject_reason"]),
             "reviewed_at": _moments(p["reviewed_at"]), "source": ["demo"] * len(p),
+            "created_at": _moments(p["submitted_at"]),  # submitted the evening it was planted
             "flags": p["flags"], "lon": p["lon"].to_numpy(dtype=float), "lat": p["lat"].to_numpy(dtype=float),
             "location_wkb": shapely.to_wkb(shapely.points(p["lon"].to_numpy(), p["lat"].to_numpy())),
             "is_demo": [True] * len(p),

@@ -48,11 +48,12 @@ def generate_plantings(seed: int, villages: pd.DataFrame, targets: pd.DataFrame,
 
     Columns: submission_id, claimed_village_code, village_code (where the point falls),
     planted_on (datetime64[D]), species, tree_count, site_type, site_name, party_members,
-    villagers, status, reject_reason, reviewed_at (UTC, or NaT), lon, lat, flags (list).
+    villagers, status, reject_reason, reviewed_at (UTC, or NaT), lon, lat, flags (list),
+    submitted_at (UTC: the evening of the planting day, before any review).
     """
     columns = ["submission_id", "claimed_village_code", "village_code", "planted_on", "species",
                "tree_count", "site_type", "site_name", "party_members", "villagers", "status",
-               "reject_reason", "reviewed_at", "lon", "lat", "flags"]
+               "reject_reason", "reviewed_at", "lon", "lat", "flags", "submitted_at"]
     if n_records == 0:
         return pd.DataFrame(columns=columns)
     lagging = targets["reason"].notna().to_numpy()
@@ -64,6 +65,8 @@ def generate_plantings(seed: int, villages: pd.DataFrame, targets: pd.DataFrame,
     out = pd.concat([accepted, rejected], ignore_index=True)
     out = out.sort_values(["planted_on", "claimed_village_code"], kind="stable").reset_index(drop=True)
     out.insert(0, "submission_id", [f"demo-{seed}-{i:07d}" for i in range(len(out))])
+    out["submitted_at"] = _submission_time(rng_for(seed, "submitted", n_records), out["planted_on"].to_numpy(),
+                                           out["reviewed_at"].to_numpy(dtype="datetime64[s]"))
     return out[columns]
 
 
@@ -155,6 +158,18 @@ def _frame(rng, targets, lines, v, line, counts, day, lon, lat) -> pd.DataFrame:
         "lon": lon, "lat": lat,
         "flags": [[] for _ in range(n)],
     })
+
+
+def _submission_time(rng, planted_on, reviewed_at) -> np.ndarray:
+    """Submission moments: the evening of the planting day, 17:00-21:00 Beijing (09:00-13:00 UTC),
+    before the review (a day or more later in office hours; a record planted on the season's last
+    day was reviewed the same day, so it was sent in an hour or two before its review)."""
+    day = np.asarray(planted_on, dtype="datetime64[D]").astype("datetime64[s]")
+    sent = day + rng.integers(9 * 3600, 13 * 3600, len(day))
+    early = reviewed_at - rng.integers(3600, 3 * 3600, len(day))
+    late = ~np.isnat(reviewed_at) & (early < sent)
+    sent[late] = np.maximum(early[late], day[late])
+    return sent
 
 
 def _review_time(rng, planted_on) -> np.ndarray:
