@@ -165,6 +165,29 @@ class TestPdf:
                       "种植进度落后", "2024年6月10日", "2024年6月24日"):  # the deadline as pages write it, not ISO
             assert words in text, words
 
+    def test_no_printed_line_starts_with_a_closing_mark(self, db):
+        """The 督办事由 printed a line that began with 「，」: the PDF broke the Chinese text at
+        any character. Every line now starts with a character that may start a line (避头尾)."""
+        from greening.supervision.linebreak import NO_START
+
+        reasons = ("该村植树进度明显落后，计划完成率不足三成，且近四周没有新的植树记录，管护核查逾期两次，"
+                   "请镇村两级抓紧组织补植，确保按期完成。") * 3
+        doc = pdf._Doc(pdf.find_font(), "x")
+        doc.add_page()
+        doc.set_font("cjk", "", 11)
+        raw = doc.multi_cell(0, 6.5, reasons, dry_run=True, output="LINES")
+        assert any(line[0] in NO_START for line in raw[1:])  # the text does hit the rule
+        lines = pdf.paragraph_lines(doc, reasons, 6.5)
+        assert "".join(lines) == reasons and len(lines) == len(raw)
+        assert not [line for line in lines[1:] if line[0] in NO_START], lines
+        world(db)
+        install_scope(db, CITY)
+        n = N.issue_notice(db, CITY, N.NoticeDraft(SUIXI_V1, reasons, [], [{"name": "王队长"}]), issued_on=DAY)
+        data = pdf.notice_pdf(I.notice_record(n, DAY, 7, "甲村", "遂城镇", "遂溪县"))
+        printed = [line.replace(" ", "") for p in PdfReader(io.BytesIO(data)).pages for line in p.extract_text().splitlines()]
+        assert len([line for line in printed if "植树" in line or "补植" in line]) >= 4, printed  # the reasons, line by line
+        assert not [line for line in printed if line and line[0] in NO_START], printed
+
     def test_the_notice_is_signed_by_the_issuing_level_not_a_log_in_name(self, db):
         """The PDF ended 「下发：city」: the issuer's log-in name."""
         from greening.models import AdminArea

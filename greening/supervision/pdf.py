@@ -18,6 +18,7 @@ from fpdf import FPDF
 
 from greening.config import get_settings
 from greening.i18n import fmt_date
+from greening.supervision.linebreak import kinsoku
 from greening.validation import Refusal, Refused, message
 
 __all__ = ["CjkFont", "find_font", "notice_pdf", "ranking_pdf", "NoFont"]
@@ -119,12 +120,23 @@ class _Doc(FPDF):
         self.cell(0, 6, f"{self._footer_text}  第 {self.page_no()} 页 / page {self.page_no()}", align="C")
 
 
+def paragraph_lines(pdf: FPDF, text: str, h: float) -> list[str]:
+    """``text`` broken into the lines the page's width holds in the current font, by the rules of
+    Chinese line breaking (:func:`greening.supervision.linebreak.kinsoku`)."""
+    return kinsoku(pdf.multi_cell(0, h, text, dry_run=True, output="LINES"))
+
+
+def _paragraph(pdf: FPDF, text: str, h: float) -> None:
+    for line in paragraph_lines(pdf, text, h):
+        pdf.cell(0, h, line, new_x="LMARGIN", new_y="NEXT")
+
+
 def _field(pdf: _Doc, label: str, text: str) -> None:
     pdf.set_font("cjk", "B", 11)
     pdf.set_text_color(0, 0, 0)
     pdf.multi_cell(0, 7, label, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("cjk", "", 11)
-    pdf.multi_cell(0, 6.5, text or "—", align="L", new_x="LMARGIN", new_y="NEXT")
+    _paragraph(pdf, text or "—", 6.5)
     pdf.ln(2)
 
 
