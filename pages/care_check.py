@@ -8,7 +8,7 @@ from ui.i18n_st import tr, tr_key, translated
 from ui.layout import page_header
 from ui.login_gate import require_actor
 from ui.pickers import pick_village
-from ui.tables import show_table
+from ui.tables import phone_table
 
 actor = require_actor("care.create")
 page_header(tr("care.title"))
@@ -20,10 +20,10 @@ if village_code is None:
 due = due_list(actor, village_code)
 st.markdown(f"##### {tr('care.due_title')} · {len(due)}")
 if len(due):
-    show_table(due.assign(state=due["state"].map(lambda v: tr(f"sup.state.{v}"))),
-               {"planting_id": tr("sup.col.planting"), "species": tr("sup.col.species"),
-                "months": tr("sup.col.months"), "due_on": tr("sup.col.due_on"), "state": tr("sup.col.state")},
-               height=220, key="care_due_table", dates=("due_on",))
+    phone_table(due.assign(state=due["state"].map(lambda v: tr(f"sup.state.{v}"))),
+                {"planting_id": tr("sup.col.planting"), "species": tr("sup.col.species"),
+                 "months": tr("sup.col.months"), "due_on": tr("sup.col.due_on"), "state": tr("sup.col.state")},
+                height=220, key="care_due_table", dates=("due_on",), first=("due_on", "state"))
 else:
     st.caption(tr("care.none_due"))
 how = translated(st.segmented_control, tr("care.how"), ["list", "position"], format_func=tr_key("care.how."),

@@ -9,7 +9,7 @@ from ui.i18n_st import lang, tr
 from ui.layout import md_escape, page_header
 from ui.login_gate import require_actor
 from ui.supervision_st import notice_actions, notice_pdf_button, notices_table, report_evidence
-from ui.tables import show_table
+from ui.tables import phone_table
 
 actor = require_actor("notice.view")
 page_header(tr("sup.notices.title"))
@@ -19,10 +19,11 @@ if not len(frame):
     st.info(tr("common.no_data"))
     st.stop()
 frame = notices_table(frame)
-show_table(frame, {"display_number": tr("sup.col.number"), "village_name": tr("sup.col.village"),
-                   "town_name": tr("sup.col.town"), "status_text": tr("sup.col.status"),
-                   "deadline": tr("sup.col.deadline"), "overdue_days": tr("sup.col.overdue"),
-                   "level_text": tr("sup.col.level")}, height=320, key="notices_table", dates=("deadline",))
+phone_table(frame, {"display_number": tr("sup.col.number"), "village_name": tr("sup.col.village"),
+                    "town_name": tr("sup.col.town"), "status_text": tr("sup.col.status"),
+                    "deadline": tr("sup.col.deadline"), "overdue_days": tr("sup.col.overdue"),
+                    "level_text": tr("sup.col.level")}, height=320, key="notices_table", dates=("deadline",),
+            first=("village_name", "status_text", "overdue_days"))
 labels = {int(r["id"]): f"{r['display_number']} {r['village_name']} · {r['status_text']}" for r in frame.to_dict("records")}
 picked = st.selectbox(tr("sup.notices.pick"), list(labels), format_func=labels.get, key="notice_pick")
 rec = frame[frame["id"] == picked].iloc[0].to_dict()

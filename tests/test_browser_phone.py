@@ -11,6 +11,49 @@ from tests.test_browser_team import _phone
 
 pytestmark = pytest.mark.browser
 
+TEAM_VILLAGE = "440823101001"  # team-suixi's village in the demo
+
+
+@pytest.fixture(scope="module", autouse=True)
+def notices_and_checks_due(browser_db):
+    """Before the app starts: three notices of 遂溪 villages, overdue on the demo's report date
+    (10 June 2024), and a verified planting of the team's village from 1 March (its 3-month check
+    was due on 1 June)."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from greening.actor import Actor
+    from greening.db import make_engine, session_scope
+    from greening.models import AdminArea, Planting, User
+    from greening.models.enums import Role
+    from greening.permissions import install_scope
+    from greening.services.plantings import PlantingInput, create_planting
+    from greening.supervision import notices
+
+    engine = make_engine(browser_db)
+    city = Actor(user_id=None, username="city", role=Role.CITY)
+    with session_scope(engine) as s:
+        install_scope(s, Actor.system("tests"))
+        villages = s.scalars(select(AdminArea.code).where(AdminArea.level == "village",
+                                                          AdminArea.code.startswith("440823"))
+                             .order_by(AdminArea.code).offset(5).limit(3)).all()
+        village = s.scalars(select(AdminArea).where(AdminArea.code == TEAM_VILLAGE)).one()
+        user = s.scalars(select(User).where(User.username == "team-suixi")).one()
+        team = Actor(user_id=user.id, username=user.username, role=Role.TEAM, scope_prefix=user.scope_prefix,
+                     team_id=user.team_id)
+        install_scope(s, team)
+        made = create_planting(s, team, PlantingInput(
+            submission_id="phone-table-care", village_code=TEAM_VILLAGE, planted_on=dt.date(2024, 3, 1),
+            species="樟树", tree_count=9, site_type="路旁", lon=village.label_lon, lat=village.label_lat))
+        install_scope(s, Actor.system("tests"))
+        s.get(Planting, made.planting.id).status = "verified"
+        install_scope(s, city)
+        for code in villages:
+            notices.issue_notice(s, city, notices.NoticeDraft(code, "1. 种植进度落后", [], [{"name": "王队长"}]),
+                                 issued_on=dt.date(2024, 5, 20), deadline=dt.date(2024, 6, 3))
+    engine.dispose()
+
 
 def _in_view(page, locator) -> dict:
     """The element's box, asserted to lie within the phone's screen."""
@@ -39,5 +82,53 @@ def test_the_outcome_of_a_decision_is_in_view_where_the_reviewer_pressed(app_ser
         _in_view(page, outcome)
     finally:
         shot(page, "review-outcome-phone")
+    assert dialogs == []
+    page.context.close()
+
+
+def _phone_table(page, headers: tuple[str, ...]):
+    """The one table shown on the phone (the wide one is hidden), with ``headers`` on screen and
+    every cell on one line; returns its header texts."""
+    table = page.locator('[data-testid="stTable"]').filter(has_text=headers[0]).first
+    table.wait_for(timeout=90_000)
+    table.scroll_into_view_if_needed()
+    shown = table.locator("thead th").all_inner_texts()
+    for name in headers:
+        cell = table.locator("thead th").nth(shown.index(name))
+        box = cell.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (name, box)
+    heights = table.locator("tbody :is(td,th)").evaluate_all("cs => cs.map(c => c.getBoundingClientRect().height)")
+    line = table.locator("tbody tr").first.evaluate("r => parseFloat(getComputedStyle(r).lineHeight) || 24")
+    assert heights and max(heights) < 1.8 * line + 16, (heights, line)
+    assert not [d for d in page.locator('[data-testid="stDataFrame"]').all() if d.is_visible()], \
+        "the sideways-cut data grid is not shown on a phone"
+    return shown
+
+
+def test_the_notices_list_on_a_phone_leads_with_village_state_and_days_overdue(app_server, browser, dialogs):
+    """督办单 on a phone showed 3 of its 7 columns (number, village, town): the state and the days
+    overdue, what a city official looks for, were off the screen."""
+    page = _phone(browser, app_server, dialogs)
+    _logged_in(page, "city")
+    _open(page, app_server, "notices", "查看督办单")
+    try:
+        shown = _phone_table(page, ("村", "状态", "逾期天数"))
+    finally:
+        shot(page, "notices-phone")
+    assert len(shown) == 7 and shown[:3] == ["村", "状态", "逾期天数"], shown  # the rest scrolls sideways
+    assert dialogs == []
+    page.context.close()
+
+
+def test_the_care_checks_due_on_a_phone_show_the_due_date_and_state(app_server, browser, dialogs):
+    """管护核查's list of checks due cut the 应查日期 column at the screen's edge."""
+    page = _phone(browser, app_server, dialogs)
+    _logged_in(page, "team-suixi")
+    _open(page, app_server, "care_check", "本周到期与逾期")
+    try:
+        shown = _phone_table(page, ("应查日期", "状态", "记录"))
+    finally:
+        shot(page, "care-due-phone")
+    assert shown[:2] == ["应查日期", "状态"], shown
     assert dialogs == []
     page.context.close()

@@ -8,7 +8,7 @@ from greening.i18n import plan_name
 from greening.models.enums import AttestationStatus, MeasureLevel
 from ui.i18n_st import label, lang, tr
 
-__all__ = ["show_table", "english_names", "town_rollup", "checklist_frame", "checklist_table"]
+__all__ = ["show_table", "phone_table", "PHONE_PX", "english_names", "town_rollup", "checklist_frame", "checklist_table"]
 
 
 def show_table(frame: pd.DataFrame, names: dict[str, str], *, height: int | str = "auto", key: str | None = None,
@@ -18,15 +18,56 @@ def show_table(frame: pd.DataFrame, names: dict[str, str], *, height: int | str 
     if frame is None or not len(frame):
         st.info(tr("common.no_data"))
         return
+    shown = _shown(frame, names, dates)
+    config = {names.get(k, k) or k: v for k, v in (column_config or {}).items()}
+    st.dataframe(shown, hide_index=True, width="stretch", height=height, key=key, column_config=config)
+
+
+def _shown(frame: pd.DataFrame, names: dict[str, str], dates: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The columns ``names`` of ``frame`` in that order, headed by their labels, dates written out."""
     if dates:
         from greening.i18n import fmt_date
 
         lg = lang()
         frame = frame.assign(**{c: frame[c].map(lambda d: fmt_date(d, lg)) for c in dates if c in frame.columns})
     cols = [c for c in names if c in frame.columns]
-    shown = english_names(frame[cols]).rename(columns={c: names[c] or c for c in cols})
-    config = {names.get(k, k) or k: v for k, v in (column_config or {}).items()}
-    st.dataframe(shown, hide_index=True, width="stretch", height=height, key=key, column_config=config)
+    return english_names(frame[cols]).rename(columns={c: names[c] or c for c in cols})
+
+
+#: below this screen width a :func:`phone_table` is an HTML table (as ui.layout.PHONE_CSS styles it)
+PHONE_PX = 640
+_PHONE_TABLE_CSS = """<style>
+@media (max-width:{px}px){{.st-key-{key}_wide{{display:none!important}}}}
+@media (min-width:{wide}px){{.st-key-{key}_narrow{{display:none!important}}}}
+</style>"""
+_PHONE_ROWS = 8  # more rows than this: the phone's table scrolls inside a box this many rows high
+
+
+def _cell(value):
+    """A cell of the phone's table as text: whole numbers without ".0", nothing for a missing value."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value
+
+
+def phone_table(frame: pd.DataFrame, names: dict[str, str], *, first: tuple[str, ...], key: str,
+                height: int = 320, dates: tuple[str, ...] = ()) -> None:
+    """A table readable on a phone: on a wide screen :func:`show_table` (``names`` in order); on a
+    phone (the browser shows one of the two by its width) a plain table with the ``first`` columns
+    leading, every cell on one line and the rest scrolling sideways. ``st.dataframe`` on a phone
+    showed 3 of the 督办单 list's 7 columns, without its state or days overdue, and cut 应查日期."""
+    if frame is None or not len(frame):
+        st.info(tr("common.no_data"))
+        return
+    st.html(_PHONE_TABLE_CSS.format(px=PHONE_PX, wide=PHONE_PX + 1, key=key))
+    with st.container(key=f"{key}_wide"):
+        show_table(frame, names, height=height if len(frame) > _PHONE_ROWS else "auto", key=key, dates=dates)
+    ordered = {c: names[c] for c in first if c in names} | names
+    shown = _shown(frame, ordered, dates).astype(object).map(_cell)
+    with st.container(key=f"{key}_narrow", height=height if len(frame) > _PHONE_ROWS else "content"):
+        st.table(shown.reset_index(drop=True), hide_index=True)
 
 
 # Columns holding a county's or a species' Chinese name, shown by their English names in English.
