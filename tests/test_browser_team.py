@@ -177,3 +177,28 @@ def test_the_teams_recent_records_are_readable_on_a_phone(app_server, browser, d
     shot(page, "team-recent-phone")
     assert dialogs == []
     page.context.close()
+
+
+def test_a_tap_on_the_village_leaves_no_black_frame_around_it(app_server, browser, dialogs):
+    """After a tap on the village, Chromium drew its focus ring, a black rectangle, round the
+    village's shape on the map (the shape is focusable, and :focus outlined it). A tap now leaves
+    no ring; the keyboard's focus (:focus-visible) still shows one."""
+    page = _phone(browser, app_server, dialogs)
+    login(page, "team-suixi")
+    _open_log_page(page)
+    no_basemap(page)
+    frame = map_frame(page)
+    village = frame.locator("path.leaflet-interactive").first
+    village.wait_for(timeout=30_000)
+    page.locator(MAP_FRAME).first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    box = village.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("text=该点位于", timeout=30_000)
+    focused = map_frame(page).locator("body").evaluate(
+        """() => { const e = document.activeElement;
+                   return {tag: e.tagName.toLowerCase(), outline: getComputedStyle(e).outlineStyle}; }""")
+    shot(page, "team-tap-no-ring-phone")
+    assert not (focused["tag"] == "path" and focused["outline"] not in ("none", "")), focused
+    assert dialogs == []
+    page.context.close()

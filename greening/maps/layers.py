@@ -63,6 +63,7 @@ MAP_CSS = """
 .gr-nobase{background:#eef2ea}
 .leaflet-control-locate .gr-locate::before{content:"\\25CE";font-size:20px;line-height:30px;color:#2E7D32}
 .leaflet-touch .leaflet-control-layers-toggle{width:40px;height:40px}
+.leaflet-container .leaflet-interactive:focus:not(:focus-visible){outline:none}
 </style>
 """
 
