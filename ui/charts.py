@@ -7,10 +7,25 @@ import streamlit as st
 
 from ui.i18n_st import lang, tr
 
-__all__ = ["DATE_FORMAT", "cumulative_by_week"]
+__all__ = ["DATE_FORMAT", "PALETTE", "DASHES", "cumulative_by_week", "line_styles"]
 
 #: d3 time formats of an axis of dates, per language ("3月12日", "Mar 12")
 DATE_FORMAT = {"zh": "%-m月%-d日", "en": "%b %-d"}
+
+#: colours told apart on a white page (Vega's default scheme has 10: a county's 15 towns shared them)
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+           "#7f7f7f", "#bcbd22", "#393b79", "#637939")
+#: pixels right of the plot (a date label centred on a tick near the end juts out by half its width)
+RIGHT_PADDING = 28
+#: after every colour was used once: the same colours dashed, then dotted
+DASHES = ((1, 0), (6, 3), (2, 2))
+
+
+def line_styles(series: list[str]) -> tuple[list[str], list[list[int]]]:
+    """A colour and a dash pattern per series, no two series alike (up to 36 of them)."""
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(series))]
+    dashes = [list(DASHES[(i // len(PALETTE)) % len(DASHES)]) for i in range(len(series))]
+    return colours, dashes
 
 
 def cumulative_by_week(wide: pd.DataFrame, *, height: int = 300) -> None:
@@ -19,15 +34,24 @@ def cumulative_by_week(wide: pd.DataFrame, *, height: int = 300) -> None:
     long = (wide.rename_axis("week").reset_index()
             .melt(id_vars="week", var_name="series", value_name="trees"))
     long["week"] = pd.to_datetime(long["week"])
+    series = [str(c) for c in wide.columns]
+    colours, dashes = line_styles(series)
+    legend = alt.Legend(orient="bottom", columns=2, labelLimit=150, symbolType="stroke", symbolStrokeWidth=2.5)
     chart = alt.Chart(long).mark_line(point=False).encode(
         x=alt.X("week:T", title=tr("chart.week"), axis=alt.Axis(format=DATE_FORMAT[lang()], labelAngle=0)),
         y=alt.Y("trees:Q", title=tr("chart.trees_to_date")),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=150)),
+        # colour and dash together, one legend: each town its own line
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=series, range=colours), legend=legend),
+        strokeDash=alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=series, range=dashes),
+                                  legend=legend),
         tooltip=[alt.Tooltip("series:N", title=tr("chart.series")),
                  alt.Tooltip("week:T", title=tr("chart.week"), format=DATE_FORMAT[lang()]),
                  alt.Tooltip("trees:Q", title=tr("chart.trees_to_date"), format=",")],
     ).properties(
         # the height is the plot's own: the axis titles and the legend (a row per three towns)
         # come on top of it, instead of squeezing the lines into what they leave over
-        height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+        # room on the right for half of the last date (it is centred on its tick, near the end):
+        # "6月1日" was cut to "6月1" at a phone's edge
+        height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+        padding={"left": 5, "top": 5, "bottom": 5, "right": RIGHT_PADDING})
     st.altair_chart(chart, width="stretch")
