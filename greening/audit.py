@@ -150,8 +150,12 @@ def _bump_data_versions(session: Session, _ctx) -> None:
         if not isinstance(row, AuditLog):
             continue
         codes = [row.scope_code]
-        if row.before:  # a record moved to another area: the old one changed too
-            codes += [row.before.get(c) for c in _SCOPE_COLUMNS if c in row.before]
+        # Every area the record names, before and after: a record moved to another area changed
+        # the old one too, and a planting claimed for one village may lie in another (even in
+        # the next county), whose figures count it.
+        for values in (row.before, row.after):
+            if values:
+                codes += [values.get(c) for c in _SCOPE_COLUMNS if c in values]
         scopes |= data_version.scopes_of_change(row.table_name, row.action, codes)
     if scopes:
         data_version.bump(session.connection(), scopes)
