@@ -14,7 +14,7 @@ from ui.maps_st import basemap_picker, datum_of, map_data, render, show_map
 from ui.photos_view import show_photos
 from ui.pickers import pick_village
 from ui.planting_form import rejected_notice
-from ui.tables import checklist_table, show_table
+from ui.tables import checklist_table, english_names, show_table
 
 actor = require_actor("village.view")
 header = st.container()  # the title above the village picker, though it names the village picked
@@ -65,7 +65,7 @@ with right:
         st.caption(fmt_label(tr("lagging.responsible"), fmt_list([md_escape(r) for r in s["responsible"]], lang()), lang()))
 
 st.markdown(f"#### {tr('village.plan_vs_planted')}")
-pvp = detail.plan_vs_planted
+pvp = english_names(detail.plan_vs_planted)  # species in the page's language
 if len(pvp):
     chart = pvp.set_index("species")[["planned", "planted"]].rename(
         columns={"planned": tr("metric.planned"), "planted": tr("metric.planted")})

@@ -130,6 +130,11 @@ def test_every_page_speaks_english_after_the_switch(settings, seen, username):
         assert tab == f"{title.rstrip(': ').replace(chr(92), '')} · {APP_EN}", (entry.file, tab)
         assert not CJK.search(tab.replace(place.replace(chr(92), ""), "")), (entry.file, tab)
         assert not [m for m in seen["menu"] if CJK.search(m)], (entry.file, seen["menu"])
+        for table in at.table:  # the recent records: species by their English names
+            frame = table.value
+            if t("common.species", "en") in frame.columns:
+                species = [v for v in frame[t("common.species", "en")] if CJK.search(str(v))]
+                assert not species, (entry.file, species)
 
 
 def test_the_chinese_tab_title_names_the_page(settings, seen):

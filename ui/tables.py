@@ -173,6 +173,7 @@ def recent_table(frame: pd.DataFrame) -> None:
         st.info(tr("common.no_data"))
         return
     lg = lang()
+    frame = english_names(frame)  # the species in English on an English page (it stayed Chinese)
     # The state first after the date: on a phone the table scrolls sideways, and what a team
     # looks for is whether its records were checked.
     shown = pd.DataFrame({
