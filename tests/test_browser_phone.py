@@ -70,6 +70,7 @@ def test_the_outcome_of_a_decision_is_in_view_where_the_reviewer_pressed(app_ser
     page = _phone(browser, app_server, dialogs)
     _logged_in(page, "suixi")
     _open(page, app_server, "review", "审核哪条记录")
+    assert page.title() == "核查审核 · 湛江乡村绿化"  # the browser tab names the page (it said 湛江乡村绿化 only)
     _choose_reject(page, "位置与照片不符")  # the oldest record of the page: far down
     button = page.get_by_role("button", name="提交", exact=True)
     button.scroll_into_view_if_needed()
