@@ -123,7 +123,9 @@ class _Doc(FPDF):
 def paragraph_lines(pdf: FPDF, text: str, h: float) -> list[str]:
     """``text`` broken into the lines the page's width holds in the current font, by the rules of
     Chinese line breaking (:func:`greening.supervision.linebreak.kinsoku`)."""
-    return kinsoku(pdf.multi_cell(0, h, text, dry_run=True, output="LINES"))
+    lines = pdf.multi_cell(0, h, text, dry_run=True, output="LINES")
+    assert isinstance(lines, list), type(lines)  # output="LINES" gives the lines alone
+    return kinsoku([str(line) for line in lines])
 
 
 def _paragraph(pdf: FPDF, text: str, h: float) -> None:
