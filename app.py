@@ -11,12 +11,19 @@ from greening.models.enums import Role
 from greening.permissions import allowed
 from ui.app_navigation import login_navigation, role_navigation, show_not_open_note
 from ui.engine import db_session
-from ui.i18n_st import LANG_KEY, USER_LANG_KEY, label, language_switch, tr
+from ui.i18n_st import (
+    LANG_KEY,
+    LANG_OF_KEY,
+    PICKED_LOGGED_OUT_KEY,
+    USER_LANG_KEY,
+    label,
+    lang,
+    language_switch,
+    tr,
+)
 from ui.layout import apply_css, md_escape
 from ui.login_gate import current_actor, logout_button, require_actor
 from ui.streamlit_texts import translate_streamlit_texts
-
-_LANG_OF = "user_language_of"  # whose saved language USER_LANG_KEY holds
 
 
 def _login_page():
@@ -24,14 +31,19 @@ def _login_page():
 
 
 def _load_language(actor) -> None:
-    """The user's saved language, read once per log-in (the tab's own choice, if any, still wins)."""
-    if LANG_KEY in st.session_state or st.session_state.get(_LANG_OF) == actor.user_id:
+    """The user's saved language, read once per log-in (the tab's own choice, if any, still wins;
+    one made on the log-in page is saved as the user's, so a reload or the next log-in keeps it)."""
+    if st.session_state.pop(PICKED_LOGGED_OUT_KEY, False):
+        _save_language(actor)(lang())
+        st.session_state[LANG_OF_KEY] = actor.user_id
+        return
+    if LANG_KEY in st.session_state or st.session_state.get(LANG_OF_KEY) == actor.user_id:
         return
     from greening.services.preferences import get_language
 
     with db_session(actor) as s:
         st.session_state[USER_LANG_KEY] = get_language(s, actor)
-    st.session_state[_LANG_OF] = actor.user_id
+    st.session_state[LANG_OF_KEY] = actor.user_id
 
 
 def _save_language(actor):

@@ -177,3 +177,37 @@ def test_saved_english_is_in_force_after_logging_in(settings):
         with session_scope(engine) as s:
             install_scope(s, actor)
             set_language(s, actor, "zh")
+
+
+def test_english_chosen_on_the_log_in_page_is_kept_for_the_user_and_not_for_the_next(settings):
+    """English chosen on the log-in page lasted only as long as the tab's session: a reload brought
+    the user's saved Chinese back. And the choice stayed with the tab after logging out, for the
+    next user, whatever language that user had saved."""
+    from greening.auth import actor_from_token
+    from greening.permissions import install_scope
+    from greening.services.preferences import get_language, set_language
+
+    engine = make_engine()
+    token = _token("leizhou")
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["basemap"] = "none"
+    at.run()
+    at.radio(key="_lang_switch").set_value("en").run()  # on the log-in page
+    at.session_state["greening_token"] = token
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _title(at) == t("overview.title_area", "en"), _title(at)
+    with session_scope(engine) as s:
+        actor = actor_from_token(s, token)
+        install_scope(s, actor)
+        assert get_language(s, actor) == "en"  # a reload (a new session) opens in English
+    try:
+        next(b for b in at.button if b.label == t("login.logout", "en")).click().run()
+        assert at.text_input(key="login_username").label == "User name"  # the screen stays English
+        at.session_state["greening_token"] = _token("suixi")  # who saved Chinese
+        at.run()
+        assert _title(at) == t("overview.title_area"), _title(at)
+    finally:
+        with session_scope(engine) as s:
+            install_scope(s, actor)
+            set_language(s, actor, "zh")

@@ -8,10 +8,13 @@ from greening.i18n import labels as _labels
 from greening.i18n import normalise_lang, t
 
 __all__ = ["lang", "tr", "tr_key", "label", "label_of", "labels", "language_switch", "translated", "county_name", "LANG_KEY",
-           "USER_LANG_KEY"]
+           "USER_LANG_KEY", "PICKED_LOGGED_OUT_KEY", "LANG_OF_KEY",
+           "forget_tab_choice"]
 
 LANG_KEY = "lang"            # the language chosen in this tab (the switch)
 USER_LANG_KEY = "user_language"  # the logged-in user's saved preference
+PICKED_LOGGED_OUT_KEY = "lang_picked_logged_out"  # the switch was used on the log-in page
+LANG_OF_KEY = "user_language_of"  # whose saved language USER_LANG_KEY holds
 
 
 def lang() -> str:
@@ -23,6 +26,14 @@ def lang() -> str:
     if LANG_KEY in st.session_state:
         return normalise_lang(st.session_state[LANG_KEY])
     return normalise_lang(st.session_state.get(USER_LANG_KEY))
+
+
+def forget_tab_choice() -> None:
+    """On logging out: the language on screen stays, but as a default, so the next user of this tab
+    gets their own saved language (not the previous user's choice)."""
+    st.session_state[USER_LANG_KEY] = lang()
+    for key in (LANG_KEY, LANG_OF_KEY):
+        st.session_state.pop(key, None)
 
 
 def tr(key: str, **kw) -> str:
@@ -96,6 +107,8 @@ def language_switch(on_change=None, container=None) -> str:
         st.session_state[LANG_KEY] = st.session_state["_lang_switch"]
         if on_change is not None:
             on_change(st.session_state[LANG_KEY])
+        else:  # on the log-in page: saved for whoever logs in next (see app.py)
+            st.session_state[PICKED_LOGGED_OUT_KEY] = True
 
     # the switch shows the language in force, also when it came from the saved preference
     st.session_state["_lang_switch"] = current

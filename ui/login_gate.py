@@ -34,7 +34,7 @@ from greening.permissions import PermissionDenied, allowed
 from ui import login_cookie
 from ui.engine import engine
 from ui.forms import FormRound
-from ui.i18n_st import lang, language_switch, tr
+from ui.i18n_st import forget_tab_choice, lang, language_switch, tr
 from ui.layout import md_escape, show_error
 from ui.login_cookie import TOKEN_KEY
 
@@ -220,6 +220,7 @@ def logout_button(*, key: str = "greening_logout") -> None:
     with session_scope(engine()) as s:
         logout(s, token)
     st.session_state.pop(TOKEN_KEY, None)
+    forget_tab_choice()
     login_cookie.forget(token)
     st.session_state[_SSO_PAUSED] = True
     if _sso_configured() and st.user.get("is_logged_in", False):
