@@ -28,24 +28,11 @@ def test_a_planting_that_falls_in_another_county_bumps_both(db):
     """A team near a county border may log a point that falls in the next county's village (kept,
     flagged ``outside_claimed_village``). Only the claimed county's counter was bumped, so the
     county the point is in kept showing its old maps and figures in every replica."""
-    from greening.geodb import to_db
-    from greening.models import AdminArea
-
     campaign.build(db)
-    county = AdminArea(code="440803000000", level="county", name="霞山区", scope_prefix="440803")
-    db.add(county)
-    db.flush()
-    town = AdminArea(code="440803001000", level="town", name="三镇", scope_prefix="440803001", parent_id=county.id)
-    db.add(town)
-    db.flush()
-    db.add(AdminArea(code="440803001001", level="village", name="己村", scope_prefix="440803001001",
-                     parent_id=town.id, geom=to_db(campaign.square(-1, 0)), area_m2=1.0e6, source="test",
-                     source_crs="EPSG:4326"))
-    db.flush()  # the new areas' audit rows are written (and bump their counters) by the next flush
+    other = campaign.add_second_county(db)
     before = _v(db)
-    x, y = campaign.centre(A)
-    result = create_planting(db, team(A), planting("dv-border", point=(x - campaign.SIZE, y)))
-    assert result.planting.village_code == "440803001001"  # where the point is, not the claimed village
+    result = create_planting(db, team(A), planting("dv-border", point=campaign.second_centre()))
+    assert result.planting.village_code == other  # where the point is, not the claimed village
     after = _v(db)
     for scope in ("440802", "440803"):
         assert after[scope] == before.get(scope, 0) + 1, scope

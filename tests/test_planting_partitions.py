@@ -28,27 +28,19 @@ from tests.fixtures import campaign
 from tests.test_import_ledger import csv_bytes, template_row
 
 A = "440802001001"
-OTHER = "440803001001"  # a village of 霞山区, a second county, east of the five squares
+OTHER = campaign.SECOND_VILLAGE  # a village of 霞山区, a second county, east of the five squares
 DAY = dt.date(2024, 3, 12)
 
 
 @pytest.fixture
 def area(db):
     built = campaign.build(db)
-    county = AdminArea(code="440803000000", level="county", name="霞山区", scope_prefix="440803")
-    db.add(county)
-    db.flush()
-    town = AdminArea(code="440803001000", level="town", name="三镇", scope_prefix="440803001", parent_id=county.id)
-    db.add(town)
-    db.flush()
-    db.add(AdminArea(code=OTHER, level="village", name="己村", scope_prefix=OTHER, parent_id=town.id,
-                     geom=to_db(campaign.square(5, 0)), area_m2=1.0e6, source="test", source_crs="EPSG:4326"))
-    db.flush()
+    campaign.add_second_county(db)
     return built
 
 
 def other_centre() -> tuple[float, float]:
-    return campaign.X0 + 5.5 * campaign.SIZE, campaign.Y0 + 0.5 * campaign.SIZE
+    return campaign.second_centre()
 
 
 def team(code: str) -> Actor:
