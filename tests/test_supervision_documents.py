@@ -251,6 +251,23 @@ class TestRanking:
             conn.close()
 
 
+def test_a_month_frozen_before_its_end_counts_no_notice_as_late_before_its_deadline(db):
+    """Freezing 2024-06 on the 10th counted every notice due on the 24th as 逾期未报 (overdue), in
+    a snapshot that is never recomputed: the month's end was used as the day of reckoning, not the
+    report date. A notice counts only once its deadline has come by the snapshot's day."""
+    world(db)
+    install_scope(db, CITY)
+    late = N.issue_notice(db, CITY, N.NoticeDraft(SUIXI_V1, "1. 种植进度落后", [], [{"name": "王队长"}]),
+                          issued_on=dt.date(2024, 6, 1), deadline=dt.date(2024, 6, 5))
+    N.issue_notice(db, CITY, N.NoticeDraft(SUIXI_V2, "1. 种植进度落后", [], [{"name": "李队长"}]),
+                   issued_on=DAY, deadline=dt.date(2024, 6, 24))
+    db.flush()
+    ranking.freeze_month(db, CITY, "2024-06", report_day=DAY)
+    county = ranking.snapshot(db, CITY, "2024-06")["county"].set_index("area_code").loc["440823000000"]
+    assert (county["notices"], county["closed_on_time"], county["overdue"]) == (1, 0, 1), county.to_dict()
+    assert late.village_code == SUIXI_V1
+
+
 def test_inbox_with_no_notices_at_all(db):
     world(db)
     for actor in (TEAM, TOWN, SUIXI, CITY):

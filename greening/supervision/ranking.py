@@ -3,7 +3,8 @@
 :func:`freeze_month` computes, once, for the month's last day (or the report date when the
 month is not over): each county's and town's composite score (the mean village score of
 :mod:`greening.coverage`) and its supervision record for notices due that month (due, closed
-on time, overdue, on-time rate), with a rank by each. The snapshot is written once and never
+on time, overdue, on-time rate; a notice counts once its deadline has come by the snapshot's
+day), with a rank by each. The snapshot is written once and never
 recomputed: later corrections do not rewrite a published ranking. Downloads: Excel
 (:func:`ranking_xlsx`) and PDF (:func:`greening.supervision.pdf.ranking_pdf`).
 """
@@ -46,19 +47,25 @@ def month_end(month: str) -> dt.date:
     return dt.date(year, mon, calendar.monthrange(year, mon)[1])
 
 
-def _notice_stats(session: Session, start: dt.date, end: dt.date) -> pd.DataFrame:
+def _notice_stats(session: Session, start: dt.date, as_of: dt.date) -> pd.DataFrame:
+    """The month's notices as they stood on ``as_of`` (its last day, or the report date when the
+    month is not over): those whose deadline has come by then (from ``start``), closed on time or
+    overdue. A notice due later in the month is neither due nor late yet."""
     rows = session.execute(select(SupervisionNotice.village_code, SupervisionNotice.status,
                                   SupervisionNotice.deadline, SupervisionNotice.reported_on,
                                   SupervisionNotice.closed_on)
                            .where(SupervisionNotice.deleted_at.is_(None), SupervisionNotice.deadline >= start,
-                                  SupervisionNotice.deadline <= end)).all()
+                                  SupervisionNotice.deadline <= as_of)).all()
     out = []
     for code, status, deadline, reported, closed in rows:
-        # as the month stood at its end: a notice closed later was not closed yet
-        status_then = status if closed is None or closed <= end else "reported"
-        ok = closed_on_time(status_then, deadline, reported)
-        late = status_then in WAITING_FOR_VILLAGE or (reported is not None and reported > deadline)
-        out.append((code, 1, int(ok), int(late and deadline < end)))
+        # as the month stood on as_of: a notice closed later was not closed yet
+        status_then = status if closed is None or closed <= as_of else "reported"
+        reported_then = reported if reported is not None and reported <= as_of else None
+        if reported_then is None and status_then not in WAITING_FOR_VILLAGE:
+            status_then = "acknowledged"  # reported after as_of: still waiting for the village then
+        ok = closed_on_time(status_then, deadline, reported_then)
+        late = status_then in WAITING_FOR_VILLAGE or (reported_then is not None and reported_then > deadline)
+        out.append((code, 1, int(ok), int(late and deadline < as_of)))
     return pd.DataFrame(out, columns=["village_code", "notices", "closed_on_time", "overdue"])
 
 
@@ -100,7 +107,7 @@ def freeze_month(session: Session, actor: Actor, month: str, *, report_day: dt.d
     city = dataclasses.replace(actor, scope_prefix=CITY_PREFIX)
     result = coverage_for(session.connection(), city, as_of)
     names = dict(zip(result.counties["code"].astype(str), result.counties["name"].astype(str), strict=True))
-    stats = _notice_stats(session, end.replace(day=1), end)
+    stats = _notice_stats(session, end.replace(day=1), as_of)
     now = dt.datetime.now(dt.UTC)
     written = 0
     for level, frame in (("county", result.counties), ("town", result.towns)):
