@@ -208,6 +208,23 @@ def test_the_picker_marks_the_villages_just_issued_at_once(settings):  # noqa: F
     assert any("已下发" in m.value for m in at.success), [m.value for m in at.success]
 
 
+def test_a_notice_not_reported_shows_no_report_section(settings):  # noqa: F811
+    """With two acknowledged notices in the town, one reported, the other's card in 待办 showed
+    「上报的整改情况 · · nan」 and 「nan」: an empty report read from the table as NaN."""
+    first, second = _issue("440823101201"), _issue("440823101202")
+    town = Actor(user_id=None, username="suixi-town", role=Role.TOWN_LEAD, scope_prefix="440823101")
+    with session_scope(make_engine()) as s:
+        install_scope(s, town)
+        for n in (first, second):
+            N.acknowledge(s, town, n.id, on=dt.date(2024, 6, 10))
+        N.report(s, town, first.id, text="已补植 30 株", on=dt.date(2024, 6, 10))
+    at = _app("suixi-town", "pages/inbox.py")
+    _no_exception(at)
+    shown = _texts(at) + " ".join(m.value for m in at.markdown) + " ".join(t.value for t in at.text)
+    assert f"{second.seq}号" in shown, shown[:500]
+    assert "nan" not in shown.lower().replace("nanshan", ""), shown
+
+
 def test_a_step_says_what_it_did_after_the_page_redraws(settings):  # noqa: F811
     """签收 reran the page so the notice moved to its next list, and the 「已保存」 written before
     the rerun was wiped: the buttons just disappeared. Now the outcome is said after the rerun."""

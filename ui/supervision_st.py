@@ -214,17 +214,26 @@ def _run(actor: Actor, fn, *, notice_step: bool = True, **kw) -> bool:
     return True
 
 
+def _given(rec: dict, key: str):
+    """``rec[key]``, or None when it is missing, empty or NaN (a row of a table of notices)."""
+    value = rec.get(key)
+    if value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip()):
+        return None
+    return value
+
+
 def report_evidence(actor: Actor, rec: dict, key: str) -> None:
     """What the village reported, for whoever verifies it: the text, when and by whom, the linked
     plantings of the village (date, species, trees, review state) and the photos linked."""
-    if not rec.get("report_text"):
+    text, on, by = (_given(rec, k) for k in ("report_text", "reported_on", "reported_by"))
+    if text is None:  # not reported (a table row reads an empty report as NaN)
         return
     from greening.i18n import fmt_date
 
-    when = fmt_date(rec.get("reported_on"), lang()) if rec.get("reported_on") else ""
-    st.markdown(f"**{tr('sup.report.heading')}** · {md_escape(when)} · {md_escape(rec.get('reported_by') or '')}")
-    st.text(rec["report_text"])
-    ids = [int(i) for i in rec.get("report_planting_ids") or []]
+    when = fmt_date(on, lang()) if on is not None else ""
+    st.markdown(f"**{tr('sup.report.heading')}** · {md_escape(when)} · {md_escape(str(by or ''))}")
+    st.text(str(text))
+    ids = [int(i) for i in _given(rec, "report_planting_ids") or []]
     if not ids:
         return
     from greening.models.enums import PlantingStatus
@@ -240,7 +249,7 @@ def report_evidence(actor: Actor, rec: dict, key: str) -> None:
                    key=f"{key}_linked", dates=("planted_on",))
     from ui.photos_view import load_photos, show_photos
 
-    wanted = {int(i) for i in rec.get("report_photo_ids") or []}
+    wanted = {int(i) for i in _given(rec, "report_photo_ids") or []}
     photos = [p for p in load_photos(actor, ids) if int(p["id"]) in wanted]
     if photos:
         show_photos(actor, ids, photos=photos, empty_note=False)
