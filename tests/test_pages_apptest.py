@@ -289,7 +289,9 @@ class TestLogPlanting:
         _no_exception(at)
         assert _count(claimed_village_code=village["code"]) == before + 1
         assert _count(submission_id=sid) == 1
-        assert any("未重复保存" in i.value for i in at.info)
+        # confirmed in full as the first press was (a double tap showed only 「该登记此前已提交」), and said once
+        assert any("已登记" in m.value and "37 株" in m.value for m in at.success), [m.value for m in at.success]
+        assert any("未重复保存" in c.value for c in at.caption)
 
         # It is listed in the village detail, and counted in the totals.
         at = _app("team-suixi", "pages/village.py")

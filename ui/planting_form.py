@@ -330,10 +330,12 @@ def confirmation(actor: Actor) -> bool:
     if not done:
         return False
     _scroll_to_top()  # on a phone the submit button was two screens down: show the confirmation
-    if done["created"]:
-        st.success(tr("log.saved", species=md_escape(done["species"]), count=fmt_count(done["count"], lang()), id=done["id"]))
-    else:
-        st.info(tr("log.duplicate", id=done["id"]))
+    # A repeat of the same submission (a double tap whose second press is handled after the first
+    # was saved, or a form sent again after a lost confirmation) is the same record: it is
+    # confirmed in full, as the first was, and said to be stored once.
+    st.success(tr("log.saved", species=md_escape(done["species"]), count=fmt_count(done["count"], lang()), id=done["id"]))
+    if not done["created"]:
+        st.caption(tr("log.duplicate", id=done["id"]))
     if done.get("after_report_date"):
         planted, as_of = done["after_report_date"]
         st.warning(tr("log.after_report_date", date=planted, as_of=as_of))
