@@ -280,11 +280,34 @@ class TestOneOpenNoticePerVillage:
         from greening.supervision.issuing import issue_batch, open_notices
 
         world(db)
-        first = issue(db, code=SUIXI_V1)
+        first = issue(db, code=SUIXI_V1, issued_on=DAY - dt.timedelta(days=7))
         assert open_notices(db, CITY) == {SUIXI_V1: [N.display_number(first)]}
         out = issue_batch(db, CITY, [draft(SUIXI_V1), draft(SUIXI_V2)], issued_on=DAY)
         assert [n.village_code for n in out.issued] == [SUIXI_V2]
         assert out.skipped == {SUIXI_V1: [N.display_number(first)]}
+        install_scope(db, Actor.system("tests"))
+        assert len(db.scalars(select(SupervisionNotice).where(SupervisionNotice.village_code == SUIXI_V1)).all()) == 1
+
+    def test_the_same_batch_pressed_again_is_said_to_be_issued_not_skipped(self, db):
+        """A double press of 下发 whose second run came after the first was saved said
+        「没有下发新的督办单。未下发 50 个村（已有未办结督办单）」: the official would think nothing
+        was issued, and might issue again. The same drafts, by the same user, the same day, are
+        the notices just issued; another user's, another day's or other reasons are still skipped."""
+        from greening.supervision.issuing import issue_batch, numbers
+
+        world(db)
+        install_scope(db, CITY)
+        first = issue_batch(db, CITY, [draft(SUIXI_V1), draft(SUIXI_V2)], issued_on=DAY)
+        again = issue_batch(db, CITY, [draft(SUIXI_V1), draft(SUIXI_V2)], issued_on=DAY)
+        assert again.issued == [] and again.skipped == {}
+        assert numbers(again) == numbers(first) and len(numbers(first)) == 2
+        other_reasons = issue_batch(db, CITY, [draft(SUIXI_V1, reasons="2. 管护记录不全")], issued_on=DAY)
+        assert other_reasons.skipped == {SUIXI_V1: [numbers(first)[0]]} and other_reasons.repeated == {}
+        next_day = issue_batch(db, CITY, [draft(SUIXI_V1)], issued_on=DAY + dt.timedelta(days=1))
+        assert next_day.skipped and not next_day.repeated
+        install_scope(db, SUIXI)
+        county = issue_batch(db, SUIXI, [draft(SUIXI_V1)], issued_on=DAY)
+        assert county.skipped and not county.repeated
         install_scope(db, Actor.system("tests"))
         assert len(db.scalars(select(SupervisionNotice).where(SupervisionNotice.village_code == SUIXI_V1)).all()) == 1
 

@@ -51,6 +51,29 @@ PHONE_CSS = """
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
+#: the container ``st.container(key=box)`` into the middle of the screen, once the page has
+#: settled after a press (forms and photos gone, the page shorter than where the finger was)
+_SCROLL_TO = """<script>
+(function () {{
+  var doc = window.parent.document, tries = 0;  // {token}
+  function bring() {{
+    var box = doc.querySelector('.st-key-{box}');
+    if (box) {{ box.scrollIntoView({{block: 'center'}}); }}
+    if (++tries < 6) {{ setTimeout(bring, 250); }}
+  }}
+  bring();
+}})();
+</script>"""
+
+
+def scroll_into_view(box: str, token) -> None:
+    """Bring the keyed container ``box`` into view in the browser (``token`` makes each press's
+    script new, so it runs again for the next press)."""
+    import streamlit.components.v1 as components
+
+    components.html(_SCROLL_TO.format(box=box, token=token), height=0)
+
+
 def apply_css() -> None:
     st.html(PHONE_CSS)
 

@@ -226,21 +226,6 @@ def _decision_form(actor, row, nonce: int) -> None:
 
 _SCROLL_KEY = "review_scroll_to_outcome"  # set by a press: the next run brings its outcome into view
 _OUTCOME_BOX = "rv_outcome"
-#: the outcome line into the middle of the screen, once the page has settled after the decision
-#: (the form, the record's photos and map are gone and the page is shorter)
-_SCROLL_TO_OUTCOME = """<script>
-(function () {{
-  var doc = window.parent.document, tries = 0;  // decision {nonce}
-  function bring() {{
-    var box = doc.querySelector('.st-key-{box}');
-    if (box) {{ box.scrollIntoView({{block: 'center'}}); }}
-    if (++tries < 6) {{ setTimeout(bring, 250); }}
-  }}
-  bring();
-}})();
-</script>"""
-
-
 def _outcome(actor, nonce: int) -> None:
     """The last press's outcome where the reviewer is looking: just above the record picker, where
     the form was (it had been at the top of the tab, out of view on a phone scrolled down to the
@@ -248,9 +233,9 @@ def _outcome(actor, nonce: int) -> None:
     with st.container(key=_OUTCOME_BOX):
         _show_notes(actor)
     if st.session_state.pop(_SCROLL_KEY, False):
-        import streamlit.components.v1 as components
+        from ui.layout import scroll_into_view
 
-        components.html(_SCROLL_TO_OUTCOME.format(nonce=nonce, box=_OUTCOME_BOX), height=0)
+        scroll_into_view(_OUTCOME_BOX, f"decision {nonce}")
 
 
 def decision_queue(actor) -> None:

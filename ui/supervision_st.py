@@ -25,6 +25,7 @@ def _today() -> dt.date:
 
 
 _ISSUED_KEY = "sup_issue_done"  # (round of the fresh form, the numbers issued, the villages skipped) of the last batch
+_ISSUED_SCROLL = "sup_issue_scroll"  # set by a batch issued: the next run brings its outcome into view
 
 
 def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
@@ -47,9 +48,14 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
         rnd = FormRound("sup_issue")
         done = st.session_state.get(_ISSUED_KEY)
         if done and done[0] == rnd.round:
-            st.success(done[1])
-            if done[2]:
-                st.warning(done[2])
+            with st.container(key=f"sup_issued_{rnd.round}"):
+                st.success(done[1])
+                if done[2]:
+                    st.warning(done[2])
+            if st.session_state.pop(_ISSUED_SCROLL, False):  # where the official is looking
+                from ui.layout import scroll_into_view
+
+                scroll_into_view(f"sup_issued_{rnd.round}", f"batch {rnd.round}")
         names = dict(zip(lagging["code"], lagging["name"], strict=False))
         with db_session(actor) as s:
             already = open_notices(s, actor, names)
@@ -98,6 +104,7 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
                           villages=md_escape(sep.join(names[c] for c in outcome.skipped))) if outcome.skipped else "")
             rnd.next()
             st.session_state[_ISSUED_KEY] = (rnd.round + 1, text, skipped)  # shown above the fresh form
+            st.session_state[_ISSUED_SCROLL] = True
             data.invalidate()
             # Drawn again at once: the fresh form, with the villages just issued to marked as open
             # (the old picker stayed on screen, unmarked, until the official's next click).

@@ -4,6 +4,11 @@ A village that already has an open notice (issued, acknowledged, reported or ret
 closed) is not issued a second one by default: :func:`issue_batch` skips it and says so, and
 :func:`open_notices` tells the issue form which villages those are, so the picker can mark them.
 The issuer may still choose to issue a second notice (``reissue_open=True``).
+
+A press of 下发 handled again (a double press whose second run comes after the first was saved)
+finds every village with the notice it just got: those are reported as ``repeated`` (the same
+reasons, issued by the same user the same day), with their numbers, not as skipped, so the page
+says 「已下发」 and not 「没有下发新的督办单」.
 """
 from __future__ import annotations
 
@@ -30,22 +35,34 @@ class IssueOutcome:
     issued: list[SupervisionNotice] = field(default_factory=list)
     #: village code -> display numbers of the notices still open there (湛绿督〔2024〕7号)
     skipped: dict[str, list[str]] = field(default_factory=dict)
+    #: village code -> the number of the notice this same draft got earlier the same day from the
+    #: same user (the batch was submitted again): issued already, not skipped
+    repeated: dict[str, str] = field(default_factory=dict)
 
 
-def open_notices(session: Session, actor: Actor, codes: Iterable[str] | None = None) -> dict[str, list[str]]:
-    """Village code -> display numbers of its open notices, for the villages of the actor's area
-    (only those in ``codes`` when given); a village with none is absent."""
+def _open(session: Session, actor: Actor, codes: Iterable[str] | None = None) -> dict[str, list[SupervisionNotice]]:
     require(actor, "notice.view")
     n = SupervisionNotice
     wanted = None if codes is None else {str(c) for c in codes}
     stmt = (select(n)
             .where(n.deleted_at.is_(None), n.status.in_(sorted(OPEN)), scope_clause(actor, n.village_code))
             .order_by(n.year, n.seq))
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[SupervisionNotice]] = {}
     for notice in session.scalars(stmt):
         if wanted is None or notice.village_code in wanted:
-            out.setdefault(notice.village_code, []).append(display_number(notice))
+            out.setdefault(notice.village_code, []).append(notice)
     return out
+
+
+def open_notices(session: Session, actor: Actor, codes: Iterable[str] | None = None) -> dict[str, list[str]]:
+    """Village code -> display numbers of its open notices, for the villages of the actor's area
+    (only those in ``codes`` when given); a village with none is absent."""
+    return {code: [display_number(x) for x in found] for code, found in _open(session, actor, codes).items()}
+
+
+def _same_press(notice: SupervisionNotice, actor: Actor, draft: NoticeDraft, issued_on: dt.date) -> bool:
+    return (notice.issuer_name == actor.username and notice.issued_on == issued_on
+            and (notice.reasons or "").strip() == (draft.reasons or "").strip())
 
 
 def issue_batch(session: Session, actor: Actor, drafts: Iterable[NoticeDraft], *, issued_on: dt.date,
@@ -56,11 +73,16 @@ def issue_batch(session: Session, actor: Actor, drafts: Iterable[NoticeDraft], *
     ``before_each`` is called with each draft about to be issued (the form uses it to name the
     village whose draft is refused). Flushes; the caller commits (all or nothing)."""
     drafts = list(drafts)
-    already = {} if reissue_open else open_notices(session, actor, [d.village_code for d in drafts])
+    already = {} if reissue_open else _open(session, actor, [d.village_code for d in drafts])
     outcome = IssueOutcome()
     for d in drafts:
-        if str(d.village_code) in already:
-            outcome.skipped[str(d.village_code)] = already[str(d.village_code)]
+        code = str(d.village_code)
+        if code in already:
+            same = [x for x in already[code] if _same_press(x, actor, d, issued_on)]
+            if same:
+                outcome.repeated[code] = display_number(same[-1])
+            else:
+                outcome.skipped[code] = [display_number(x) for x in already[code]]
             continue
         if before_each is not None:
             before_each(d)
@@ -69,5 +91,6 @@ def issue_batch(session: Session, actor: Actor, drafts: Iterable[NoticeDraft], *
 
 
 def numbers(outcome: IssueOutcome) -> list[str]:
-    """The display numbers of the notices issued."""
-    return [display_number(n) for n in outcome.issued]
+    """The display numbers of the notices issued (by this batch, or by the same batch pressed
+    before: :attr:`IssueOutcome.repeated`)."""
+    return [display_number(n) for n in outcome.issued] + list(outcome.repeated.values())
