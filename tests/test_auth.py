@@ -385,3 +385,19 @@ class TestLoginGate:
             junk_tab = AppTest.from_function(self.page).run(timeout=30)
             assert not any("SECRET" in m.value for m in junk_tab.markdown)
             assert junk_tab.text_input(key="login_username")
+
+
+def test_a_role_and_an_area_that_do_not_fit_are_named_in_words():
+    """Making a team account on a town said 「角色 team 需要village级区域，而 440823101000 是 town
+    级」: the codes of the role and the levels inside a Chinese sentence."""
+    from greening.auth.roles import AccountMisconfigured, scope_for
+    from greening.i18n import error_text
+    from greening.models import AdminArea
+    from greening.models.enums import Role
+
+    town = AdminArea(code="440823101000", level="town", name="城月镇", scope_prefix="440823101")
+    with pytest.raises(AccountMisconfigured) as caught:
+        scope_for(Role.TEAM, town)
+    zh, en = error_text(caught.value, "zh"), error_text(caught.value, "en")
+    assert zh == "角色「党员护绿队」须关联村（社区），而 440823101000 是镇（街道）", zh
+    assert "team" in en and "village" in en and "440823101000" in en, en

@@ -38,8 +38,12 @@ def scope_for(role: Role | str, area: AdminArea | None) -> str:
     if area is None:
         raise AccountMisconfigured.of("account_role_needs_area", role=role.value)
     if area.level != level.value:
+        from greening.i18n import label
+        from greening.models.enums import AreaLevel
+
         raise AccountMisconfigured.of("account_area_wrong_level", role=role.value, level=level.value,
-                                      code=area.code, actual=area.level)
+                                      code=area.code, actual=area.level, role_zh=label(Role, role.value),
+                                      level_zh=label(AreaLevel, level.value), actual_zh=label(AreaLevel, area.level))
     prefix = area.scope_prefix
     if len(prefix) != level.code_prefix_len or not area.code.startswith(prefix):
         raise AccountMisconfigured.of("account_scope_bad", code=area.code)

@@ -33,7 +33,7 @@ ACTION_CODES: list[tuple[str, str, str]] = [
     ("password_unchanged", "新密码不能与原密码相同", "the new password must differ from the old one"),
     ("account_role_unknown", "未知角色 {value!r}", "unknown role {value!r}"),
     ("account_role_needs_area", "角色 {role} 需要指定区域", "role {role} needs an area"),
-    ("account_area_wrong_level", "角色 {role} 需要{level}级区域，而 {code} 是 {actual} 级",
+    ("account_area_wrong_level", "角色「{role_zh}」须关联{level_zh}，而 {code} 是{actual_zh}",
      "role {role} needs a {level} area, {code} is a {actual}"),
     ("account_scope_bad", "区域 {code} 的范围编码有误", "area {code} has a bad scope prefix"),
     ("language_unknown", "未知语言 {lang!r}", "unknown language {lang!r}; expected one of {langs}"),
