@@ -10,8 +10,7 @@ exactly what ``st_folium`` would have sent (``tests/test_folium_draw.py`` compar
 """
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import folium
@@ -31,6 +30,8 @@ class Prepared:
     zoom: Any
     css_links: tuple[str, ...]
     js_links: tuple[str, ...]
+    #: the component's key per (widget key, hover), made once: hashing a large script per run costs
+    hashes: dict = field(default_factory=dict, repr=False)
 
 
 def _walk(fig):
@@ -77,11 +78,15 @@ def prepare(fmap: folium.Map) -> Prepared:
                     tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js)))
 
 
-@functools.lru_cache(maxsize=256)
 def _hash_key(prepared: Prepared, key: str | None, return_on_hover: bool) -> str:
+    """st_folium's component key for ``prepared``, kept on it (not in a process-wide cache, which
+    would keep maps alive after the map cache let them go)."""
     from streamlit_folium import generate_js_hash
 
-    return generate_js_hash(prepared.script, key, return_on_hover)
+    found = prepared.hashes.get((key, return_on_hover))
+    if found is None:
+        found = prepared.hashes[(key, return_on_hover)] = generate_js_hash(prepared.script, key, return_on_hover)
+    return found
 
 
 def _feature_groups(groups) -> str | None:
