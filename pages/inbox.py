@@ -16,7 +16,7 @@ from ui.supervision_st import (
     report_evidence,
     status_text,
 )
-from ui.tables import show_table
+from ui.tables import phone_table, show_table
 
 actor = require_actor("notice.view")
 page_header(tr("sup.inbox.title"))
@@ -55,15 +55,17 @@ notice_list("sup.escalated", box.escalated, "esc")
 if len(box.care_due):
     st.markdown(f"#### {tr('sup.care_due')} · {len(box.care_due)}")
     care = box.care_due.assign(state=box.care_due["state"].map(lambda v: tr(f"sup.state.{v}")))
-    show_table(care, {"village": tr("sup.col.village"), "planting_id": tr("sup.col.planting"),
-                      "species": tr("sup.col.species"), "months": tr("sup.col.months"),
-                      "due_on": tr("sup.col.due_on"), "state": tr("sup.col.state")}, key="care_due",
-               dates=("due_on",))
+    phone_table(care, {"village": tr("sup.col.village"), "planting_id": tr("sup.col.planting"),
+                       "species": tr("sup.col.species"), "months": tr("sup.col.months"),
+                       "due_on": tr("sup.col.due_on"), "state": tr("sup.col.state")}, key="care_due",
+                dates=("due_on",), first=("due_on", "state"))  # on a phone: when and how late first
 if len(box.rejected):
     st.markdown(f"#### {tr('sup.rejected')} · {len(box.rejected)}")
-    show_table(box.rejected, {"id": tr("sup.col.planting"), "village": tr("sup.col.village"),
-                              "planted_on": tr("review.col.planted_on"), "reject_reason": tr("sup.col.reason")},
-               key="rejected", dates=("planted_on",))
+    # on a phone each record is a card with the whole reason: a table cut it at the screen's edge
+    phone_table(box.rejected, {"id": tr("sup.col.planting"), "village": tr("sup.col.village"),
+                               "planted_on": tr("review.col.planted_on"), "reject_reason": tr("sup.col.reason")},
+                first=("id", "village", "planted_on"), wrap=("reject_reason",), key="rejected",
+                dates=("planted_on",))
 if summary is not None and len(summary):
     st.markdown(f"#### {tr('sup.issued_summary')}")
     show_table(summary, {"name": tr("sup.col.town"), "issued": tr("sup.col.issued"), "open": tr("sup.col.open"),

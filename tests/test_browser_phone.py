@@ -12,13 +12,17 @@ from tests.test_browser_team import _phone
 pytestmark = pytest.mark.browser
 
 TEAM_VILLAGE = "440823101001"  # team-suixi's village in the demo
+#: why the county lead returned one of the team's records: longer than a phone's width, with markup
+#: that must show as typed
+RETURN_REASON = ("照片中看不到新种的树苗，位置与登记的<b>路旁</b>不符，请到现场重新拍摄近景和远景各一张后"
+                 "再次上报，并注明树种和株数。")
 
 
 @pytest.fixture(scope="module", autouse=True)
 def notices_and_checks_due(browser_db):
     """Before the app starts: three notices of 遂溪 villages, overdue on the demo's report date
-    (10 June 2024), and a verified planting of the team's village from 1 March (its 3-month check
-    was due on 1 June)."""
+    (10 June 2024), a verified planting of the team's village from 1 March (its 3-month check
+    was due on 1 June), and one the county lead returned with :data:`RETURN_REASON`."""
     import datetime as dt
 
     from sqlalchemy import select
@@ -29,6 +33,7 @@ def notices_and_checks_due(browser_db):
     from greening.models.enums import Role
     from greening.permissions import install_scope
     from greening.services.plantings import PlantingInput, create_planting
+    from greening.services.review import reject
     from greening.supervision import notices
 
     engine = make_engine(browser_db)
@@ -46,8 +51,15 @@ def notices_and_checks_due(browser_db):
         made = create_planting(s, team, PlantingInput(
             submission_id="phone-table-care", village_code=TEAM_VILLAGE, planted_on=dt.date(2024, 3, 1),
             species="樟树", tree_count=9, site_type="路旁", lon=village.label_lon, lat=village.label_lat))
+        returned = create_planting(s, team, PlantingInput(
+            submission_id="phone-returned", village_code=TEAM_VILLAGE, planted_on=dt.date(2024, 5, 2),
+            species="樟树", tree_count=45, site_type="路旁", lon=village.label_lon, lat=village.label_lat))
         install_scope(s, Actor.system("tests"))
         s.get(Planting, made.planting.id).status = "verified"
+        lead = s.scalars(select(User).where(User.username == "suixi")).one()
+        lead = Actor(user_id=lead.id, username=lead.username, role=Role.COUNTY_LEAD, scope_prefix=lead.scope_prefix)
+        install_scope(s, lead)
+        reject(s, lead, returned.planting.id, expected_version=returned.planting.version, reason=RETURN_REASON)
         install_scope(s, city)
         for code in villages:
             notices.issue_notice(s, city, notices.NoticeDraft(code, "1. 种植进度落后", [], [{"name": "王队长"}]),
@@ -131,5 +143,27 @@ def test_the_care_checks_due_on_a_phone_show_the_due_date_and_state(app_server, 
     finally:
         shot(page, "care-due-phone")
     assert shown[:2] == ["应查日期", "状态"], shown
+    assert dialogs == []
+    page.context.close()
+
+
+def test_a_returned_record_says_its_whole_reason_on_a_phone(app_server, browser, dialogs):
+    """待办's 被退回的植树记录 was a data grid on a phone too: it cut 退回原因 at the screen's edge
+    (the grid draws on a canvas: the words were not on the page), and the team could not read why
+    its record came back. On a phone each returned record is a card, its reason wrapped whole."""
+    page = _phone(browser, app_server, dialogs)
+    _logged_in(page, "team-suixi")
+    _open(page, app_server, "inbox", "被退回的植树记录")
+    try:
+        reason = page.get_by_text(f"退回原因：{RETURN_REASON}", exact=True)
+        reason.wait_for(timeout=30_000)  # the whole reason, the markup as typed
+        reason.scroll_into_view_if_needed()
+        box = _in_view(page, reason)
+        assert box["height"] > 40, box  # wrapped over lines, not cut on one
+        card = page.locator(".gr-card").filter(has=reason)
+        assert card.locator(".gr-card-head").inner_text().endswith(" · 2024年5月2日"), card.inner_text()
+    finally:
+        shot(page, "inbox-returned-phone")
+    assert not [d for d in page.locator('[data-testid="stDataFrame"]').all() if d.is_visible()]
     assert dialogs == []
     page.context.close()

@@ -8,7 +8,7 @@ from greening.i18n import plan_name
 from greening.models.enums import AttestationStatus, MeasureLevel
 from ui.i18n_st import label, lang, tr
 
-__all__ = ["show_table", "phone_table", "PHONE_PX", "english_names", "town_rollup", "checklist_frame", "checklist_table"]
+__all__ = ["show_table", "phone_table", "phone_cards", "PHONE_PX", "english_names", "town_rollup", "checklist_frame", "checklist_table"]
 
 
 def show_table(frame: pd.DataFrame, names: dict[str, str], *, height: int | str = "auto", key: str | None = None,
@@ -53,11 +53,16 @@ def _cell(value):
 
 
 def phone_table(frame: pd.DataFrame, names: dict[str, str], *, first: tuple[str, ...], key: str,
-                height: int = 320, dates: tuple[str, ...] = ()) -> None:
+                height: int = 320, dates: tuple[str, ...] = (), wrap: tuple[str, ...] = ()) -> None:
     """A table readable on a phone: on a wide screen :func:`show_table` (``names`` in order); on a
     phone (the browser shows one of the two by its width) a plain table with the ``first`` columns
     leading, every cell on one line and the rest scrolling sideways. ``st.dataframe`` on a phone
-    showed 3 of the 督办单 list's 7 columns, without its state or days overdue, and cut 应查日期."""
+    showed 3 of the 督办单 list's 7 columns, without its state or days overdue, and cut 应查日期.
+
+    ``wrap``: columns of long text (a reason) that must be read whole: the phone shows each row as a
+    card instead, the ``first`` columns on its heading line, then every other column as
+    「label：value」, these wrapped over as many lines as they take (a table cut 退回原因 at the
+    screen's edge, and a team could not read why its record came back)."""
     if frame is None or not len(frame):
         st.info(tr("common.no_data"))
         return
@@ -66,8 +71,39 @@ def phone_table(frame: pd.DataFrame, names: dict[str, str], *, first: tuple[str,
         show_table(frame, names, height=height if len(frame) > _PHONE_ROWS else "auto", key=key, dates=dates)
     ordered = {c: names[c] for c in first if c in names} | names
     shown = _shown(frame, ordered, dates).astype(object).map(_cell)
+    if wrap:
+        heading = [names[c] or c for c in first if c in names and c in frame.columns]
+        with st.container(key=f"{key}_narrow"):
+            st.html(phone_cards(shown.reset_index(drop=True), heading, lang()))
+        return
     with st.container(key=f"{key}_narrow", height=height if len(frame) > _PHONE_ROWS else "content"):
         st.table(shown.reset_index(drop=True), hide_index=True)
+
+
+_CARDS_CSS = """<style>
+.gr-cards .gr-card{border:1px solid rgba(49,51,63,.2);border-radius:.5rem;padding:.45rem .7rem;margin:0 0 .5rem}
+.gr-cards .gr-card-head{font-weight:600}
+.gr-cards p{margin:.15rem 0 0;white-space:normal;overflow-wrap:anywhere;word-break:normal}
+.gr-cards .gr-card-label{color:rgba(49,51,63,.7)}
+</style>"""
+
+
+def phone_cards(shown: pd.DataFrame, heading: list[str], lg: str) -> str:
+    """``shown`` (columns headed by their labels) as HTML cards, every value escaped: the
+    ``heading`` columns on one line joined by 「 · 」, each other non-empty column on a line of its
+    own as 「label：value」, wrapped. A bare number on the heading line is named by its label (记录 2909)."""
+    from html import escape
+
+    from greening.i18n import fmt_label
+
+    cards = []
+    for row in shown.to_dict("records"):
+        head = " · ".join(escape(f"{c} {row[c]}" if isinstance(row[c], int) else str(row[c]))
+                          for c in heading if str(row[c]))
+        lines = "".join(f'<p>{escape(fmt_label(str(c), str(v), lg))}</p>'
+                        for c, v in row.items() if c not in heading and str(v))
+        cards.append(f'<div class="gr-card"><div class="gr-card-head">{head}</div>{lines}</div>')
+    return f'{_CARDS_CSS}<div class="gr-cards">{"".join(cards)}</div>'
 
 
 # Columns holding a county's or a species' Chinese name, shown by their English names in English.
