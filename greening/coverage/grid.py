@@ -3,9 +3,9 @@
 Each cell of a regular lon/lat grid over the villages holds the position of the one village that
 contains the whole cell, ``OUTSIDE`` when no village touches it, or ``BORDER`` when a village
 boundary passes through it (or within ``EPS`` degrees of it). A point in an interior or outside
-cell is answered by one array lookup; a point in a border cell goes to the exact test. Answers
-are therefore identical to the exact join: a boundary never crosses a cell that is not marked
-border, so every point of such a cell has the same answer as its centre.
+cell is answered by one array lookup; a point in a border cell by its sub-cell (step 4) or the
+exact test. Answers are therefore identical to the exact join: a boundary never crosses a cell
+that is not marked border, so every point of such a cell has the same answer as its centre.
 
 How the grid is built (all vectorised, no Point objects):
 
@@ -13,7 +13,10 @@ How the grid is built (all vectorised, no Point objects):
    covered by each piece's bounding box, widened by ``EPS``, are marked border;
 2. each row's stretches of unmarked cells are runs; no boundary crosses a run, so the exact join
    of the centre of a run's first cell gives the answer for the whole run;
-3. runs are written into the grid row block by row block (bounded memory).
+3. runs are written into the grid row block by row block (bounded memory);
+4. every border cell is cut into ``split`` x ``split`` sub-cells, marked and answered the same
+   way (:mod:`greening.coverage.subcells`): a point in a border cell gets its sub-cell's answer,
+   and only a point in a border sub-cell (about a quarter of them with 4 x 4) the exact test.
 """
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ from collections.abc import Callable
 
 import numpy as np
 import shapely
+
+from greening.coverage.subcells import BorderCells
 
 __all__ = ["RasterGrid", "BORDER", "OUTSIDE", "EPS"]
 
@@ -30,14 +35,19 @@ OUTSIDE = -1
 #: rounding in the grid arithmetic can never place a boundary point in an interior cell.
 EPS = 1e-9
 _ROW_BLOCK = 512
+#: Border cells are cut into SPLIT x SPLIT sub-cells (2 * SPLIT**2 bytes each): with 4, about a
+#: quarter of the points in border cells still need the exact test.
+SPLIT = 4
 _GEOM_BATCH = 500
 
 
 class RasterGrid:
     """Village positions on a regular grid; build with :meth:`build`, query with :meth:`lookup`."""
 
-    def __init__(self, cells: np.ndarray, x0: float, y0: float, cell: float):
+    def __init__(self, cells: np.ndarray, x0: float, y0: float, cell: float,
+                 fine: BorderCells | None = None):
         self.cells = cells  # (ny, nx), int16 or int32
+        self.fine = fine  # the border cells' sub-cells, if any
         self.x0, self.y0, self.cell = float(x0), float(y0), float(cell)
         self.ny, self.nx = cells.shape
         # lookup() clamps points off the grid onto its edge cells, so those must be OUTSIDE
@@ -51,16 +61,27 @@ class RasterGrid:
 
     @property
     def nbytes(self) -> int:
-        return int(self.cells.nbytes)
+        return int(self.cells.nbytes) + (self.fine.nbytes if self.fine is not None else 0)
 
     @property
     def border_share(self) -> float:
+        """The share of cells that are border cells."""
         return float(np.count_nonzero(self.cells == BORDER)) / self.cells.size
+
+    @property
+    def exact_share(self) -> float:
+        """The share of the grid's area whose points still get the exact test: border
+        sub-cells, or border cells when they are not cut into sub-cells."""
+        if self.fine is None:
+            return self.border_share
+        k = self.fine.k
+        return float(np.count_nonzero(self.fine.sub == BORDER)) / (k * k) / self.cells.size
 
     @classmethod
     def build(cls, geoms: np.ndarray, exact: Callable[[np.ndarray, np.ndarray], np.ndarray],
-              cell: float) -> RasterGrid:
-        """Grid of cell size ``cell`` (degrees) over ``geoms``; ``exact(x, y)`` answers run centres."""
+              cell: float, split: int = SPLIT) -> RasterGrid:
+        """Grid of cell size ``cell`` (degrees) over ``geoms``; ``exact(x, y)`` answers run centres.
+        ``split``: border cells are cut into ``split`` x ``split`` sub-cells (1: not cut)."""
         bounds = shapely.total_bounds(geoms)
         x0, y0 = bounds[0] - 2 * cell, bounds[1] - 2 * cell
         nx = int((bounds[2] - x0) // cell) + 3
@@ -70,7 +91,10 @@ class RasterGrid:
         cells = np.zeros((ny, nx), dtype=dtype)
         _mark_borders(cells, geoms, x0, y0, cell)
         _fill_runs(cells, x0, y0, cell, exact)
-        return cls(cells, x0, y0, cell)
+        fine = None
+        if split > 1:
+            fine = BorderCells.build(cells, geoms, x0, y0, cell, split, exact)
+        return cls(cells, x0, y0, cell, fine)
 
     def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Village position per point (int32): ``BORDER`` means "use the exact test"."""
@@ -85,7 +109,9 @@ class RasterGrid:
         truncated to integers (the same as floor once clamped at 0) and read with ``take``.
         Rounding here differs from the build's ``floor((x - x0) / cell)`` by far less than
         :data:`EPS`, the margin every border cell was widened by, so a point near a cell edge
-        that lands in the neighbouring cell gets that cell's answer, which is its own.
+        that lands in the neighbouring cell gets that cell's answer, which is its own. Points in
+        border cells get their sub-cell's answer (:mod:`greening.coverage.subcells`), which is
+        ``BORDER`` only near a boundary.
         """
         nx, ny = self.nx, self.ny
         tx = np.subtract(x, self.x0)
@@ -99,7 +125,12 @@ class RasterGrid:
         flat = ty.astype(self._index_dtype)
         flat *= nx
         flat += tx.astype(self._index_dtype)
-        return self._flat.take(flat)
+        out = self._flat.take(flat)
+        if self.fine is not None:
+            near = np.flatnonzero(out == BORDER)
+            if len(near):
+                out[near] = self.fine.values(flat[near], tx[near], ty[near])
+        return out
 
 
 def _segments(geoms):
@@ -112,19 +143,42 @@ def _segments(geoms):
 
 
 def _mark_borders(cells, geoms, x0, y0, cell) -> None:
-    # A few hundred villages at a time keeps the temporaries small (tens of MB).
-    for lo in range(0, len(geoms), _GEOM_BATCH):
-        ax, ay, bx, by = _segments(geoms[lo:lo + _GEOM_BATCH])
-        _mark_segments(cells, ax, ay, bx, by, x0, y0, cell)
-
-
-def _mark_segments(cells, ax, ay, bx, by, x0, y0, cell) -> None:
     ny, nx = cells.shape
     flat = cells.reshape(-1)
+
+    def mark(r, i):
+        flat[r * nx + i] = BORDER
+
+    mark_all(mark, nx, ny, geoms, x0, y0, cell)
+
+
+def mark_all(mark, nx, ny, geoms, x0, y0, cell) -> None:
+    """:func:`_mark_segments` of every ring segment of ``geoms``, village batch by village
+    batch on two threads (numpy releases the GIL; ``mark`` only ever sets cells to one value, so
+    the threads may mark the same cell), at most two batches ahead."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(lo):
+        ax, ay, bx, by = _segments(geoms[lo:lo + _GEOM_BATCH])
+        _mark_segments(mark, nx, ny, ax, ay, bx, by, x0, y0, cell)
+
+    with ThreadPoolExecutor(2) as pool:
+        queue: deque = deque()
+        for lo in range(0, len(geoms), _GEOM_BATCH):
+            if len(queue) >= 2:
+                queue.popleft().result()
+            queue.append(pool.submit(one, lo))
+        for f in queue:
+            f.result()
+
+
+def _mark_segments(mark, nx, ny, ax, ay, bx, by, x0, y0, cell) -> None:
+    """``mark(rows, columns)`` every cell of an ``ny`` x ``nx`` grid within EPS of a segment."""
     # Cut segments into pieces of at most one cell along either axis (most already are).
     steps = np.maximum(np.ceil(np.maximum(np.abs(bx - ax), np.abs(by - ay)) / cell), 1)
     steps = steps.astype(np.int64)
-    batch = 1 << 18
+    batch = 1 << 16
     bounds = np.concatenate([[0], np.cumsum(steps)])
     lo = 0
     while lo < len(steps):
@@ -142,11 +196,11 @@ def _mark_segments(cells, ax, ay, bx, by, x0, y0, cell) -> None:
             px0, py0 = ax[seg] + t0 * dx, ay[seg] + t0 * dy
             px1 = np.where(last, bx[seg], ax[seg] + t1 * dx)
             py1 = np.where(last, by[seg], ay[seg] + t1 * dy)
-        _mark_pieces(flat, nx, ny, x0, y0, cell, px0, py0, px1, py1)
+        _mark_pieces(mark, nx, ny, x0, y0, cell, px0, py0, px1, py1)
         lo = hi
 
 
-def _mark_pieces(flat, nx, ny, x0, y0, cell, px0, py0, px1, py1) -> None:
+def _mark_pieces(mark, nx, ny, x0, y0, cell, px0, py0, px1, py1) -> None:
     """Mark every cell within EPS of a piece's bounding box (pieces span at most one cell)."""
     i0 = np.floor((np.minimum(px0, px1) - EPS - x0) / cell).astype(np.int64)
     i1 = np.floor((np.maximum(px0, px1) + EPS - x0) / cell).astype(np.int64)
@@ -157,14 +211,22 @@ def _mark_pieces(flat, nx, ny, x0, y0, cell, px0, py0, px1, py1) -> None:
     np.clip(r0, 0, ny - 1, out=r0)
     np.clip(r1, 0, ny - 1, out=r1)
     skip = _missed_corner(i0, i1, r0, r1, x0, y0, cell, px0, py0, px1, py1)
-    for k, (r, i) in enumerate(((r0, i0), (r0, i1), (r1, i0), (r1, i1))):
-        at = r * nx + i
-        flat[at if skip is None else at[skip != k]] = BORDER
+    # the box's corner cells, each once (most boxes are one cell), less the missed one
+    across, up = i1 != i0, r1 != r0
+    for k, (r, i, distinct) in enumerate(((r0, i0, None), (r0, i1, across), (r1, i0, up),
+                                          (r1, i1, across & up))):
+        keep = distinct if skip is None else (skip != k if distinct is None else distinct & (skip != k))
+        if keep is None:
+            mark(r, i)
+        else:
+            at = np.flatnonzero(keep)
+            mark(r[at], i[at])
     # A box can reach a third cell when EPS straddles a cell edge on both sides: rare.
     wide = np.flatnonzero((i1 - i0 > 1) | (r1 - r0 > 1))
     for w in wide:
-        flat[(np.arange(r0[w], r1[w] + 1)[:, None] * nx
-              + np.arange(i0[w], i1[w] + 1)[None, :]).ravel()] = BORDER
+        rr, ii = np.meshgrid(np.arange(r0[w], r1[w] + 1), np.arange(i0[w], i1[w] + 1),
+                             indexing="ij")
+        mark(rr.ravel(), ii.ravel())
 
 
 def _missed_corner(i0, i1, r0, r1, x0, y0, cell, px0, py0, px1, py1):

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from greening.coverage.grid import BORDER, RasterGrid
+from greening.coverage.grid import BORDER, SPLIT, RasterGrid
 from greening.validation.errors import Refusal
 
 if TYPE_CHECKING:  # geopandas is only needed by callers that hand in frames
@@ -235,12 +235,20 @@ class VillageIndex:
                 return list(pool.map(piece, starts))
         return [piece(0)] if len(x) else []
 
-    def ensure_grid(self, cell: float | None = None) -> RasterGrid:
-        """Build (once) and return the raster grid fast path."""
+    def ensure_grid(self, cell: float | None = None, split: int | None = None) -> RasterGrid:
+        """Build (once) and return the raster grid fast path. ``split``: border cells cut into
+        ``split`` x ``split`` sub-cells (1: not cut, for grids built per batch, where the
+        sub-cells' build would not pay); None: the grid already built, else
+        :data:`~greening.coverage.grid.SPLIT`. A grid of another ``cell`` or ``split`` than
+        asked for is rebuilt (with the cell it had when only ``split`` differs)."""
         with self._lock:
-            if self.grid is None or (cell is not None and cell != self.grid.cell):
-                self.grid = RasterGrid.build(self.geoms, self._exact, cell or self._grid_cell())
-            return self.grid
+            g = self.grid
+            if (g is None or (cell is not None and cell != g.cell)
+                    or (split is not None and _split(g) != split)):
+                cell = cell or (g.cell if g is not None else self._grid_cell())
+                g = self.grid = RasterGrid.build(self.geoms, self._exact, cell,
+                                                 split=SPLIT if split is None else split)
+            return g
 
     # -- internals ------------------------------------------------------------------------
     def grid_cell(self, across: float = 64) -> float:
@@ -260,6 +268,10 @@ class VillageIndex:
         assert buckets is not None, "locate() answers an empty index before asking for buckets"
         with self._exact_lock:
             return buckets.locate(x, y)
+
+
+def _split(grid: RasterGrid) -> int:
+    return 1 if grid.fine is None else grid.fine.k
 
 
 class _Buckets:

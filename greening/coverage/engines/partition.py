@@ -79,6 +79,7 @@ class CountyIndex:
         """Position in :attr:`codes` (int32; -1 in no hull) of the lowest county whose hull
         holds each point. Always through the raster grid of the hulls (a few large polygons:
         most points are answered by a lookup, built once per worker)."""
+        self.index.ensure_grid(split=1)  # built once per worker, without sub-cells
         return self.index.positions(x, y, use_grid=True)
 
     def position(self, county: str) -> int:
@@ -325,4 +326,4 @@ def batch_grid(index: VillageIndex, n_points: int) -> None:
     if per_village < 20 or n_points < 100_000:
         return
     across = float(np.clip(np.cbrt(125 * per_village), 16, 64))
-    index.ensure_grid(index.grid_cell(across))
+    index.ensure_grid(index.grid_cell(across), split=1)  # one batch: sub-cells would not pay

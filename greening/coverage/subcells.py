@@ -1,0 +1,196 @@
+"""Border cells of the raster grid, each cut into ``k`` x ``k`` sub-cells answered the same way.
+
+A point in a border cell of :class:`~greening.coverage.grid.RasterGrid` used to go straight to
+the exact test. Most of a border cell is nowhere near the boundary that made it one, so each
+border cell (and only those: a few % of the cells) is cut into ``k`` x ``k`` sub-cells classified
+exactly like the cells of the grid:
+
+1. every ring segment is cut into pieces no longer than one sub-cell along either axis and the
+   sub-cells under each piece's bounding box widened by ``EPS`` are marked border, with the same
+   code (:func:`~greening.coverage.grid._mark_segments`) as the grid itself; only sub-cells of
+   border cells are kept;
+2. no boundary comes within ``EPS`` of any other sub-cell, so every point of it has one answer,
+   which it shares with every free sub-cell or cell it touches through a free edge: a sub-cell on
+   the edge of its cell takes the answer of the neighbouring cell when that one is not a border
+   cell, the answers spread from sub-cell to free sub-cell inside the cell, and only the pieces of
+   free sub-cells left without an answer (closed in by boundaries) get the exact test, once per
+   piece, at the centre of one of their sub-cells.
+
+With ``k = 4`` about a quarter of the points that reached border cells still need the exact test
+(the rest get their answer from a sub-cell), for ``2 * k * k`` bytes per border cell.
+
+A point's sub-cell comes from the fractional part of its cell coordinates, the same arithmetic
+as its cell, so it differs from the build's ``floor((x - x0) / (cell / k))`` by far less than
+``EPS``: a point that lands in the neighbouring sub-cell is within ``EPS`` of it, and a free
+sub-cell's answer holds within ``EPS`` of it.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = ["BorderCells"]
+
+_BATCH = 1 << 16  # border cells labelled at a time (bounded temporaries)
+
+
+class BorderCells:
+    """``k`` x ``k`` sub-cells of every border cell of a grid.
+
+    ``sub[j * k * k + r * k + c]`` is sub-row ``r`` (0 at the bottom), sub-column ``c`` of the
+    ``j``-th border cell in flat order: a village position, ``OUTSIDE`` or ``BORDER`` (still the
+    exact test). ``j`` is a border cell's rank among the border cells, found from one bit per
+    cell (``words``) and the count of border cells before each word (``before``): 1/8 byte and
+    a few bits per cell, against 4 or 8 bytes for a table of ranks.
+    """
+
+    def __init__(self, k: int, words: np.ndarray, before: np.ndarray, sub: np.ndarray):
+        self.k = int(k)
+        self.words, self.before, self.sub = words, before, sub
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.words.nbytes + self.before.nbytes + self.sub.nbytes)
+
+    def rank(self, flat: np.ndarray) -> np.ndarray:
+        """Rank among the border cells of border cells given by flat index (int64)."""
+        flat = flat.astype(np.int64, copy=False)
+        word = flat >> 6
+        below = (np.uint64(1) << (flat & 63).astype(np.uint64)) - np.uint64(1)
+        return self.before[word].astype(np.int64) + np.bitwise_count(self.words[word] & below)
+
+    def values(self, flat: np.ndarray, tx: np.ndarray, ty: np.ndarray) -> np.ndarray:
+        """Sub-cell answers for points in border cells: ``flat`` their cells' flat indices,
+        ``tx``, ``ty`` their cell coordinates (offsets over the cell size, whole part = cell)."""
+        k = self.k
+        sx = np.subtract(tx, np.floor(tx))
+        sx *= k
+        sy = np.subtract(ty, np.floor(ty))
+        sy *= k
+        at = self.rank(flat) * (k * k)
+        at += np.minimum(sy.astype(np.int64), k - 1) * k
+        at += np.minimum(sx.astype(np.int64), k - 1)
+        return self.sub.take(at)
+
+    @classmethod
+    def build(cls, cells: np.ndarray, geoms: np.ndarray, x0: float, y0: float, cell: float,
+              k: int, exact: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> BorderCells:
+        """Sub-cells of the border cells of the filled grid ``cells`` of the villages ``geoms``;
+        ``exact(x, y)`` answers the pieces no neighbouring cell answers."""
+        from greening.coverage.grid import BORDER, mark_all
+
+        if k not in (2, 4, 8):
+            raise ValueError(f"sub-cells per side must be 2, 4 or 8 (one 64-bit mask), not {k}")
+        shift = k.bit_length() - 1
+        ny, nx = cells.shape
+        flat = cells.reshape(-1)
+        border = flat == BORDER
+        n_words = (flat.size + 63) // 64
+        packed = np.zeros(n_words * 8, dtype=np.uint8)
+        packed[:(flat.size + 7) // 8] = np.packbits(border, bitorder="little")
+        words = packed.view(np.uint64)
+        del border, packed
+        counts = np.bitwise_count(words)
+        before = np.zeros(n_words, dtype=np.int64)
+        np.cumsum(counts[:-1], out=before[1:])
+        n_border = int(before[-1] + counts[-1]) if n_words else 0
+        before = before.astype(np.int32 if n_border < np.iinfo(np.int32).max else np.int64)
+        out = cls(k, words, before, np.zeros(n_border * k * k, dtype=cells.dtype))
+        if not n_border:
+            return out
+
+        def mark(r: np.ndarray, i: np.ndarray) -> None:
+            main = r >> shift
+            main *= nx
+            main += i >> shift
+            keep = flat[main] == BORDER
+            if not keep.all():
+                main, r, i = main[keep], r[keep], i[keep]
+            at = out.rank(main)
+            at <<= 2 * shift
+            at += (r & (k - 1)) << shift
+            at += i & (k - 1)
+            out.sub[at] = BORDER
+
+        mark_all(mark, nx * k, ny * k, geoms, x0, y0, cell / k)
+        ids = np.flatnonzero(flat == BORDER)
+        for lo in range(0, n_border, _BATCH):
+            _label(out.sub, ids[lo:lo + _BATCH], lo, flat, nx, k, x0, y0, cell, exact)
+        return out
+
+
+def _masks(k: int):
+    """Bit masks of a cell's k x k sub-cells (bit ``r * k + c``): all, not in column 0, not in
+    column k - 1, and each edge (left, right, bottom, top)."""
+    r, c = np.divmod(np.arange(k * k, dtype=np.uint64), np.uint64(k))
+    bit = np.uint64(1) << np.arange(k * k, dtype=np.uint64)
+
+    def of(sel):
+        return np.bitwise_or.reduce(bit[sel]) if sel.any() else np.uint64(0)
+
+    return (of(r >= 0), of(c != 0), of(c != k - 1),
+            (of(c == 0), of(c == k - 1), of(r == 0), of(r == k - 1)))
+
+
+def _flood(seed: np.ndarray, free: np.ndarray, k: int, masks) -> np.ndarray:
+    """The sub-cells of ``free`` (bit masks, one per cell) reachable from ``seed`` through
+    free 4-neighbours inside each cell."""
+    full, not_first, not_last, _ = masks
+    one, kk = np.uint64(1), np.uint64(k)
+    reach = seed & free
+    while True:
+        grown = reach | ((reach << one) & not_first) | ((reach >> one) & not_last)
+        grown |= (reach << kk) | (reach >> kk)
+        grown &= free & full
+        if np.array_equal(grown, reach):
+            return reach
+        reach = grown
+
+
+def _bits(mask: np.ndarray, k: int) -> np.ndarray:
+    """(n, k * k) booleans of bit masks."""
+    as_bytes = np.ascontiguousarray(mask, dtype="<u8").view(np.uint8).reshape(-1, 8)
+    return np.unpackbits(as_bytes, axis=1, count=k * k, bitorder="little").view(bool)
+
+
+def _mask(sel: np.ndarray) -> np.ndarray:
+    """Bit masks of (n, k * k) booleans: the inverse of :func:`_bits`."""
+    packed = np.zeros((len(sel), 8), dtype=np.uint8)
+    packed[:, :(sel.shape[1] + 7) // 8] = np.packbits(sel, axis=1, bitorder="little")
+    return packed.view("<u8").reshape(-1).astype(np.uint64)
+
+
+def _label(sub, ids, lo, flat, nx, k, x0, y0, cell, exact) -> None:
+    """Answer the free sub-cells of the border cells ``ids`` (ranks ``lo`` on), with one bit
+    mask of sub-cells per cell."""
+    from greening.coverage.grid import BORDER
+
+    n, kk = len(ids), k * k
+    s = sub[lo * kk:(lo + n) * kk].reshape(n, kk)
+    free = _mask(s != BORDER)
+    masks = _masks(k)
+    left = free.copy()
+    # a free sub-cell on the edge of its cell shares the answer of a neighbouring cell that is
+    # not a border cell: left (sub-column 0), right, below (sub-row 0), above
+    for step, edge in zip((-1, 1, -nx, nx), masks[3], strict=True):
+        v = flat[ids + step]
+        ok = np.flatnonzero(v != BORDER)
+        reach = _flood(np.full(len(ok), edge), left[ok], k, masks)
+        s[ok] = np.where(_bits(reach, k), v[ok, None], s[ok])
+        left[ok] &= ~reach
+    # pieces closed in by boundaries: one exact test per piece, at its lowest sub-cell
+    while True:
+        at = np.flatnonzero(left)
+        if not len(at):
+            break
+        low = left[at] & (~left[at] + np.uint64(1))  # the lowest set bit
+        piece = _flood(low, left[at], k, masks)
+        p = np.bitwise_count(low - np.uint64(1)).astype(np.int64)
+        r, c = np.divmod(p, k)
+        main = ids[at]
+        x = x0 + (main % nx + (c + 0.5) / k) * cell
+        y = y0 + (main // nx + (r + 0.5) / k) * cell
+        v = np.asarray(exact(x, y))
+        s[at] = np.where(_bits(piece, k), v[:, None], s[at])
+        left[at] &= ~piece
