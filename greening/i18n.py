@@ -38,11 +38,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.section.overview": ("全市与辖区", "City and area"),
     "nav.section.work": ("护绿队工作", "Team work"),
     "nav.section.admin": ("管理", "Administration"),
-    "nav.overview": ("总览", "City overview"),
+    "nav.overview": ("全市总览", "City overview"),  # a lead's own area: nav.overview_area
     "nav.county": ("县区看板", "County dashboard"),
     "nav.village": ("村详情", "Village detail"),
     "nav.log_planting": ("种植登记", "Log a planting"),
-    "nav.teams": ("护绿队", "Greening teams"),
+    "nav.teams": ("党员护绿队", "Party-member greening teams"),
     "nav.designations": ("示范创建", "Demonstration sites"),
     "nav.lagging": ("落后村预警", "Lagging villages"),
     "nav.measures": ("56条措施", "The 56 measures"),
@@ -134,7 +134,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "county.villages": ("各村进度", "Villages"),
     "county.designations": ("示范创建进度", "Demonstration sites"),
     # --- village ------------------------------------------------------------------------------
-    "village.title": ("村详情：{name}", "Village: {name}"),
+    "village.title": ("村详情：{name}", "Village detail: {name}"),
     "village.pick": ("选择村", "Choose a village"),
     "village.team": ("护绿队", "Greening team"),
     "village.no_team": ("尚未建立护绿队。", "No greening team yet."),
@@ -215,7 +215,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lagging.none": ("当前没有落后村。", "No lagging villages right now."),
     "lagging.count": ("共 {n} 个落后村", "{n} lagging villages"),
     # --- measures -----------------------------------------------------------------------------
-    "measures.title": ("党建引领乡村绿化工作指引 · 56条措施", "Guideline: the 56 measures"),
+    "measures.title": ("56条措施", "The 56 measures"),
     "measures.catalogue": ("措施目录", "Catalogue"),
     "measures.matrix": ("覆盖矩阵", "Coverage matrix"),
     "measures.attest": ("申报落实", "Attest a measure"),

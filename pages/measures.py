@@ -13,6 +13,7 @@ from ui.tables import checklist_frame, show_table
 
 actor = require_actor("dashboard.view")
 page_header(tr("measures.title"))
+st.caption(tr("measures.guideline"))
 measures = data.measures()
 if not len(measures):
     st.info(tr("measures.catalogue_missing"))

@@ -21,7 +21,7 @@ header = st.container()  # the title above the village picker, though it names t
 code = pick_village(actor)
 if code is None:
     with header:
-        page_header(tr("village.title", name=""))
+        page_header(tr("nav.village"))  # no village yet: the menu's words, no 「：」 with nothing after
     st.stop()
 try:
     detail = data.village_detail(actor, code)

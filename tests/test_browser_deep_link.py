@@ -69,7 +69,7 @@ def test_a_county_lead_logs_in_on_the_county_page_with_the_apps_own_menu(app_ser
     for section in ("overview", "work"):
         assert t(f"nav.section.{section}") in nav_text
     assert t("nav.section.admin") not in nav_text  # a county lead has no administration pages
-    for key in ("nav.overview", "nav.county", "nav.lagging", "nav.log_planting", "nav.review"):
+    for key in ("nav.overview_area", "nav.county", "nav.lagging", "nav.log_planting", "nav.review"):
         assert any(item.endswith(t(key)) for item in items), (key, items)
     # every page of the role is listed: none behind Streamlit's 「展开其余 N 项」 (a lead's 核查审核 was)
     assert page.locator('[data-testid="stSidebarNavViewButton"]').count() == 0

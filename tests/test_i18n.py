@@ -59,7 +59,7 @@ class TestStrings:
 
     def test_english_is_chosen_by_prefix_and_chinese_is_the_default(self):
         assert t("nav.overview", "en-GB") == "City overview"
-        assert t("nav.overview", None) == "总览"
+        assert t("nav.overview", None) == "全市总览"
 
 
 class TestVocabularies:

@@ -107,7 +107,7 @@ def test_every_page_speaks_english_after_the_switch(settings, seen, username):
     at = _english_app(username)
     menu = list(seen["menu"])
     assert menu and not [m for m in menu if CJK.search(m)], menu
-    opened = [e for e in PAGES if t(e.title, "en") in menu or (e.file == "pages/inbox.py" and any(
+    opened = [e for e in PAGES if t(e.title, "en") in menu or (e.area_title and t(e.area_title, "en") in menu) or (e.file == "pages/inbox.py" and any(
         m.startswith(t("nav.inbox", "en")) for m in menu))]
     assert len(opened) >= (17 if username == "admin" else 6), menu
     for entry in opened:

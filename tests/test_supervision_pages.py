@@ -30,7 +30,7 @@ def test_team_sees_the_notice_on_log_in_and_acknowledges_it(settings):  # noqa: 
     notice = _issue()
     at = _app("team-suixi")
     _no_exception(at)
-    assert [h.value for h in at.subheader][0] == "我的待办"
+    assert [h.value for h in at.subheader][0] == "待办"
     text = _texts(at)
     assert "待签收督办单 · 1" in text and f"湛绿督〔2024〕{notice.seq}号" in text
     at.button(key=f"ack_{notice.id}_ack").click().run()
@@ -307,8 +307,8 @@ def _close_the_only_notice_from_home() -> None:
         N.acknowledge(s, team, notice.id, on=dt.date(2024, 6, 10))
         N.report(s, team, notice.id, text="已补植", on=dt.date(2024, 6, 10))
     at = _app("city")  # "/": the inbox while something waits
-    assert [h.value for h in at.subheader][0] == "我的待办"
+    assert [h.value for h in at.subheader][0] == "待办"
     at.button(key=f"ver_{notice.id}_close").click().run()
     _no_exception(at)
-    assert [h.value for h in at.subheader][0] != "我的待办"  # nothing waits: "/" is the overview now
+    assert [h.value for h in at.subheader][0] != "待办"  # nothing waits: "/" is the overview now
     assert f"已保存：湛绿督〔2024〕{notice.seq}号 现为“已办结”。" in [s.value for s in at.success]

@@ -44,12 +44,14 @@ class PageEntry(NamedTuple):
     icon: str
     section: str               # nav.section.<section>
     action: str | tuple[str, ...]  # allowed to see it: any of these
+    area_title: str | None = None  # the title's key for a lead of a county or town (not city-wide)
 
 
 # Material icons come with Streamlit's own assets: they render without an emoji font and a CDN.
 PAGES = [
     PageEntry("pages/inbox.py", "nav.inbox", ":material/inbox:", "overview", "notice.view"),
-    PageEntry("pages/overview.py", "nav.overview", ":material/map:", "overview", "dashboard.view"),
+    PageEntry("pages/overview.py", "nav.overview", ":material/map:", "overview", "dashboard.view",
+              area_title="nav.overview_area"),
     PageEntry("pages/county.py", "nav.county", ":material/bar_chart:", "overview", "dashboard.view"),
     PageEntry("pages/lagging.py", "nav.lagging", ":material/warning:", "overview", "lagging.view"),
     PageEntry("pages/notices.py", "nav.notices", ":material/assignment_late:", "overview", "notice.view"),
@@ -75,6 +77,12 @@ PAGES = [
 def url_path(entry: PageEntry) -> str:
     """The page's address: its file's stem, the one Streamlit gives ``st.Page(file)`` itself."""
     return Path(entry.file).stem
+
+
+def menu_title(actor: Actor, entry: PageEntry) -> str:
+    """The key of ``entry``'s words in ``actor``'s menu: those of the page's own title (a county
+    lead's menu said 「City overview」 over a page titled 「Overview of your area」)."""
+    return entry.area_title if entry.area_title and not actor.is_citywide else entry.title
 
 
 def may_open(actor: Actor, entry: PageEntry) -> bool:
@@ -134,7 +142,7 @@ def role_navigation(actor: Actor, *, home_file: str, titles: dict[str, str] | No
         if not may_open(actor, entry):
             closed.append(entry)
             continue
-        title = titles.get(entry.file, tr(entry.title))
+        title = titles.get(entry.file, tr(menu_title(actor, entry)))
         if entry.file == home_file:
             # Streamlit serves its default page at "/" only: the page's own address (a bookmark,
             # the address bar after a reload) would be "not found". It gets a hidden twin there.

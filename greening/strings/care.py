@@ -5,7 +5,7 @@ STRINGS = {
     "lagging.kind.care_overdue": ("管护核查逾期", "Care checks overdue"),
 }
 STRINGS.update({
-    "nav.care_check": ("管护核查", "Care check"),
+    "nav.care_check": ("管护与成活率核查", "Care and survival check"),
     "care.title": ("管护与成活率核查", "Care and survival check"),
     "care.due_title": ("本周到期与逾期", "Due this week and overdue"),
     "care.none_due": ("本村没有本周到期或逾期的核查。", "No check is due this week or overdue in this village."),

@@ -18,7 +18,7 @@ STRINGS = {
     "lagging.kind.not_visible": ("上报植树未见成效", "Reported plantings not visible"),
     "gc.overlay": ("土地覆盖影像 {year}", "Land cover {year}"),
     "gc.demo": ("示例", "demo"),
-    "nav.admin_rasters": ("栅格图层", "Rasters"),
+    "nav.admin_rasters": ("土地覆盖与冠层栅格", "Land-cover and canopy rasters"),
     "rasters.title": ("土地覆盖与冠层栅格", "Land-cover and canopy rasters"),
     "rasters.intro": ("导入 GeoTIFF / COG（任意坐标系）。导入时检查坐标系、是否覆盖湛江、无数据值和大小，"
                       "保存来源信息并计算每个村的绿化覆盖率。",
