@@ -19,6 +19,7 @@ from ui.i18n_st import (
     label,
     lang,
     language_switch,
+    set_language_state,
     tr,
 )
 from ui.layout import apply_css, md_escape
@@ -42,7 +43,7 @@ def _load_language(actor) -> None:
     from greening.services.preferences import get_language
 
     with db_session(actor) as s:
-        st.session_state[USER_LANG_KEY] = get_language(s, actor)
+        set_language_state(USER_LANG_KEY, get_language(s, actor))
     st.session_state[LANG_OF_KEY] = actor.user_id
 
 

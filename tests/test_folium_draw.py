@@ -94,3 +94,18 @@ def test_a_cached_map_is_rendered_once_for_every_rerun(app_engine, monkeypatch):
         maps_st.show_map(shown, key="m")
     assert len(rendered) == 1
     assert len(calls) == 3 and len({c["script"] for c in calls}) == 1
+
+
+def test_the_picked_pin_is_one_script_per_point_so_a_rerun_sends_the_same_layer():
+    """Every rerun with a picked point draws its pin: the same point gives the very same script (the
+    browser sees an unchanged layer and re-adds nothing), another point or a GPS accuracy another."""
+    from ui.maps_st import picked_group
+
+    one = picked_group((110.36, 21.27), "none")
+    assert picked_group((110.36, 21.27), "none") is one
+    assert "L.marker" in one and "21.27" in one and "110.36" in one
+    other = picked_group((110.37, 21.27), "none")
+    assert other != one and "110.37" in other
+    with_fix = picked_group((110.36, 21.27), "none", 35.0)
+    assert "L.circle" in with_fix and "35.0" in with_fix and "L.circle" not in one
+    assert "L.marker" not in picked_group(None, "none")

@@ -26,7 +26,7 @@ def _script():
     dv.versions = counting
     try:
         first = data._db_of("440823")
-        again = [data._db_of("440823"), data._db_of(""), data._areas_version(), data._db_of("440882")]
+        again = [data._db_of("440823"), data._db_of(""), data.areas_version(), data._db_of("440882")]
         st.session_state["reads_before_write"] = len(reads)
         if st.session_state.get("write"):
             with get_engine(data._url()).begin() as conn:  # this page's own write

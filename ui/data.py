@@ -75,8 +75,9 @@ def _versions() -> dict[str, int]:
     return memo["versions"]
 
 
-def _areas_version() -> str:
-    """Part of the key of cached shapes: the database and the boundaries' version."""
+def areas_version() -> str:
+    """The database and the boundaries' version: the key of what depends on the village shapes
+    alone (cached shapes, the village under a point), changed only by an import."""
     from greening.data_version import AREAS
 
     return f"{_url()}@{_versions().get(AREAS, 0)}"
@@ -98,7 +99,7 @@ def _db_of(prefix: str) -> str:
 def version_keys(actor: Actor) -> str:
     """The database, the data version of ``actor``'s area and the boundaries' version, read now:
     what a result built from ``actor``'s data (a whole map) depends on."""
-    return f"{_db(actor)}#{_areas_version()}"
+    return f"{_db(actor)}#{areas_version()}"
 
 
 def scope_of(actor: Actor) -> str:
@@ -157,7 +158,7 @@ def _shapes(scope: str, areas: str, level: str, within: str | None, _actor: Acto
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
 def _areas(scope: str, db: str, level: str, within: str | None, _actor: Actor):
-    frame = _shapes(scope, _areas_version(), level, within, _actor)
+    frame = _shapes(scope, areas_version(), level, within, _actor)
     if level == "village" and len(frame):
         metrics = coverage(_actor).get("villages")
         if metrics is not None and len(metrics):
@@ -170,7 +171,7 @@ def _areas(scope: str, db: str, level: str, within: str | None, _actor: Actor):
 def _progress(scope: str, db: str, within: str | None, context: str, _actor: Actor):
     from greening.coverage.progress import village_progress
 
-    frame = _shapes(scope, _areas_version(), "village", within, _actor)
+    frame = _shapes(scope, areas_version(), "village", within, _actor)
     with engine().connect() as conn:
         progress = village_progress(conn, _actor, frame, report_date(), context=context)
     return frame.merge(progress, on="code", how="left")
@@ -267,7 +268,7 @@ def report_date():
     memo = _run_memo()
     if "report_date" not in memo:
         # It changes only with the areas (demo areas present or not), the setting and the day.
-        memo["report_date"] = _report_date(_areas_version(), get_settings().as_of or "", dt.date.today().isoformat())
+        memo["report_date"] = _report_date(areas_version(), get_settings().as_of or "", dt.date.today().isoformat())
     return memo["report_date"]
 
 
@@ -307,7 +308,7 @@ def villages(actor: Actor, within: str | None = None):
 def village_shapes(actor: Actor, within: str | None = None):
     """Villages in scope (optionally inside ``within``): names, town and county, shapes; no
     figures (nothing computed: for pickers, names and map outlines)."""
-    return _shapes(scope_of(actor), _areas_version(), "village", within, actor)
+    return _shapes(scope_of(actor), areas_version(), "village", within, actor)
 
 
 def village_progress(actor: Actor, within: str):
@@ -336,7 +337,7 @@ def geoms(actor: Actor, level: str, frame, datum: str, within: str | None = None
     detailed as a map of ``within`` needs (:func:`greening.maps.compact.detail_for`)."""
     from greening.maps.compact import detail_for
 
-    return _geoms(scope_of(actor), _areas_version(), level, within, datum, detail_for(within), frame)
+    return _geoms(scope_of(actor), areas_version(), level, within, datum, detail_for(within), frame)
 
 
 def teams(actor: Actor):

@@ -89,13 +89,14 @@ def _hash_key(prepared: Prepared, key: str | None, return_on_hover: bool) -> str
     return found
 
 
-def _feature_groups(groups) -> str | None:
+def feature_group_script(groups) -> str | None:
     """The Leaflet script that adds ``groups`` (FeatureGroups) to the drawn map, as st_folium
-    writes it (rendered against a map whose id is the component's ``map_div``)."""
+    writes it (rendered against a map whose id is the component's ``map_div``); a script
+    rendered before (a ``str``) is passed through."""
     from streamlit_folium import _get_feature_group_string
 
-    if groups is None:
-        return None
+    if groups is None or isinstance(groups, str):
+        return groups
     if isinstance(groups, folium.FeatureGroup):
         groups = [groups]
     host = folium.Map(tiles=None)
@@ -127,7 +128,7 @@ def draw(prepared: Prepared, *, key: str | None, height: int, width: int | None 
     return _component_func(
         script=prepared.script, header=prepared.header, html=prepared.html, id=prepared.map_id, key=hash_key,
         height=height, width=width, returned_objects=returned_objects, default=default, zoom=zoom, center=center,
-        feature_group=_feature_groups(feature_group_to_add), return_on_hover=return_on_hover, layer_control=None,
+        feature_group=feature_group_script(feature_group_to_add), return_on_hover=return_on_hover, layer_control=None,
         pixelated=False, css_links=list(prepared.css_links), js_links=list(prepared.js_links),
         on_change=_on_change, wrap_longitude=False)
 

@@ -8,7 +8,7 @@ from greening.i18n import labels as _labels
 from greening.i18n import normalise_lang, t
 
 __all__ = ["lang", "tr", "tr_key", "label", "label_of", "labels", "language_switch", "translated", "county_name", "LANG_KEY",
-           "USER_LANG_KEY", "PICKED_LOGGED_OUT_KEY", "LANG_OF_KEY",
+           "USER_LANG_KEY", "PICKED_LOGGED_OUT_KEY", "LANG_OF_KEY", "set_language_state",
            "forget_tab_choice"]
 
 LANG_KEY = "lang"            # the language chosen in this tab (the switch)
@@ -23,17 +23,38 @@ def lang() -> str:
     The default is not written into the tab's choice: the log-in page, drawn in Chinese before
     anyone is known, had fixed "zh" there, and a user who had saved English got Chinese pages
     after every log-in (``app.py`` loads the saved preference only when the tab chose nothing)."""
-    if LANG_KEY in st.session_state:
-        return normalise_lang(st.session_state[LANG_KEY])
-    return normalise_lang(st.session_state.get(USER_LANG_KEY))
+    from ui.data import _run_memo
+
+    memo = _run_memo()  # once per run: a page asks hundreds of times, and a miss in session state is slow
+    if _MEMO in memo:
+        return memo[_MEMO]
+    state = st.session_state
+    found = normalise_lang(state[LANG_KEY] if LANG_KEY in state else state.get(USER_LANG_KEY))
+    memo[_MEMO] = found
+    return found
+
+
+_MEMO = "lang"
+
+
+def set_language_state(key: str, value) -> None:
+    """Write one of the language keys (``LANG_KEY``, ``USER_LANG_KEY``; ``None`` removes it): the
+    only way they change during a run, so :func:`lang` answers afresh after it."""
+    from ui.data import _run_memo
+
+    if value is None:
+        st.session_state.pop(key, None)
+    else:
+        st.session_state[key] = value
+    _run_memo().pop(_MEMO, None)
 
 
 def forget_tab_choice() -> None:
     """On logging out: the language on screen stays, but as a default, so the next user of this tab
     gets their own saved language (not the previous user's choice)."""
-    st.session_state[USER_LANG_KEY] = lang()
-    for key in (LANG_KEY, LANG_OF_KEY):
-        st.session_state.pop(key, None)
+    set_language_state(USER_LANG_KEY, lang())
+    set_language_state(LANG_KEY, None)
+    st.session_state.pop(LANG_OF_KEY, None)
 
 
 def tr(key: str, **kw) -> str:
@@ -104,7 +125,7 @@ def language_switch(on_change=None, container=None) -> str:
     current = lang()
 
     def _changed():
-        st.session_state[LANG_KEY] = st.session_state["_lang_switch"]
+        set_language_state(LANG_KEY, st.session_state["_lang_switch"])
         if on_change is not None:
             on_change(st.session_state[LANG_KEY])
         else:  # on the log-in page: saved for whoever logs in next (see app.py)

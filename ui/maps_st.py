@@ -7,6 +7,7 @@ A tap is acted on once: :func:`new_click` remembers the last one handled for eac
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import streamlit as st
@@ -220,18 +221,27 @@ def map_data(actor, *, datum: str, within: str | None = None, villages=None, tow
     return md
 
 
-def picked_group(point, basemap: str, accuracy_m: float | None = None):
-    """A FeatureGroup holding a pin at the WGS 84 ``point`` (drawn in the basemap's datum), and
-    the GPS fix's accuracy as a circle of that radius when given."""
+def picked_group(point, basemap: str, accuracy_m: float | None = None) -> str:
+    """The Leaflet script of a pin at the WGS 84 ``point`` (drawn in the basemap's datum), and of
+    the GPS fix's accuracy as a circle of that radius when given: a layer for ``show_map``'s
+    ``dynamic``. Kept per point, basemap, accuracy and language: every rerun with a picked point
+    draws it, and the same script is the same layer to the browser (nothing is re-added)."""
+    where = None if point is None else (float(point[0]), float(point[1]))
+    return _picked_script(where, datum_of(basemap), float(accuracy_m) if accuracy_m else None, tr("map.layer.picked"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _picked_script(point, datum: str, accuracy_m: float | None, label: str) -> str:
     import folium
 
     from greening.maps.geojson import to_datum_xy
+    from ui.folium_draw import feature_group_script
 
-    group = folium.FeatureGroup(name=tr("map.layer.picked"), control=False)
+    group = folium.FeatureGroup(name=label, control=False)
     if point is not None:
-        (x,), (y,) = to_datum_xy([point[0]], [point[1]], datum_of(basemap))
+        (x,), (y,) = to_datum_xy([point[0]], [point[1]], datum)
         if accuracy_m:
-            folium.Circle([float(y), float(x)], radius=float(accuracy_m), color="#1565c0", weight=1,
+            folium.Circle([float(y), float(x)], radius=accuracy_m, color="#1565c0", weight=1,
                           fill=True, fill_opacity=0.12, interactive=False).add_to(group)
-        folium.Marker([float(y), float(x)], tooltip=tr("map.layer.picked")).add_to(group)
-    return group
+        folium.Marker([float(y), float(x)], tooltip=label).add_to(group)
+    return feature_group_script(group)

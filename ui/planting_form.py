@@ -181,11 +181,16 @@ def _locate(actor: Actor, lon: float, lat: float):
     """(code, name, town name, county name) of the village containing the point, or None.
 
     Village names are not secret: a team is told which neighbouring village a point falls in.
-    """
+    Kept per point and boundaries' version (every rerun with a picked point asks again)."""
+    return _located(data.areas_version(), float(lon), float(lat), actor)
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=4096)
+def _located(areas: str, lon: float, lat: float, _actor: Actor):
     from greening.services.area_views import area_names
     from greening.services.plantings import locate_village
 
-    with db_session(actor) as s:
+    with db_session(_actor) as s:
         hit = locate_village(s, lon, lat)
         if hit is None:
             return None

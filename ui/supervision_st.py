@@ -137,9 +137,16 @@ def inbox_count(actor: Actor) -> int:
     """How many things wait for the actor (the sidebar's count, drawn on every rerun of every
     page): the total of :func:`inbox_of`; 0 for a user who has no inbox."""
     try:
-        return inbox_of(actor).total
+        return _inbox_total(data.scope_of(actor), data.version_keys(actor), _today().isoformat(), actor)
     except PermissionDenied:
         return 0
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=4096)
+def _inbox_total(scope: str, db: str, day: str, _actor: Actor) -> int:
+    # Kept apart from the inbox (same key): a cached value is copied out on every read, and the
+    # count is read on every rerun of every page, the inbox's tables only on its own page.
+    return _inbox(scope, db, day, _actor).total
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=4096)

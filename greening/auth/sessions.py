@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import cast, overload
 
 from sqlalchemy import CursorResult, Table, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from greening.actor import CITY_PREFIX, Actor
 from greening.audit import record
@@ -312,6 +312,8 @@ def _live_login(session: Session, token: str | None, now: dt.datetime) -> tuple[
     row = session.execute(
         select(LoginSession, User).join(User, User.id == LoginSession.user_id)
         .where(LoginSession.token_hash == token_hash(token))
+        # the user's area in the same query: every page run asks (one round trip, not two)
+        .options(joinedload(User.area))
         .execution_options(populate_existing=True)).one_or_none()
     if row is None:
         raise SessionEnded.ended()

@@ -44,13 +44,15 @@ def area_frame(conn, actor: Actor, level: str, *, within: str | None = None) -> 
     if within:
         stmt = stmt.where(a.code.startswith(within, autoescape=True))
     frame = read_gdf(conn, stmt)
+    # one rename, not column by column (each pop and insert of a GeoDataFrame copies its blocks)
     if level == "village":
-        frame["town_code"], frame["town_name"] = frame.pop("parent_code"), frame.pop("parent_name")
-        frame["county_code"], frame["county_name"] = frame.pop("grand_code"), frame.pop("grand_name")
+        frame = frame.rename(columns={"parent_code": "town_code", "parent_name": "town_name",
+                                      "grand_code": "county_code", "grand_name": "county_name"})
     elif level == "town":
-        frame["town_code"], frame["town_name"] = frame["code"], frame["name"]
-        frame["county_code"], frame["county_name"] = frame.pop("parent_code"), frame.pop("parent_name")
-        frame = frame.drop(columns=["grand_code", "grand_name"])
+        frame = frame.drop(columns=["grand_code", "grand_name"]).rename(
+            columns={"parent_code": "county_code", "parent_name": "county_name"})
+        frame.insert(frame.columns.get_loc("county_code"), "town_code", frame["code"])
+        frame.insert(frame.columns.get_loc("county_code"), "town_name", frame["name"])
     else:
         frame = frame.drop(columns=["parent_code", "parent_name", "grand_code", "grand_name"])
     frame["is_demo"] = frame["is_demo"].astype(bool)
