@@ -35,8 +35,8 @@ OUTSIDE = -1
 #: rounding in the grid arithmetic can never place a boundary point in an interior cell.
 EPS = 1e-9
 _ROW_BLOCK = 512
-#: Border cells are cut into SPLIT x SPLIT sub-cells (2 * SPLIT**2 bytes each): with 4, about a
-#: quarter of the points in border cells still need the exact test.
+#: Border cells are cut into SPLIT x SPLIT sub-cells (12 bytes per border cell with 4): with 4,
+#: about a quarter of the points in border cells still need the exact test.
 SPLIT = 4
 _GEOM_BATCH = 500
 
@@ -75,7 +75,7 @@ class RasterGrid:
         if self.fine is None:
             return self.border_share
         k = self.fine.k
-        return float(np.count_nonzero(self.fine.sub == BORDER)) / (k * k) / self.cells.size
+        return self.fine.border_subcells() / (k * k) / self.cells.size
 
     @classmethod
     def build(cls, geoms: np.ndarray, exact: Callable[[np.ndarray, np.ndarray], np.ndarray],
@@ -178,7 +178,7 @@ def _mark_segments(mark, nx, ny, ax, ay, bx, by, x0, y0, cell) -> None:
     # Cut segments into pieces of at most one cell along either axis (most already are).
     steps = np.maximum(np.ceil(np.maximum(np.abs(bx - ax), np.abs(by - ay)) / cell), 1)
     steps = steps.astype(np.int64)
-    batch = 1 << 16
+    batch = 1 << 15
     bounds = np.concatenate([[0], np.cumsum(steps)])
     lo = 0
     while lo < len(steps):

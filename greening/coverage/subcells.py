@@ -17,7 +17,8 @@ exactly like the cells of the grid:
    piece, at the centre of one of their sub-cells.
 
 With ``k = 4`` about a quarter of the points that reached border cells still need the exact test
-(the rest get their answer from a sub-cell), for ``2 * k * k`` bytes per border cell.
+(the rest get their answer from a sub-cell), for 12 bytes per border cell (:class:`BorderCells`);
+during the build, one more byte per sub-cell marks the border sub-cells.
 
 A point's sub-cell comes from the fractional part of its cell coordinates, the same arithmetic
 as its cell, so it differs from the build's ``floor((x - x0) / (cell / k))`` by far less than
@@ -32,26 +33,35 @@ import numpy as np
 
 __all__ = ["BorderCells"]
 
-_BATCH = 1 << 16  # border cells labelled at a time (bounded temporaries)
+_BATCH = 1 << 14  # border cells labelled at a time (bounded temporaries)
 
 
 class BorderCells:
-    """``k`` x ``k`` sub-cells of every border cell of a grid.
+    """``k`` x ``k`` sub-cells of every border cell of a grid, in a few bytes per border cell.
 
-    ``sub[j * k * k + r * k + c]`` is sub-row ``r`` (0 at the bottom), sub-column ``c`` of the
-    ``j``-th border cell in flat order: a village position, ``OUTSIDE`` or ``BORDER`` (still the
-    exact test). ``j`` is a border cell's rank among the border cells, found from one bit per
-    cell (``words``) and the count of border cells before each word (``before``): 1/8 byte and
-    a few bits per cell, against 4 or 8 bytes for a table of ranks.
+    The ``j``-th border cell (in flat order) keeps ``table[4 * j:4 * j + 4]``: ``BORDER`` (still
+    the exact test) and the cell's (at most) three answers (village positions or ``OUTSIDE``), and
+    a 2-bit code per sub-cell (bits ``2 * (r * k + c)`` of ``codes[j]`` for sub-row ``r``, 0 at
+    the bottom, sub-column ``c``): which of the four it holds. A border cell rarely holds more than
+    two answers; the sub-cells of a fourth and later answer keep code 0, the exact test (right, and
+    rare). For 4 x 4 sub-cells that is 12 bytes per border cell instead of 32 as positions.
+
+    ``j`` is a border cell's rank among the border cells, found from one bit per cell
+    (``words``) and the count of border cells before each word (``before``): 1/8 byte and a few
+    bits per cell, against 4 or 8 bytes for a table of ranks.
     """
 
-    def __init__(self, k: int, words: np.ndarray, before: np.ndarray, sub: np.ndarray):
+    def __init__(self, k: int, words: np.ndarray, before: np.ndarray, codes: np.ndarray,
+                 table: np.ndarray):
         self.k = int(k)
-        self.words, self.before, self.sub = words, before, sub
+        self.words, self.before, self.codes, self.table = words, before, codes, table
 
     @property
     def nbytes(self) -> int:
-        return int(self.words.nbytes + self.before.nbytes + self.sub.nbytes)
+        return int(self.words.nbytes + self.before.nbytes + self.codes.nbytes + self.table.nbytes)
+
+    def __len__(self) -> int:
+        return len(self.table) // 4
 
     def rank(self, flat: np.ndarray) -> np.ndarray:
         """Rank among the border cells of border cells given by flat index (int64)."""
@@ -68,10 +78,29 @@ class BorderCells:
         sx *= k
         sy = np.subtract(ty, np.floor(ty))
         sy *= k
-        at = self.rank(flat) * (k * k)
-        at += np.minimum(sy.astype(np.int64), k - 1) * k
-        at += np.minimum(sx.astype(np.int64), k - 1)
-        return self.sub.take(at)
+        j = self.rank(flat)
+        bit = np.minimum(sy.astype(np.int64), k - 1) * k
+        bit += np.minimum(sx.astype(np.int64), k - 1)
+        bit <<= 1
+        code = (self.codes[j] >> bit.astype(self.codes.dtype)) & self.codes.dtype.type(3)
+        j <<= 2
+        j += code
+        return self.table.take(j)
+
+    def decoded(self, lo: int = 0, hi: int | None = None) -> np.ndarray:
+        """(n, k, k) answers of the sub-cells of the border cells ranked ``lo`` to ``hi``."""
+        k, hi = self.k, len(self) if hi is None else hi
+        bit = (2 * np.arange(k * k)).astype(self.codes.dtype)
+        code = (self.codes[lo:hi, None] >> bit) & self.codes.dtype.type(3)
+        at = (np.arange(lo, hi)[:, None] * 4 + code).astype(np.int64)
+        return self.table[at].reshape(hi - lo, k, k)
+
+    def border_subcells(self) -> int:
+        """How many sub-cells still need the exact test (code 0)."""
+        kk, bits = self.k * self.k, self.codes.dtype.itemsize * 8
+        odd = self.codes.dtype.type(int("01" * (bits // 2), 2))
+        set_ = np.bitwise_count((self.codes | (self.codes >> self.codes.dtype.type(1))) & odd)
+        return int(len(self) * kk - set_.sum(dtype=np.int64))
 
     @classmethod
     def build(cls, cells: np.ndarray, geoms: np.ndarray, x0: float, y0: float, cell: float,
@@ -80,25 +109,30 @@ class BorderCells:
         ``exact(x, y)`` answers the pieces no neighbouring cell answers."""
         from greening.coverage.grid import BORDER, mark_all
 
-        if k not in (2, 4, 8):
-            raise ValueError(f"sub-cells per side must be 2, 4 or 8 (one 64-bit mask), not {k}")
+        if k not in (2, 4):
+            raise ValueError(f"sub-cells per side must be 2 or 4 (2-bit codes in one word), not {k}")
         shift = k.bit_length() - 1
         ny, nx = cells.shape
         flat = cells.reshape(-1)
-        border = flat == BORDER
         n_words = (flat.size + 63) // 64
         packed = np.zeros(n_words * 8, dtype=np.uint8)
-        packed[:(flat.size + 7) // 8] = np.packbits(border, bitorder="little")
+        block = 1 << 23  # cells at a time: no full-size temporary
+        for lo in range(0, flat.size, block):
+            bits = np.packbits(flat[lo:lo + block] == BORDER, bitorder="little")
+            packed[lo // 8:lo // 8 + len(bits)] = bits
         words = packed.view(np.uint64)
-        del border, packed
         counts = np.bitwise_count(words)
         before = np.zeros(n_words, dtype=np.int64)
         np.cumsum(counts[:-1], out=before[1:])
         n_border = int(before[-1] + counts[-1]) if n_words else 0
+        del counts
         before = before.astype(np.int32 if n_border < np.iinfo(np.int32).max else np.int64)
-        out = cls(k, words, before, np.zeros(n_border * k * k, dtype=cells.dtype))
+        code_dtype = np.uint8 if k == 2 else np.uint32
+        out = cls(k, words, before, np.zeros(n_border, dtype=code_dtype),
+                  np.full(n_border * 4, BORDER, dtype=cells.dtype))
         if not n_border:
             return out
+        marked = np.zeros(n_border * k * k, dtype=np.bool_)  # border sub-cells, during the build
 
         def mark(r: np.ndarray, i: np.ndarray) -> None:
             main = r >> shift
@@ -111,13 +145,38 @@ class BorderCells:
             at <<= 2 * shift
             at += (r & (k - 1)) << shift
             at += i & (k - 1)
-            out.sub[at] = BORDER
+            marked[at] = True
 
         mark_all(mark, nx * k, ny * k, geoms, x0, y0, cell / k)
-        ids = np.flatnonzero(flat == BORDER)
+        ids = np.concatenate([np.flatnonzero(flat[lo:lo + block] == BORDER) + lo
+                              for lo in range(0, flat.size, block)]).astype(before.dtype)
         for lo in range(0, n_border, _BATCH):
-            _label(out.sub, ids[lo:lo + _BATCH], lo, flat, nx, k, x0, y0, cell, exact)
+            hi = min(lo + _BATCH, n_border)
+            answers = _label(marked[lo * k * k:hi * k * k].reshape(hi - lo, k * k),
+                             ids[lo:hi], flat, nx, k, x0, y0, cell, exact)
+            out.codes[lo:hi], out.table[lo * 4:hi * 4] = _encode(answers, out.codes.dtype)
         return out
+
+
+def _encode(answers: np.ndarray, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, table) of (n, k * k) sub-cell answers (``BORDER`` where marked): the table holds
+    ``BORDER`` and each cell's first three distinct answers, the codes which one each sub-cell
+    holds (0: ``BORDER``, or an answer past the third)."""
+    from greening.coverage.grid import BORDER
+
+    n, kk = answers.shape
+    ordered = np.sort(answers, axis=1)
+    new = ordered != BORDER
+    new[:, 1:] &= ordered[:, 1:] != ordered[:, :-1]
+    place = np.cumsum(new, axis=1)
+    table = np.full((n, 4), BORDER, dtype=answers.dtype)
+    rows, cols = np.nonzero(new & (place <= 3))
+    table[rows, place[rows, cols]] = ordered[rows, cols]
+    code = np.zeros((n, kk), dtype=np.uint64)
+    for t in (1, 2, 3):
+        code[(answers == table[:, t:t + 1]) & (answers != BORDER)] = t
+    packed = (code << (2 * np.arange(kk, dtype=np.uint64))).sum(axis=1, dtype=np.uint64)
+    return packed.astype(dtype), table.reshape(-1)
 
 
 def _masks(k: int):
@@ -161,14 +220,14 @@ def _mask(sel: np.ndarray) -> np.ndarray:
     return packed.view("<u8").reshape(-1).astype(np.uint64)
 
 
-def _label(sub, ids, lo, flat, nx, k, x0, y0, cell, exact) -> None:
-    """Answer the free sub-cells of the border cells ``ids`` (ranks ``lo`` on), with one bit
-    mask of sub-cells per cell."""
+def _label(marked, ids, flat, nx, k, x0, y0, cell, exact) -> np.ndarray:
+    """(n, k * k) answers of the sub-cells of the border cells ``ids`` (``BORDER`` where
+    ``marked``), with one bit mask of sub-cells per cell."""
     from greening.coverage.grid import BORDER
 
     n, kk = len(ids), k * k
-    s = sub[lo * kk:(lo + n) * kk].reshape(n, kk)
-    free = _mask(s != BORDER)
+    s = np.full((n, kk), BORDER, dtype=flat.dtype)
+    free = _mask(~marked)
     masks = _masks(k)
     left = free.copy()
     # a free sub-cell on the edge of its cell shares the answer of a neighbouring cell that is
@@ -183,7 +242,7 @@ def _label(sub, ids, lo, flat, nx, k, x0, y0, cell, exact) -> None:
     while True:
         at = np.flatnonzero(left)
         if not len(at):
-            break
+            return s
         low = left[at] & (~left[at] + np.uint64(1))  # the lowest set bit
         piece = _flood(low, left[at], k, masks)
         p = np.bitwise_count(low - np.uint64(1)).astype(np.int64)
