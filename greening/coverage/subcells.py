@@ -160,23 +160,28 @@ class BorderCells:
 
 def _encode(answers: np.ndarray, dtype) -> tuple[np.ndarray, np.ndarray]:
     """(codes, table) of (n, k * k) sub-cell answers (``BORDER`` where marked): the table holds
-    ``BORDER`` and each cell's first three distinct answers, the codes which one each sub-cell
-    holds (0: ``BORDER``, or an answer past the third)."""
+    ``BORDER`` and each cell's three largest distinct answers, the codes which one each sub-cell
+    holds (0: ``BORDER``, or a smaller answer past the third)."""
     from greening.coverage.grid import BORDER
 
     n, kk = answers.shape
-    ordered = np.sort(answers, axis=1)
-    new = ordered != BORDER
-    new[:, 1:] &= ordered[:, 1:] != ordered[:, :-1]
-    place = np.cumsum(new, axis=1)
-    table = np.full((n, 4), BORDER, dtype=answers.dtype)
-    rows, cols = np.nonzero(new & (place <= 3))
-    table[rows, place[rows, cols]] = ordered[rows, cols]
-    code = np.zeros((n, kk), dtype=np.uint64)
-    for t in (1, 2, 3):
-        code[(answers == table[:, t:t + 1]) & (answers != BORDER)] = t
-    packed = (code << (2 * np.arange(kk, dtype=np.uint64))).sum(axis=1, dtype=np.uint64)
-    return packed.astype(dtype), table.reshape(-1)
+    by_sub = np.ascontiguousarray(answers.T)  # (k * k, n): sub-cell by sub-cell, all cells at once
+    table = np.full((4, n), BORDER, dtype=answers.dtype)
+    # BORDER is the smallest value a cell can hold: the largest answer below the previous one
+    # is the next distinct answer, BORDER when there is none
+    table[1] = by_sub.max(axis=0)
+    for t in (2, 3):
+        table[t] = np.where(by_sub < table[t - 1], by_sub, BORDER).max(axis=0)
+    codes = np.zeros(n, dtype=np.uint64)
+    for p in range(kk):
+        a = by_sub[p]
+        code = (a == table[1]).astype(np.uint64)  # table[1:] differ, or are BORDER
+        code += (a == table[2]).astype(np.uint64) << np.uint64(1)
+        code += (a == table[3]).astype(np.uint64) * np.uint64(3)
+        code[a == BORDER] = 0
+        code <<= np.uint64(2 * p)
+        codes |= code
+    return codes.astype(dtype), np.ascontiguousarray(table.T).reshape(-1)
 
 
 def _masks(k: int):
