@@ -6,10 +6,11 @@ import streamlit as st
 from greening.auth import actor_from_token
 from greening.i18n import STRINGS
 from greening.services import audit_trail as trail
+from greening.services.audit_view import change_rows, readable_trail
 from greening.validation.values import today as local_today
 from ui.engine import db_session, engine
-from ui.i18n_st import tr
-from ui.layout import page_header
+from ui.i18n_st import lang, tr
+from ui.layout import md_escape, page_header
 from ui.login_cookie import TOKEN_KEY
 from ui.login_gate import require_actor
 from ui.tables import show_table
@@ -43,12 +44,24 @@ filters = dict(username=username or None, table=table or None, action=action or 
 with db_session(actor) as s:
     df = trail.audit_trail(s, actor, limit=1000, **filters)
 st.caption(tr("audit.shown", n=f"{len(df):,}"))
+raw = df.set_index("id")[["before", "after"]]
+df = readable_trail(df, lang())  # fields as 「field: value」 lines, 「—」 where the trail holds nothing
 df = df.assign(action=df["action"].map(lambda v: _name("do", v)),
                table_name=df["table_name"].map(lambda v: _name("table", v)),
                at=df["at"].map(lambda t: t.strftime("%Y-%m-%d %H:%M:%S") if t is not None else ""))
 show_table(df, {"id": "#", "at": tr("audit.col.at_local"), "username": tr("users.username"),
                 "user_id": tr("audit.col.user_id"), "action": tr("audit.action"),
                 **{c: tr(f"audit.col.{c}") for c in ("table_name", "record_id", "scope_code", "before", "after", "note")}})
+
+if len(df):  # one entry's change, a field a line (a table's cell shows the first part only)
+    entry = st.selectbox(tr("audit.detail"), df["id"].tolist(), index=None, placeholder=tr("audit.detail_pick"),
+                         key="audit_detail")
+    if entry is not None:
+        row = df.loc[df["id"] == entry].iloc[0]
+        st.caption(md_escape(f"#{entry} · {row['at']} · {row['action']} · {row['table_name']} {row['record_id']}"))
+        show_table(change_rows(raw.loc[entry, "before"], raw.loc[entry, "after"], lang()),
+                   {"field": tr("audit.col.field"), "before": tr("audit.col.before"), "after": tr("audit.col.after")},
+                   key="audit_detail_table")
 
 token = st.session_state.get(TOKEN_KEY)
 

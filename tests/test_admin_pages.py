@@ -126,3 +126,64 @@ def test_only_the_button_that_applies_is_shown_and_a_repeat_does_not_undo_it(set
     assert active()
     assert any(s.value == "已启用" for s in at.success)
     assert "停用" in [b.label for b in at.button]
+
+
+def _team_changed(members_by: int = 1) -> int:
+    """A team's members and leader's phone changed by the system (no user): an update entry of two
+    fields; returns the team's id and its members and phone before."""
+    from greening.actor import Actor
+    from greening.models import GreeningTeam
+    from greening.permissions import install_scope
+
+    with session_scope(make_engine()) as s:
+        install_scope(s, Actor.system("audit-page-test"))
+        team = s.scalars(select(GreeningTeam).order_by(GreeningTeam.id).limit(1)).one()
+        old = (team.id, team.members, team.leader_phone)
+        team.members = (team.members or 0) + members_by
+        team.leader_phone = "13800000000" if team.leader_phone != "13800000000" else "13900000000"
+        return old
+
+
+def test_the_audit_page_shows_changes_as_fields_and_nothing_as_a_dash(settings):  # noqa: F811
+    """Empty cells said None, and 修改前 / 修改后 were raw JSON ({"language": "en"}): each change
+    is its fields in words (队员：13), 「—」 where the trail holds nothing, and one entry opened
+    lists the fields it touched, a field a line, in the reader's language."""
+    import json
+
+    team_id, old_members, old_phone = _team_changed()
+    at = _app("admin", "pages/admin_audit.py")
+    _no_exception(at)
+    shown = at.dataframe[0].value
+    empty = shown.columns[shown.isna().any()].tolist()
+    assert not empty, f"missing values (shown as None) in {empty}"
+    cells = [str(c) for c in shown.to_numpy().ravel()]
+    assert not {"None", "nan", "null", "<NA>", ""} & set(cells), sorted(set(cells) & {"None", "nan", "null", "<NA>", ""})
+    assert not [c for c in shown["修改前"].tolist() + shown["修改后"].tolist() if c.startswith(("{", "["))]
+    entry = shown[(shown["数据表"] == "护绿队") & (shown["记录编号"] == str(team_id))].iloc[0]
+    assert entry["用户编号"] == "—"  # made by the system: no user
+    assert sorted(entry["修改前"].split("；")) == sorted(["队长电话：" + (old_phone or "—"), f"队员：{old_members}"]), \
+        entry["修改前"]
+    logins = shown[shown["操作"] == "登录"]
+    assert len(logins) and set(logins["修改前"]) == {"—"} and set(logins["修改后"]) == {"—"}
+    at.selectbox(key="audit_detail").set_value(int(entry["#"])).run()
+    _no_exception(at)
+    change = at.dataframe[1].value
+    assert list(change.columns) == ["字段", "修改前", "修改后"]
+    assert sorted(change["字段"].tolist()) == ["队员", "队长电话"], change
+    with session_scope(make_engine()) as s:
+        from greening.models import AuditLog
+
+        after = s.scalars(select(AuditLog.after).where(AuditLog.id == int(entry["#"]))).one()
+    assert dict(zip(change["字段"], change["修改后"], strict=True)) == {"队员": str(after["members"]),
+                                                                      "队长电话": after["leader_phone"]}
+    assert json.dumps(after, ensure_ascii=False) not in " ".join(cells)
+
+
+def test_the_audit_page_names_the_fields_in_english(settings):  # noqa: F811
+    from tests.test_pages_language_lagging import _app as app_in
+
+    _team_changed()
+    at = app_in("admin", "pages/admin_audit.py", lang="en")
+    shown = at.dataframe[0].value
+    before = shown[shown["Table"] == "greening teams"]["Before"].iloc[0]
+    assert sorted(part.split(": ")[0] for part in before.split("; ")) == ["leader's phone", "members"], before
