@@ -64,3 +64,27 @@ def test_export_refuses_a_folder_that_is_not_empty(exported, demo_engine, capsys
     with override_settings(database_url=url):
         assert main(["export", "geoparquet", "--out", str(exported)]) == 2
     assert "不是空的" in capsys.readouterr().err
+
+
+def test_points_are_written_plain_and_the_other_columns_with_a_dictionary(exported, tmp_path):
+    # every coordinate is different: a dictionary would only add indices and a lookup per value
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from greening.coverage.engines.dataset import write_plantings, write_points
+
+    write_points(tmp_path, "440823", np.array([110.1, 110.2]), np.array([21.1, 21.2]),
+                 ["440823101001", None])
+    frame = pd.DataFrame({"claimed_village_code": ["440823101001"], "lon": [110.3], "lat": [21.3]})
+    write_plantings(tmp_path / "b", frame)
+    files = [*plantings_files(tmp_path), *plantings_files(tmp_path / "b"), *plantings_files(exported)[:3]]
+    assert len(files) >= 3
+    for f in files:
+        meta = pq.ParquetFile(f).metadata.row_group(0)
+        encodings = {meta.column(i).path_in_schema: meta.column(i).encodings
+                     for i in range(meta.num_columns)}
+        for path in ("geometry.x", "geometry.y"):
+            assert "RLE_DICTIONARY" not in encodings[path] and "PLAIN" in encodings[path], f
+        assert "RLE_DICTIONARY" in encodings["claimed_village_code"], f
+    _, x, y = read_points(plantings_files(tmp_path)[0])
+    assert x.tolist() == [110.1, 110.2] and y.tolist() == [21.1, 21.2]
