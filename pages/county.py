@@ -54,6 +54,7 @@ else:
     st.info(tr("common.no_data"))
 
 shares = {"plan_completion": "pct", "survival": "pct", "coverage": "pct"}
+COUNTS = ("villages", "planned", "planted")  # with thousands separators, as every figure of the page (35,294)
 fmt = {c: (lambda v: fmt_pct(v, lang())) for c in shares}
 st.markdown(f"#### {tr('county.towns')}")
 town_rows = town_rollup(actor, area)
@@ -61,12 +62,13 @@ if len(town_rows):
     show_table(town_rows.assign(**{c: town_rows[c].map(f) for c, f in fmt.items()}),
                {"town_name": tr("common.town"), "villages": tr("metric.villages"), "planned": tr("metric.planned"),
                 "planted": tr("metric.planted"), "plan_completion": tr("metric.plan_completion"),
-                "coverage": tr("metric.coverage"), "survival": tr("metric.survival")})
+                "coverage": tr("metric.coverage"), "survival": tr("metric.survival")},
+               counts=COUNTS)
 st.markdown(f"#### {tr('county.villages')}")
 show_table(pd.DataFrame(villages.drop(columns="geometry")).assign(**{c: villages[c].map(f) for c, f in fmt.items()}),
            {"name": tr("common.village"), "town_name": tr("common.town"), "planned": tr("metric.planned"),
             "planted": tr("metric.planted"), "plan_completion": tr("metric.plan_completion"),
-            "coverage": tr("metric.coverage"), "survival": tr("metric.survival")}, height=360)
+            "coverage": tr("metric.coverage"), "survival": tr("metric.survival")}, height=360, counts=COUNTS)
 
 st.markdown(f"#### {tr('county.designations')}")
 every_site = data.designations(actor)

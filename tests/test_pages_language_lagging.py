@@ -173,6 +173,30 @@ class TestCountyTowns:
         assert differs, "the weighted figures differ from plain means for some town"
 
 
+    @pytest.mark.parametrize("lang", ["zh", "en"])
+    def test_counts_have_thousands_separators_in_every_table(self, settings, lang):
+        """The towns' table showed 35294 trees (the headline figures and charts say 35,294): every
+        column of whole numbers above 999 on the page is drawn with separators, and stays numbers
+        (a column of text would sort 9 after 10,000). Years are not counts."""
+        import json
+
+        at = _app("suixi", "pages/county.py", lang=lang)
+        checked = []
+        for frame in at.dataframe:
+            config = json.loads(frame.proto.columns or "{}")
+            table = frame.value
+            for col in table.columns:
+                values = pd.to_numeric(table[col], errors="coerce").dropna()
+                if col in ("年度", "Year") or not len(values) or values.max() < 1000 or \
+                        not (values == values.round()).all():
+                    continue
+                assert pd.api.types.is_numeric_dtype(table[col]), (col, table[col].dtype)
+                assert config.get(col, {}).get("type_config", {}).get("format") == "localized", (col, config)
+                checked.append(col)
+        planned, planted = ("计划株数", "已种株数") if lang == "zh" else ("Planned", "Planted")
+        assert checked.count(planned) == 2 and checked.count(planted) == 2, checked  # towns and villages
+
+
 class TestEnglishNames:
     def test_counties_and_species_in_english_tables(self, settings):
         from greening.geo.boundaries import COUNTIES

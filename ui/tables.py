@@ -12,14 +12,17 @@ __all__ = ["show_table", "phone_table", "phone_cards", "PHONE_PX", "english_name
 
 
 def show_table(frame: pd.DataFrame, names: dict[str, str], *, height: int | str = "auto", key: str | None = None,
-               column_config: dict | None = None, dates: tuple[str, ...] = ()) -> None:
+               column_config: dict | None = None, dates: tuple[str, ...] = (), counts: tuple[str, ...] = ()) -> None:
     """``frame``'s columns ``names`` (in that order), headed by their labels; an info line when empty.
-    The columns named in ``dates`` are written as every page writes a date (2024年6月8日 / 8 Jun 2024)."""
+    The columns named in ``dates`` are written as every page writes a date (2024年6月8日 / 8 Jun 2024),
+    those in ``counts`` with thousands separators (35,294; still numbers: they sort as numbers)."""
     if frame is None or not len(frame):
         st.info(tr("common.no_data"))
         return
     shown = _shown(frame, names, dates)
-    config = {names.get(k, k) or k: v for k, v in (column_config or {}).items()}
+    column_config = {**{c: st.column_config.NumberColumn(format="localized") for c in counts if c in frame.columns},
+                     **(column_config or {})}
+    config = {names.get(k, k) or k: v for k, v in column_config.items()}
     st.dataframe(shown, hide_index=True, width="stretch", height=height, key=key, column_config=config)
 
 
