@@ -69,13 +69,14 @@ def _parser() -> argparse.ArgumentParser:
                     help="who drives the sessions: protocol (Streamlit's websocket protocol, no browser), "
                          "browser (headless Chromium), or both, each configuration once per kind "
                          "(default %(default)s)")
-    ld.add_argument("--pace", default="burst",
+    ld.add_argument("--pace", default="burst,steady",
                     help="how sessions arrive: burst (all at once, no pause between steps), steady "
                          "(--rate log-ins per second, --think seconds before the tap and before the submit), "
                          "or both, comma separated (default %(default)s)")
     ld.add_argument("--rate", type=float, default=2.0, help="steady pace: log-ins per second (default %(default)s)")
-    ld.add_argument("--think", type=float, default=5.0,
-                    help="steady pace: seconds a person looks at the map, and at the form (default %(default)s)")
+    ld.add_argument("--think", type=float, default=12.0,
+                    help="steady pace: seconds a person looks at the map, and at the form (default %(default)s: "
+                         "with 2 log-ins a second, 50 sessions are in progress at once)")
     ld.add_argument("--json", metavar="F", help="also write the figures to F as JSON")
     g = sub.add_parser("greencover", help="green cover per village over a generated 10 m raster: "
                                           "ours vs rasterstats vs rasterize+bincount")

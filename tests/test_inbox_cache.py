@@ -42,9 +42,29 @@ def test_the_inbox_is_counted_again_only_after_a_write_in_the_area(app_engine, m
     inbox_count(team)
     assert len(counted) == 2
     with app_engine.begin() as conn:
-        bump(conn, ["440823"])  # a write in the team's county, through any replica
+        bump(conn, ["440823"])  # a write in the team's county naming no village, through any replica
     inbox_count(team)
     assert counted == ["team-a", "team-b", "team-a"]
+
+
+def test_a_teams_inbox_is_counted_again_after_its_own_village_changes_not_the_next_one(app_engine, monkeypatch):
+    """A planting anywhere in the county made every team of the county count its inbox again (and
+    build its map and latest records again): in a busy county the teams' caches never held."""
+    from ui.supervision_st import inbox_count
+
+    counted = _count_inbox_computations(monkeypatch)
+    team = Actor(user_id=9, username="team-d", role=Role.TEAM, scope_prefix="440823101011")
+    lead = Actor(user_id=10, username="county-d", role=Role.COUNTY_LEAD, scope_prefix="440823")
+    inbox_count(team), inbox_count(lead)
+    assert counted == ["team-d", "county-d"]
+    with app_engine.begin() as conn:
+        bump(conn, ["440823101012"])  # the next village of the county planted
+    inbox_count(team), inbox_count(lead)
+    assert counted == ["team-d", "county-d", "county-d"], "the county's lead counts again, the team does not"
+    with app_engine.begin() as conn:
+        bump(conn, ["440823101011"])  # the team's own village
+    inbox_count(team)
+    assert counted[-1] == "team-d" and len(counted) == 4
 
 
 def test_users_of_one_area_and_the_inbox_page_share_one_computation(app_engine, monkeypatch):

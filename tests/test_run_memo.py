@@ -19,9 +19,9 @@ def _script():
     reads = []
     real = dv.versions
 
-    def counting(conn):
+    def counting(conn, **kw):
         reads.append(1)
-        return real(conn)
+        return real(conn, **kw)
 
     dv.versions = counting
     try:

@@ -71,8 +71,19 @@ def _versions() -> dict[str, int]:
     memo = _run_memo()
     if "versions" not in memo:
         with engine().connect() as conn:
-            memo["versions"] = versions(conn)
+            memo["versions"] = versions(conn, villages=())
     return memo["versions"]
+
+
+def _with_village(code: str) -> dict[str, int]:
+    """The counters of :func:`_versions` and village ``code``'s own (read once per run)."""
+    from greening.data_version import versions
+
+    memo = _run_memo()
+    if ("village", code) not in memo:
+        with engine().connect() as conn:
+            memo[("village", code)] = versions(conn, villages=[code]).get(code, 0)
+    return {**_versions(), code: memo[("village", code)]}
 
 
 def areas_version() -> str:
@@ -100,6 +111,24 @@ def version_keys(actor: Actor) -> str:
     """The database, the data version of ``actor``'s area and the boundaries' version, read now:
     what a result built from ``actor``'s data (a whole map) depends on."""
     return f"{_db(actor)}#{areas_version()}"
+
+
+def village_keys(code: str) -> str:
+    """The database, the data version of village ``code``'s own rows and the boundaries' version,
+    read now: the key of what is built from that village's rows alone (its progress figures, its
+    map on 种植登记, a team's inbox and latest records). A write in another village of the county
+    leaves it (:func:`greening.data_version.village_key`)."""
+    from greening.data_version import village_key
+
+    return f"{_url()}@{village_key(_with_village(code), code)}#{areas_version()}"
+
+
+def own_keys(actor: Actor) -> str:
+    """:func:`village_keys` of a user whose area is one village (a team), else
+    :func:`version_keys`: the key of what is built from the rows of the user's own area alone."""
+    from greening.data_version import is_village
+
+    return village_keys(actor.scope_prefix) if is_village(actor.scope_prefix) else version_keys(actor)
 
 
 def scope_of(actor: Actor) -> str:
@@ -318,8 +347,12 @@ def village_progress(actor: Actor, within: str):
     from greening.permissions import require
 
     require(actor, "village.view")
+    from greening.data_version import is_village
+
     context = _coverage_context(actor.scope_prefix, _db())
-    return _progress(scope_of(actor), _db(actor), within, context, actor)
+    # one village's figures come from its own rows: a planting in the next village leaves them
+    keys = village_keys(within) if is_village(within) else _db(actor)
+    return _progress(scope_of(actor), keys, within, context, actor)
 
 
 def towns(actor: Actor, within: str | None = None):
@@ -381,7 +414,7 @@ def village_detail(actor: Actor, code: str):
 def rejected(actor: Actor, *, village_code: str | None = None, team_id: int | None = None, limit: int = 5):
     """The records a reviewer sent back. Kept per data version of the actor's area: the review
     that rejects one is a write there, so the team sees it at its next look, through any replica."""
-    return _rejected(scope_of(actor), _db(actor), village_code, team_id, int(limit), actor)
+    return _rejected(scope_of(actor), _records_key(actor, village_code), village_code, team_id, int(limit), actor)
 
 
 def recent(actor: Actor, *, village_code: str | None = None, team_id: int | None = None, limit: int = 20,
@@ -389,8 +422,16 @@ def recent(actor: Actor, *, village_code: str | None = None, team_id: int | None
     """The latest records (of a village or a team, or the records ``ids``), kept per data version of
     the actor's area: a save (here or through another replica) is in the next read, and in this
     run's own (after this process's write the versions are read again)."""
-    return _recent(scope_of(actor), _db(actor), village_code, team_id, int(limit),
+    return _recent(scope_of(actor), _records_key(actor, village_code), village_code, team_id, int(limit),
                    None if ids is None else tuple(int(i) for i in ids), actor)
+
+
+def _records_key(actor: Actor, village_code: str | None) -> str:
+    # Records of one village (or of a team, whose records are its village's) depend on that
+    # village's rows alone; anything wider on the whole area's counters.
+    from greening.data_version import is_village
+
+    return village_keys(village_code) if is_village(village_code) else own_keys(actor)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=1024)

@@ -86,7 +86,7 @@ def _built(key: str, _build) -> ReadyMap:
     return ready(_build())
 
 
-def cached_render(actor, page: str, build, **params) -> ReadyMap:
+def cached_render(actor, page: str, build, *, village: str | None = None, **params) -> ReadyMap:
     """The map ``build()`` makes, built and rendered once per process for everyone who sees the
     same thing.
 
@@ -97,10 +97,16 @@ def cached_render(actor, page: str, build, **params) -> ReadyMap:
     every rerun and every other user of that view reuses the built map (the city overview's layers
     took about a second to build per rerun) and its rendered script (folium's templates took a
     tenth of a team's session when rendered on every rerun).
+
+    ``village``: the map shows that one village's own rows alone (种植登记's map), so it is keyed by
+    that village's data version (:func:`ui.data.village_keys`): a write in another village of the
+    county leaves it.
     """
+    from greening.data_version import is_village
     from ui import data
 
-    key = repr((page, data.scope_of(actor), lang(), sorted(params.items()), data.version_keys(actor)))
+    versions = data.village_keys(village) if is_village(village) else data.version_keys(actor)
+    key = repr((page, data.scope_of(actor), lang(), sorted(params.items()), village, versions))
     return _built(key, build)
 
 

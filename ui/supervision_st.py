@@ -130,14 +130,14 @@ def inbox_of(actor: Actor):
     after any write in the area through any replica, not on every rerun (the care schedule behind
     it reads every verified planting of the area). A page that writes sees its own write at once
     (its next read of the versions follows the write, :func:`ui.data._run_memo`)."""
-    return _inbox(data.scope_of(actor), data.version_keys(actor), _today().isoformat(), actor)
+    return _inbox(data.scope_of(actor), data.own_keys(actor), _today().isoformat(), actor)
 
 
 def inbox_count(actor: Actor) -> int:
     """How many things wait for the actor (the sidebar's count, drawn on every rerun of every
     page): the total of :func:`inbox_of`; 0 for a user who has no inbox."""
     try:
-        return _inbox_total(data.scope_of(actor), data.version_keys(actor), _today().isoformat(), actor)
+        return _inbox_total(data.scope_of(actor), data.own_keys(actor), _today().isoformat(), actor)
     except PermissionDenied:
         return 0
 
