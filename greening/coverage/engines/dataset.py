@@ -147,8 +147,10 @@ def read_points(path) -> tuple[str, np.ndarray, np.ndarray]:
 
     county = Path(path).parent.name.split("=", 1)[1]
     county = "" if county == UNCLAIMED else county
-    column = _read(path, ["geometry"]).column("geometry").combine_chunks()
-    if hasattr(column.type, "num_fields") and column.type.num_fields:  # point encoding
+    column = _read(path, ["geometry"]).column(0)
+    # one chunk (a file read at once): its arrays as they are, without concatenating a copy
+    column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    if getattr(column.type, "num_fields", 0):  # point encoding
         x = column.field("x").to_numpy(zero_copy_only=False)
         y = column.field("y").to_numpy(zero_copy_only=False)
     else:  # WKB written by another tool
