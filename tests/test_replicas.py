@@ -120,10 +120,15 @@ def test_replicas_agree_on_plantings_and_log_ins(apps, shared_postgis):
     team = a(op="login", tab="team", user="team-suixi", password=PASSWORDS["team-suixi"])
     assert team["logged_in"]
     a(op="open", tab="log", token=team["token"], page="pages/log_planting.py")
+    # The team's own map on B (kept per village's data version) holds still until the team's
+    # village changes, through any replica.
+    own = b(op="open", tab="team_b", token=team["token"], page="pages/log_planting.py")
+    assert own["maps"] and b(op="rerun", tab="team_b")["maps"] == own["maps"]
     saved = a(op="plant", tab="log", lat=lat, lng=lng, count=37)
     assert any("已登记" in t for t in saved["texts"]), saved["texts"]
     after = b(op="rerun", tab="overview")
     assert _shows(after["maps"], lat, lng), "B's overview shows the planting saved through A"
+    assert b(op="rerun", tab="team_b")["maps"] != own["maps"], "B's team map counts the planting saved through A"
 
     # Logging out on A ends the session on B too.
     a(op="open", tab="city2", token=city["token"])  # the app's own navigation, with its sidebar
