@@ -12,6 +12,8 @@ from ui.supervision_st import (
     inbox_of,
     level_text,
     notice_actions,
+    notice_histories,
+    notice_history,
     notice_pdf_button,
     report_evidence,
     status_text,
@@ -34,6 +36,7 @@ def notice_list(title_key, frame, key):
     if not len(frame):
         return
     st.markdown(f"#### {tr(title_key)} · {len(frame)}")
+    steps = notice_histories(actor, frame["id"])  # every card's history in one read
     for rec in frame.to_dict("records"):
         late = f" · ⚠ {tr('sup.overdue_days', n=rec['overdue_days'], level=level_text(rec))}" if rec["overdue_days"] else ""
         with st.container(border=True):
@@ -41,8 +44,10 @@ def notice_list(title_key, frame, key):
                         f"{md_escape(rec['village_name'])} · {md_escape(status_text(rec))} · "
                         f"{tr('sup.col.deadline')} {fmt_date(rec['deadline'], lang())}{late}")
             st.text(rec["reasons"])
-            if rec.get("return_reason"):
-                st.warning(md_escape(fmt_label(tr("sup.col.reason"), rec["return_reason"], lang())))
+            reason = rec.get("return_reason")  # NaN in a row of a notice never returned
+            if isinstance(reason, str) and reason.strip():
+                st.warning(md_escape(fmt_label(tr("sup.col.reason"), reason, lang())))
+            notice_history(actor, rec["id"], steps.get(int(rec["id"]), []))
             report_evidence(actor, rec, f"{key}_{rec['id']}")
             notice_actions(actor, rec, f"{key}_{rec['id']}")
             notice_pdf_button(actor, rec["id"], rec["number"], key=f"{key}_pdf_{rec['id']}")

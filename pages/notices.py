@@ -8,7 +8,13 @@ from ui.engine import db_session
 from ui.i18n_st import lang, tr
 from ui.layout import md_escape, page_header
 from ui.login_gate import require_actor
-from ui.supervision_st import notice_actions, notice_pdf_button, notices_table, report_evidence
+from ui.supervision_st import (
+    notice_actions,
+    notice_history,
+    notice_pdf_button,
+    notices_table,
+    report_evidence,
+)
 from ui.tables import phone_table
 
 actor = require_actor("notice.view")
@@ -32,6 +38,7 @@ with st.container(border=True):
                 f"{md_escape(rec['town_name'] or '')}{md_escape(rec['village_name'])}")
     st.caption(md_escape(addressee_text(rec["addressees"], lang())))
     st.text(rec["reasons"])
+    notice_history(actor, picked)  # every step, each on its line
     report_evidence(actor, rec, f"nt_{picked}")
     notice_actions(actor, rec, f"nt_{picked}")
     notice_pdf_button(actor, picked, rec["number"], key=f"nt_pdf_{picked}")

@@ -312,3 +312,58 @@ def _close_the_only_notice_from_home() -> None:
     _no_exception(at)
     assert [h.value for h in at.subheader][0] != "待办"  # nothing waits: "/" is the overview now
     assert f"已保存：湛绿督〔2024〕{notice.seq}号 现为“已办结”。" in [s.value for s in at.success]
+
+
+def test_an_opened_notice_lists_every_step_it_went_through(settings):  # noqa: F811
+    """A notice's card said its state and its latest report and return reason only: what was done
+    before (the first report, why it came back the first time) was nowhere on the page. Each step
+    has its line, oldest first, on the notices page and on the inbox's card."""
+    notice = _issue("440823101203")
+    with session_scope(make_engine()) as s:
+        users = {u.username: u for u in s.scalars(select(User).where(User.username.in_(["city", "suixi-town"])))}
+        town = Actor(user_id=users["suixi-town"].id, username="suixi-town", role=Role.TOWN_LEAD,
+                     scope_prefix=users["suixi-town"].scope_prefix)
+        city = Actor(user_id=users["city"].id, username="city", role=Role.CITY)
+        install_scope(s, town)
+        N.acknowledge(s, town, notice.id, on=dt.date(2024, 6, 11))
+        N.report(s, town, notice.id, text="补种樟树 30 株", on=dt.date(2024, 6, 12))
+        install_scope(s, city)
+        N.return_notice(s, city, notice.id, reason="照片看不清", on=dt.date(2024, 6, 13))
+        install_scope(s, town)
+        N.report(s, town, notice.id, text="重拍照片 6 张", on=dt.date(2024, 6, 14))
+        install_scope(s, city)
+        N.return_notice(s, city, notice.id, reason="株数不符", on=dt.date(2024, 6, 15))
+    expected = ["2024年6月10日 下发：city", "2024年6月11日 签收：suixi-town",
+                "2024年6月12日 上报整改：suixi-town · 补种樟树 30 株", "退回（第 1 次）：city · 照片看不清",
+                "2024年6月14日 上报整改：suixi-town · 重拍照片 6 张", "退回（第 2 次）：city · 株数不符"]
+
+    def steps_shown(at) -> list[list[str]]:
+        blocks = [m.value for m in at.markdown if m.value.startswith("**办理经过**")]
+        return [[line[2:].replace("\\", "") for line in b.splitlines() if line.startswith("- ")] for b in blocks]
+
+    at = _app("suixi-town", "pages/notices.py")
+    at.selectbox(key="notice_pick").set_value(notice.id).run()
+    _no_exception(at)
+    assert expected in steps_shown(at), steps_shown(at)
+    _issue("440823101205")  # never returned: its card says no reason (it said 「退回原因：nan」)
+    at = _app("suixi-town", "pages/inbox.py")
+    _no_exception(at)
+    assert expected in steps_shown(at), steps_shown(at)
+    reasons = [w.value for w in at.warning if w.value.startswith("退回原因")]
+    assert reasons and not [r for r in reasons if "nan" in r], reasons
+
+
+def test_a_notice_history_outside_ones_area_is_not_read(settings):  # noqa: F811
+    import pytest
+
+    from greening.permissions import PermissionDenied
+    from greening.supervision.history import histories, notice_history
+
+    notice = _issue("440823101204")
+    with session_scope(make_engine()) as s:
+        u = s.scalar(select(User).where(User.username == "leizhou"))
+        other = Actor(user_id=u.id, username="leizhou", role=Role.COUNTY_LEAD, scope_prefix=u.scope_prefix)
+        install_scope(s, other)
+        assert histories(s, other, [notice.id]) == {}
+        with pytest.raises(PermissionDenied):
+            notice_history(s, other, notice.id)

@@ -346,3 +346,29 @@ def outbox_failures(actor: Actor) -> None:
     for mid, *_ in rows[:20]:
         if st.button(tr("sup.outbox.requeue", id=mid), key=f"requeue_{mid}"):
             _run(actor, outbox.requeue, notice_step=False, message_id=mid)
+
+
+def notice_history(actor: Actor, notice_id: int, steps=None) -> None:
+    """办理经过: each step of the notice on a line of its own, wrapped (on a phone as on a wide
+    screen); ``steps``: already read (an inbox reads every card's at once)."""
+    from greening.i18n import fmt_date
+    from greening.supervision import history
+
+    if steps is None:
+        with db_session(actor) as s:
+            steps = history.notice_history(s, actor, notice_id)
+    lg = lang()
+    lines = []
+    for step in steps:
+        line = tr(f"sup.history.{step.kind}", on=fmt_date(step.on, lg) if step.on else "", by=step.by or "—",
+                  times=step.times or 1).strip()
+        lines.append(f"- {md_escape(line)}" + (f" · {md_escape(str(step.text))}" if step.text else ""))
+    st.markdown(f"**{tr('sup.history')}**\n\n" + "\n".join(lines))
+
+
+def notice_histories(actor: Actor, notice_ids) -> dict:
+    """Every notice's steps of ``notice_ids`` in one read (for :func:`notice_history`)."""
+    from greening.supervision import history
+
+    with db_session(actor) as s:
+        return history.histories(s, actor, notice_ids)
