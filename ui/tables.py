@@ -8,7 +8,7 @@ from greening.i18n import plan_name
 from greening.models.enums import AttestationStatus, MeasureLevel
 from ui.i18n_st import label, lang, tr
 
-__all__ = ["show_table", "phone_table", "phone_cards", "PHONE_PX", "english_names", "town_rollup", "checklist_frame", "checklist_table"]
+__all__ = ["show_table", "phone_table", "phone_cards", "phone_rows", "PHONE_PAGE", "PHONE_PX", "english_names", "town_rollup", "checklist_frame", "checklist_table"]
 
 
 def show_table(frame: pd.DataFrame, names: dict[str, str], *, height: int | str = "auto", key: str | None = None,
@@ -73,14 +73,41 @@ def phone_table(frame: pd.DataFrame, names: dict[str, str], *, first: tuple[str,
     with st.container(key=f"{key}_wide"):
         show_table(frame, names, height=height if len(frame) > _PHONE_ROWS else "auto", key=key, dates=dates)
     ordered = {c: names[c] for c in first if c in names} | names
-    shown = _shown(frame, ordered, dates).astype(object).map(_cell)
+    rows = phone_rows(key, len(frame))
+    shown = _shown(frame.iloc[:rows], ordered, dates).astype(object).map(_cell)
     if wrap:
         heading = [names[c] or c for c in first if c in names and c in frame.columns]
         with st.container(key=f"{key}_narrow"):
             st.html(phone_cards(shown.reset_index(drop=True), heading, lang()))
+            _more_rows(key, rows, len(frame))
         return
-    with st.container(key=f"{key}_narrow", height=height if len(frame) > _PHONE_ROWS else "content"):
-        st.table(shown.reset_index(drop=True), hide_index=True)
+    with st.container(key=f"{key}_narrow"):
+        with st.container(height=height if rows > _PHONE_ROWS else "content", border=False):
+            st.table(shown.reset_index(drop=True), hide_index=True)
+        _more_rows(key, rows, len(frame))
+
+
+#: a phone's table or cards show this many rows at first, and this many more at each press
+PHONE_PAGE = 50
+
+
+def phone_rows(key: str, total: int) -> int:
+    """How many of ``total`` rows the phone's table ``key`` shows: :data:`PHONE_PAGE`, and as many
+    more for each press of its 「再显示」 (hundreds of rows drawn at once made the phone crawl)."""
+    return min(total, int(st.session_state.get(f"{key}_phone_rows", PHONE_PAGE)))
+
+
+def _show_more(key: str) -> None:
+    st.session_state[f"{key}_phone_rows"] = phone_rows(key, 10**9) + PHONE_PAGE
+
+
+def _more_rows(key: str, rows: int, total: int) -> None:
+    """Under a phone's table that does not show all: how many are left, and a button for more."""
+    if rows >= total:
+        return
+    st.caption(tr("table.more_rows", shown=f"{rows:,}", n=f"{total - rows:,}"))
+    st.button(tr("table.show_more", n=min(PHONE_PAGE, total - rows)), key=f"{key}_more",
+              on_click=_show_more, args=(key,))
 
 
 _CARDS_CSS = """<style>
