@@ -184,3 +184,16 @@ def test_codes_keep_three_answers_per_cell_and_send_a_fourth_to_the_exact_test()
         assert d <= 3 or (g == BORDER).sum() > (a == BORDER).sum()
     assert got[2].tolist() == [BORDER, 7, 9, 11] * 4
     assert cells.border_subcells() == int((got == BORDER).sum())
+
+
+def test_the_dask_engine_s_indexes_build_grids_without_sub_cells():
+    from greening.coverage.engines.partition import CountyIndex, batch_grid
+
+    idx = _villages()
+    plain = VillageIndex(idx.codes, idx.geoms, split=1)
+    assert plain.ensure_grid(cell=CELL).fine is None
+    batch_grid(idx, 200_000)
+    assert idx.grid is not None and idx.grid.fine is None
+    hulls = CountyIndex(["440823"], [shapely.union_all(idx.geoms).buffer(1e-5)])
+    hulls.lowest(np.array([110.01]), np.array([21.01]))
+    assert hulls.index.grid.fine is None

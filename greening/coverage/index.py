@@ -84,9 +84,10 @@ class VillageIndex:
     threads that never touch the same village.
     """
 
-    def __init__(self, codes, geoms, *, token: str | None = None):
+    def __init__(self, codes, geoms, *, token: str | None = None, split: int = SPLIT):
         self.codes, self.geoms = sorted_villages(codes, geoms)
         self.token = token
+        self.split = split  # sub-cells per border cell side of a grid built without asking
         shapely.prepare(self.geoms)
         self.bounds = shapely.bounds(self.geoms) if len(self.geoms) else np.zeros((0, 4))
         self.tree = shapely.STRtree(self.geoms)
@@ -238,16 +239,17 @@ class VillageIndex:
     def ensure_grid(self, cell: float | None = None, split: int | None = None) -> RasterGrid:
         """Build (once) and return the raster grid fast path. ``split``: border cells cut into
         ``split`` x ``split`` sub-cells (1: not cut, for grids built per batch, where the
-        sub-cells' build would not pay); None: the grid already built, else
-        :data:`~greening.coverage.grid.SPLIT`. A grid of another ``cell`` or ``split`` than
-        asked for is rebuilt (with the cell it had when only ``split`` differs)."""
+        sub-cells' build would not pay); None: the grid already built, else the index's
+        ``split`` (:data:`~greening.coverage.grid.SPLIT` unless given). A grid of another
+        ``cell`` or ``split`` than asked for is rebuilt (with its cell when only ``split``
+        differs)."""
         with self._lock:
             g = self.grid
             if (g is None or (cell is not None and cell != g.cell)
                     or (split is not None and _split(g) != split)):
                 cell = cell or (g.cell if g is not None else self._grid_cell())
                 g = self.grid = RasterGrid.build(self.geoms, self._exact, cell,
-                                                 split=SPLIT if split is None else split)
+                                                 split=self.split if split is None else split)
             return g
 
     # -- internals ------------------------------------------------------------------------

@@ -67,7 +67,7 @@ class CountyIndex:
     """County hulls: the lowest county holding each point, and each county's neighbours."""
 
     def __init__(self, codes, hulls):
-        self.index = VillageIndex(codes, hulls)
+        self.index = VillageIndex(codes, hulls, split=1)  # its grid: once per worker, plain
         self.codes = self.index.codes
         self.tree = tree = shapely.STRtree(self.index.geoms)
         a, b = tree.query(self.index.geoms, predicate="intersects")
@@ -79,7 +79,6 @@ class CountyIndex:
         """Position in :attr:`codes` (int32; -1 in no hull) of the lowest county whose hull
         holds each point. Always through the raster grid of the hulls (a few large polygons:
         most points are answered by a lookup, built once per worker)."""
-        self.index.ensure_grid(split=1)  # built once per worker, without sub-cells
         return self.index.positions(x, y, use_grid=True)
 
     def position(self, county: str) -> int:
@@ -170,7 +169,8 @@ class _Source:
             c, g = self._read(county)
             codes.extend(c)
             geoms.extend(g)
-        return VillageIndex(codes, geoms) if codes else None
+        # per batch of counties: a grid of its own would not pay for sub-cells (batch_grid)
+        return VillageIndex(codes, geoms, split=1) if codes else None
 
 
 class InlineVillages(_Source):
