@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from greening.actor import Actor
 from greening.area_codes import from_prefix
+from greening.geodb import rows_frame
 from greening.permissions import require, scope_clause
 from greening.services.audit_trail import safe_cell
 from greening.validation.errors import OperationRefused, Refusal
@@ -274,7 +275,7 @@ def plantings_frame(session: Session, actor: Actor, county: str | None = None) -
     if county:
         stmt = stmt.where(p.claimed_village_code.startswith(county, autoescape=True))
     result = session.execute(stmt)
-    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    frame = rows_frame(result.fetchall(), result.keys())
     geometry = gpd.points_from_xy(frame["lon"], frame["lat"])
     frame["lon"], frame["lat"] = frame["lon"].round(7), frame["lat"].round(7)  # 1 cm; no float noise in CSV
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)

@@ -41,6 +41,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from greening.geodb import rows_frame
+
 __all__ = ["CoverLayers", "pick_rows", "cover_columns", "derive_cover", "SUM_COLUMNS",
            "load_cover", "flag_frame"]
 
@@ -210,7 +212,7 @@ def load_cover(conn, scope_prefix: str, as_of: dt.date, codes, villages=None) ->
         res = conn.execute(select(t.c.layer_id, t.c.village_code, t.c.area_m2, t.c.observed_m2,
                                   t.c.tree_m2, t.c.shrub_m2, t.c.green_m2).where(
             t.c.layer_id.in_(list(by_id)), t.c.village_code.like(scope_prefix + "%"))).all()
-        rows = pd.DataFrame(res, columns=["layer_id", "village_code", "area_m2", "observed_m2",
+        rows = rows_frame(res, columns=["layer_id", "village_code", "area_m2", "observed_m2",
                                           "tree_m2", "shrub_m2", "green_m2"])
         rows["year"] = rows["layer_id"].map({k: v["year"] for k, v in by_id.items()})
         rows["kind"] = rows["layer_id"].map({k: v["kind"] for k, v in by_id.items()})
@@ -246,7 +248,7 @@ def _trees_between(conn, scope_prefix, as_of, current, previous) -> pd.Series | 
         .group_by(p.claimed_village_code, p.planted_on)).all()
     if not res:
         return pd.Series(dtype=float)
-    f = pd.DataFrame(res, columns=["code", "day", "trees"])
+    f = rows_frame(res, ["code", "day", "trees"])
     year = pd.to_datetime(f["day"]).dt.year
     lo = f["code"].map(previous.set_index("village_code")["year"])
     hi = f["code"].map(current.set_index("village_code")["year"])

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from greening.actor import Actor
 from greening.config import get_settings
+from greening.geodb import rows_frame
 from greening.models import AdminArea, CareCheck, Planting, Species
 from greening.models.enums import PlantingStatus
 from greening.permissions import require, scope_clause
@@ -147,8 +148,8 @@ def due_checks(session: Session, actor: Actor, on: dt.date, *, village_code: str
             .where(CareCheck.deleted_at.is_(None), scope_clause(actor, CareCheck.village_code)))
     if village_code:
         stmt = stmt.where(CareCheck.village_code == village_code)
-    checks = pd.DataFrame(session.execute(stmt).all(), columns=["planting_id", "checked_on"])
-    frame = pd.DataFrame(plantings, columns=cols[:7])
+    checks = rows_frame(session.execute(stmt).all(), ["planting_id", "checked_on"])
+    frame = rows_frame(plantings, cols[:7])
     frame = frame[frame["planted_on"] <= on]
     frame = schedule_frame(frame, checks, on)
     frame = frame[frame["state"].isin(states)][cols]

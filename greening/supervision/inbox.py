@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from greening.actor import Actor
 from greening.area_codes import town_of
 from greening.config import get_settings
+from greening.geodb import rows_frame
 from greening.models import AdminArea, Planting, SupervisionNotice, User
 from greening.models.enums import PlantingStatus, Role
 from greening.permissions import allowed, require, scope_clause
@@ -125,7 +126,7 @@ def _rejected(session: Session, actor: Actor) -> pd.DataFrame:
         .where(Planting.status == PlantingStatus.REJECTED.value, Planting.deleted_at.is_(None),
                scope_clause(actor, Planting.claimed_village_code))
         .order_by(Planting.reviewed_at.desc()).limit(200)).all()
-    return pd.DataFrame(rows, columns=["id", "planted_on", "tree_count", "reject_reason", "reviewed_at", "village"])
+    return rows_frame(rows, ["id", "planted_on", "tree_count", "reject_reason", "reviewed_at", "village"])
 
 
 def inbox(session: Session, actor: Actor, on: dt.date) -> Inbox:
