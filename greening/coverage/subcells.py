@@ -74,15 +74,16 @@ class BorderCells:
         """Sub-cell answers for points in border cells: ``flat`` their cells' flat indices,
         ``tx``, ``ty`` their cell coordinates (offsets over the cell size, whole part = cell)."""
         k = self.k
-        sx = np.subtract(tx, np.floor(tx))
-        sx *= k
-        sy = np.subtract(ty, np.floor(ty))
-        sy *= k
+        # k is a power of two, so tx * k is exact and its whole part modulo k is the sub-column
+        sx = np.multiply(tx, k).astype(np.int64)
+        sx &= k - 1
+        sy = np.multiply(ty, k).astype(np.int64)
+        sy &= k - 1
+        sy *= 2 * k
+        sy += sx
+        sy += sx  # 2 * (row * k + column): the sub-cell's code bits
         j = self.rank(flat)
-        bit = np.minimum(sy.astype(np.int64), k - 1) * k
-        bit += np.minimum(sx.astype(np.int64), k - 1)
-        bit <<= 1
-        code = (self.codes[j] >> bit.astype(self.codes.dtype)) & self.codes.dtype.type(3)
+        code = (self.codes[j] >> sy.astype(self.codes.dtype)) & self.codes.dtype.type(3)
         j <<= 2
         j += code
         return self.table.take(j)
