@@ -197,3 +197,19 @@ def test_the_dask_engine_s_indexes_build_grids_without_sub_cells():
     hulls = CountyIndex(["440823"], [shapely.union_all(idx.geoms).buffer(1e-5)])
     hulls.lowest(np.array([110.01]), np.array([21.01]))
     assert hulls.index.grid.fine is None
+
+
+def test_refine_gives_points_in_border_cells_the_answers_values_gives_them(index):
+    grid = _grid(index, 4)
+    rng = np.random.default_rng(8)
+    x, y = rng.uniform(109.99, 110.05, 50_000), rng.uniform(20.99, 21.04, 50_000)
+    coarse = grid.values(x, y, sub=False)
+    near = np.flatnonzero(coarse == BORDER)
+    assert len(near) > 1000
+    full = grid.values(x, y)
+    np.testing.assert_array_equal(grid.refine(x[near], y[near]), full[near])
+    assert (full[near] != BORDER).mean() > 0.5  # most of them answered by their sub-cell
+    keep = np.setdiff1d(np.arange(len(x)), near)
+    np.testing.assert_array_equal(coarse[keep], full[keep])
+    plain = _grid(index, 1)
+    assert (plain.refine(x[:5], y[:5]) == BORDER).all()

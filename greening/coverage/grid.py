@@ -100,9 +100,10 @@ class RasterGrid:
         """Village position per point (int32): ``BORDER`` means "use the exact test"."""
         return self.values(x, y).astype(np.int32, copy=False)
 
-    def values(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def values(self, x: np.ndarray, y: np.ndarray, *, sub: bool = True) -> np.ndarray:
         """The cell under every point (float64 arrays), in the cells' dtype: a village position,
-        ``OUTSIDE`` or ``BORDER``.
+        ``OUTSIDE`` or ``BORDER``. ``sub=False``: ``BORDER`` for every point in a border cell,
+        for :meth:`refine` to answer later (in bigger batches).
 
         Few temporaries: offsets times the inverse cell size, clamped onto the grid (``fmin`` and
         ``fmax`` also send NaN and infinities to an edge cell, and every edge cell is OUTSIDE),
@@ -113,6 +114,24 @@ class RasterGrid:
         border cells get their sub-cell's answer (:mod:`greening.coverage.subcells`), which is
         ``BORDER`` only near a boundary.
         """
+        flat, tx, ty = self._cells(x, y)
+        out = self._flat.take(flat)
+        if sub and self.fine is not None:
+            near = np.flatnonzero(out == BORDER)
+            if len(near):
+                out[near] = self.fine.values(flat[near], tx[near], ty[near])
+        return out
+
+    def refine(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """:meth:`values` of points that :meth:`values` with ``sub=False`` found in border cells:
+        their sub-cells' answers (``BORDER``: the exact test)."""
+        if self.fine is None:
+            return np.full(len(x), BORDER, dtype=self.cells.dtype)
+        flat, tx, ty = self._cells(x, y)
+        return self.fine.values(flat, tx, ty)
+
+    def _cells(self, x: np.ndarray, y: np.ndarray):
+        """(flat cell index, cell coordinates tx and ty) of every point, clamped onto the grid."""
         nx, ny = self.nx, self.ny
         tx = np.subtract(x, self.x0)
         tx *= self._inv
@@ -125,12 +144,7 @@ class RasterGrid:
         flat = ty.astype(self._index_dtype)
         flat *= nx
         flat += tx.astype(self._index_dtype)
-        out = self._flat.take(flat)
-        if self.fine is not None:
-            near = np.flatnonzero(out == BORDER)
-            if len(near):
-                out[near] = self.fine.values(flat[near], tx[near], ty[near])
-        return out
+        return flat, tx, ty
 
 
 def _segments(geoms):

@@ -178,8 +178,9 @@ class VillageIndex:
         """(points per village, points in no village) for an iterable of (lons, lats) chunks.
 
         Memory stays bounded whatever the total: each chunk is looked up on the grid and counted
-        at once (large chunks in pieces on two threads); only its points near a border (a few %)
-        are kept, and every :data:`_EXACT_BATCH` of those is answered by the exact test on a
+        at once (large chunks in pieces on two threads); only its points in border cells (a few %)
+        are kept, and every :data:`_EXACT_BATCH` of those is answered by their sub-cells and,
+        for those in border sub-cells, the exact test on a
         background thread while the next chunks are looked up (batches that large keep the
         prepared polygons paying off). A chunk is done with before the next one is asked for,
         so a caller may refill the same buffers.
@@ -196,7 +197,15 @@ class VillageIndex:
         answers = []
 
         def exact(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-            return np.bincount(self._exact(x, y) + 2, minlength=n + 2)
+            # the points' sub-cells first (in batches: far fewer array calls than per chunk),
+            # then the exact test of those in border sub-cells
+            v = grid.refine(x, y)
+            c = np.bincount(v.astype(np.intp) + 2, minlength=n + 2)
+            c[0] = 0
+            left = np.flatnonzero(v == BORDER)
+            if len(left):
+                c += np.bincount(self._exact(x[left], y[left]) + 2, minlength=n + 2)
+            return c
 
         with ThreadPoolExecutor(1) as background:
             for lons, lats in chunks:
@@ -224,7 +233,7 @@ class VillageIndex:
 
         def piece(lo: int):
             sx, sy = x[lo:lo + _CHUNK], y[lo:lo + _CHUNK]
-            v = grid.values(sx, sy)
+            v = grid.values(sx, sy, sub=False)  # border cells' sub-cells: in exact()
             c = np.bincount(v.astype(np.intp) + 2, minlength=n + 2)
             c[0] = 0
             near = np.flatnonzero(v == BORDER)
