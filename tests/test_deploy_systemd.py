@@ -139,8 +139,38 @@ def test_a_replica_warms_a_teams_first_reads_and_writes_nothing(demo_engine):
     with demo_engine.connect() as conn:
         audit = conn.scalar(select(func.count()).select_from(AuditLog))
     with override_settings(database_url=url):
-        assert warm() == ["log-in lookup", "a team's inbox"]
+        assert warm() == ["log-in lookup", "a team's inbox", "coverage of the city and 9 counties"]
     with demo_engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(AuditLog)) == audit
     with override_settings(database_url="postgresql+psycopg://nobody@127.0.0.1:9/none"):
         assert warm() == []
+
+
+def test_the_warm_up_computes_the_coverage_the_first_overview_reads(demo_engine, monkeypatch):
+    """A replica's first city overview or county dashboard waited for the coverage computation
+    (the city's some 3 s): the warm-up computes it into the cache the pages read, so the page's
+    first run finds it."""
+    import greening.coverage.api as api
+    from greening.actor import CITY_PREFIX, Actor
+    from greening.config import override_settings
+    from greening.models.enums import Role
+    from ui import data
+    from ui.serve import warm
+
+    computed: list[str] = []
+    real = api.area_coverage
+
+    def counting(conn, actor, *args, **kwargs):
+        computed.append(actor.scope_prefix)
+        return real(conn, actor, *args, **kwargs)
+
+    monkeypatch.setattr(api, "area_coverage", counting)
+    url = demo_engine.url.render_as_string(hide_password=False)
+    with override_settings(database_url=url):
+        warm()
+        made = len(computed)
+        city = Actor(user_id=1, username="city", role=Role.CITY, scope_prefix=CITY_PREFIX)
+        lead = Actor(user_id=2, username="suixi", role=Role.COUNTY_LEAD, scope_prefix="440823")
+        assert len(data.coverage(city)["villages"]) == 1722
+        assert len(data.coverage(lead)["villages"]) > 0
+    assert len(computed) == made, "the pages' first reads found the warm-up's computation"
