@@ -27,10 +27,14 @@ if (allowed(actor, "ranking.freeze") and month not in frozen
     try:
         with db_session(actor, write=True) as s:
             n = ranking.freeze_month(s, actor, month, report_day=today)
-        st.success(tr("sup.ranking.frozen", n=n))
+        # said after the rerun that draws the frozen table (a message before it was never seen)
+        st.session_state["rank_frozen_note"] = (month, n)
         st.rerun()
     except ValueError as exc:
         show_error(exc)
+note = st.session_state.get("rank_frozen_note")
+if note and note[0] == month:
+    st.success(tr("sup.ranking.frozen", n=note[1]))
 with db_session(actor) as s:
     levels = ranking.snapshot(s, actor, month)
 if not any(len(v) for v in levels.values()):

@@ -133,3 +133,20 @@ class TestResponsible:
 
     def test_unmet_measures_listed(self, catalogue):
         assert "M13" in lagging(catalogue).loc[V5].unmet_measures.split(",")
+
+
+def test_tree_counts_in_the_pace_reason_have_thousands_separators():
+    """A notice said 「完成 31%（451/1478 株）」: the counts of every other page have separators."""
+    from greening.coverage.lagging import _reasons
+
+    class Row:  # a village row with only its plan and trees known
+        planned, trees, completion = 1478, 451, 451 / 1478
+        teams = active_teams = villages_with_cadre = villages_with_first_secretary = 1
+        outside_plantings = outside_trees = care_overdue = 0
+
+        def __getattr__(self, name):
+            return float("nan")
+
+    row = Row()
+    pace = next(r for r in _reasons(row, 0.93, get_settings()) if r.code == "behind_pace")
+    assert "（451/1,478 株）" in pace.zh and "(451/1,478 trees)" in pace.en

@@ -61,6 +61,8 @@ def test_notices_and_ranking_pages(settings):  # noqa: F811
     at.button(key="rank_freeze").click().run()
     _no_exception(at)
     assert "县（市、区）" in _texts(at) and "镇（街道）" in _texts(at)
+    # the freeze is confirmed on the page that shows the frozen table (the rerun had wiped it)
+    assert any(s.value.startswith("已冻结 ") for s in at.success), [s.value for s in at.success]
 
 
 def _english(user: str, page: str | None = None):

@@ -110,10 +110,10 @@ def _reasons(row, pace: float, s) -> list[Reason]:
     if planned > 0 and not pd.isna(completion) and completion < pace * s.lag_pace_ratio:
         out.append(Reason(
             "behind_pace",
-            f"种植进度落后：完成 {_pct(completion)}（{int(row.trees)}/{planned} 株），"
+            f"种植进度落后：完成 {_pct(completion)}（{int(row.trees):,}/{planned:,} 株），"
             f"按季节进度此时应达 {_pct(pace)}",
-            f"Behind the seasonal pace: {_pct(completion)} of the plan done ({int(row.trees)}/"
-            f"{planned} trees), {_pct(pace)} expected by now",
+            f"Behind the seasonal pace: {_pct(completion)} of the plan done ({int(row.trees):,}/"
+            f"{planned:,} trees), {_pct(pace)} expected by now",
             _graded(w["behind_pace"], 1 - completion / pace)))
     if planned == 0:
         out.append(Reason("no_plan", "未制定本年度种植计划（一村一图）",
