@@ -28,13 +28,16 @@ if (allowed(actor, "ranking.freeze") and month not in frozen
         with db_session(actor, write=True) as s:
             n = ranking.freeze_month(s, actor, month, report_day=today)
         # said after the rerun that draws the frozen table (a message before it was never seen)
-        st.session_state["rank_frozen_note"] = (month, n)
+        # a second press (or another official) finds it frozen: keep what the first press said
+        earlier = st.session_state.get("rank_frozen_note")
+        if n or not earlier or earlier[0] != month:
+            st.session_state["rank_frozen_note"] = (month, n)
         st.rerun()
     except ValueError as exc:
         show_error(exc)
 note = st.session_state.get("rank_frozen_note")
 if note and note[0] == month:
-    st.success(tr("sup.ranking.frozen", n=note[1]))
+    st.success(tr("sup.ranking.frozen", n=note[1]) if note[1] else tr("sup.ranking.frozen_before"))
 with db_session(actor) as s:
     levels = ranking.snapshot(s, actor, month)
 if not any(len(v) for v in levels.values()):

@@ -369,3 +369,22 @@ def test_a_notice_history_outside_ones_area_is_not_read(settings):  # noqa: F811
         assert histories(s, other, [notice.id]) == {}
         with pytest.raises(PermissionDenied):
             notice_history(s, other, notice.id)
+
+
+def test_a_second_freeze_press_is_not_reported_as_zero_rows(settings, monkeypatch):  # noqa: F811
+    """A double-pressed 冻结 said 「已冻结 0 行。」: the second press found the month frozen by the
+    first and wrote nothing, and its 0 replaced the first press's confirmation."""
+    import greening.supervision.ranking as ranking
+
+    at = _app("city", "pages/ranking.py")
+    for month in at.selectbox(key="rank_month").options:
+        at.selectbox(key="rank_month").set_value(month).run()
+        if "rank_freeze" in [b.key for b in at.button]:
+            break
+    else:
+        raise AssertionError("no month left to freeze")
+    monkeypatch.setattr(ranking, "freeze_month", lambda *a, **k: 0)  # frozen meanwhile by the first press
+    at.button(key="rank_freeze").click().run()
+    _no_exception(at)
+    said = [s.value for s in at.success]
+    assert "本月榜单此前已冻结，未重复写入。" in said and not any("0 行" in s for s in said), said
