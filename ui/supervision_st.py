@@ -66,7 +66,8 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
             return f"{names[code]}（{code}）{mark}"
 
         picked = st.multiselect(tr("sup.issue.pick"), list(names), format_func=option,
-                                key=rnd.key("pick"), max_selections=50)
+                                # no 全选: it picked the first 50 of the list in silence (183 lagging)
+                                key=rnd.key("pick"), max_selections=50, select_all=False)
         open_picked = [c for c in picked if c in already]
         if open_picked:
             st.caption(tr("sup.issue.open_hint", n=len(open_picked)))
