@@ -10,9 +10,10 @@ import streamlit
 from streamlit.testing.v1 import AppTest
 
 from greening.auth import DEMO_ACCOUNTS, authenticate
-from greening.config import REPO_ROOT, get_settings, override_settings
+from greening.config import REPO_ROOT
 from greening.db import make_engine, session_scope
 from greening.i18n import t
+from tests.fixtures.demo_db import demo_copy_fixtures
 
 APP = str(REPO_ROOT / "app.py")
 PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
@@ -41,17 +42,7 @@ TITLES_EN = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory, demo_db_template):
-    url = demo_db_template.copy(tmp_path_factory.mktemp("englishdb"))
-    with override_settings(database_url=url, extra={**demo_db_template.extra, "default_basemap": "none"}):
-        yield url
-
-
-@pytest.fixture
-def settings(demo_url):
-    with override_settings(database_url=demo_url, extra=get_settings().extra):
-        yield get_settings()
+demo_url, settings = demo_copy_fixtures("englishdb")
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from greening.auth import DEMO_ACCOUNTS, authenticate
-from greening.config import REPO_ROOT, get_settings, override_settings
+from greening.config import REPO_ROOT
 from greening.db import make_engine, session_scope
+from tests.fixtures.demo_db import demo_copy_fixtures
 
 APP = str(REPO_ROOT / "app.py")
 PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
@@ -19,18 +20,7 @@ KINDS_ZH = {"进度落后", "无种植计划", "长期无活动", "措施落实�
             "无驻村干部", "记录点位在村外", "上报植树未见成效", "管护核查逾期"}
 
 
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory, demo_db_template):
-    url = demo_db_template.copy(tmp_path_factory.mktemp("langdb"))
-    extra = {**demo_db_template.extra, "default_basemap": "none"}
-    with override_settings(database_url=url, extra=extra):
-        yield url
-
-
-@pytest.fixture
-def settings(demo_url):
-    with override_settings(database_url=demo_url, extra=get_settings().extra):
-        yield get_settings()
+demo_url, settings = demo_copy_fixtures("langdb")
 
 
 def _app(username: str | None, page: str | None = None, lang: str = "zh", *, direct: bool = False) -> AppTest:

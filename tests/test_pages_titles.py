@@ -14,8 +14,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from greening.auth import DEMO_ACCOUNTS, authenticate
-from greening.config import REPO_ROOT, get_settings, override_settings
+from greening.config import REPO_ROOT
 from greening.db import make_engine, session_scope
+from tests.fixtures.demo_db import demo_copy_fixtures
 
 APP = str(REPO_ROOT / "app.py")
 PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
@@ -23,18 +24,7 @@ PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
 COUNT = re.compile(r"（\d+）$| \(\d+\)$")
 
 
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory, demo_db_template):
-    url = demo_db_template.copy(tmp_path_factory.mktemp("titlesdb"))
-    extra = {**demo_db_template.extra, "default_basemap": "none"}
-    with override_settings(database_url=url, extra=extra):
-        yield url
-
-
-@pytest.fixture
-def settings(demo_url):
-    with override_settings(database_url=demo_url, extra=get_settings().extra):
-        yield get_settings()
+demo_url, settings = demo_copy_fixtures("titlesdb")
 
 
 @pytest.fixture
