@@ -139,29 +139,27 @@ def _postgres() -> bool:
 def _own_keys_and_indexes(table_is_partitioned: bool) -> None:
     """The primary key, foreign keys and indexes of a new plantings table (made without them).
 
-    The DDL here and in ``_point_references_at`` is formatted from this module's own constant
-    table, column and constraint names (identifiers cannot be bound parameters); no value from
-    outside the migration reaches it."""
-    key = "id, claimed_village_code" if table_is_partitioned else "id"
-    op.execute(f"ALTER TABLE plantings ADD CONSTRAINT pk_plantings PRIMARY KEY ({key})")
+    Built with Alembic's operations (names and columns are this module's own constants)."""
+    key = ["id", "claimed_village_code"] if table_is_partitioned else ["id"]
+    op.create_primary_key("pk_plantings", "plantings", key)
     if table_is_partitioned:
         # not unique (planting_submissions is): a replay is still found by an index probe per partition
-        op.execute("CREATE INDEX ix_plantings_submission_id ON plantings (submission_id)")
+        op.create_index("ix_plantings_submission_id", "plantings", ["submission_id"])
     else:
-        op.execute("ALTER TABLE plantings ADD CONSTRAINT uq_plantings_submission_id UNIQUE (submission_id)")
+        op.create_unique_constraint("uq_plantings_submission_id", "plantings", ["submission_id"])
     for name, column, target in _FOREIGN_KEYS:
-        op.execute(f"ALTER TABLE plantings ADD CONSTRAINT {name} FOREIGN KEY ({column}) REFERENCES {target} (id)")
+        op.create_foreign_key(name, "plantings", target, [column], ["id"])
     for name, column in _INDEXES:
-        op.execute(f"CREATE INDEX {name} ON plantings ({column})")
+        op.create_index(name, "plantings", [column])
     op.execute("CREATE INDEX idx_plantings_location ON plantings USING gist (location)")
     op.execute("ALTER SEQUENCE plantings_id_seq OWNED BY plantings.id")
 
 
 def _point_references_at(target: str, old: str) -> None:
     for table in _REFERENCING:
-        op.execute(f"ALTER TABLE {table} DROP CONSTRAINT fk_{table}_planting_id_{old}")
-        op.execute(f"ALTER TABLE {table} ADD CONSTRAINT fk_{table}_planting_id_{target} "
-                   f"FOREIGN KEY (planting_id) REFERENCES {target} ({'id' if target == 'plantings' else 'planting_id'})")
+        op.drop_constraint(f"fk_{table}_planting_id_{old}", table, type_="foreignkey")
+        op.create_foreign_key(f"fk_{table}_planting_id_{target}", table, target, ["planting_id"],
+                              ["id" if target == "plantings" else "planting_id"])
 
 
 def upgrade() -> None:
