@@ -21,12 +21,15 @@ import time
 __all__ = ["run_maps"]
 
 
-def _payload(m) -> int:
-    from streamlit_folium import _get_header, _get_html, _get_map_string
+def prepared_bytes(prepared) -> int:
+    """The bytes ``st_folium`` sends for a prepared map: its script, HTML and header."""
+    return sum(len(s.encode()) for s in (prepared.html, prepared.header, prepared.script))
 
-    m.get_root().render()
-    m.render()
-    return sum(len(s.encode()) for s in (_get_html(m), _get_header(m), _get_map_string(m)))
+
+def _payload(m) -> int:
+    from ui.folium_draw import prepare
+
+    return prepared_bytes(prepare(m))
 
 
 def _pages():
@@ -108,9 +111,11 @@ def run_maps(say) -> dict:
         cached = []
         for _ in range(6):
             t0 = time.perf_counter()
-            result = cached_render(actor, f"bench-{name}", lambda b=build, a=actor: MapResult(b(a)))
-            _payload(result.map)
+            ready = cached_render(actor, f"bench-{name}", lambda b=build, a=actor: MapResult(b(a)))
+            cached_size = prepared_bytes(ready.prepared)
             cached.append(time.perf_counter() - t0)
+        if cached_size != size:
+            raise AssertionError(f"{name}: the kept map sends {cached_size} bytes, the built one {size}")
         cached_s = statistics.median(cached[1:])  # the first builds the entry
         rows.append({"page": name, "payload_mb": size / 1e6, "cold_s": times[0], "warm_s": min(times[1:]),
                      "cached_s": cached_s})
