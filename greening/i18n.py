@@ -26,7 +26,7 @@ from greening.models.enums import (
 from greening.strings import collect
 
 __all__ = ["LANGS", "STRINGS", "ENUM_LABELS", "PLAN_NAMES", "t", "label", "labels", "plan_name",
-           "error_text", "fmt_int", "fmt_count", "fmt_pct", "fmt_num", "fmt_date", "fmt_label", "fmt_list",
+           "position", "error_text", "fmt_int", "fmt_count", "fmt_pct", "fmt_num", "fmt_date", "fmt_label", "fmt_list",
            "list_sep", "split_list", "normalise_lang"]
 
 LANGS = ("zh", "en")
@@ -354,6 +354,15 @@ def label(enum_cls: type[StrEnum], value, lang: str = "zh") -> str:
     if pair is None:
         return str(value)
     return pair[1] if normalise_lang(lang) == "en" else pair[0]
+
+
+def position(title, lang: str = "zh") -> str:
+    """A person's post (``Person.title``) in ``lang``: the campaign's fixed set of posts
+    (``greening/strings/positions.py``) in either language, any other title as written."""
+    if _is_missing(title) or title == "":
+        return ""
+    key = f"position.{str(title).strip()}"
+    return t(key, lang) if key in STRINGS else str(title)
 
 
 def labels(enum_cls: type[StrEnum], lang: str = "zh") -> dict[str, str]:

@@ -2,7 +2,7 @@
 the 56-measure checklist, survival."""
 import streamlit as st
 
-from greening.i18n import fmt_date, fmt_int, fmt_label, fmt_list, fmt_pct
+from greening.i18n import fmt_date, fmt_int, fmt_label, fmt_list, fmt_pct, position
 from greening.models.enums import PersonKind, PlantingStatus, SiteType
 from greening.permissions import PermissionDenied
 from ui import data
@@ -53,7 +53,10 @@ with left:
     else:
         st.info(tr("village.no_team"))
     st.markdown(f"#### {tr('village.people')}")
-    people = detail.people.assign(kind=detail.people["kind"].map(lambda k: label(PersonKind, k)))
+    # each person once: a leader in charge of the county and of the town has both roles in one row
+    people = detail.people.assign(
+        kind=[fmt_list([label(PersonKind, r) for r in roles], lang()) for roles in detail.people["role"]],
+        title=detail.people["title"].map(lambda x: position(x, lang())))
     show_table(people[["name", "kind", "title"]], {"name": tr("village.people.name"), "kind": tr("village.people.kind"),
                                                    "title": tr("village.people.title")})
 with right:

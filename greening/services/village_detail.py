@@ -64,12 +64,12 @@ def village_detail(conn, actor: Actor, code: str) -> VillageDetail:
                                 GreeningTeam.leader_phone, GreeningTeam.members, GreeningTeam.party_members,
                                 GreeningTeam.founded_on, GreeningTeam.is_demo)
                    .where(_live(GreeningTeam), GreeningTeam.village_code == code).limit(1))
-    people = read_df(conn, select(Person.name, Person.kind, Person.title, Assignment.role, Assignment.area_code,
-                                  Assignment.start_on, Assignment.end_on)
-                     .join(Assignment, Assignment.person_id == Person.id)
-                     .where(_live(Assignment), _live(Person),
-                            Assignment.area_code.in_([code, town_of(code), county_of(code)]))
-                     .order_by(Assignment.area_code.desc(), Person.kind))
+    people = _people(read_df(conn, select(Person.id, Person.name, Person.kind, Person.title, Assignment.role,
+                                          Assignment.area_code, Assignment.start_on, Assignment.end_on)
+                             .join(Assignment, Assignment.person_id == Person.id)
+                             .where(_live(Assignment), _live(Person),
+                                    Assignment.area_code.in_([code, town_of(code), county_of(code)]))
+                             .order_by(Assignment.area_code.desc(), Person.kind, Person.id)))
     plantings = read_df(conn, select(Planting.id, Planting.planted_on, Species.name_zh.label("species"),
                                      Planting.tree_count, Planting.site_type, Planting.site_name,
                                      Planting.status, Planting.lon, Planting.lat, Planting.flags,
@@ -90,6 +90,22 @@ def village_detail(conn, actor: Actor, code: str) -> VillageDetail:
         designations=[k for (k,) in conn.execute(select(Designation.kind).where(
             _live(Designation), Designation.area_code == code)).all()],
     )
+
+
+def _people(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per person serving the village, its town or its county, nearest area first: a city
+    leader in charge of both the county and the town is one person with both assignments.
+    ``role`` and ``area_code`` are lists (each role once, in the order of the areas)."""
+    columns = ["id", "name", "kind", "title", "role", "area_code", "start_on", "end_on"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = rows.groupby("id", sort=False)
+    out = grouped.agg(name=("name", "first"), kind=("kind", "first"), title=("title", "first"),
+                      role=("role", lambda r: list(dict.fromkeys(r))),
+                      area_code=("area_code", lambda a: list(dict.fromkeys(a))),
+                      start_on=("start_on", "min"),
+                      end_on=("end_on", lambda e: None if e.isna().any() else e.max()))
+    return out.reset_index()[columns]
 
 
 def _plan_vs_planted(conn, code: str) -> pd.DataFrame:
