@@ -212,6 +212,61 @@ def test_the_picker_marks_the_villages_just_issued_at_once(settings):  # noqa: F
     assert any("已下发" in m.value for m in at.success), [m.value for m in at.success]
 
 
+def _press_again(at, codes):
+    """The same press of 下发 handled once more after it was saved (a double press whose second
+    run came after the first): the old round's form, the same villages and drafts, pressed."""
+    at.session_state["sup_issue__round"] = 0
+    at.session_state["sup_issue_0_pick"] = codes
+    at.run()
+    next(b for b in at.button if b.key and b.key.startswith("FormSubmitter:sup_issue_0")).click().run()
+    _no_exception(at)
+
+
+def _notices_of(codes):
+    with session_scope(make_engine()) as s:
+        install_scope(s, Actor.system("tests"))
+        made = s.scalars(select(SupervisionNotice).where(SupervisionNotice.village_code.in_(codes))).all()
+        return {c: sorted(N.display_number(n) for n in made if n.village_code == c) for c in codes}
+
+
+def test_a_village_that_has_the_notice_just_issued_is_not_said_to_be_issued_again(settings):  # noqa: F811
+    """下发 on a village with the open notice the same user issued earlier the same day said
+    「已下发：湛绿督〔2024〕1号」: nothing had been issued, but the words told of a new notice. The
+    page names the notice the village already has and says that nothing new was issued; a batch
+    counts the new notices and the villages already open apart. Still only one notice each."""
+    at = _app("city", "pages/lagging.py")
+    box = at.multiselect(key="sup_issue_0_pick")
+    name_of = {o.rsplit("（", 1)[1].split("）")[0]: o.rsplit("（", 1)[0] for o in box.options}
+    a, b = list(name_of)[7:9]
+    box.set_value([a]).run()
+    next(x for x in at.button if x.label == "下发").click().run()
+    _no_exception(at)
+    (first,) = _notices_of([a])[a]
+    assert [m.value for m in at.success] == [f"已下发 1 份新督办单：{first}"], [m.value for m in at.success]
+
+    _press_again(at, [a])
+    assert _notices_of([a])[a] == [first]  # nothing issued twice
+    assert not any("已下发" in m.value for m in at.success), [m.value for m in at.success]
+    assert [m.value for m in at.info] == [f"{name_of[a]}已有您今天下发的未办结督办单 {first}，没有下发新的督办单。"], \
+        [m.value for m in at.info]
+
+    _press_again(at, [a, b])
+    made = _notices_of([a, b])
+    assert made[a] == [first] and len(made[b]) == 1
+    assert [m.value for m in at.success] == [f"已下发 1 份新督办单：{made[b][0]}"], [m.value for m in at.success]
+    assert [m.value for m in at.info] == [f"1 个村已有您今天下发的未办结督办单，未重复下发：{name_of[a]}（{first}）"], \
+        [m.value for m in at.info]
+
+    at.session_state["lang"] = "en"
+    _press_again(at, [a, b])
+    assert _notices_of([a, b]) == made
+    assert not at.success, [m.value for m in at.success]
+    assert [m.value for m in at.info][0] == "No new notice was issued.", [m.value for m in at.info]
+    said = [m.value for m in at.info][1]
+    assert said.startswith("2 village(s) already have an open notice you issued today; not issued again: "), said
+    assert f"({first})" in said and f"({made[b][0]})" in said, said
+
+
 def test_a_notice_not_reported_shows_no_report_section(settings):  # noqa: F811
     """With two acknowledged notices in the town, one reported, the other's card in 待办 showed
     「上报的整改情况 · · nan」 and 「nan」: an empty report read from the table as NaN."""

@@ -24,7 +24,7 @@ def _today() -> dt.date:
     return data.report_date()
 
 
-_ISSUED_KEY = "sup_issue_done"  # (round of the fresh form, the numbers issued, the villages skipped) of the last batch
+_ISSUED_KEY = "sup_issue_done"  # (round of the fresh form, [(kind, text), ...]) saying what the last batch did
 _ISSUED_SCROLL = "sup_issue_scroll"  # set by a batch issued: the next run brings its outcome into view
 
 
@@ -32,7 +32,7 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
     """下发督办单 from the lagging list: villages picked, reasons and people pre-filled, editable."""
     if not allowed(actor, "notice.issue") or lagging is None or not len(lagging):
         return
-    from greening.supervision.issuing import issue_batch, numbers, open_notices
+    from greening.supervision.issuing import issue_batch, open_notices
     from greening.supervision.notices import (
         NoticeDraft,
         NoticeError,
@@ -49,9 +49,8 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
         done = st.session_state.get(_ISSUED_KEY)
         if done and done[0] == rnd.round:
             with st.container(key=f"sup_issued_{rnd.round}"):
-                st.success(done[1])
-                if done[2]:
-                    st.warning(done[2])
+                for kind, text in done[1]:
+                    {"success": st.success, "info": st.info, "warning": st.warning}[kind](text)
             if st.session_state.pop(_ISSUED_SCROLL, False):  # where the official is looking
                 from ui.layout import scroll_into_view
 
@@ -61,9 +60,10 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
             already = open_notices(s, actor, names)
         sep = ", " if lang() == "en" else "、"
 
-        def option(code: str) -> str:
-            mark = f" · {tr('sup.issue.open_mark', numbers=sep.join(already[code]))}" if code in already else ""
-            return f"{names[code]}（{code}）{mark}"
+        marks = {code: f" · {tr('sup.issue.open_mark', numbers=sep.join(found))}" for code, found in already.items()}
+
+        def option(code: str) -> str:  # in this run's language, also when called after the run (ui.i18n_st.tr_key)
+            return f"{names[code]}（{code}）{marks.get(code, '')}"
 
         picked = st.multiselect(tr("sup.issue.pick"), list(names), format_func=option,
                                 # no 全选: it picked the first 50 of the list in silence (183 lagging)
@@ -96,20 +96,44 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
                 with db_session(actor, write=True) as s:
                     outcome = issue_batch(s, actor, drafts, deadline=deadline, issued_on=_today(),
                                           reissue_open=bool(reissue), before_each=naming)
-                    made = numbers(outcome)
+                    said = _issued_text(outcome, names, sep)
             except (NoticeError, PermissionDenied, ValueError) as exc:
                 _refused(exc, refused[0])
                 return
-            text = tr("sup.issue.done", numbers=sep.join(made)) if made else tr("sup.issue.none_issued")
-            skipped = (tr("sup.issue.skipped", n=len(outcome.skipped),
-                          villages=md_escape(sep.join(names[c] for c in outcome.skipped))) if outcome.skipped else "")
             rnd.next()
-            st.session_state[_ISSUED_KEY] = (rnd.round + 1, text, skipped)  # shown above the fresh form
+            st.session_state[_ISSUED_KEY] = (rnd.round + 1, said)  # shown above the fresh form
             st.session_state[_ISSUED_SCROLL] = True
             data.invalidate()
             # Drawn again at once: the fresh form, with the villages just issued to marked as open
             # (the old picker stayed on screen, unmarked, until the official's next click).
             st.rerun()
+
+
+def _issued_text(outcome, names: dict, sep: str) -> list[tuple[str, str]]:
+    """What a batch did, as (kind, text): the new notices issued (counted), the villages that
+    already had the open notice this user issued them today (a press handled twice: named with
+    that notice's number, nothing new issued), and the villages skipped for another open notice."""
+    from greening.supervision.notices import display_number
+
+    made = [display_number(n) for n in outcome.issued]
+    said: list[tuple[str, str]] = []
+    if made:
+        said.append(("success", tr("sup.issue.done", n=len(made), numbers=sep.join(made))))
+    repeated = outcome.repeated
+    if len(repeated) == 1 and not made and not outcome.skipped:
+        ((code, number),) = repeated.items()
+        said.append(("info", tr("sup.issue.repeated_one", village=md_escape(names.get(code, code)), number=number)))
+    else:
+        if not made:
+            said.append(("info", tr("sup.issue.none_issued")))
+        if repeated:
+            items = sep.join(tr("sup.issue.repeated_item", village=md_escape(names.get(c, c)), number=x)
+                             for c, x in repeated.items())
+            said.append(("info", tr("sup.issue.repeated", n=len(repeated), villages=items)))
+    if outcome.skipped:
+        said.append(("warning", tr("sup.issue.skipped", n=len(outcome.skipped),
+                                   villages=md_escape(sep.join(names.get(c, c) for c in outcome.skipped)))))
+    return said
 
 
 def _refused(exc: BaseException, village: str | None) -> None:

@@ -8,4 +8,11 @@ STRINGS = {
     "sup.issue.skipped": ("未下发 {n} 个村（已有未办结督办单）：{villages}",
                           "Not issued to {n} village(s) whose notice is still open: {villages}"),
     "sup.issue.none_issued": ("没有下发新的督办单。", "No new notice was issued."),
+    # 下发 pressed again for a village whose open notice the same user issued the same day with the
+    # same reasons (a double press): that notice is named, and nothing new was issued
+    "sup.issue.repeated_one": ("{village}已有您今天下发的未办结督办单 {number}，没有下发新的督办单。",
+                               "{village} already has the open notice {number} you issued today; no new notice was issued."),
+    "sup.issue.repeated": ("{n} 个村已有您今天下发的未办结督办单，未重复下发：{villages}",
+                           "{n} village(s) already have an open notice you issued today; not issued again: {villages}"),
+    "sup.issue.repeated_item": ("{village}（{number}）", "{village} ({number})"),
 }

@@ -21,7 +21,7 @@ STRINGS = {
     "sup.issue.reasons": ("督办事由（{village}）", "Reasons ({village})"),
     "sup.issue.people": ("受文责任人（{village}，用“、”分隔）", "Addressed to ({village}, separated by 、)"),
     "sup.issue.button": ("下发", "Issue"),
-    "sup.issue.done": ("已下发：{numbers}", "Issued: {numbers}"),
+    "sup.issue.done": ("已下发 {n} 份新督办单：{numbers}", "Issued {n} new notice(s): {numbers}"),
     "sup.issue.refused_for": ("{village}：{message}", "{village}: {message}"),
     "sup.ack": ("签收", "Acknowledge"),
     "sup.report.text": ("整改情况", "What was done"),

@@ -7,8 +7,9 @@ The issuer may still choose to issue a second notice (``reissue_open=True``).
 
 A press of 下发 handled again (a double press whose second run comes after the first was saved)
 finds every village with the notice it just got: those are reported as ``repeated`` (the same
-reasons, issued by the same user the same day), with their numbers, not as skipped, so the page
-says 「已下发」 and not 「没有下发新的督办单」.
+reasons, issued by the same user the same day), with their numbers, not as skipped: the page names
+the open notice each of them already has and says that nothing new was issued to them (not
+「已下发」, which read as a new notice), counted apart from the notices the batch did issue.
 """
 from __future__ import annotations
 
