@@ -167,3 +167,24 @@ def test_a_returned_record_says_its_whole_reason_on_a_phone(app_server, browser,
     assert not [d for d in page.locator('[data-testid="stDataFrame"]').all() if d.is_visible()]
     assert dialogs == []
     page.context.close()
+
+
+def test_the_page_title_is_not_smaller_than_its_section_headings_on_a_phone(app_server, browser, dialogs):
+    """On a phone the page's title (村详情：…, an h3) was drawn at 16.8 px under section headings
+    (驻村干部与专家, h4) of 24 px: the headings looked like the title."""
+    page = _phone(browser, app_server, dialogs)
+    _logged_in(page, "suixi")
+    _open(page, app_server, f"village?village={TEAM_VILLAGE}", "驻村干部与专家")
+    sizes = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '[data-testid="stMain"] :is(h1,h2,h3,h4,h5,h6)')).filter(h => h.offsetParent !== null)
+        .map(h => [h.tagName, h.innerText.trim().slice(0, 30), parseFloat(getComputedStyle(h).fontSize)])""")
+    try:
+        title = next(s for s in sizes if s[1].startswith("村详情"))
+        headings = [s for s in sizes if s[0] in ("H4", "H5", "H6")]
+        assert headings and any(s[1] == "驻村干部与专家" for s in headings), sizes
+        assert all(title[2] >= s[2] for s in headings), (title, headings)
+        assert title[2] >= 18, title  # still a title on a 390 px screen
+    finally:
+        shot(page, "village-title-phone")
+    assert dialogs == []
+    page.context.close()

@@ -30,7 +30,9 @@ PHONE_CSS = """
 .block-container{padding-top:3.4rem;padding-bottom:3rem}
 @media (max-width: 640px){
   .block-container{padding-left:.6rem;padding-right:.6rem;padding-top:3rem}
-  h1{font-size:1.45rem !important} h2{font-size:1.2rem !important} h3{font-size:1.05rem !important}
+  /* the page's title (st.subheader: h3) never smaller than the section headings under it (#### h4) */
+  h1{font-size:1.45rem !important} h2{font-size:1.35rem !important} h3{font-size:1.25rem !important}
+  h4{font-size:1.1rem !important} h5{font-size:1rem !important}
   div[data-testid="stMetricValue"]{font-size:1.3rem}
   .stButton button,.stFormSubmitButton button,.stDownloadButton button{width:100%;min-height:3rem;font-size:1.05rem}
   div[data-testid="stHorizontalBlock"]{gap:.4rem}
