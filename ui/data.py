@@ -14,6 +14,8 @@ bounds how long unused entries stay in memory.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
@@ -162,11 +164,64 @@ def _coverage_context(scope_prefix: str, db: str) -> str:
 @st.cache_resource(ttl=TTL, show_spinner=False, max_entries=16)
 def _area_coverage(context: str, db: str, _actor: Actor):
     """One computation per area context and data version, shared by every user of the context
-    (a county's lead, town leads and teams): held once, never handed to a page unfiltered."""
+    (a county's lead, town leads and teams): held once, never handed to a page unfiltered.
+
+    The city's, after writes in a few counties, is its previous computation with those counties
+    computed again (:func:`_spliced`), not the whole city."""
     from greening.coverage.api import area_coverage
 
+    counters = _versions()
+    as_of = report_date()
+    result = _spliced(context, counters, as_of, _actor)
+    if result is None:
+        with engine().connect() as conn:
+            result = area_coverage(conn, _actor, as_of)
+    if len(context) < 6:
+        _previous()[(_url(), context)] = (counters, as_of, result)
+    return result
+
+
+#: at most this many counties changed since the city's previous computation are computed again
+#: and spliced in; more, and the whole city is (one computation is cheaper than nine)
+SPLICE_AT_MOST = 4
+
+
+@st.cache_resource(show_spinner=False)
+def _previous() -> dict:
+    """The latest computation of each city-wide context in this process, with the counters and
+    report date it was made at: ``{(database, context): (counters, as_of, result)}``."""
+    return {}
+
+
+def _spliced(context: str, counters: dict[str, int], as_of, actor: Actor):
+    """The computation of ``context`` (the city) as its previous one in this process with the
+    counties whose data changed since computed again (:func:`greening.coverage.splice.splice`),
+    each through :func:`_area_coverage` (so a county's lead gets the same computation); None when
+    there is no previous one, or a change beyond one county (``*``, the boundaries), a new day, a
+    catalogue with measures judged beyond a county or too many changed counties require the whole."""
+    from greening.coverage import catalogue_in_force
+    from greening.coverage.splice import counties_of, splice, spliceable
+    from greening.data_version import AREAS, EVERYWHERE
+
+    if len(context) >= 6:
+        return None
+    previous = _previous().get((_url(), context))
+    if previous is None:
+        return None
+    before, previous_as_of, whole = previous
+    if previous_as_of != as_of or any(before.get(k, 0) != counters.get(k, 0) for k in (EVERYWHERE, AREAS)):
+        return None
+    counties = counties_of(whole)
+    changed = [c for c in counties if before.get(c, 0) != counters.get(c, 0)]
+    if not changed:
+        return whole
+    if len(changed) > SPLICE_AT_MOST:
+        return None
     with engine().connect() as conn:
-        return area_coverage(conn, _actor, report_date())
+        if not spliceable(catalogue_in_force(conn), changed):
+            return None
+    fresh = {c: _area_coverage(c, _db_of(c), dataclasses.replace(actor, scope_prefix=c)) for c in changed}
+    return splice(whole, fresh)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)

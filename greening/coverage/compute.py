@@ -115,7 +115,7 @@ def compute_coverage(inputs: CoverageInputs, catalogue, settings=None,
     for lvl in ("town", "county", "city"):
         _rollup_measures(frames[lvl], v, lvl)
     lag = lagging_villages(v, status, inputs, settings, as_of)
-    unassigned, outside = _misplaced(inputs, v, pa)
+    unassigned, outside = _misplaced(inputs, v, pa, stored=located is None)
     geo = gpd.GeoDataFrame(v, geometry=inputs.villages.geometry.to_numpy(), crs=4326)
     codes, counties = v["code"].to_numpy().astype(str), v["county_code"].to_numpy()
     whole = CoverageResult(
@@ -170,18 +170,30 @@ def _recomputed_positions(inputs: CoverageInputs, index: VillageIndex | None,
     return np.where(pos >= 0, where[np.maximum(pos, 0)], -1)
 
 
-def _misplaced(inputs: CoverageInputs, v: pd.DataFrame, pa) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _misplaced(inputs: CoverageInputs, v: pd.DataFrame, pa, *, stored: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(plantings whose point is in no village, plantings whose point is in another village than
+    the one they were claimed for), by id. ``stored``: the villages are the ``village_code`` the
+    join stored with each planting, so a point in a village outside the computed area (a
+    neighbouring county's) is in that village, named from ``inputs.elsewhere``, as the whole
+    city's computation says; a fresh join (``stored=False``) only knows the area's villages."""
     p = inputs.plantings
     codes = v["code"].to_numpy()
     cols = ["id", "claimed_village_code", "planted_on", "tree_count", "lon", "lat"]
-    nowhere = pa.located < 0
+    if stored:
+        located_code = p["village_code"].astype(object).to_numpy()[pa.rows]
+        nowhere = pd.isna(located_code)
+    else:
+        located_code = np.where(pa.located >= 0, codes[np.maximum(pa.located, 0)], None)
+        nowhere = pa.located < 0
     unassigned = p.iloc[pa.rows[nowhere]][cols].reset_index(drop=True)
-    elsewhere = (pa.located >= 0) & (pa.claimed >= 0) & (pa.located != pa.claimed)
+    elsewhere = ~nowhere & (pa.claimed >= 0) & (pa.located != pa.claimed)
     outside = p.iloc[pa.rows[elsewhere]][cols].reset_index(drop=True)
-    outside["located_village_code"] = codes[pa.located[elsewhere]]
-    names = pd.Series(v["name"].to_numpy(), index=codes)
+    outside["located_village_code"] = pd.array(located_code[elsewhere].astype(str), dtype="str")
+    names = pd.concat([pd.Series(v["name"].to_numpy(), index=codes),
+                       inputs.elsewhere.drop_duplicates("code").set_index("code")["name"]])
+    names = names[~names.index.duplicated()]
     outside["located_village_name"] = outside["located_village_code"].map(names)
     unassigned["claimed_village_code"] = unassigned["claimed_village_code"].astype(str)
     outside["claimed_village_code"] = outside["claimed_village_code"].astype(str)
-    return unassigned, outside
-
+    return (unassigned.sort_values("id", kind="stable").reset_index(drop=True),
+            outside.sort_values("id", kind="stable").reset_index(drop=True))

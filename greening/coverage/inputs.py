@@ -40,6 +40,8 @@ COLUMNS: dict[str, dict[str, str]] = {
     "last_activity": {"village_code": "code", "last_on": "date"},
     #: care and survival checks overdue on the report date, per village (greening.supervision.care_schedule)
     "care_overdue": {"village_code": "code", "overdue": "int", "oldest_due": "date"},
+    #: the names of villages outside the area that plantings of the area were located in
+    "elsewhere": {"code": "code", "name": "str"},
 }
 
 _EMPTY = {"code": "str", "str": "str", "float": "float64", "int": "int64", "bool": "bool",
@@ -76,6 +78,7 @@ class CoverageInputs:
     attestations: pd.DataFrame
     last_activity: pd.DataFrame
     care_overdue: pd.DataFrame
+    elsewhere: pd.DataFrame
     scope_prefix: str = CITY_PREFIX
     as_of: dt.date | None = None
     notes: list[str] = field(default_factory=list)

@@ -112,6 +112,7 @@ def load_inputs(conn, actor: Actor, as_of: dt.date | None = None, *,
         p.site_type, p.party_members, p.villagers, p.status, p.lon, p.lat,
     ).where(p.deleted_at.is_(None), p.status != PlantingStatus.REJECTED,
             p.planted_on >= year_start, p.planted_on <= as_of, in_act(p.claimed_village_code)))
+    elsewhere = _elsewhere(conn, plantings, villages)
     plans = read_df(conn, select(
         PlantingPlan.village_code, PlantingPlan.year, PlantingPlan.planned_count,
         PlantingPlan.seedlings_secured,
@@ -151,8 +152,18 @@ def load_inputs(conn, actor: Actor, as_of: dt.date | None = None, *,
     return CoverageInputs.build(
         villages, areas=areas, plantings=plantings, plans=plans, checks=checks, teams=teams,
         assignments=assignments, designations=designations, attestations=attestations,
-        last_activity=last_activity, care_overdue=care_overdue, scope_prefix=actor.scope_prefix, as_of=as_of,
+        last_activity=last_activity, care_overdue=care_overdue, elsewhere=elsewhere,
+        scope_prefix=actor.scope_prefix, as_of=as_of,
         green_cover=green, cover_layers=layers)
+
+
+def _elsewhere(conn, plantings, villages):
+    """Code and name of the villages outside ``villages`` that the join placed plantings in (a
+    point across the county line): usually none, so usually no query."""
+    codes = set(plantings["village_code"].dropna().astype(str)) - set(villages["code"].astype(str))
+    if not codes:
+        return None
+    return read_df(conn, select(AdminArea.code, AdminArea.name).where(AdminArea.code.in_(sorted(codes))))
 
 
 def _care_overdue(conn, in_act, as_of: dt.date):
