@@ -48,8 +48,10 @@ for level, title in (("county", "sup.ranking.counties"), ("town", "sup.ranking.t
     st.markdown(f"#### {tr(title)}")
     shown = levels[level].assign(on_time_rate=levels[level]["on_time_rate"].map(
         lambda v: "—" if v is None or v != v else f"{100 * v:.0f}%"))
+    # every score with one decimal (90 stood beside 90.1); still numbers, so they sort as numbers
     show_table(shown, {k: ranking.COLUMNS[k][1 if en else 0]
-                               for k in ranking.COLUMNS if k != "area_code"}, key=f"rank_{level}", height=300)
+                               for k in ranking.COLUMNS if k != "area_code"}, key=f"rank_{level}", height=300,
+               column_config={"score": st.column_config.NumberColumn(format=ranking.SCORE_FORMAT)})
 c1, c2 = st.columns(2)
 c1.download_button("Excel", ranking.ranking_xlsx(month, levels), file_name=f"红黑榜-{month}.xlsx",
                    key="rank_xlsx", icon=":material/table:")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+import pytest
 from sqlalchemy import select
 
 from greening.actor import Actor
@@ -445,3 +447,42 @@ def test_a_second_freeze_press_is_not_reported_as_zero_rows(settings, monkeypatc
     _no_exception(at)
     said = [s.value for s in at.success]
     assert "本月榜单此前已冻结，未重复写入。" in said and not any("0 行" in s for s in said), said
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_score_of_the_ranking_has_one_decimal(settings, lang):  # noqa: F811
+    """月度红黑榜 showed 90 beside 90.1: every score is drawn with one decimal, in both tables and
+    the Excel download, and stays a number (it sorts as a number)."""
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    from greening.supervision import ranking
+
+    at = _app("city", "pages/ranking.py")
+    if lang == "en":
+        at.session_state["lang"] = "en"
+        at.run()
+    if "rank_freeze" in [b.key for b in at.button]:
+        at.button(key="rank_freeze").click().run()
+    _no_exception(at)
+    score = "综合得分" if lang == "zh" else "score"
+    assert len(at.dataframe) == 2, [list(f.value.columns) for f in at.dataframe]
+    for frame in at.dataframe:
+        config = json.loads(frame.proto.columns or "{}")
+        assert pd.api.types.is_float_dtype(frame.value[score]), frame.value[score].dtype
+        assert config.get(score, {}).get("type_config", {}).get("format") == "%.1f", config
+
+    with session_scope(make_engine()) as s:
+        city = Actor(user_id=None, username="city", role=Role.CITY, scope_prefix="4408")
+        install_scope(s, city)
+        month = at.selectbox(key="rank_month").value
+        levels = ranking.snapshot(s, city, month)
+    book = load_workbook(io.BytesIO(ranking.ranking_xlsx(month, levels)))
+    for sheet in book.worksheets:
+        head = [c.value for c in sheet[1]]
+        cells = [row[head.index("综合得分")] for row in sheet.iter_rows(min_row=2)]
+        assert cells and all(isinstance(c.value, int | float) for c in cells if c.value is not None), \
+            [c.value for c in cells]
+        assert {c.number_format for c in cells} == {"0.0"}, sheet.title

@@ -37,6 +37,10 @@ COLUMNS = {"score_rank": ("排名", "rank"), "area_name": ("名称", "name"), "p
            "closed_on_time": ("按期办结", "closed on time"), "overdue": ("逾期未报", "overdue"),
            "on_time_rate": ("按期办结率", "on-time rate"), "on_time_rank": ("按期办结排名", "on-time rank"),
            "area_code": ("代码", "code")}
+#: a score is shown with one decimal everywhere (the table, Excel, the PDF): scores are rounded to
+#: one decimal, and 90 beside 90.1 read unevenly. Streamlit's printf format and Excel's number format.
+SCORE_FORMAT = "%.1f"
+SCORE_XLSX_FORMAT = "0.0"
 
 
 def month_end(month: str) -> dt.date:
@@ -170,6 +174,9 @@ def ranking_xlsx(month: str, levels: dict[str, pd.DataFrame]) -> bytes:
         rate_col = list(COLUMNS).index("on_time_rate") + 1
         for (cell,) in ws.iter_rows(min_row=2, min_col=rate_col, max_col=rate_col):
             cell.number_format = "0%"
+        score_col = list(COLUMNS).index("score") + 1
+        for (cell,) in ws.iter_rows(min_row=2, min_col=score_col, max_col=score_col):
+            cell.number_format = SCORE_XLSX_FORMAT  # 90.0 beside 90.1, not 90
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
