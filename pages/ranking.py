@@ -27,17 +27,22 @@ if (allowed(actor, "ranking.freeze") and month not in frozen
     try:
         with db_session(actor, write=True) as s:
             n = ranking.freeze_month(s, actor, month, report_day=today)
+            # a second press (or another official) finds it frozen and writes nothing: the rows of
+            # the stored snapshot are counted (a double press's second run interrupts the first,
+            # whose count was never said)
+            stored = n or ranking.rows_frozen(s, actor, month)
         # said after the rerun that draws the frozen table (a message before it was never seen)
-        # a second press (or another official) finds it frozen: keep what the first press said
+        # keep what the first press said if it was said
         earlier = st.session_state.get("rank_frozen_note")
         if n or not earlier or earlier[0] != month:
-            st.session_state["rank_frozen_note"] = (month, n)
+            st.session_state["rank_frozen_note"] = (month, stored, not n)
         st.rerun()
     except ValueError as exc:
         show_error(exc)
 note = st.session_state.get("rank_frozen_note")
 if note and note[0] == month:
-    st.success(tr("sup.ranking.frozen", n=note[1]) if note[1] else tr("sup.ranking.frozen_before"))
+    rows = f"{note[1]:,}"
+    st.success(tr("sup.ranking.frozen_before", n=rows) if note[2] else tr("sup.ranking.frozen", n=rows))
 with db_session(actor) as s:
     levels = ranking.snapshot(s, actor, month)
 if not any(len(v) for v in levels.values()):

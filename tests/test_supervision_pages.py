@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from greening.actor import Actor
 from greening.db import make_engine, session_scope
@@ -432,8 +432,11 @@ def test_a_notice_history_outside_ones_area_is_not_read(settings):  # noqa: F811
 
 def test_a_second_freeze_press_is_not_reported_as_zero_rows(settings, monkeypatch):  # noqa: F811
     """A double-pressed 冻结 said 「已冻结 0 行。」: the second press found the month frozen by the
-    first and wrote nothing, and its 0 replaced the first press's confirmation."""
+    first and wrote nothing, and its 0 replaced the first press's confirmation. Then it said
+    「本月榜单此前已冻结，未重复写入。」 with no count (the second press's run interrupts the
+    first's, whose count was never said): the rows of the stored snapshot are counted."""
     import greening.supervision.ranking as ranking
+    from greening.models import RankingSnapshot
 
     at = _app("city", "pages/ranking.py")
     for month in at.selectbox(key="rank_month").options:
@@ -442,11 +445,26 @@ def test_a_second_freeze_press_is_not_reported_as_zero_rows(settings, monkeypatc
             break
     else:
         raise AssertionError("no month left to freeze")
-    monkeypatch.setattr(ranking, "freeze_month", lambda *a, **k: 0)  # frozen meanwhile by the first press
+    real = ranking.freeze_month
+    first: list[int] = []
+
+    def frozen_meanwhile(session, actor, month, **kw):  # the first press's run wrote the snapshot
+        first.append(real(session, actor, month, **kw))
+        return real(session, actor, month, **kw)
+
+    monkeypatch.setattr(ranking, "freeze_month", frozen_meanwhile)
     at.button(key="rank_freeze").click().run()
     _no_exception(at)
+    with session_scope(make_engine()) as s:
+        install_scope(s, Actor.system("tests"))
+        stored = s.scalar(select(func.count(RankingSnapshot.id)).where(RankingSnapshot.month == month))
+    assert stored == first[0] > 9  # one snapshot
     said = [s.value for s in at.success]
-    assert "本月榜单此前已冻结，未重复写入。" in said and not any("0 行" in s for s in said), said
+    assert said == [f"本月榜单已冻结（{stored:,} 行），未重复写入。"], said
+    at.session_state["lang"] = "en"
+    at.run()
+    said = [s.value for s in at.success]
+    assert said == [f"This month's ranking is frozen already ({stored:,} rows); nothing was written again."], said
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

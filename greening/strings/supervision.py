@@ -67,7 +67,8 @@ STRINGS = {
     "sup.ranking.freeze": ("冻结本月榜单", "Freeze this month's ranking"),
     "sup.ranking.none": ("该月榜单尚未冻结。", "This month's ranking has not been frozen yet."),
     "sup.ranking.frozen": ("已冻结 {n} 行。", "Frozen: {n} rows."),
-    "sup.ranking.frozen_before": ("本月榜单此前已冻结，未重复写入。", "This month's ranking was frozen already; nothing was written again."),
+    "sup.ranking.frozen_before": ("本月榜单已冻结（{n} 行），未重复写入。",
+                                  "This month's ranking is frozen already ({n} rows); nothing was written again."),
     "sup.ranking.counties": ("县（市、区）", "Counties"),
     "sup.ranking.towns": ("镇（街道）", "Towns"),
 }

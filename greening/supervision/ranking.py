@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from greening.actor import CITY_PREFIX, Actor
@@ -29,7 +29,7 @@ from greening.permissions import require
 from greening.supervision.states import WAITING_FOR_VILLAGE, closed_on_time
 from greening.validation import Refusal
 
-__all__ = ["freeze_month", "snapshot", "ranking_xlsx", "months_frozen", "month_end"]
+__all__ = ["freeze_month", "snapshot", "ranking_xlsx", "months_frozen", "month_end", "rows_frozen"]
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 COLUMNS = {"score_rank": ("排名", "rank"), "area_name": ("名称", "name"), "parent_name": ("所属", "in"),
@@ -127,6 +127,14 @@ def freeze_month(session: Session, actor: Actor, month: str, *, report_day: dt.d
     record(session, actor, "freeze", "ranking_snapshots", month, note=f"{written} rows as of {as_of}")
     session.flush()
     return written
+
+
+def rows_frozen(session: Session, actor: Actor, month: str) -> int:
+    """The number of rows of ``month``'s stored snapshot (counties and towns, city-wide; 0 if not
+    frozen): what a press of 冻结 that found the month frozen says was frozen."""
+    require(actor, "ranking.view")
+    month_end(month)
+    return int(session.scalar(select(func.count(RankingSnapshot.id)).where(RankingSnapshot.month == month)) or 0)
 
 
 def months_frozen(session: Session) -> list[str]:
