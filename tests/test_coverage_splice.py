@@ -123,3 +123,37 @@ def test_splicing_refuses_what_it_cannot_splice(demo_engine):
         splice(whole, {"440823": stale})
     with pytest.raises(ValueError, match="is of"):
         splice(whole, {"440823": fresh["440823"].within("440823101")})
+
+
+def test_coverage_reads_every_planting_once_and_gets_the_databases_sums(demo_engine):
+    """The coverage computation reads every year's plantings once and derives the campaign year's,
+    the care schedule's and the trees since the earlier raster from them: the same figures as
+    the database's own selections and sums."""
+    from greening.coverage.load import load_inputs
+    from greening.greencover.change import load_cover
+    from greening.supervision.care_schedule import overdue_summary
+
+    with demo_engine.connect() as conn:
+        as_of = report_date(conn)
+        inputs = load_inputs(conn, CITY, as_of, catalogue=catalogue_in_force(conn))
+        every = pd.read_sql(select(Planting.id, Planting.claimed_village_code, Planting.planted_on,
+                                   Planting.tree_count, Planting.status).where(
+            Planting.deleted_at.is_(None), Planting.status != "rejected", Planting.planted_on <= as_of), conn)
+        codes = inputs.villages["code"].astype(str)
+        by_database, _ = load_cover(conn, "4408", as_of, codes, inputs.villages)
+        from_frame, _ = load_cover(conn, "4408", as_of, codes, inputs.villages, plantings=every)
+    pd.testing.assert_frame_equal(by_database, from_frame)
+    assert by_database["trees_since_prev"].notna().sum() > 100  # the demo's rasters: 2022 and 2024
+    year = pd.Timestamp(as_of.year, 1, 1)
+    assert len(inputs.plantings) == int((pd.to_datetime(every["planted_on"]) >= year).sum())
+    assert len(inputs.care_overdue) and int(inputs.care_overdue["overdue"].sum()) > 0
+    with demo_engine.connect() as conn:
+        verified = every[every["status"] == "verified"].rename(columns={"id": "planting_id",
+                                                                      "claimed_village_code": "village_code"})
+        from greening.models import CareCheck
+
+        checks = pd.read_sql(select(CareCheck.planting_id, CareCheck.checked_on).where(
+            CareCheck.deleted_at.is_(None), CareCheck.checked_on <= as_of), conn)
+    want = overdue_summary(verified[["planting_id", "village_code", "planted_on"]], checks, as_of)
+    pd.testing.assert_frame_equal(want.reset_index(drop=True), inputs.care_overdue.reset_index(drop=True),
+                                  check_dtype=False)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pandas as pd
 from sqlalchemy import and_, func, or_, select, union_all
 
 from greening.actor import Actor
@@ -107,24 +108,27 @@ def load_inputs(conn, actor: Actor, as_of: dt.date | None = None, *,
         AdminArea.level != AreaLevel.VILLAGE, AdminArea.deleted_at.is_(None),
         or_(in_act(AdminArea.code), in_roster(AdminArea.code))))
     p = Planting
-    plantings = read_df(conn, select(
+    # Every year's plantings and checks up to the report date, read once: the campaign year's
+    # count, and the care schedule reaches back to verified plantings of earlier years.
+    every_planting = read_df(conn, select(
         p.id, p.village_code, p.claimed_village_code, p.planted_on, p.tree_count, p.area_m2,
         p.site_type, p.party_members, p.villagers, p.status, p.lon, p.lat,
     ).where(p.deleted_at.is_(None), p.status != PlantingStatus.REJECTED,
-            p.planted_on >= year_start, p.planted_on <= as_of, in_act(p.claimed_village_code)))
+            p.planted_on <= as_of, in_act(p.claimed_village_code)))
+    plantings = _since(every_planting, "planted_on", year_start)
     elsewhere = _elsewhere(conn, plantings, villages)
     plans = read_df(conn, select(
         PlantingPlan.village_code, PlantingPlan.year, PlantingPlan.planned_count,
         PlantingPlan.seedlings_secured,
     ).where(PlantingPlan.deleted_at.is_(None), PlantingPlan.year == as_of.year,
             in_act(PlantingPlan.village_code)))
-    checks = read_df(conn, select(
+    every_check = read_df(conn, select(
         CareCheck.planting_id, CareCheck.village_code, CareCheck.kind, CareCheck.checked_on,
         CareCheck.alive_count,
     ).join(p, p.id == CareCheck.planting_id).where(
-        CareCheck.deleted_at.is_(None), p.deleted_at.is_(None),
-        CareCheck.checked_on >= year_start, CareCheck.checked_on <= as_of,
+        CareCheck.deleted_at.is_(None), p.deleted_at.is_(None), CareCheck.checked_on <= as_of,
         in_act(CareCheck.village_code)))
+    checks = _since(every_check, "checked_on", year_start)
     teams = read_df(conn, select(
         GreeningTeam.village_code, GreeningTeam.name, GreeningTeam.leader_name,
         GreeningTeam.leader_phone, GreeningTeam.members, GreeningTeam.party_members,
@@ -145,10 +149,10 @@ def load_inputs(conn, actor: Actor, as_of: dt.date | None = None, *,
         Attestation.measure_id, Attestation.area_code, Attestation.status,
     ).where(Attestation.deleted_at.is_(None), in_roster(Attestation.area_code)))
     last_activity = _last_activity(conn, in_act, as_of)
-    care_overdue = _care_overdue(conn, in_act, as_of)
+    care_overdue = _care_overdue(every_planting, every_check, as_of)
     from greening.greencover.change import load_cover
 
-    green, layers = load_cover(conn, act, as_of, villages["code"].astype(str), villages)
+    green, layers = load_cover(conn, act, as_of, villages["code"].astype(str), villages, plantings=every_planting)
     return CoverageInputs.build(
         villages, areas=areas, plantings=plantings, plans=plans, checks=checks, teams=teams,
         assignments=assignments, designations=designations, attestations=attestations,
@@ -166,19 +170,22 @@ def _elsewhere(conn, plantings, villages):
     return read_df(conn, select(AdminArea.code, AdminArea.name).where(AdminArea.code.in_(sorted(codes))))
 
 
-def _care_overdue(conn, in_act, as_of: dt.date):
+def _since(frame: pd.DataFrame, column: str, first: dt.date) -> pd.DataFrame:
+    """The rows of ``frame`` whose ``column`` (a date) is ``first`` or later."""
+    return frame[(pd.to_datetime(frame[column]) >= pd.Timestamp(first)).to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def _care_overdue(plantings: pd.DataFrame, checks: pd.DataFrame, as_of: dt.date):
     """Care and survival checks overdue on ``as_of`` per village, over verified plantings of every
-    year (:func:`greening.supervision.care_schedule.overdue_summary`)."""
+    year (:func:`greening.supervision.care_schedule.overdue_summary`), from every year's
+    plantings (not rejected, not deleted) and checks up to ``as_of``."""
     from greening.supervision.care_schedule import overdue_summary
 
-    p = Planting
-    plantings = read_df(conn, select(p.id.label("planting_id"), p.claimed_village_code.label("village_code"),
-                                     p.planted_on).where(
-        p.deleted_at.is_(None), p.status == PlantingStatus.VERIFIED, p.planted_on <= as_of,
-        in_act(p.claimed_village_code)))
-    checks = read_df(conn, select(CareCheck.planting_id, CareCheck.checked_on).where(
-        CareCheck.deleted_at.is_(None), CareCheck.checked_on <= as_of, in_act(CareCheck.village_code)))
-    return overdue_summary(plantings, checks, as_of)
+    verified = plantings[(plantings["status"] == PlantingStatus.VERIFIED).to_numpy(dtype=bool)]
+    mine = pd.DataFrame({"planting_id": verified["id"].to_numpy(),
+                         "village_code": verified["claimed_village_code"].to_numpy(),
+                         "planted_on": verified["planted_on"].to_numpy()})
+    return overdue_summary(mine, checks[["planting_id", "checked_on"]], as_of)
 
 
 def _last_activity(conn, in_act, as_of: dt.date):

@@ -193,8 +193,13 @@ def flag_frame(frame: pd.DataFrame) -> pd.DataFrame:
                          "change_pp": 100 * f["green_change"].astype(float)})
 
 
-def load_cover(conn, scope_prefix: str, as_of: dt.date, codes, villages=None) -> tuple[pd.DataFrame, CoverLayers]:
-    """The raw columns for villages ``codes`` (inside ``scope_prefix``) from the database."""
+def load_cover(conn, scope_prefix: str, as_of: dt.date, codes, villages=None,
+               plantings: pd.DataFrame | None = None) -> tuple[pd.DataFrame, CoverLayers]:
+    """The raw columns for villages ``codes`` (inside ``scope_prefix``) from the database.
+
+    ``plantings``: every year's plantings of the area up to ``as_of`` (not rejected, not deleted;
+    columns claimed_village_code, planted_on, tree_count) when the caller has read them already;
+    else they are summed by the database."""
     from sqlalchemy import select
 
     from greening.config import get_settings
@@ -218,7 +223,7 @@ def load_cover(conn, scope_prefix: str, as_of: dt.date, codes, villages=None) ->
         rows["kind"] = rows["layer_id"].map({k: v["kind"] for k, v in by_id.items()})
         rows = merge_tile_rows(rows, tile_sets(by_id))  # the tiles of one map of a year, summed
     current, previous, later = pick_rows(rows, get_settings().cover_max_missing)
-    trees = _trees_between(conn, scope_prefix, as_of, later, previous)
+    trees = _trees_between(conn, scope_prefix, as_of, later, previous, plantings)
     blocks = block_areas(conn, scope_prefix, villages) if villages is not None else None
     cols = cover_columns(codes, current, previous, blocks, trees, later)
 
@@ -230,7 +235,7 @@ def load_cover(conn, scope_prefix: str, as_of: dt.date, codes, villages=None) ->
     return cols, CoverLayers(by_id, most(current), most(previous))
 
 
-def _trees_between(conn, scope_prefix, as_of, current, previous) -> pd.Series | None:
+def _trees_between(conn, scope_prefix, as_of, current, previous, plantings=None) -> pd.Series | None:
     """Trees reported per village after 31 Dec of its earlier raster's year, up to 31 Dec of the
     later raster's year of its change (``current``) and the report date."""
     from sqlalchemy import func, select
@@ -242,13 +247,19 @@ def _trees_between(conn, scope_prefix, as_of, current, previous) -> pd.Series | 
         return None
     p = Planting
     first = dt.date(int(previous["year"].min()), 12, 31)
-    res = conn.execute(select(p.claimed_village_code, p.planted_on, func.sum(p.tree_count)).where(
-        p.deleted_at.is_(None), p.status != PlantingStatus.REJECTED, p.planted_on > first,
-        p.planted_on <= as_of, p.claimed_village_code.like(scope_prefix + "%"))
-        .group_by(p.claimed_village_code, p.planted_on)).all()
-    if not res:
+    if plantings is not None:
+        day = pd.to_datetime(plantings["planted_on"])
+        mine = (day > pd.Timestamp(first)).to_numpy(dtype=bool)
+        f = pd.DataFrame({"code": plantings["claimed_village_code"].to_numpy()[mine], "day": day.to_numpy()[mine],
+                          "trees": plantings["tree_count"].to_numpy()[mine]})
+    else:
+        res = conn.execute(select(p.claimed_village_code, p.planted_on, func.sum(p.tree_count)).where(
+            p.deleted_at.is_(None), p.status != PlantingStatus.REJECTED, p.planted_on > first,
+            p.planted_on <= as_of, p.claimed_village_code.like(scope_prefix + "%"))
+            .group_by(p.claimed_village_code, p.planted_on)).all()
+        f = rows_frame(res, ["code", "day", "trees"])
+    if not len(f):
         return pd.Series(dtype=float)
-    f = rows_frame(res, ["code", "day", "trees"])
     year = pd.to_datetime(f["day"]).dt.year
     lo = f["code"].map(previous.set_index("village_code")["year"])
     hi = f["code"].map(current.set_index("village_code")["year"])
