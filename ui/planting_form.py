@@ -268,34 +268,47 @@ def planting_form(actor: Actor, point, village_code: str) -> None:
                   planted_on=planted_on, site_type=site_type, site_name=site_name.strip() or None,
                   party_members=int(party), villagers=int(villagers), note=note.strip() or None,
                   team_id=actor.team_id)
+    # The confirmation is kept in a dict put in session state BEFORE the save and filled right after
+    # it, with no session-state access in between: a second press arriving while this run goes on
+    # stops the run at its next session-state access (Streamlit's checkpoint for a rerun request),
+    # and a run stopped between the save and a write of the confirmation left the form on screen,
+    # so the second press sent it again and the page said both 已登记 and 此前已提交.
+    done: dict = {}
+    st.session_state[DONE_KEY] = done
+    after = (fmt_date(planted_on, lg), fmt_date(as_of, lg)) if planted_on > as_of else None
     try:
-        message = _save(actor, fields, [*(photos or []), *([shot] if shot is not None else [])],
-                        names.get(species_id, ""))
+        _save(actor, fields, [*(photos or []), *([shot] if shot is not None else [])],
+              names.get(species_id, ""), lg, done, after)
     except (ValueError, PermissionDenied) as exc:
+        st.session_state.pop(DONE_KEY, None)
         show_error(exc)
         return
-    if planted_on > as_of:
-        message["after_report_date"] = (fmt_date(planted_on, lg), fmt_date(as_of, lg))
     data.invalidate()
-    st.session_state[DONE_KEY] = message
     st.rerun()
 
 
-def _save(actor: Actor, fields: dict, photos: list, species_name: str) -> dict:
+def _save(actor: Actor, fields: dict, photos: list, species_name: str, lg: str, done: dict,
+          after_report_date: tuple[str, str] | None) -> dict:
+    """Save the planting, then its photos; ``done`` (the confirmation) is filled as soon as the record
+    is stored, before anything else reads session state (see :func:`planting_form`)."""
     from greening.i18n import error_text
     from greening.services.plantings import PlantingInput, create_planting
 
     with db_session(actor, write=True) as s:
         result = create_planting(s, actor, PlantingInput(**fields))
         planting_id = result.planting.id
-    warnings = [error_text(w, lang()) for w in getattr(result, "warnings", [])]
+    done.update({"created": result.created, "id": planting_id, "species": species_name,
+                 "count": fields["tree_count"], "flags": [error_text(w, lg) for w in getattr(result, "warnings", [])],
+                 "photos": 0, "photo_flags": [], "photo_errors": []})
+    if after_report_date:
+        done["after_report_date"] = after_report_date
     # Also on a replay: a photo already stored for the record is recognised, not stored twice.
-    stored, failed = _store_photos(actor, planting_id, photos)
-    return {"created": result.created, "id": planting_id, "species": species_name, "count": fields["tree_count"],
-            "flags": warnings, "photos": len(stored), "photo_flags": stored, "photo_errors": failed}
+    stored, failed = _store_photos(actor, planting_id, photos, lg)
+    done.update({"photos": len(stored), "photo_flags": stored, "photo_errors": failed})
+    return done
 
 
-def _store_photos(actor: Actor, planting_id: int, photos: list) -> tuple[list[list[str]], list[str]]:
+def _store_photos(actor: Actor, planting_id: int, photos: list, lg: str) -> tuple[list[list[str]], list[str]]:
     """Store each photo; returns the flags of each stored one and the reasons of the refused ones."""
     if not photos:
         return [], []
@@ -309,7 +322,7 @@ def _store_photos(actor: Actor, planting_id: int, photos: list) -> tuple[list[li
         except (ValueError, PermissionDenied) as exc:
             from greening.i18n import error_text
 
-            failed.append(error_text(exc, lang()))
+            failed.append(error_text(exc, lg))
     return stored, failed
 
 
