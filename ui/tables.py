@@ -107,7 +107,7 @@ def _more_rows(key: str, rows: int, total: int) -> None:
         return
     st.caption(tr("table.more_rows", shown=f"{rows:,}", n=f"{total - rows:,}"))
     st.button(tr("table.show_more", n=min(PHONE_PAGE, total - rows)), key=f"{key}_more",
-              on_click=_show_more, args=(key,))
+              on_click=_show_more, args=(key,), width="stretch")  # a thumb's width on a phone
 
 
 _CARDS_CSS = """<style>

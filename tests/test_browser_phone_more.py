@@ -1,0 +1,63 @@
+"""On a phone (390×844) in a real browser: a long table's 「再显示」 button (ui.tables.phone_table)
+spans the screen's width as the page's other buttons do. Marked ``browser``."""
+from __future__ import annotations
+
+import pytest
+
+from tests.fixtures.browser import PHONE, shot
+from tests.test_browser_review import _logged_in, _open
+from tests.test_browser_team import _phone
+
+pytestmark = pytest.mark.browser
+
+NOTICES = 55  # more than a phone's table shows at first (ui.tables.PHONE_PAGE)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def many_notices(browser_db):
+    """Before the app starts: :data:`NOTICES` notices of 遂溪 villages, one each."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from greening.actor import Actor
+    from greening.db import make_engine, session_scope
+    from greening.models import AdminArea
+    from greening.models.enums import Role
+    from greening.permissions import install_scope
+    from greening.supervision import notices
+
+    engine = make_engine(browser_db)
+    city = Actor(user_id=None, username="city", role=Role.CITY)
+    with session_scope(engine) as s:
+        install_scope(s, Actor.system("tests"))
+        villages = s.scalars(select(AdminArea.code).where(AdminArea.level == "village",
+                                                          AdminArea.code.startswith("440823"))
+                             .order_by(AdminArea.code).limit(NOTICES)).all()
+        install_scope(s, city)
+        for code in villages:
+            notices.issue_notice(s, city, notices.NoticeDraft(code, "1. 种植进度落后", [], [{"name": "王队长"}]),
+                                 issued_on=dt.date(2024, 5, 20), deadline=dt.date(2024, 6, 3))
+    engine.dispose()
+
+
+def test_show_more_under_a_long_phone_table_spans_the_screen(app_server, browser, dialogs):
+    """督办单's 「再显示 5 条」 was as narrow as its words on a phone, beside the full-width buttons."""
+    page = _phone(browser, app_server, dialogs)
+    _logged_in(page, "city")
+    _open(page, app_server, "notices", "查看督办单")
+    more = page.get_by_role("button", name=f"再显示 {NOTICES - 50} 条")
+    more.wait_for(timeout=60_000)
+    more.scroll_into_view_if_needed()
+    try:
+        box = more.bounding_box()
+        block = page.locator(".st-key-notices_table_narrow").bounding_box()
+        assert box and block, (box, block)
+        assert box["width"] >= block["width"] - 2, (box, block)
+        assert box["width"] >= PHONE["width"] - 40, box  # the screen less the page's margins
+    finally:
+        shot(page, "notices-show-more-phone")
+    more.click()
+    page.wait_for_selector(f"text=再显示 {NOTICES - 50} 条", state="detached", timeout=60_000)
+    assert dialogs == []
+    page.context.close()
