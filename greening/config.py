@@ -192,6 +192,11 @@ class Settings:
     def backup_dir(self) -> Path:
         return self.data_dir / "backups"
 
+    @property
+    def shape_cache_dir(self) -> Path:
+        """Encoded map shapes kept between server starts (:mod:`greening.maps.shape_cache`)."""
+        return self.data_dir / "cache"
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Read every setting from ``env`` (default ``os.environ``), converting types.

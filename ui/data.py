@@ -263,10 +263,12 @@ def _progress(scope: str, db: str, within: str | None, context: str, _actor: Act
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=128)
 def _geoms(scope: str, db: str, level: str, within: str | None, datum: str, detail: str, _frame) -> dict:
-    # Keyed by the boundaries' version (not the plantings'): shapes change only with an import.
-    from greening.maps import encoded_features
+    # Keyed by the boundaries' version (not the plantings'): shapes change only with an import;
+    # kept on disk by their content, for the next process (greening.maps.shape_cache).
+    from greening.maps.shape_cache import stored_features
 
-    return encoded_features(_frame, "code", datum=datum, detail=detail, coverage=level != "county")
+    return stored_features(_frame, "code", get_settings().shape_cache_dir, datum=datum, detail=detail,
+                           coverage=level != "county")
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)

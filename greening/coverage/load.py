@@ -37,7 +37,7 @@ from greening.models import (
     Planting,
     PlantingPlan,
 )
-from greening.models.enums import AreaLevel, PlantingStatus
+from greening.models.enums import AreaLevel, AttestationStatus, PlantingStatus
 from greening.permissions import scope_clause
 
 __all__ = ["load_inputs", "context_prefixes", "ancestor_codes"]
@@ -145,9 +145,10 @@ def load_inputs(conn, actor: Actor, as_of: dt.date | None = None, *,
         Designation.area_code, Designation.kind, Designation.name, Designation.year,
     ).where(Designation.deleted_at.is_(None), Designation.area_code.is_not(None),
             Designation.year <= as_of.year, in_roster(Designation.area_code)))
-    attestations = read_df(conn, select(
+    attestations = read_df(conn, select(  # only confirmed ones count (greening.coverage.evaluate)
         Attestation.measure_id, Attestation.area_code, Attestation.status,
-    ).where(Attestation.deleted_at.is_(None), in_roster(Attestation.area_code)))
+    ).where(Attestation.deleted_at.is_(None), Attestation.status == AttestationStatus.CONFIRMED,
+            in_roster(Attestation.area_code)))
     last_activity = _last_activity(conn, in_act, as_of)
     care_overdue = _care_overdue(every_planting, every_check, as_of)
     from greening.greencover.change import load_cover
@@ -164,10 +165,11 @@ def load_inputs(conn, actor: Actor, as_of: dt.date | None = None, *,
 def _elsewhere(conn, plantings, villages):
     """Code and name of the villages outside ``villages`` that the join placed plantings in (a
     point across the county line): usually none, so usually no query."""
-    codes = set(plantings["village_code"].dropna().astype(str)) - set(villages["code"].astype(str))
-    if not codes:
+    placed = pd.Index(plantings["village_code"].dropna().unique())
+    codes = placed[~placed.isin(villages["code"])]
+    if not len(codes):
         return None
-    return read_df(conn, select(AdminArea.code, AdminArea.name).where(AdminArea.code.in_(sorted(codes))))
+    return read_df(conn, select(AdminArea.code, AdminArea.name).where(AdminArea.code.in_(sorted(map(str, codes)))))
 
 
 def _since(frame: pd.DataFrame, column: str, first: dt.date) -> pd.DataFrame:
