@@ -377,11 +377,9 @@ def notice_history(actor: Actor, notice_id: int, steps=None) -> None:
     """办理经过: each step of the notice on a line of its own, wrapped (on a phone as on a wide
     screen); ``steps``: already read (an inbox reads every card's at once)."""
     from greening.i18n import fmt_date
-    from greening.supervision import history
 
     if steps is None:
-        with db_session(actor) as s:
-            steps = history.notice_history(s, actor, notice_id)
+        steps = _notice_steps(data.scope_of(actor), data.own_keys(actor), int(notice_id), actor)
     lg = lang()
     lines = []
     for step in steps:
@@ -392,8 +390,28 @@ def notice_history(actor: Actor, notice_id: int, steps=None) -> None:
 
 
 def notice_histories(actor: Actor, notice_ids) -> dict:
-    """Every notice's steps of ``notice_ids`` in one read (for :func:`notice_history`)."""
+    """Every notice's steps of ``notice_ids`` in one read (for :func:`notice_history`), kept per
+    role and area, the notices and the data version of the actor's area (as the inbox is): a
+    rerun reads nothing, a step taken on a notice (a write there, through any replica) changes
+    the key and is shown at the next run."""
+    ids = tuple(sorted({int(i) for i in notice_ids}))
+    if not ids:
+        return {}
+    return _notice_histories(data.scope_of(actor), data.own_keys(actor), ids, actor)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=1024)
+def _notice_histories(scope: str, db: str, ids: tuple[int, ...], _actor: Actor) -> dict:
     from greening.supervision import history
 
-    with db_session(actor) as s:
-        return history.histories(s, actor, notice_ids)
+    with db_session(_actor) as s:
+        return history.histories(s, _actor, ids)
+
+
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=1024)
+def _notice_steps(scope: str, db: str, notice_id: int, _actor: Actor) -> list:
+    """One notice's steps (refused outside the actor's area: a refusal is not kept)."""
+    from greening.supervision import history
+
+    with db_session(_actor) as s:
+        return history.notice_history(s, _actor, notice_id)
