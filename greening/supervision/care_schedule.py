@@ -73,12 +73,11 @@ def _days(values) -> np.ndarray:
     return pd.to_datetime(pd.Series(values)).to_numpy().astype("datetime64[D]")
 
 
-def schedule_frame(plantings: pd.DataFrame, checks: pd.DataFrame, on: dt.date, *, months=None,
-                   early_days: int | None = None) -> pd.DataFrame:
-    """Every scheduled check of ``plantings`` (columns planting_id, planted_on, any others kept)
-    on day ``on``, given their ``checks`` (planting_id, checked_on): the plantings' columns plus
-    months, due_on, state and days_late, planting by planting. The one place the schedule's
-    rule lives (see the module docstring)."""
+def _schedule(plantings: pd.DataFrame, checks: pd.DataFrame, on: dt.date, months=None,
+              early_days: int | None = None):
+    """(months, due dates and states): the schedule of ``plantings`` on day ``on`` as arrays, due
+    dates and states shaped (plantings, months). The one place the schedule's rule lives (see the
+    module docstring)."""
     s = get_settings()
     months = tuple(months or s.care_due_months)
     early = np.timedelta64(s.care_early_days if early_days is None else early_days, "D")
@@ -97,28 +96,42 @@ def schedule_frame(plantings: pd.DataFrame, checks: pd.DataFrame, on: dt.date, *
             hit = (day >= starts[k][at]) & (np.isnat(ends[k][at]) | (day < ends[k][at]))
             done[k, at[hit]] = True
     day_on = np.datetime64(on, "D")
-    due, end, done_flat = dues.T.reshape(-1), ends.T.reshape(-1), done.T.reshape(-1)
+    due, end, done = dues.T, ends.T, done.T
     closed = ~np.isnat(end) & (day_on >= end)
-    state = np.select([done_flat, closed, day_on > due, (due - day_on).astype(int) <= SOON_DAYS],
+    state = np.select([done, closed, day_on > due, (due - day_on).astype(int) <= SOON_DAYS],
                       ["done", "missed", "overdue", "due_soon"], "upcoming")
+    return months, due, state
+
+
+def schedule_frame(plantings: pd.DataFrame, checks: pd.DataFrame, on: dt.date, *, months=None,
+                   early_days: int | None = None) -> pd.DataFrame:
+    """Every scheduled check of ``plantings`` (columns planting_id, planted_on, any others kept)
+    on day ``on``, given their ``checks`` (planting_id, checked_on): the plantings' columns plus
+    months, due_on, state and days_late, planting by planting."""
+    months, due, state = _schedule(plantings, checks, on, months, early_days)
+    n, k_count = len(plantings), len(months)
+    due = due.reshape(-1)
     out = plantings.iloc[np.repeat(np.arange(n), k_count)].reset_index(drop=True)
     out["months"] = np.tile(np.array(months, dtype=np.int64), n)
     out["due_on"] = pd.to_datetime(due).date if len(due) else []
-    out["state"] = state
-    out["days_late"] = np.maximum((day_on - due).astype(int), 0)
+    out["state"] = state.reshape(-1)
+    out["days_late"] = np.maximum((np.datetime64(on, "D") - due).astype(int), 0)
     return out
 
 
 def overdue_summary(plantings: pd.DataFrame, checks: pd.DataFrame, on: dt.date) -> pd.DataFrame:
     """Per village (plantings' ``village_code``): how many checks are overdue on ``on`` and the
     oldest of their due dates (columns village_code, overdue, oldest_due)."""
-    frame = schedule_frame(plantings, checks, on)
-    late = frame[frame["state"] == "overdue"]
-    if not len(late):
+    _, due, state = _schedule(plantings, checks, on)
+    late = state == "overdue"
+    if not late.any():
         return pd.DataFrame({"village_code": pd.Series([], dtype=str), "overdue": pd.Series([], dtype="int64"),
                              "oldest_due": pd.Series([], dtype="datetime64[s]")})
-    g = late.groupby("village_code")
-    out = pd.DataFrame({"overdue": g.size(), "oldest_due": pd.to_datetime(g["due_on"].min())}).reset_index()
+    rows, _ = np.nonzero(late)
+    frame = pd.DataFrame({"village_code": plantings["village_code"].to_numpy()[rows],
+                          "due_on": due[late].astype("datetime64[s]")})
+    g = frame.groupby("village_code")
+    out = pd.DataFrame({"overdue": g.size(), "oldest_due": g["due_on"].min()}).reset_index()
     return out.astype({"overdue": "int64"})
 
 
