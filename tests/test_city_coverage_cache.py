@@ -99,3 +99,20 @@ def test_writes_in_many_counties_compute_the_whole_city_again(demo_url, monkeypa
         assert computed[-1] == "4408" and not set(counties) & set(computed)
     finally:
         engine.dispose()
+
+
+@pytest.mark.usefixtures("settings")
+def test_a_demonstration_sites_progress_is_its_areas_plan_completion():
+    """Town-level sites (a 绿美示范带 of a town) had no progress: it was summed per nine-digit town
+    prefix and looked up by the twelve-digit town code. Now every site takes its village's or
+    town's completion from the coverage computation."""
+    from ui import data
+
+    sites = data.designations(CITY)
+    cov = data.coverage(CITY)
+    towns = sites[sites["area_level"] == "town"]
+    assert len(towns) > 10 and towns["progress"].notna().all()
+    completion = cov["towns"].set_index("code")["completion"].astype(float).clip(upper=1.5)
+    assert (towns["progress"] - towns["area_code"].map(completion)).abs().max() < 1e-12
+    villages = sites[sites["area_level"] == "village"]
+    assert len(villages) > 100 and villages["progress"].notna().all()

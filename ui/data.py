@@ -284,7 +284,17 @@ def _designations(scope: str, db: str, _actor: Actor):
     from greening.services.roster_views import designations_frame
 
     with engine().connect() as conn:
-        return designations_frame(conn, _actor)
+        return designations_frame(conn, _actor, _completion(_actor))
+
+
+def _completion(actor: Actor) -> pd.Series:
+    """Plan completion of each village and town of ``actor``'s area (code -> share, at most
+    1.5), from the coverage computation: a demonstration site's progress is its area's completion
+    as every other page gives it."""
+    cov = coverage(actor)
+    parts = [cov[level].set_index("code")[col].astype(float)
+             for level, col in (("villages", "plan_completion"), ("towns", "completion")) if len(cov[level])]
+    return pd.concat(parts).clip(upper=1.5) if parts else pd.Series(dtype=float)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
