@@ -185,3 +185,26 @@ def _team_village_point() -> tuple[float, float]:
 
     village = _team_village("team-suixi")
     return village["label_lon"], village["label_lat"]
+
+
+def test_a_double_press_is_confirmed_once(settings, monkeypatch):  # noqa: F811
+    """提交核查 pressed twice, the second press arriving while the first press's run goes on after its
+    check is saved: one check, confirmed as saved, not 「这次核查已保存过」 (as if sent before)."""
+    import greening.services.care as care
+    from tests.fixtures.double_press import press_again_after
+
+    _planted("care-double-1")
+    due = _due()
+    at = _app("team-suixi", "pages/care_check.py")
+    first = int(due["planting_id"].iloc[0])
+    at.selectbox(key="care_pick").set_value(first).run()
+    at.number_input(key="care_alive").set_value(int(due["tree_count"].iloc[0]))
+    before = _checks(planting_id=first)
+    saves = press_again_after(monkeypatch, care, "record_check")
+    _submit(at)
+    sid = at.session_state["care_submission_id"]
+    assert _checks(submission_id=sid) == 1 and _checks(planting_id=first) == before + 1
+    saved = [s.value for s in at.success if f"已保存植树记录 #{first} 的" in s.value]
+    assert len(saved) == 1, _texts(at)
+    assert not [i.value for i in at.info if "已保存过" in i.value], _texts(at)
+    assert saves[0][1] is True  # the first press saved the check

@@ -158,10 +158,17 @@ def care_form(actor: Actor, planting_id: int | None, *, point=None, species_id: 
     note_text = "；".join(t for t in (text, note.strip()) if t) or None
     values = dict(kind=kind, checked_on=checked_on, alive_count=None if alive is None else int(alive),
                   responsible=responsible.strip() or None, note=note_text, submission_id=sid)
-    try:
-        from greening.services.care import record_check
-        from greening.supervision.care_schedule import record_check_at
+    from greening.services.care import record_check
+    from greening.supervision.care_schedule import record_check_at
 
+    # As on the planting form (ui.planting_form.planting_form): the confirmation is a dict put in
+    # session state BEFORE the save and filled as the check is stored, with no session-state access
+    # (Streamlit's checkpoint for a rerun request) in between. A second press arriving during this
+    # run stopped it at the write of the confirmation after the check was saved, the form was sent
+    # again and the page said only 「此前已提交」.
+    done: dict = {}
+    st.session_state[DONE_KEY] = done
+    try:
         with db_session(actor, write=True) as s:
             if point is not None and species_id is not None:
                 result, planting_id, _m = record_check_at(s, actor, lon=point[0], lat=point[1],
@@ -171,11 +178,12 @@ def care_form(actor: Actor, planting_id: int | None, *, point=None, species_id: 
             check = result[0]
             message = {"created": result[1], "id": check.id, "planting": planting_id, "kind": kind,
                        "alive": check.alive_count, "trees": check.planting.tree_count}
+        done.update(message)  # committed
     except (ValueError, PermissionDenied) as exc:
+        st.session_state.pop(DONE_KEY, None)
         show_error(exc)
         return
     data.invalidate()
-    st.session_state[DONE_KEY] = message
     st.rerun()
 
 
