@@ -19,6 +19,8 @@ def test_the_map_benchmark_measures_every_page():
     assert set(pages) == {"overview", "county", "lagging", "designations", "teams"}
     for row in pages.values():
         assert 0 < row["payload_mb"] < 1.0  # the bound on a map's payload
-        assert row["cold_s"] > 0 and row["warm_s"] > 0 and row["cached_s"] >= 0
+        assert row["cold_s"] > 0 and row["warm_s"] > 0 and row["cached_s"] >= 0 and row["cold_cpu_s"] > 0
+        assert row["after_write_s"] > 0
     assert result["village_layer_compact_bytes"] < result["village_layer_geojson_bytes"]
     assert any(line.strip().startswith("overview") and "MB" in line for line in said)
+    assert pages["overview"]["after_write_whole_s"] > 0 and pages["county"]["after_write_whole_s"] is None
