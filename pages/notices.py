@@ -5,7 +5,7 @@ from greening.supervision.inbox import notice_frame
 from greening.supervision.notices import addressee_text
 from ui import data
 from ui.engine import db_session
-from ui.i18n_st import lang, tr
+from ui.i18n_st import lang, tr, translated
 from ui.layout import md_escape, page_header
 from ui.login_gate import require_actor
 from ui.supervision_st import (
@@ -31,7 +31,9 @@ phone_table(frame, {"display_number": tr("sup.col.number"), "village_name": tr("
                     "level_text": tr("sup.col.level")}, height=320, key="notices_table", dates=("deadline",),
             first=("village_name", "status_text", "overdue_days"))
 labels = {int(r["id"]): f"{r['display_number']} {r['village_name']} · {r['status_text']}" for r in frame.to_dict("records")}
-picked = st.selectbox(tr("sup.notices.pick"), list(labels), format_func=labels.get, key="notice_pick")
+# notice ids as the options, named in this run's language; the choice is handed back after a language
+# switch, or the box went on showing the state in the other language (ui.i18n_st.translated)
+picked = translated(st.selectbox, tr("sup.notices.pick"), list(labels), format_func=labels.get, key="notice_pick")
 rec = frame[frame["id"] == picked].iloc[0].to_dict()
 with st.container(border=True):
     st.markdown(f"**{md_escape(rec['display_number'])}** · {md_escape(rec['county_name'] or '')}"

@@ -3,6 +3,8 @@ list on a phone, the lagging download, Streamlit's own texts in the tab's langua
 overview's pins clear of the cluster bubbles on a phone. Marked ``browser``."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from playwright.sync_api import expect
@@ -305,5 +307,57 @@ def test_city_overview_pins_and_clusters_do_not_overlap_on_a_phone(app_server, b
         shot(page, f"overview-pins-city-phone-{step.replace(' ', '-')}")
         if step != "zoomed in twice":
             frame.locator(".leaflet-control-zoom-in").tap()
+    assert dialogs == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_notice_picker_follows_the_language_switch(app_server, browser_db, browser, dialogs, viewport):
+    """督办单 switched to English mid-page: the notice picker went on showing the chosen notice with
+    its Chinese state (「湛绿督〔2024〕1号 … · 已下发待签收」) while the rest of the page was English."""
+    import datetime as dt
+
+    from greening.actor import Actor
+    from greening.db import make_engine, session_scope
+    from greening.models import User
+    from greening.models.enums import Role
+    from greening.permissions import install_scope
+    from greening.supervision import notices as N
+
+    engine = make_engine(browser_db)
+    with session_scope(engine) as s:
+        user = s.scalar(select(User).where(User.username == "city"))
+        city = Actor(user_id=user.id, username="city", role=Role.CITY)
+        install_scope(s, city)
+        notice = N.issue_notice(s, city, N.NoticeDraft("440823101204", "1. 管护记录不全", [], [{"name": "队长（示例）"}]),
+                                issued_on=dt.date(2024, 6, 10))
+        number = N.display_number(notice)
+    engine.dispose()
+    page = new_page(browser, app_server, dialogs, viewport)
+    _logged_in(page, "city")
+    _open(page, app_server, "notices", "查看督办单")
+    picker = page.locator("[data-testid=stSelectbox]").filter(has_text="查看督办单")
+    picker.click()
+    page.locator("[role=option]", has_text=number).first.click()
+    chosen = picker.locator("input[role=combobox]")  # the box shows its choice as the input's value
+    expect(chosen).to_have_value(re.compile(f"^{re.escape(number)} .* · 已下发待签收$"), timeout=60_000)
+    phone = viewport == PHONE
+    if phone:
+        page.locator("[data-testid=stExpandSidebarButton]").first.click()
+    page.get_by_text("English", exact=True).click()
+    picker = page.locator("[data-testid=stSelectbox]").filter(has_text="Open a notice")
+    picker.wait_for(timeout=60_000)
+    chosen = picker.locator("input[role=combobox]")
+    expect(chosen).to_have_value(re.compile(f"^{re.escape(number)} .* · issued, to acknowledge$"), timeout=30_000)
+    if phone:
+        page.keyboard.press("Escape")
+        page.mouse.click(viewport["width"] - 10, viewport["height"] - 60)  # off the sidebar: it closes
+    picker.scroll_into_view_if_needed()
+    shot(page, f"notice-picker-english-{'phone' if phone else 'desktop'}")
+    if phone:
+        page.locator("[data-testid=stExpandSidebarButton]").first.click()
+    page.get_by_text("中文", exact=True).click()  # the account's saved language back to Chinese
+    picker = page.locator("[data-testid=stSelectbox]").filter(has_text="查看督办单")
+    expect(picker.locator("input[role=combobox]")).to_have_value(re.compile(" · 已下发待签收$"), timeout=60_000)
     assert dialogs == []
     page.context.close()

@@ -504,3 +504,30 @@ def test_every_score_of_the_ranking_has_one_decimal(settings, lang):  # noqa: F8
         assert cells and all(isinstance(c.value, int | float) for c in cells if c.value is not None), \
             [c.value for c in cells]
         assert {c.number_format for c in cells} == {"0.0"}, sheet.title
+
+
+def test_the_notice_picker_names_the_state_in_english_after_the_switch(settings):  # noqa: F811
+    """督办单 switched to English mid-page: the picker went on showing the chosen notice with its
+    Chinese state (「… · 已下发待签收」): the browser keeps a box's choice as its label, and nothing
+    told it the English one. The options are the notices' ids, named in this run's language, and
+    on the first run in English the choice is sent again, so the browser shows its English label."""
+    notice = _issue("440823101203")
+    at = _app("suixi", "pages/notices.py")
+    box = at.selectbox(key="notice_pick")
+    assert any(o.startswith(f"湛绿督〔2024〕{notice.seq}号 ") and o.endswith(" · 已下发待签收") for o in box.options), box.options
+    box.set_value(notice.id).run()
+    _no_exception(at)
+    assert at.selectbox(key="notice_pick").value == notice.id
+    at.session_state["lang"] = "en"
+    at.run()
+    _no_exception(at)
+    box = at.selectbox(key="notice_pick")
+    number = f"湛绿督〔2024〕{notice.seq}号"
+    assert box.value == notice.id and box.label == "Open a notice"
+    mine = [o for o in box.options if o.startswith(number + " ")]
+    assert len(mine) == 1 and mine[0].endswith(" · issued, to acknowledge"), box.options
+    # what the browser is told to show as the choice: the English label, not the Chinese one it kept
+    assert box.proto.set_value and box.proto.raw_value == mine[0], (box.proto.set_value, box.proto.raw_value)
+    at.run()  # told once: later runs leave the browser's choice alone
+    assert not at.selectbox(key="notice_pick").proto.set_value
+    assert at.selectbox(key="notice_pick").value == notice.id
