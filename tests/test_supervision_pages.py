@@ -531,3 +531,27 @@ def test_the_notice_picker_names_the_state_in_english_after_the_switch(settings)
     at.run()  # told once: later runs leave the browser's choice alone
     assert not at.selectbox(key="notice_pick").proto.set_value
     assert at.selectbox(key="notice_pick").value == notice.id
+
+
+def test_the_issue_pickers_choice_follows_the_language_switch(settings):  # noqa: F811
+    """落后村预警 switched to English with a village picked for 下发: its chip kept the Chinese mark
+    「· 已有未办结督办单 …」 (the browser keeps a box's choice as its label). The choice is sent again
+    on the first run in English, named in English."""
+    at = _app("city", "pages/lagging.py")
+    box = at.multiselect(key="sup_issue_0_pick")
+    code = box.options[9].rsplit("（", 1)[1].split("）")[0]
+    first = _issue(code)
+    at.run()
+    at.multiselect(key="sup_issue_0_pick").set_value([code]).run()
+    _no_exception(at)
+    at.session_state["lang"] = "en"
+    at.run()
+    _no_exception(at)
+    box = at.multiselect(key="sup_issue_0_pick")
+    assert box.value == [code] and box.label == "Villages (one or more)"
+    mark = f"（{code}） · notice still open: {N.display_number(first)}"
+    assert box.proto.set_value and list(box.proto.raw_values) == [o for o in box.options if o.endswith(mark)], \
+        (box.proto.set_value, list(box.proto.raw_values))
+    at.run()
+    assert not at.multiselect(key="sup_issue_0_pick").proto.set_value
+    assert at.multiselect(key="sup_issue_0_pick").value == [code]

@@ -13,7 +13,7 @@ from greening.permissions import PermissionDenied, allowed
 from ui import data
 from ui.engine import db_session
 from ui.forms import FormRound
-from ui.i18n_st import lang, tr
+from ui.i18n_st import lang, tr, translated
 from ui.layout import flash, md_escape, show_error
 
 __all__ = ["issue_panel", "inbox_of", "inbox_count", "notice_actions", "notice_pdf_button", "notices_table", "status_text",
@@ -65,9 +65,11 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
         def option(code: str) -> str:  # in this run's language, also when called after the run (ui.i18n_st.tr_key)
             return f"{names[code]}（{code}）{marks.get(code, '')}"
 
-        picked = st.multiselect(tr("sup.issue.pick"), list(names), format_func=option,
-                                # no 全选: it picked the first 50 of the list in silence (183 lagging)
-                                key=rnd.key("pick"), max_selections=50, select_all=False)
+        # the villages' codes as options, named in this run's language; after a language switch the
+        # choice is handed back, or the chips kept the other language's marks (ui.i18n_st.translated)
+        picked = translated(st.multiselect, tr("sup.issue.pick"), list(names), format_func=option,
+                            # no 全选: it picked the first 50 of the list in silence (183 lagging)
+                            key=rnd.key("pick"), max_selections=50, select_all=False)
         open_picked = [c for c in picked if c in already]
         if open_picked:
             st.caption(tr("sup.issue.open_hint", n=len(open_picked)))
