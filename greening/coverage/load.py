@@ -20,7 +20,7 @@ import dataclasses
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy import and_, func, or_, select
 
 from greening.actor import Actor
 from greening.coverage.inputs import CoverageInputs
@@ -149,7 +149,7 @@ def load_inputs(conn, actor: Actor, as_of: dt.date | None = None, *,
         Attestation.measure_id, Attestation.area_code, Attestation.status,
     ).where(Attestation.deleted_at.is_(None), Attestation.status == AttestationStatus.CONFIRMED,
             in_roster(Attestation.area_code)))
-    last_activity = _last_activity(conn, in_act, as_of)
+    last_activity = _last_activity(conn, in_act, as_of, every_planting)
     care_overdue = _care_overdue(every_planting, every_check, as_of)
     from greening.greencover.change import load_cover
 
@@ -190,15 +190,16 @@ def _care_overdue(plantings: pd.DataFrame, checks: pd.DataFrame, as_of: dt.date)
     return overdue_summary(mine, checks[["planting_id", "checked_on"]], as_of)
 
 
-def _last_activity(conn, in_act, as_of: dt.date):
-    """Latest planting or check per village over all years (an idle spell may span New Year)."""
-    p = Planting
-    planted = select(p.claimed_village_code.label("village_code"),
-                     func.max(p.planted_on).label("last_on")).where(
-        p.deleted_at.is_(None), p.status != PlantingStatus.REJECTED, p.planted_on <= as_of,
-        in_act(p.claimed_village_code)).group_by(p.claimed_village_code)
-    checked = select(CareCheck.village_code.label("village_code"),
-                     func.max(CareCheck.checked_on).label("last_on")).where(
+def _last_activity(conn, in_act, as_of: dt.date, plantings: pd.DataFrame):
+    """Latest planting or check per village over all years (an idle spell may span New Year):
+    the plantings' from every year's plantings already read (not rejected, not deleted, up to
+    ``as_of``), the checks' from the database."""
+    day = pd.to_datetime(plantings["planted_on"])
+    planted = (pd.DataFrame({"village_code": plantings["claimed_village_code"].to_numpy(), "last_on": day.to_numpy()})
+               .groupby("village_code", sort=False)["last_on"].max().reset_index())
+    checked = read_df(conn, select(CareCheck.village_code.label("village_code"),
+                                   func.max(CareCheck.checked_on).label("last_on")).where(
         and_(CareCheck.deleted_at.is_(None), CareCheck.checked_on <= as_of,
-             in_act(CareCheck.village_code))).group_by(CareCheck.village_code)
-    return read_df(conn, union_all(planted, checked))
+             in_act(CareCheck.village_code))).group_by(CareCheck.village_code))
+    checked["last_on"] = pd.to_datetime(checked["last_on"])
+    return pd.concat([planted, checked], ignore_index=True)
