@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
 from collections.abc import Iterator
 
@@ -29,8 +30,11 @@ __all__ = [
     "session_scope",
     "read_session",
     "is_sqlite",
+    "refresh_statistics",
     "SpatiaLiteMissing",
 ]
+
+log = logging.getLogger(__name__)
 
 # Long enough for a city-wide all-or-nothing import (~30 s on SpatiaLite) to finish while a phone
 # submission waits for the write lock instead of failing.
@@ -87,9 +91,32 @@ def _on_sqlite_connect(library: str):
             if cur.execute("SELECT CheckSpatialMetaData()").fetchone()[0] < 1:
                 cur.execute("SELECT InitSpatialMetaData(0, 'WGS84')")
             cur.execute("COMMIT")
+        _optimize(cur)
         cur.close()
 
     return listener
+
+
+def _optimize(cur) -> None:
+    """SQLite's own upkeep of the planner's statistics when a connection opens (``PRAGMA
+    optimize=0x10002``: tables never analyzed, or grown tenfold since, are analyzed; a
+    millisecond when nothing is due). Without statistics the planner takes any index as
+    selective: it read every planting through ``deleted_at IS NULL`` instead of the few of one
+    village through ``claimed_village_code`` (0.2 s instead of 4 ms at 10^6 plantings). A
+    database busy with a writer is left for the next connection."""
+    cur.execute("PRAGMA busy_timeout = 0")  # never wait on a writer for this
+    try:
+        cur.execute("PRAGMA optimize=0x10002")
+    except Exception as exc:  # noqa: BLE001 - statistics are an optimisation, never a failure
+        log.info("SQLite statistics not refreshed now (%s)", exc)
+    finally:
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Have the database gather its planner statistics again (after a bulk load): ``ANALYZE``."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
 
 
 def _on_sqlite_begin(conn) -> None:

@@ -29,13 +29,18 @@ def _count_computations(monkeypatch) -> list[str]:
     import greening.coverage.api as api
 
     computed: list[str] = []
-    real = api.area_coverage
+    real, patched = api.area_coverage_and_inputs, api.patched_coverage
 
     def counting(conn, actor, *args, **kwargs):
         computed.append(actor.scope_prefix)
         return real(conn, actor, *args, **kwargs)
 
-    monkeypatch.setattr(api, "area_coverage", counting)
+    def counting_patched(conn, actor, *args, **kwargs):
+        computed.append(actor.scope_prefix)
+        return patched(conn, actor, *args, **kwargs)
+
+    monkeypatch.setattr(api, "area_coverage_and_inputs", counting)
+    monkeypatch.setattr(api, "patched_coverage", counting_patched)
     return computed
 
 
@@ -116,3 +121,93 @@ def test_a_demonstration_sites_progress_is_its_areas_plan_completion():
     assert (towns["progress"] - towns["area_code"].map(completion)).abs().max() < 1e-12
     villages = sites[sites["area_level"] == "village"]
     assert len(villages) > 100 and villages["progress"].notna().all()
+
+
+def _count_reads(monkeypatch) -> list[str]:
+    """The areas whose coverage inputs are read from the database, in order, from now on."""
+    import greening.coverage.api as api
+    import greening.coverage.load as load
+
+    read: list[str] = []
+    real = load.load_inputs
+
+    def counting(conn, actor, *args, **kwargs):
+        read.append(actor.scope_prefix)
+        return real(conn, actor, *args, **kwargs)
+
+    monkeypatch.setattr(api, "load_inputs", counting)
+    monkeypatch.setattr(load, "load_inputs", counting)
+    return read
+
+
+@pytest.mark.usefixtures("settings")
+def test_after_a_write_in_one_village_only_that_village_is_read_again(demo_url, monkeypatch):
+    """The county's lead and the city after a planting in one village: the village's rows are
+    read again and patched into the county's previous inputs; the county is not read again, and
+    the figures are those of a county read afresh."""
+    from greening.coverage.api import area_coverage
+    from greening.coverage.load import report_date
+    from ui import data
+    from ui.coverage_adapter import frames_of
+
+    engine = make_engine(demo_url)
+    try:
+        data.coverage(CITY), data.coverage(LEAD)
+        read = _count_reads(monkeypatch)
+        with engine.begin() as conn:
+            planting = conn.execute(select(Planting.id, Planting.claimed_village_code).where(
+                Planting.claimed_village_code.like("440823%")).order_by(Planting.id.desc()).limit(1)).one()
+            conn.execute(update(Planting).where(Planting.id == planting[0]).values(tree_count=Planting.tree_count + 777))
+            bump(conn, [planting[1]])  # as the audit trail does for a planting
+        lead = data.coverage(LEAD)
+        assert read == [planting[1]], "only the village written in is read again"
+        city = data.coverage(CITY)
+        assert read == [planting[1]], "the city splices the county just patched"
+        monkeypatch.undo()
+        with engine.connect() as conn:
+            want = frames_of(area_coverage(conn, LEAD, report_date(conn)))
+            want_city = frames_of(area_coverage(conn, CITY, report_date(conn)))
+        for name in ["villages", "towns", "counties", "lagging", "weekly"]:
+            pd.testing.assert_frame_equal(want[name], lead[name], check_exact=False, rtol=1e-9, obj=name)
+        for name in ["villages", "counties", "city", "lagging"]:
+            pd.testing.assert_frame_equal(want_city[name], city[name], check_exact=False, rtol=1e-9, obj=name)
+        read = _count_reads(monkeypatch)
+        with engine.begin() as conn:
+            bump(conn, ["440823"])  # a change in the county naming no village (a town's record)
+        data.coverage(LEAD)
+        assert read == ["440823"], "the whole county read again"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.usefixtures("settings")
+def test_the_citys_planting_layers_put_together_from_counties_are_the_citys_own(demo_url, monkeypatch):
+    """The city's heat map, latest points and count, kept per county: the same as asking the
+    database for the city at once; after a planting only its county is asked again."""
+    from greening.services import map_layers
+    from ui import data
+
+    points, count, cells = data.planting_layers(CITY, limit=500)
+    engine = make_engine(demo_url)
+    try:
+        with engine.connect() as conn:
+            want_points = map_layers.latest_planting_points(conn, CITY, limit=500)
+            want_count = map_layers.planting_count(conn, CITY)
+            want_cells = map_layers.planting_heat_cells(conn, CITY)
+        pd.testing.assert_frame_equal(want_points.reset_index(drop=True), points)
+        assert count == want_count > 500
+        want_cells = want_cells.sort_values(["x", "y"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(want_cells, cells, check_dtype=False)
+        asked: list[str | None] = []
+        real = map_layers.planting_heat_cells
+
+        def counting(conn, actor, *, within=None, **kwargs):
+            asked.append(within)
+            return real(conn, actor, within=within, **kwargs)
+
+        monkeypatch.setattr(map_layers, "planting_heat_cells", counting)
+        _more_trees_in(engine, "440882")
+        data.planting_layers(CITY, limit=500)
+        assert asked == ["440882"]
+    finally:
+        engine.dispose()

@@ -21,13 +21,13 @@ def test_a_countys_users_share_one_computation(app_engine, monkeypatch):
     from ui import data
 
     computed = []
-    real = api.area_coverage
+    real = api.area_coverage_and_inputs
 
     def counting(conn, actor, *args, **kwargs):
         computed.append(actor.scope_prefix)
         return real(conn, actor, *args, **kwargs)
 
-    monkeypatch.setattr(api, "area_coverage", counting)
+    monkeypatch.setattr(api, "area_coverage_and_inputs", counting)
     users = [_team("440823101001"), _team("440823102003"),
              Actor(user_id=None, username="town", role=Role.TOWN_LEAD, scope_prefix="440823101"),
              Actor(user_id=None, username="suixi", role=Role.COUNTY_LEAD, scope_prefix="440823")]

@@ -41,6 +41,7 @@ MODULES = ["geopandas", "folium", "folium.plugins", "greening.strings", "greenin
 
 def preload() -> list[str]:
     """Import what the pages use; returns the modules imported."""
+    before = {name for name in COMPONENTS if name in sys.modules}
     done = []
     for name in MODULES:
         importlib.import_module(name)
@@ -53,7 +54,7 @@ def preload() -> list[str]:
                 continue
             importlib.import_module(info.name)
             done.append(info.name)
-    early = [name for name in COMPONENTS if name in sys.modules]
+    early = [name for name in COMPONENTS if name in sys.modules and name not in before]
     if early:  # a module above imports one of them at its top: its component would never be served
         raise RuntimeError(f"preloading imported {early}, which declare components: import them inside functions")
     return done

@@ -8,11 +8,12 @@ import pandas as pd
 
 from greening.actor import Actor
 from greening.coverage.compute import CoverageResult, compute_coverage
+from greening.coverage.inputs import CoverageInputs
 from greening.coverage.load import context_prefixes, load_inputs
 from greening.coverage.metrics import ScoreWeights
 from greening.permissions import require
 
-__all__ = ["coverage_for", "area_coverage", "coverage_context", "lagging_for", "catalogue_in_force"]
+__all__ = ["coverage_for", "area_coverage", "area_coverage_and_inputs", "patched_coverage", "coverage_context", "lagging_for", "catalogue_in_force"]
 
 
 def catalogue_in_force(conn) -> list:
@@ -63,12 +64,35 @@ def area_coverage(conn, actor: Actor, as_of: dt.date | None = None, *, catalogue
     It holds villages outside ``actor``'s area: show a user only ``result.within(actor.scope_prefix)``
     (which is :func:`coverage_for`).
     """
+    return area_coverage_and_inputs(conn, actor, as_of, catalogue=catalogue, settings=settings,
+                                    weights=weights, recompute=recompute)[0]
+
+
+def area_coverage_and_inputs(conn, actor: Actor, as_of: dt.date | None = None, *, catalogue=None,
+                             settings=None, weights: ScoreWeights | None = None,
+                             recompute: bool = False) -> tuple[CoverageResult, CoverageInputs]:
+    """:func:`area_coverage` and the inputs it was computed from (to be patched after writes in a
+    few villages, :func:`patched_coverage`)."""
     require(actor, "village.view")
     catalogue = catalogue if catalogue is not None else catalogue_in_force(conn)
     context = coverage_context(actor.scope_prefix, catalogue)
     inputs = load_inputs(conn, dataclasses.replace(actor, scope_prefix=context), as_of, catalogue=catalogue)
     return compute_coverage(inputs, catalogue, settings, inputs.as_of, weights=weights,
-                            recompute=recompute)
+                            recompute=recompute), inputs
+
+
+def patched_coverage(conn, actor: Actor, inputs: CoverageInputs, villages, *, catalogue=None,
+                     settings=None) -> tuple[CoverageResult, CoverageInputs]:
+    """The coverage of the area of ``inputs`` (a previous computation's, for ``actor``) after
+    writes in ``villages`` only: their rows read again and put in place of the old ones
+    (:mod:`greening.coverage.patch`), then computed. Returns the result and the patched inputs."""
+    from greening.coverage.patch import patch, village_inputs
+
+    require(actor, "village.view")
+    catalogue = catalogue if catalogue is not None else catalogue_in_force(conn)
+    fresh = village_inputs(conn, actor, villages, inputs.as_of)
+    patched = patch(inputs, fresh)
+    return compute_coverage(patched, catalogue, settings, patched.as_of), patched
 
 
 def lagging_for(conn, actor: Actor, as_of: dt.date | None = None, **kwargs) -> pd.DataFrame:

@@ -83,7 +83,7 @@ class CoverageInputs:
     as_of: dt.date | None = None
     notes: list[str] = field(default_factory=list)
     #: raw green-cover columns per village and the rasters used (greening.greencover.change)
-    green_cover: dict | None = None
+    green_cover: pd.DataFrame | None = None
     cover_layers: object = None
 
     @classmethod

@@ -74,6 +74,9 @@ def load_demo(engine: Engine, *, plantings: int, seed: int,
     from greening.greencover.demo import load_demo_rasters
 
     disagree = load_demo_rasters(engine, seed, say, exclude=set(campaign.all_laggards))
+    from greening.db import refresh_statistics
+
+    refresh_statistics(engine)  # the planner's statistics, for tables that were empty until now
     summary = campaign.summary(time.perf_counter() - started)
     summary.laggards.update({code: "cover_not_visible" for code in disagree})
     return summary
