@@ -293,16 +293,18 @@ class TestOneOpenNoticePerVillage:
         「没有下发新的督办单。未下发 50 个村（已有未办结督办单）」: the official would think nothing
         was issued, and might issue again. The same drafts, by the same user, the same day, are
         the notices just issued; another user's, another day's or other reasons are still skipped."""
-        from greening.supervision.issuing import issue_batch, numbers
+        from greening.supervision.issuing import issue_batch
 
         world(db)
         install_scope(db, CITY)
         first = issue_batch(db, CITY, [draft(SUIXI_V1), draft(SUIXI_V2)], issued_on=DAY)
+        made = {n.village_code: N.display_number(n) for n in first.issued}
+        assert sorted(made) == [SUIXI_V1, SUIXI_V2] and first.repeated == {} and first.skipped == {}
         again = issue_batch(db, CITY, [draft(SUIXI_V1), draft(SUIXI_V2)], issued_on=DAY)
         assert again.issued == [] and again.skipped == {}
-        assert numbers(again) == numbers(first) and len(numbers(first)) == 2
+        assert again.repeated == made  # each village named with the notice it got, not a new one
         other_reasons = issue_batch(db, CITY, [draft(SUIXI_V1, reasons="2. 管护记录不全")], issued_on=DAY)
-        assert other_reasons.skipped == {SUIXI_V1: [numbers(first)[0]]} and other_reasons.repeated == {}
+        assert other_reasons.skipped == {SUIXI_V1: [made[SUIXI_V1]]} and other_reasons.repeated == {}
         next_day = issue_batch(db, CITY, [draft(SUIXI_V1)], issued_on=DAY + dt.timedelta(days=1))
         assert next_day.skipped and not next_day.repeated
         install_scope(db, SUIXI)
@@ -310,6 +312,24 @@ class TestOneOpenNoticePerVillage:
         assert county.skipped and not county.repeated
         install_scope(db, Actor.system("tests"))
         assert len(db.scalars(select(SupervisionNotice).where(SupervisionNotice.village_code == SUIXI_V1)).all()) == 1
+
+    def test_reissue_does_not_issue_again_what_the_same_submission_issued(self, db):
+        """With reissue_open the open notices are not looked at: a press of 下发 handled twice issued
+        a second new notice to every village. What the submission issued already (issued_before) is
+        repeated, not issued; a village it did not issue to still gets its new notice."""
+        from greening.supervision.issuing import issue_batch
+
+        world(db)
+        install_scope(db, CITY)
+        old = N.display_number(issue(db, code=SUIXI_V1))
+        first = issue_batch(db, CITY, [draft(SUIXI_V1)], issued_on=DAY, reissue_open=True)
+        sent = {n.village_code: N.display_number(n) for n in first.issued}
+        assert list(sent) == [SUIXI_V1] and sent[SUIXI_V1] != old
+        again = issue_batch(db, CITY, [draft(SUIXI_V1), draft(SUIXI_V2)], issued_on=DAY, reissue_open=True,
+                            issued_before=sent)
+        assert [n.village_code for n in again.issued] == [SUIXI_V2] and again.repeated == sent and again.skipped == {}
+        install_scope(db, Actor.system("tests"))
+        assert len(db.scalars(select(SupervisionNotice).where(SupervisionNotice.village_code == SUIXI_V1)).all()) == 2
 
     def test_reissue_on_request_and_a_closed_notice_does_not_count(self, db):
         from greening.supervision.issuing import issue_batch, open_notices

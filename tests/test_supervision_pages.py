@@ -555,3 +555,60 @@ def test_the_issue_pickers_choice_follows_the_language_switch(settings):  # noqa
     at.run()
     assert not at.multiselect(key="sup_issue_0_pick").proto.set_value
     assert at.multiselect(key="sup_issue_0_pick").value == [code]
+
+
+def test_a_double_press_with_issue_again_ticked_issues_one_notice(settings, monkeypatch):  # noqa: F811
+    """下发 pressed twice with 「仍下发新督办单」 ticked, the second press arriving while the first
+    press's batch was being committed: the tick skipped the check for a press handled twice, and the
+    village got two new notices. One new notice, named as the one the village already has (as a
+    press handled twice without the tick), and the fresh form."""
+    from tests.fixtures.double_press import press_again_after_commit
+
+    at = _app("city", "pages/lagging.py")
+    box = at.multiselect(key="sup_issue_0_pick")
+    name, code = box.options[11].rsplit("（", 1)[0], box.options[11].rsplit("（", 1)[1].split("）")[0]
+    first = N.display_number(_issue(code))  # an open notice: the box 仍下发新督办单 is there to tick
+    at.run()
+    at.multiselect(key="sup_issue_0_pick").set_value([code]).run()
+    at.checkbox(key="sup_issue_0_reissue").check()
+    commits = press_again_after_commit(monkeypatch)
+    next(b for b in at.button if b.label == "下发").click().run()
+    _no_exception(at)
+    assert commits  # the first press's batch was committed before the second press was handled
+    made = _notices_of([code])[code]
+    assert len(made) == 2 and first in made, made  # the open notice and ONE new one
+    (new,) = [x for x in made if x != first]
+    # the press handled again names the notice the first one issued (as without the tick)
+    assert not any("已下发" in m.value for m in at.success), _texts(at)
+    assert [m.value for m in at.info] == [f"{name}已有您今天下发的未办结督办单 {new}，没有下发新的督办单。"], _texts(at)
+    assert at.multiselect(key="sup_issue_1_pick").value == []  # the fresh form for the next batch
+
+
+def test_the_addressees_follow_the_language_switch_unless_edited(settings):  # noqa: F811
+    """落后村预警 switched to English with villages picked for 下发: 「Addressed to」 kept the Chinese
+    roles (包镇领导：…): the field is filled once and keeps its value. A field as it was filled is
+    filled again in the new language; a field the official edited keeps the edit."""
+    at = _app("city", "pages/lagging.py")
+    box = at.multiselect(key="sup_issue_0_pick")
+    a, b = (o.rsplit("（", 1)[1].split("）")[0] for o in box.options[12:14])
+    box.set_value([a, b]).run()
+    _no_exception(at)
+    zh_a = at.text_input(key=f"sup_issue_0_p_{a}").value
+    assert "包镇领导：" in zh_a and "包县领导：" in zh_a, zh_a
+    # edited, and sent with a press of 下发 refused (b's reasons emptied: nothing issued)
+    at.text_input(key=f"sup_issue_0_p_{b}").input("护绿队队长：张三（示例）")
+    at.text_area(key=f"sup_issue_0_r_{b}").input("")
+    next(x for x in at.button if x.key and x.key.startswith("FormSubmitter:sup_issue_0")).click().run()
+    _no_exception(at)
+    assert at.error and not _notices_of([a, b])[a], _texts(at)
+    at.session_state["lang"] = "en"
+    at.run()
+    _no_exception(at)
+    field = at.text_input(key=f"sup_issue_0_p_{a}")
+    assert field.label.startswith("Addressed to (") and "town lead in charge: " in field.value \
+        and "county lead in charge: " in field.value and "包镇领导" not in field.value, field.value
+    assert at.text_input(key=f"sup_issue_0_p_{b}").value == "护绿队队长：张三（示例）"
+    at.session_state["lang"] = "zh"
+    at.run()
+    _no_exception(at)
+    assert at.text_input(key=f"sup_issue_0_p_{a}").value == zh_a

@@ -37,6 +37,7 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
         NoticeDraft,
         NoticeError,
         addressee_text,
+        display_number,
         draft_from_lagging,
         parse_addressees,
     )
@@ -81,8 +82,9 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
                 d = draft_from_lagging(lagging[lagging["code"] == code].iloc[0].to_dict())
                 reasons = st.text_area(tr("sup.issue.reasons", village=names[code]), value=d.reasons,
                                        key=rnd.key(f"r_{code}"), height=110)
-                people = st.text_input(tr("sup.issue.people", village=names[code]),
-                                       value=addressee_text(d.addressees, lang()), key=rnd.key(f"p_{code}"))
+                filled = _refill(rnd.key(f"p_{code}"), addressee_text(d.addressees, lang()))
+                people = st.text_input(tr("sup.issue.people", village=names[code]), value=filled,
+                                       key=rnd.key(f"p_{code}"))
                 addressees = parse_addressees(people, d.addressees)  # each person keeps their role
                 drafts.append(NoticeDraft(code, reasons, d.reason_codes, addressees))
             reissue = st.checkbox(tr("sup.issue.reissue"), value=False, key=rnd.key("reissue"),
@@ -94,11 +96,20 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
             def naming(d: NoticeDraft) -> None:
                 refused[0] = names[d.village_code] if len(drafts) > 1 else None
 
+            # What this submission (this round of the form) issued, kept in a dict put in session
+            # state BEFORE the save and filled right after the commit, with no session-state access
+            # (Streamlit's checkpoint for a rerun request) in between. A second press arriving
+            # during the commit stopped this run after the batch was saved, before the next round;
+            # the press was handled again, and with 仍下发新督办单 ticked nothing else told it from a
+            # new batch: every village got a second new notice.
+            sent = st.session_state.setdefault(rnd.key("sent"), {})
             try:
                 with db_session(actor, write=True) as s:
                     outcome = issue_batch(s, actor, drafts, deadline=deadline, issued_on=_today(),
-                                          reissue_open=bool(reissue), before_each=naming)
+                                          reissue_open=bool(reissue), before_each=naming, issued_before=dict(sent))
+                    made = {n.village_code: display_number(n) for n in outcome.issued}
                     said = _issued_text(outcome, names, sep)
+                sent.update(made)  # committed
             except (NoticeError, PermissionDenied, ValueError) as exc:
                 _refused(exc, refused[0])
                 return
@@ -109,6 +120,22 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
             # Drawn again at once: the fresh form, with the villages just issued to marked as open
             # (the old picker stayed on screen, unmarked, until the official's next click).
             st.rerun()
+
+
+def _refill(key: str, text: str) -> str:
+    """``text``, the pre-filled value of the field ``key``, given again when it changed: a field
+    still holding what it was filled with (the roles in the other language, after a language
+    switch) is filled with ``text``; a field the user edited keeps the edit.
+
+    A keyed field keeps its value whatever ``value`` it is later given: 受文责任人 went on showing
+    「包镇领导：…」 on the English page. Either language's roles are read back
+    (:func:`greening.supervision.notices.parse_addressees`), so an edit is never lost to a switch."""
+    seen = f"_filled:{key}"
+    before = st.session_state.get(seen)
+    if before is not None and before != text and st.session_state.get(key) == before:
+        st.session_state[key] = text
+    st.session_state[seen] = text
+    return text
 
 
 def _issued_text(outcome, names: dict, sep: str) -> list[tuple[str, str]]:
