@@ -24,6 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from greening.area_codes import county_prefix
 from greening.coverage.compute import CoverageResult, _rollup_measures
 from greening.coverage.metrics import DESIGNATION_KINDS, ROLES, PlantingArrays, derive
 from greening.coverage.rollup import LATEST_COLUMNS, MEAN_COLUMNS, SUM_COLUMNS
@@ -65,14 +66,14 @@ def splice(whole: CoverageResult, fresh: Mapping[str, CoverageResult]) -> Covera
 
     def spliced(name: str, col: str = "code", order: tuple[str, ...] = ("code",)) -> pd.DataFrame:
         old = getattr(whole, name)
-        keep = ~old[col].astype(str).str[:6].isin(renewed).to_numpy(dtype=bool)
+        keep = ~old[col].astype(str).map(county_prefix).isin(renewed).to_numpy(dtype=bool)
         frame = pd.concat([old[keep], *(getattr(fresh[c], name) for c in renewed)], ignore_index=True)
         return frame.sort_values(list(order), kind="stable").reset_index(drop=True)
 
     villages = gpd.GeoDataFrame(spliced("villages"), geometry="geometry", crs=whole.villages.crs)
     county_rows = spliced("counties")
     old_status = whole.measure_status
-    status = pd.concat([old_status[~old_status.index.str[:6].isin(renewed)],
+    status = pd.concat([old_status[~old_status.index.map(county_prefix).isin(renewed)],
                         *(fresh[c].measure_status for c in renewed)]).sort_index(kind="stable")
     status.index.name = old_status.index.name
     lagging = spliced("lagging", order=("severity", "code"))
