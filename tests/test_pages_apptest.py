@@ -360,6 +360,36 @@ class TestScopeAndAttestation:
         assert any("已申报措施" in e.value for e in at.error)
 
 
+
+def test_a_double_press_of_attest_is_confirmed(settings):  # noqa: F811
+    """提交申报 pressed twice, the second press arriving as the claim commits: the first run was
+    stopped before its confirmation and the fresh form's round were kept, so the second run sent
+    the same form again and the page said 「已申报措施…」 (refused as a second claim) instead of 已申报."""
+    from sqlalchemy import select as sa_select
+
+    from greening.models import Attestation, Measure
+    from tests.fixtures.double_press import press_again_at_commit
+
+    at = _app("suixi-town", "pages/measures.py")
+    town = _town_of("suixi-town")
+    with make_engine().connect() as conn:
+        taken = set(conn.execute(sa_select(Attestation.measure_id).where(Attestation.area_code == town)).scalars())
+        measure = next(m for m in conn.execute(sa_select(Measure.id).where(
+            Measure.level == "town", Measure.evaluation == "attestation").order_by(Measure.id.desc())).scalars()
+            if m not in taken)
+    at.selectbox(key="attest_measure").set_value(measure).run()
+    at.selectbox(key="attest_form_0_area").set_value(town)
+    at.text_area(key="attest_form_0_evidence").set_value("会议纪要")
+    with press_again_at_commit() as commits:
+        next(b for b in at.button if b.label == "提交申报").click().run()
+    _no_exception(at)
+    assert commits and not at.error, [e.value for e in at.error]
+    assert [s.value for s in at.success if "已申报" in s.value], _texts(at)
+    with make_engine().connect() as conn:
+        assert len(conn.execute(sa_select(Attestation).where(Attestation.area_code == town,
+                                                             Attestation.measure_id == measure)).all()) == 1
+    assert at.text_area(key="attest_form_1_evidence").value == ""
+
 def _town_of(username: str) -> str:
     from greening.auth import actor_from_token
 

@@ -108,6 +108,21 @@ class TestOneDecisionPerRecord:
         assert _widget(at.selectbox, "记录").value is None
         assert all(not t.value for t in at.text_area if "退回原因" in t.label)
 
+    def test_a_double_press_says_the_decision_once(self, lead):
+        """提交 pressed twice, the second press arriving as the rejection commits: the outcome is
+        said as after one press, and the form starts afresh."""
+        from tests.fixtures.double_press import press_again_at_commit
+
+        engine, token, records = lead
+        with press_again_at_commit() as commits:
+            at, target = _reject_the_second(token, records)
+        assert not at.exception and commits
+        assert _statuses(engine, records) == ["submitted", "rejected", "submitted"]
+        said = f"记录 #{target} 已退回：照片与地点不符"
+        assert [m.value for m in at.success] == [said], [m.value for m in (*at.success, *at.info)]
+        assert not at.info, [m.value for m in at.info]
+        assert _widget(at.selectbox, "记录").value is None
+
     def test_a_record_changed_since_it_was_shown_is_not_decided(self, lead):
         engine, token, records = lead
         at = _open(token)

@@ -313,24 +313,6 @@ class TestOneOpenNoticePerVillage:
         install_scope(db, Actor.system("tests"))
         assert len(db.scalars(select(SupervisionNotice).where(SupervisionNotice.village_code == SUIXI_V1)).all()) == 1
 
-    def test_reissue_does_not_issue_again_what_the_same_submission_issued(self, db):
-        """With reissue_open the open notices are not looked at: a press of 下发 handled twice issued
-        a second new notice to every village. What the submission issued already (issued_before) is
-        repeated, not issued; a village it did not issue to still gets its new notice."""
-        from greening.supervision.issuing import issue_batch
-
-        world(db)
-        install_scope(db, CITY)
-        old = N.display_number(issue(db, code=SUIXI_V1))
-        first = issue_batch(db, CITY, [draft(SUIXI_V1)], issued_on=DAY, reissue_open=True)
-        sent = {n.village_code: N.display_number(n) for n in first.issued}
-        assert list(sent) == [SUIXI_V1] and sent[SUIXI_V1] != old
-        again = issue_batch(db, CITY, [draft(SUIXI_V1), draft(SUIXI_V2)], issued_on=DAY, reissue_open=True,
-                            issued_before=sent)
-        assert [n.village_code for n in again.issued] == [SUIXI_V2] and again.repeated == sent and again.skipped == {}
-        install_scope(db, Actor.system("tests"))
-        assert len(db.scalars(select(SupervisionNotice).where(SupervisionNotice.village_code == SUIXI_V1)).all()) == 2
-
     def test_reissue_on_request_and_a_closed_notice_does_not_count(self, db):
         from greening.supervision.issuing import issue_batch, open_notices
 

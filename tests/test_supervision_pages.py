@@ -557,30 +557,29 @@ def test_the_issue_pickers_choice_follows_the_language_switch(settings):  # noqa
     assert at.multiselect(key="sup_issue_0_pick").value == [code]
 
 
-def test_a_double_press_with_issue_again_ticked_issues_one_notice(settings, monkeypatch):  # noqa: F811
+def test_a_double_press_with_issue_again_ticked_issues_one_notice(settings):  # noqa: F811
     """下发 pressed twice with 「仍下发新督办单」 ticked, the second press arriving while the first
     press's batch was being committed: the tick skipped the check for a press handled twice, and the
-    village got two new notices. One new notice, named as the one the village already has (as a
-    press handled twice without the tick), and the fresh form."""
-    from tests.fixtures.double_press import press_again_after_commit
+    village got two new notices. One new notice, said once as after one press, and the fresh form."""
+    from tests.fixtures.double_press import press_again_at_commit
 
     at = _app("city", "pages/lagging.py")
     box = at.multiselect(key="sup_issue_0_pick")
-    name, code = box.options[11].rsplit("（", 1)[0], box.options[11].rsplit("（", 1)[1].split("）")[0]
+    code = box.options[11].rsplit("（", 1)[1].split("）")[0]
     first = N.display_number(_issue(code))  # an open notice: the box 仍下发新督办单 is there to tick
     at.run()
     at.multiselect(key="sup_issue_0_pick").set_value([code]).run()
     at.checkbox(key="sup_issue_0_reissue").check()
-    commits = press_again_after_commit(monkeypatch)
-    next(b for b in at.button if b.label == "下发").click().run()
+    with press_again_at_commit() as commits:
+        next(b for b in at.button if b.label == "下发").click().run()
     _no_exception(at)
     assert commits  # the first press's batch was committed before the second press was handled
     made = _notices_of([code])[code]
     assert len(made) == 2 and first in made, made  # the open notice and ONE new one
     (new,) = [x for x in made if x != first]
-    # the press handled again names the notice the first one issued (as without the tick)
-    assert not any("已下发" in m.value for m in at.success), _texts(at)
-    assert [m.value for m in at.info] == [f"{name}已有您今天下发的未办结督办单 {new}，没有下发新的督办单。"], _texts(at)
+    said = [m.value for m in at.success if "已下发" in m.value]
+    assert len(said) == 1 and new in said[0], _texts(at)
+    assert not any("没有下发新的督办单" in m.value for m in at.info), _texts(at)
     assert at.multiselect(key="sup_issue_1_pick").value == []  # the fresh form for the next batch
 
 
@@ -612,3 +611,59 @@ def test_the_addressees_follow_the_language_switch_unless_edited(settings):  # n
     at.run()
     _no_exception(at)
     assert at.text_input(key=f"sup_issue_0_p_{a}").value == zh_a
+
+def test_a_double_press_of_acknowledge_says_what_it_did(settings):  # noqa: F811
+    """签收 pressed twice, the second press arriving as the first press's acknowledgement commits:
+    the page says 「已保存：… 现为“已签收待整改”」 once, as after one press (the second run found
+    the notice acknowledged, no 签收 button, and the outcome was gone with the first run)."""
+    from tests.fixtures.double_press import press_again_at_commit
+
+    notice = _issue()
+    at = _app("team-suixi")
+    with press_again_at_commit() as commits:
+        at.button(key=f"ack_{notice.id}_ack").click().run()
+    _no_exception(at)
+    said = [s.value for s in at.success if "现为" in s.value]
+    assert said == [f"已保存：湛绿督〔2024〕{notice.seq}号 现为“已签收待整改”。"], _texts(at)
+    assert commits and not at.error, [e.value for e in at.error]
+    with session_scope(make_engine()) as s:
+        install_scope(s, Actor.system("tests"))
+        assert s.get(SupervisionNotice, notice.id).status == "acknowledged"
+
+
+def test_a_double_press_of_report_says_what_it_did(settings):  # noqa: F811
+    """上报整改 pressed twice, the second press arriving as the report commits: said once."""
+    from tests.fixtures.double_press import press_again_at_commit
+
+    notice = _issue()
+    team = Actor(user_id=None, username="team-test", role=Role.TEAM, scope_prefix=TEAM_VILLAGE)
+    with session_scope(make_engine()) as s:
+        install_scope(s, team)
+        N.acknowledge(s, team, notice.id, on=dt.date(2024, 6, 10))
+    at = _app("team-suixi")
+    at.text_area(key=f"rep_{notice.id}_text").set_value("已补植 30 株")
+    with press_again_at_commit() as commits:
+        next(b for b in at.button if b.label == "上报整改").click().run()
+    _no_exception(at)
+    said = [s.value for s in at.success if "现为" in s.value]
+    assert said == [f"已保存：湛绿督〔2024〕{notice.seq}号 现为“已报整改待核验”。"], _texts(at)
+    assert commits and not at.error, [e.value for e in at.error]
+
+
+def test_a_double_press_of_issue_says_the_batch_was_issued(settings):  # noqa: F811
+    """下发 pressed twice, the second press arriving as the batch commits: the first run was stopped
+    before the fresh form's round was kept, so the second run sent the same form again and the page
+    said 「已有您今天下发的未办结督办单…没有下发新的督办单」 instead of 「已下发 1 份新督办单」."""
+    from tests.fixtures.double_press import press_again_at_commit
+
+    at = _app("city", "pages/lagging.py")
+    box = at.multiselect(key="sup_issue_0_pick")
+    code = [o.rsplit("（", 1)[1].split("）")[0] for o in box.options][15]
+    box.set_value([code]).run()
+    with press_again_at_commit() as commits:
+        next(x for x in at.button if x.label == "下发").click().run()
+    _no_exception(at)
+    (first,) = _notices_of([code])[code]
+    assert [m.value for m in at.success] == [f"已下发 1 份新督办单：{first}"], _texts(at)
+    assert not at.info and commits, [m.value for m in at.info]
+    assert at.multiselect(key="sup_issue_1_pick").value == []  # the fresh form for the next batch

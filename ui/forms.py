@@ -30,3 +30,8 @@ class FormRound:
     def next(self) -> None:
         """The submission was handled: draw a fresh form from the next run on."""
         st.session_state[f"{self.name}__round"] = self.round + 1
+
+    def undo(self) -> None:
+        """The submission was not saved after all (:meth:`next` was called before the save): this
+        round's form, with what was typed in it, is drawn again."""
+        st.session_state[f"{self.name}__round"] = self.round

@@ -11,7 +11,7 @@ from ui import data
 from ui.i18n_st import lang, tr
 
 __all__ = ["PHONE_CSS", "apply_css", "demo_banner", "progress_metric", "md_escape", "page_header", "show_error",
-           "flash", "tab_title"]
+           "flash", "flash_slot", "tab_title"]
 
 _FLASH = "page_flash"  # what the last action did, said once on whichever page the rerun shows
 
@@ -21,6 +21,17 @@ def flash(text: str) -> None:
     another page (the last notice of the inbox closed: the home page becomes the overview), and a
     message written before the rerun is wiped: :func:`page_header` says it there."""
     st.session_state[_FLASH] = text
+
+
+def flash_slot() -> list[str]:
+    """An empty :func:`flash`, kept in session state now, BEFORE a write: append the text to it as
+    soon as the write is committed, with no session-state access in between. A second press of the
+    button arriving during the run stops the run at its next session-state access (Streamlit's
+    checkpoint for a rerun request); a ``flash()`` after the commit was such an access, so the
+    step was saved and its 「已保存」 lost (the next run no longer offers the step's button)."""
+    slot: list[str] = []
+    st.session_state[_FLASH] = slot
+    return slot
 
 # Narrow screens: less padding, full-width buttons and inputs big enough for a thumb, tables that
 # scroll sideways instead of squeezing. Streamlit's own toolbar is hidden by .streamlit/config.toml.
@@ -116,6 +127,8 @@ def page_header(title: str) -> None:
     st.caption(tr("common.as_of", date=fmt_date(data.report_date(), lang())))
     demo_banner()
     said = st.session_state.pop(_FLASH, None)
+    if isinstance(said, list):  # a flash_slot(): filled when its write was committed
+        said = said[0] if said else None
     if said:
         st.success(said)
 

@@ -46,30 +46,36 @@ def _decide(actor, pid: int, version: int, nonce: int) -> None:
     st.session_state[_SCROLL_KEY] = True  # whatever the outcome, it is said where the reviewer looks
     if (pid, version) in decided:  # a second press of the same form: its outcome is on screen
         return
-    st.session_state[_NOTE_KEY] = []  # a new decision: the outcome of the previous one is gone
+    notes: list = []
+    st.session_state[_NOTE_KEY] = notes  # a new decision: the outcome of the previous one is gone
     decision = st.session_state.get(f"rv_decision_{nonce}")
     reason = st.session_state.get(f"rv_reason_{nonce}", "")
     if decision not in ("verify", "reject"):
         _note("error", tr("review.choose_decision"))
         return
+    # The outcome's words and the fresh form (the next nonce) are kept BEFORE the write, and the
+    # outcome is added as the decision is committed, with no session-state access in between: a
+    # second press arriving during this run stops it at its next session-state access, and a run
+    # stopped after the commit lost the outcome (only the database's last decision was said, as
+    # for a tab whose state is gone) and kept the decided record's form on screen.
+    text = (tr("review.done.verified", id=pid) if decision == "verify"
+            else tr("review.done.rejected", id=pid, reason=md_escape(reason.strip())))
+    st.session_state[NONCE_KEY] = nonce + 1
     try:
         with db_session(actor, write=True) as s:
             if decision == "verify":
                 review.verify(s, actor, pid, expected_version=version)
             else:
                 review.reject(s, actor, pid, expected_version=version, reason=reason)
+        decided.add((pid, version))  # committed
+        notes.append(("success", text))
     except review.Conflict:
         _note("info", tr("review.already", id=pid))
-        st.session_state[NONCE_KEY] = nonce + 1
         return
     except (ValueError, PermissionError) as exc:
+        st.session_state[NONCE_KEY] = nonce  # the same form again, as filled in
         _note("exc", exc)
         return
-    decided.add((pid, version))
-    text = (tr("review.done.verified", id=pid) if decision == "verify"
-            else tr("review.done.rejected", id=pid, reason=md_escape(reason.strip())))
-    _note("success", text)
-    st.session_state[NONCE_KEY] = nonce + 1
 
 
 def _note(kind: str, value) -> None:

@@ -14,7 +14,7 @@ from ui import data
 from ui.engine import db_session
 from ui.forms import FormRound
 from ui.i18n_st import lang, tr, translated
-from ui.layout import flash, md_escape, show_error
+from ui.layout import flash_slot, md_escape, show_error
 
 __all__ = ["issue_panel", "inbox_of", "inbox_count", "notice_actions", "notice_pdf_button", "notices_table", "status_text",
            "level_text", "report_evidence"]
@@ -37,7 +37,6 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
         NoticeDraft,
         NoticeError,
         addressee_text,
-        display_number,
         draft_from_lagging,
         parse_addressees,
     )
@@ -96,26 +95,32 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
             def naming(d: NoticeDraft) -> None:
                 refused[0] = names[d.village_code] if len(drafts) > 1 else None
 
-            # What this submission (this round of the form) issued, kept in a dict put in session
-            # state BEFORE the save and filled right after the commit, with no session-state access
-            # (Streamlit's checkpoint for a rerun request) in between. A second press arriving
-            # during the commit stopped this run after the batch was saved, before the next round;
-            # the press was handled again, and with 仍下发新督办单 ticked nothing else told it from a
-            # new batch: every village got a second new notice.
-            sent = st.session_state.setdefault(rnd.key("sent"), {})
+            # The fresh form's round and the outcome (a list filled as the batch is committed) are
+            # kept BEFORE the write, with no session-state access between the commit and the
+            # outcome: a second press arriving during this run stops it at its next session-state
+            # access, and a run stopped after the commit but before the next round was kept had
+            # the same form sent again (「…已有您今天下发的未办结督办单，没有下发新的督办单」).
+            lg, today = lang(), _today()
+            said: list[tuple[str, str]] = []
+            st.session_state[_ISSUED_KEY] = (rnd.round + 1, said)  # shown above the fresh form
+            st.session_state[_ISSUED_SCROLL] = True
+            rnd.next()
+            saved = False
             try:
                 with db_session(actor, write=True) as s:
-                    outcome = issue_batch(s, actor, drafts, deadline=deadline, issued_on=_today(),
-                                          reissue_open=bool(reissue), before_each=naming, issued_before=dict(sent))
-                    made = {n.village_code: display_number(n) for n in outcome.issued}
-                    said = _issued_text(outcome, names, sep)
-                sent.update(made)  # committed
+                    outcome = issue_batch(s, actor, drafts, deadline=deadline, issued_on=today,
+                                          reissue_open=bool(reissue), before_each=naming)
+                    words = _issued_text(outcome, names, sep, lg)
+                said.extend(words)  # committed
+                saved = True
             except (NoticeError, PermissionDenied, ValueError) as exc:
                 _refused(exc, refused[0])
                 return
-            rnd.next()
-            st.session_state[_ISSUED_KEY] = (rnd.round + 1, said)  # shown above the fresh form
-            st.session_state[_ISSUED_SCROLL] = True
+            finally:
+                if not saved:  # this round's form again, as typed
+                    rnd.undo()
+                    st.session_state.pop(_ISSUED_KEY, None)
+                    st.session_state.pop(_ISSUED_SCROLL, None)
             data.invalidate()
             # Drawn again at once: the fresh form, with the villages just issued to marked as open
             # (the old picker stayed on screen, unmarked, until the official's next click).
@@ -138,29 +143,34 @@ def _refill(key: str, text: str) -> str:
     return text
 
 
-def _issued_text(outcome, names: dict, sep: str) -> list[tuple[str, str]]:
-    """What a batch did, as (kind, text): the new notices issued (counted), the villages that
-    already had the open notice this user issued them today (a press handled twice: named with
-    that notice's number, nothing new issued), and the villages skipped for another open notice."""
+def _issued_text(outcome, names: dict, sep: str, lg: str) -> list[tuple[str, str]]:
+    """What a batch did, as (kind, text) in ``lg``: the new notices issued (counted), the villages
+    that already had the open notice this user issued them today (a press handled twice: named
+    with that notice's number, nothing new issued), and the villages skipped for another open
+    notice. Reads no session state (made inside the batch's transaction)."""
+    from greening.i18n import t
     from greening.supervision.notices import display_number
+
+    def say(key: str, **kw) -> str:  # in ``lg``, not the session's language
+        return t(key, lg, **kw)
 
     made = [display_number(n) for n in outcome.issued]
     said: list[tuple[str, str]] = []
     if made:
-        said.append(("success", tr("sup.issue.done", n=len(made), numbers=sep.join(made))))
+        said.append(("success", say("sup.issue.done", n=len(made), numbers=sep.join(made))))
     repeated = outcome.repeated
     if len(repeated) == 1 and not made and not outcome.skipped:
         ((code, number),) = repeated.items()
-        said.append(("info", tr("sup.issue.repeated_one", village=md_escape(names.get(code, code)), number=number)))
+        said.append(("info", say("sup.issue.repeated_one", village=md_escape(names.get(code, code)), number=number)))
     else:
         if not made:
-            said.append(("info", tr("sup.issue.none_issued")))
+            said.append(("info", say("sup.issue.none_issued")))
         if repeated:
-            items = sep.join(tr("sup.issue.repeated_item", village=md_escape(names.get(c, c)), number=x)
+            items = sep.join(say("sup.issue.repeated_item", village=md_escape(names.get(c, c)), number=x)
                              for c, x in repeated.items())
-            said.append(("info", tr("sup.issue.repeated", n=len(repeated), villages=items)))
+            said.append(("info", say("sup.issue.repeated", n=len(repeated), villages=items)))
     if outcome.skipped:
-        said.append(("warning", tr("sup.issue.skipped", n=len(outcome.skipped),
+        said.append(("warning", say("sup.issue.skipped", n=len(outcome.skipped),
                                    villages=md_escape(sep.join(names.get(c, c) for c in outcome.skipped)))))
     return said
 
@@ -255,29 +265,34 @@ def notice_pdf_button(actor: Actor, notice_id: int, number: str, key: str) -> No
                        key=key, icon=":material/picture_as_pdf:")
 
 
-def _outcome(notice) -> str:
-    """「已保存：湛绿督〔2024〕1号 现为“已签收待整改”。」 (read before the transaction ends)."""
+def _outcome(notice, lg: str) -> str:
+    """「已保存：湛绿督〔2024〕1号 现为“已签收待整改”。」 in ``lg`` (read before the transaction ends;
+    reads no session state)."""
+    from greening.i18n import t
     from greening.supervision.inbox import STATUS_EN, STATUS_ZH
     from greening.supervision.notices import display_number
 
-    state = (STATUS_EN if lang() == "en" else STATUS_ZH).get(notice.status, notice.status)
-    return tr("sup.step_done", number=display_number(notice), state=state)
+    state = (STATUS_EN if lg == "en" else STATUS_ZH).get(notice.status, notice.status)
+    return t("sup.step_done", lg, number=display_number(notice), state=state)
 
 
 def _run(actor: Actor, fn, *, notice_step: bool = True, **kw) -> bool:
     """``fn(session, actor, **kw)`` in one transaction; a notice step's outcome is said after the
-    rerun that follows it (:func:`ui.layout.flash`), anything else's at once."""
+    rerun that follows it (:func:`ui.layout.flash_slot`, filled as the step is committed: a second
+    press arriving during this run cannot lose it), anything else's at once."""
+    lg = lang()
+    slot = flash_slot() if notice_step else None
     try:
         with db_session(actor, write=True) as s:
             result = fn(s, actor, **kw)
-            said = _outcome(result) if notice_step else tr("sup.done")
+            said = _outcome(result, lg) if notice_step else tr("sup.done")
+        if slot is not None:
+            slot.append(said)  # committed: said on the page the rerun shows
     except (PermissionDenied, ValueError) as exc:
         show_error(exc)
         return False
     data.invalidate()
-    if notice_step:
-        flash(said)  # committed: said on the page the rerun shows
-    else:
+    if not notice_step:
         st.success(said)
     return True
 
@@ -367,9 +382,11 @@ def _report_form(actor: Actor, rec: dict, key: str, on: dt.date) -> None:
         go = st.form_submit_button(tr("sup.report.button"), type="primary")
     if not go:
         return
-    try:
-        from greening.photos import store_photo
+    from greening.photos import store_photo
 
+    lg = lang()
+    slot = flash_slot()  # filled as the report is committed (see _run)
+    try:
         with db_session(actor, write=True) as s:
             photo_ids = []
             if photos and not plantings:
@@ -377,12 +394,12 @@ def _report_form(actor: Actor, rec: dict, key: str, on: dt.date) -> None:
             for f in photos or []:
                 photo_ids.append(store_photo(s, actor, plantings[0], f.getvalue(), f.name).id)
             said = _outcome(N.report(s, actor, int(rec["id"]), text=text, on=on, planting_ids=plantings,
-                                     photo_ids=photo_ids, expected_version=int(rec["version"])))
+                                     photo_ids=photo_ids, expected_version=int(rec["version"])), lg)
+        slot.append(said)  # committed
     except (PermissionDenied, ValueError) as exc:
         show_error(exc)
         return
     data.invalidate()
-    flash(said)
     st.rerun()
 
 

@@ -10,15 +10,11 @@ finds every village with the notice it just got: those are reported as ``repeate
 reasons, issued by the same user the same day), with their numbers, not as skipped: the page names
 the open notice each of them already has and says that nothing new was issued to them (not
 「已下发」, which read as a new notice), counted apart from the notices the batch did issue.
-
-With ``reissue_open`` the open notices are not looked at, so that rule cannot tell a press handled
-twice: the form hands over what its submission already issued (``issued_before``, filled once the
-first press's batch is committed), and those villages are ``repeated`` all the same.
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -41,8 +37,7 @@ class IssueOutcome:
     #: village code -> display numbers of the notices still open there (湛绿督〔2024〕7号)
     skipped: dict[str, list[str]] = field(default_factory=dict)
     #: village code -> the number of the notice this same draft got earlier the same day from the
-    #: same user (the batch was submitted again), or by this same submission (``issued_before``):
-    #: issued already, not skipped
+    #: same user (the batch was submitted again): issued already, not skipped
     repeated: dict[str, str] = field(default_factory=dict)
 
 
@@ -73,13 +68,8 @@ def _same_press(notice: SupervisionNotice, actor: Actor, draft: NoticeDraft, iss
 
 def issue_batch(session: Session, actor: Actor, drafts: Iterable[NoticeDraft], *, issued_on: dt.date,
                 deadline: dt.date | None = None, reissue_open: bool = False,
-                before_each: Callable[[NoticeDraft], None] | None = None,
-                issued_before: Mapping[str, str] | None = None) -> IssueOutcome:
+                before_each: Callable[[NoticeDraft], None] | None = None) -> IssueOutcome:
     """Issue one notice per draft, skipping villages with an open notice unless ``reissue_open``.
-
-    ``issued_before``: village code -> number of the notice this same submission of the form issued
-    already (its press handled a second time); such a village is ``repeated``, never issued again,
-    with or without ``reissue_open``.
 
     ``before_each`` is called with each draft about to be issued (the form uses it to name the
     village whose draft is refused). Flushes; the caller commits (all or nothing)."""
@@ -88,9 +78,6 @@ def issue_batch(session: Session, actor: Actor, drafts: Iterable[NoticeDraft], *
     outcome = IssueOutcome()
     for d in drafts:
         code = str(d.village_code)
-        if issued_before and code in issued_before:
-            outcome.repeated[code] = str(issued_before[code])
-            continue
         if code in already:
             same = [x for x in already[code] if _same_press(x, actor, d, issued_on)]
             if same:
