@@ -26,7 +26,7 @@ from greening.models.enums import (
 from greening.strings import collect
 
 __all__ = ["LANGS", "STRINGS", "ENUM_LABELS", "PLAN_NAMES", "t", "label", "labels", "plan_name",
-           "position", "error_text", "fmt_int", "fmt_count", "fmt_pct", "fmt_num", "fmt_date", "fmt_label", "fmt_list",
+           "position", "person", "fmt_people", "error_text", "fmt_int", "fmt_count", "fmt_pct", "fmt_num", "fmt_date", "fmt_label", "fmt_list",
            "list_sep", "split_list", "normalise_lang"]
 
 LANGS = ("zh", "en")
@@ -363,6 +363,37 @@ def position(title, lang: str = "zh") -> str:
         return ""
     key = f"position.{str(title).strip()}"
     return t(key, lang) if key in STRINGS else str(title)
+
+
+def person(text, lang: str = "zh") -> str:
+    """One person as the lists of responsible people write them, 张三（副处级干部）, with the post
+    in ``lang`` (:func:`position`): 张三 (Deputy division-level cadre) in English. A name without
+    a post in brackets, or with a post outside the campaign's set, is returned as written; the
+    bracket's content is the whole post, brackets inside it included (高级工程师（林业）)."""
+    if _is_missing(text):
+        return ""
+    text = str(text).strip()
+    if normalise_lang(lang) != "en" or not text.endswith("）"):
+        return text
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):  # the bracket that the last one closes
+        if text[i] in "）)":
+            depth += 1
+        elif text[i] in "（(":
+            depth -= 1
+            if depth == 0:
+                name, title = text[:i].strip(), text[i + 1:-1].strip()
+                post = position(title, lang) if name and title else title
+                return f"{name} ({post})" if post != title else text
+    return text
+
+
+def fmt_people(items, lang: str = "zh") -> str:
+    """People (a list, or a text joined with 、 as the lagging list's) as one list in ``lang``,
+    each one's post in ``lang`` (:func:`person`)."""
+    if isinstance(items, str):
+        items = split_list(items)
+    return list_sep(lang).join(person(i, lang) for i in items if str(i).strip())
 
 
 def labels(enum_cls: type[StrEnum], lang: str = "zh") -> dict[str, str]:

@@ -88,6 +88,20 @@ class TestLagging:
         first = people[0].split("  \n")[0]
         assert first.split("：")[0] in {"护绿队长", "第一书记/党建指导员", "包镇领导", "包县领导", "市级挂点领导"}
 
+    def test_english_cards_name_each_persons_post_in_english(self, settings):
+        """落后村预警 in English listed every responsible person's post in Chinese: 张三（副处级干部）."""
+        import re
+
+        at = _app("city", "pages/lagging.py", "en")
+        people = [c.value.replace("\\", "") for c in at.caption  # the markdown's escapes dropped
+                  if "Team leader" in c.value or "in charge" in c.value]
+        assert people, [c.value for c in at.caption]
+        posts = [post for text in people for post in re.findall(r"\(([^()]+(?:\([^()]*\))?)\)", text)]
+        assert len(posts) >= 5, people[:3]
+        assert not [p for p in posts if re.search(r"[\u4e00-\u9fff]", p)], posts
+        assert any("(Town Party Secretary)" in t or "(Subdistrict Party Working Committee Secretary)" in t
+                   for t in people), people[:3]
+
     def test_the_export_has_numeric_columns_and_the_village_code(self, settings):
         import ui.data
         from greening.actor import Actor
@@ -263,7 +277,7 @@ class TestExportSeparators:
         assert frame[leader].iloc[0] == "李四（副镇长）"  # a person's name as typed, in both languages
 
     @pytest.mark.parametrize("lg, column, people", [
-        ("en", "County leader in charge", "全梅文（分管副区长）, 邬英国（区委书记）"),
+        ("en", "County leader in charge", "全梅文 (Deputy district head in charge), 邬英国 (District Party Secretary)"),
         ("zh", "包县领导", "全梅文（分管副区长）、邬英国（区委书记）"),
     ])
     def test_several_people_of_one_role_are_joined_in_the_language_of_the_tab(self, tab_language, lg, column, people):

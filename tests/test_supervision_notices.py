@@ -3,6 +3,7 @@ overdue and escalation at fixed dates, audit and outbox rows written with the ev
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -139,6 +140,23 @@ class TestIssuing:
         db.flush()
         assert [p["role"] for p in db.get(SupervisionNotice, stored.id).addressees] == [
             "team_leader", "first_secretary", "first_secretary", "county_leader", "", "county_leader"]
+
+    def test_posts_in_english_and_a_post_with_a_comma_read_back(self):
+        """In English each addressee's post is in English (李四 (Town head), not 李四（镇长）), and the
+        line read back names the person as stored; a post with 、 in it (市委常委、组织部部长) is one
+        person, not two (the second half was taken for a person of no role)."""
+        row = {"code": SUIXI_V1, "reason_list": [("behind_pace", "种植进度落后", "Behind")],
+               "team_leader": "王队长", "town_leader": "李四（镇长）",
+               "county_leader": "陈五（市委常委、组织部部长）、林六（高级工程师（林业））"}
+        d = N.draft_from_lagging(row)
+        en = N.addressee_text(d.addressees, "en")
+        assert "李四 (Town head)" in en and "(Municipal Party Standing Committee member, Head of the " \
+            "Organisation Department)" in en and "林六 (Senior engineer (forestry))" in en, en
+        titles = re.findall(r"\(([^()]*(?:\([^()]*\))?[^()]*)\)", en)
+        assert titles and not [x for x in titles if re.search(r"[\u4e00-\u9fff]", x)], titles
+        for line in (en, N.addressee_text(d.addressees)):
+            people = N.parse_addressees(line, d.addressees)
+            assert [(p["role"], p["name"]) for p in people] == [(p["role"], p["name"]) for p in d.addressees], line
 
     def test_audit_and_outbox_in_the_same_transaction(self, db):
         world(db)

@@ -91,6 +91,29 @@ def test_notice_states_are_in_english_on_an_english_page(settings):  # noqa: F81
     assert "issued, to acknowledge" in line and "待签收" not in line, line
 
 
+def test_an_english_notice_names_each_addressees_post_in_english(settings):  # noqa: F811
+    """督办单 in English listed its addressees' posts in Chinese: town lead in charge: 李四（镇长）."""
+    import re
+
+    with session_scope(make_engine()) as s:
+        u = s.scalar(select(User).where(User.username == "city"))
+        actor = Actor(user_id=u.id, username="city", role=Role.CITY)
+        install_scope(s, actor)
+        notice = N.issue_notice(s, actor, N.NoticeDraft("440823101204", "1. 管护记录不全", [], [
+            {"role": "town_leader", "name": "李四（镇长）"},
+            {"role": "county_leader", "name": "陈五（市委常委、组织部部长）"},
+            {"role": "first_secretary", "name": "林六（高级工程师（林业））"}]), issued_on=dt.date(2024, 6, 10))
+        nid = notice.id
+    at = _english("suixi", "pages/notices.py")
+    at.selectbox(key="notice_pick").set_value(nid).run()
+    _no_exception(at)
+    line = next(c.value for c in at.caption if "town lead in charge" in c.value)
+    assert "李四 \\(Town head\\)" in line or "李四 (Town head)" in line, line
+    posts = re.findall(r"\\?\(([^()]+?(?:\\?\([^()]*\\?\))?)\\?\)", line)
+    assert len(posts) == 3 and not [p for p in posts if re.search(r"[\u4e00-\u9fff]", p)], (posts, line)
+    assert "（" not in line, line
+
+
 def test_the_issue_form_keeps_each_addressees_role(settings):  # noqa: F811
     at = _app("city", "pages/lagging.py")
     box = at.multiselect(key="sup_issue_0_pick")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from greening.area_codes import prefix_codes
 from greening.coverage.lagging import REASON_WEIGHTS
-from greening.i18n import fmt_label, fmt_list, t
+from greening.i18n import fmt_label, fmt_people, t
 from ui.i18n_st import lang, tr, translated
 from ui.layout import md_escape
 
@@ -72,12 +72,14 @@ def _reasons(reason_list) -> list[str]:
 
 
 def responsible_lines(row) -> list[str]:
-    """Each responsible person's text with their role: "护绿队长：张三（…）"."""
+    """Each responsible person's text with their role: "护绿队长：张三（…）" (in English each post
+    in English: "Team leader: 张三 (…)")."""
     out = []
+    lg = lang()
     for role in ROLES:
         value = row.get(role)
         if isinstance(value, str) and value.strip():
-            out.append(fmt_label(tr(f"lagging.role.{role}"), fmt_list(value, lang()), lang()))
+            out.append(fmt_label(tr(f"lagging.role.{role}"), fmt_people(value, lg), lg))
     return out
 
 
@@ -141,7 +143,7 @@ def export_frame(shown: pd.DataFrame, villages: pd.DataFrame | None = None) -> p
         tr("lagging.col.kinds"): col("reason_list").map(
             lambda rs: kinds_sep.join(kind_name(k) for k, _z, _e in rs or [])),
         tr("lagging.reasons"): col("reason_list").map(lambda rs: reasons_sep.join(_reasons(rs))),
-        **{tr(f"lagging.role.{role}"): col(role).map(lambda v: fmt_list(v, lg) if isinstance(v, str) else v)
+        **{tr(f"lagging.role.{role}"): col(role).map(lambda v: fmt_people(v, lg) if isinstance(v, str) else v)
            for role in ROLES},
         tr("lagging.col.phone"): col("team_leader_phone"),
     })

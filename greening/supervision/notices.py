@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from greening.actor import Actor
 from greening.area_codes import town_of
 from greening.config import get_settings
-from greening.i18n import fmt_date, fmt_label, split_list
+from greening.i18n import fmt_date, fmt_label, person, split_list
 from greening.models import AdminArea, Photo, Planting, SupervisionNotice
 from greening.permissions import PermissionDenied, require
 from greening.supervision import outbox
@@ -97,12 +97,14 @@ def draft_from_lagging(row) -> NoticeDraft:
 
 
 def addressee_text(addressees: list[dict], lang: str = "zh") -> str:
-    """The addressees as one editable line: ``护绿队队长：王五、包镇领导：李四（副镇长）`` (a person
-    without a role: just the name); :func:`parse_addressees` reads it back."""
+    """The addressees as one editable line: ``护绿队队长：王五、包镇领导：李四（镇长）`` (a person
+    without a role: just the name); in English each post in English too, ``Town leader in charge:
+    李四 (Town head)`` (:func:`greening.i18n.person`). :func:`parse_addressees` reads it back."""
     def one(p: dict) -> str:
         zh_en = ADDRESSEE_ROLES.get(str(p.get("role") or ""))
         label = (zh_en[1] if lang == "en" else zh_en[0]) if zh_en else str(p.get("role_zh") or "")
-        return fmt_label(label, p["name"], lang) if label else str(p["name"])
+        name = person(p["name"], lang)
+        return fmt_label(label, name, lang) if label else name
     return "、".join(one(p) for p in addressees)
 
 
@@ -111,13 +113,16 @@ def parse_addressees(text: str, known: list[dict] | None = None) -> list[dict]:
     or English name) or a bare name (the role it had in ``known``, else none), separated by 、."""
     labels = {lbl.casefold(): col for col, pair in ADDRESSEE_ROLES.items() for lbl in pair}
     by_name = {str(p.get("name")): p for p in known or []}
+    # a known person as an English line shows them (李四 (Town head)): the name as stored
+    stored = {person(name, "en"): name for name in by_name}
     out = []
-    for part in (p.strip() for p in str(text or "").split("、")):
+    for part in split_list(str(text or "")):  # a 、 inside a post's brackets is not a separator
         if not part:
             continue
         head, sep, rest = part.replace(":", "：").partition("：")
         role = labels.get(head.strip().casefold()) if sep else None
         name = rest.strip() if role else part
+        name = stored.get(name, name)
         if role is None and name in by_name:
             role = str(by_name[name].get("role") or "") or None
         if name:
