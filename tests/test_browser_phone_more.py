@@ -61,3 +61,34 @@ def test_show_more_under_a_long_phone_table_spans_the_screen(app_server, browser
     page.wait_for_selector(f"text=再显示 {NOTICES - 50} 条", state="detached", timeout=60_000)
     assert dialogs == []
     page.context.close()
+
+
+def test_a_notice_cards_buttons_span_the_card_and_a_double_tap_acknowledges_once(app_server, browser, dialogs):
+    """待办 on a phone: 签收 and 下载督办单 PDF were as narrow as their words (the page's CSS widens
+    the button inside a box Streamlit sizes to its content); now a thumb's width, the card's. A
+    double tap on 签收 acknowledges the notice and says so once."""
+    page = _phone(browser, app_server, dialogs)
+    _logged_in(page, "team-suixi")
+    _open(page, app_server, "inbox", "待签收督办单")
+    ack = page.get_by_role("button", name="签收", exact=True).first
+    card = ack.locator("xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")  # the notice's bordered box
+    pdf = card.get_by_role("button", name="下载督办单 PDF")
+    ack.scroll_into_view_if_needed()
+    try:
+        box, pdf_box, card_box = ack.bounding_box(), pdf.bounding_box(), card.bounding_box()
+        assert box and pdf_box and card_box, (box, pdf_box, card_box)
+        assert box["width"] >= card_box["width"] - 40, (box, card_box)  # the card less its padding
+        assert pdf_box["width"] >= card_box["width"] - 40, (pdf_box, card_box)
+        assert box["width"] >= PHONE["width"] - 60, box
+    finally:
+        shot(page, "inbox-ack-phone")
+    ack.dblclick()
+    page.wait_for_selector("text=现为“已签收待整改”", timeout=60_000)
+    page.wait_for_timeout(3_000)  # the second tap's run, if any, is over
+    said = page.locator("[data-testid=stAlertContentSuccess]").filter(has_text="现为“已签收待整改”")
+    assert said.count() == 1, said.all_inner_texts()
+    assert page.locator("[data-testid=stAlertContentError]").count() == 0, \
+        page.locator("[data-testid=stAlertContentError]").all_inner_texts()
+    shot(page, "inbox-ack-phone-done")
+    assert dialogs == []
+    page.context.close()

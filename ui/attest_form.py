@@ -44,7 +44,7 @@ def attest_form(actor: Actor, measures) -> None:
     with st.form(form.key(), clear_on_submit=False):
         area_code = st.selectbox(tr("measures.area"), list(names), format_func=names.get, key=form.key("area"))
         evidence = st.text_area(tr("measures.evidence"), max_chars=2000, key=form.key("evidence"))
-        submitted = st.form_submit_button(tr("measures.submit"), type="primary")
+        submitted = st.form_submit_button(tr("measures.submit"), type="primary", width="stretch")
     if not submitted:
         return
     from greening.services.attestations import create_attestation

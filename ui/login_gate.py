@@ -158,7 +158,7 @@ def login_form() -> None:
                                  autocomplete="username")
         password = st.text_input(tr("login.password"), key="login_password", type="password",
                                  max_chars=256, autocomplete="current-password")
-        submitted = st.form_submit_button(tr("login.submit"), type="primary")
+        submitted = st.form_submit_button(tr("login.submit"), type="primary", width="stretch")
     if submitted:
         result = log_in(engine(), username, password)
         if result.ok:
@@ -195,7 +195,7 @@ def password_change_form(*, forced: bool = False) -> None:
                             key=form.key("new"), max_chars=256, autocomplete="new-password")
         repeat = st.text_input(tr("password.repeat"), type="password",
                                key=form.key("repeat"), max_chars=256, autocomplete="new-password")
-        submitted = st.form_submit_button(tr("password.submit"), type="primary")
+        submitted = st.form_submit_button(tr("password.submit"), type="primary", width="stretch")
     if not submitted:
         return
     form.next()  # whatever the outcome, the passwords typed are not kept on screen after this run

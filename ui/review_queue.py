@@ -227,7 +227,7 @@ def _decision_form(actor, row, nonce: int) -> None:
                  format_func=lambda d: tr("review.verify") if d == "verify" else tr("review.reject"))
         st.text_area(tr("review.reason"), max_chars=review.MAX_REASON, key=f"rv_reason_{nonce}")
         st.form_submit_button(tr("review.submit"), type="primary", on_click=_decide,
-                              args=(actor, pid, version, nonce))
+                              args=(actor, pid, version, nonce), width="stretch")
 
 
 _SCROLL_KEY = "review_scroll_to_outcome"  # set by a press: the next run brings its outcome into view

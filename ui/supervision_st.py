@@ -88,7 +88,7 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
                 drafts.append(NoticeDraft(code, reasons, d.reason_codes, addressees))
             reissue = st.checkbox(tr("sup.issue.reissue"), value=False, key=rnd.key("reissue"),
                                   disabled=not open_picked)
-            go = st.form_submit_button(tr("sup.issue.button"), type="primary", disabled=not picked)
+            go = st.form_submit_button(tr("sup.issue.button"), type="primary", disabled=not picked, width="stretch")
         if go and drafts:
             refused: list[str | None] = [None]  # the village whose draft is being issued, when there are several
 
@@ -262,7 +262,7 @@ def notice_pdf_button(actor: Actor, notice_id: int, number: str, key: str) -> No
         return notice_pdf(rec)
 
     st.download_button(tr("sup.pdf"), make, file_name=f"督办单-{number}.pdf", mime="application/pdf",
-                       key=key, icon=":material/picture_as_pdf:")
+                       key=key, icon=":material/picture_as_pdf:", width="stretch")
 
 
 def _outcome(notice, lg: str) -> str:
@@ -345,7 +345,7 @@ def notice_actions(actor: Actor, rec: dict, key: str) -> None:
     nid, version, status = int(rec["id"]), int(rec["version"]), rec["status"]
     on = _today()
     if (status == "issued" and allowed(actor, "notice.acknowledge", rec["village_code"])
-            and st.button(tr("sup.ack"), key=f"{key}_ack", type="primary")
+            and st.button(tr("sup.ack"), key=f"{key}_ack", type="primary", width="stretch")
             and _run(actor, N.acknowledge, notice_id=nid, on=on, expected_version=version)):
         st.rerun()
     if status in ("acknowledged", "returned") and allowed(actor, "notice.report", rec["village_code"]):
@@ -354,12 +354,12 @@ def notice_actions(actor: Actor, rec: dict, key: str) -> None:
                   and str(rec["issuer_scope"]).startswith(actor.scope_prefix))
     if can_verify:
         c1, c2 = st.columns(2)
-        if (c1.button(tr("sup.close"), key=f"{key}_close", type="primary")
+        if (c1.button(tr("sup.close"), key=f"{key}_close", type="primary", width="stretch")
                 and _run(actor, N.close, notice_id=nid, on=on, expected_version=version)):
             st.rerun()
-        with c2.popover(tr("sup.return")):
+        with c2.popover(tr("sup.return"), width="stretch"):
             why = st.text_input(tr("sup.return.reason"), key=f"{key}_why")
-            if (st.button(tr("sup.return"), key=f"{key}_ret")
+            if (st.button(tr("sup.return"), key=f"{key}_ret", width="stretch")
                     and _run(actor, N.return_notice, notice_id=nid, reason=why, on=on, expected_version=version)):
                 st.rerun()
 
@@ -379,7 +379,7 @@ def _report_form(actor: Actor, rec: dict, key: str, on: dt.date) -> None:
         photos = st.file_uploader(tr("sup.report.photos"), type=["jpg", "jpeg", "png", "webp"],
                                   accept_multiple_files=True, key=f"{key}_ph",
                                   max_upload_size=get_settings().max_upload_mb)
-        go = st.form_submit_button(tr("sup.report.button"), type="primary")
+        go = st.form_submit_button(tr("sup.report.button"), type="primary", width="stretch")
     if not go:
         return
     from greening.photos import store_photo
