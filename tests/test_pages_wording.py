@@ -65,8 +65,9 @@ def test_english_labels_take_an_english_colon_and_list(settings):  # noqa: F811
     # (markdown-escaped: the colon is written \: and shown as ":")
     assert lines and all(re.match(r"^[A-Za-z /]+\\?: \S", line) for line in lines), lines[:5]
     assert not any("：" in line.split("（")[0] for line in lines), lines[:5]
-    several = [line for line in lines if "）, " in line]
-    assert several and not any(re.search(r"）、\S", line) for line in lines), lines[:5]
+    # people joined with ", " (a post in English closes with ")": 蔡婷（示例） (Town Party Secretary))
+    several = [line for line in lines if re.search(r"[)）], ", line)]
+    assert several and not any(re.search(r"[)）]、\S", line) for line in lines), lines[:5]
     at = _run("city", "pages/lagging.py", "zh")
     lines = [line for c in at.caption for line in c.value.split("  \n") if line.startswith("护绿队长")]
     assert lines and all(line.startswith("护绿队长：") for line in lines), lines[:3]
