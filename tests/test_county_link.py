@@ -6,31 +6,15 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from greening.auth import DEMO_ACCOUNTS, authenticate
-from greening.config import REPO_ROOT
-from greening.db import make_engine, session_scope
 from greening.i18n import t
 from tests.fixtures.demo_db import demo_copy_fixtures
-
-APP = str(REPO_ROOT / "app.py")
-PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
+from tests.fixtures.pages import signed_in_page
 
 demo_url, settings = demo_copy_fixtures("countylinkdb")
 
 
 def _county_page(username: str, lang: str, county: str | None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    with session_scope(make_engine()) as s:
-        at.session_state["greening_token"] = authenticate(s, username, PASSWORDS[username]).token
-    at.session_state["basemap"] = "none"
-    at.session_state["lang"] = lang
-    at.run()
-    at.switch_page("pages/county.py")
-    if county is not None:
-        at.query_params["county"] = county
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return signed_in_page(username, "pages/county.py", lang, query={"county": county} if county else None)
 
 
 def _warnings(at: AppTest) -> list[str]:

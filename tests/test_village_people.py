@@ -7,32 +7,18 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from greening.area_codes import county_of
-from greening.auth import DEMO_ACCOUNTS, authenticate
-from greening.config import REPO_ROOT
-from greening.db import make_engine, session_scope
+from greening.db import make_engine
 from greening.i18n import STRINGS, label, position, t
 from greening.models import AdminArea, Assignment, Person
 from greening.models.enums import PersonKind
 from tests.fixtures.demo_db import demo_copy_fixtures
-
-APP = str(REPO_ROOT / "app.py")
-PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
+from tests.fixtures.pages import signed_in_page
 
 demo_url, settings = demo_copy_fixtures("villagepeopledb")
 
 
 def _app(username: str, lang: str, village: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    with session_scope(make_engine()) as s:
-        at.session_state["greening_token"] = authenticate(s, username, PASSWORDS[username]).token
-    at.session_state["basemap"] = "none"
-    at.session_state["lang"] = lang
-    at.run()
-    at.session_state["village_code"] = village
-    at.switch_page("pages/village.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return signed_in_page(username, "pages/village.py", lang, state={"village_code": village})
 
 
 def _leader_of_county_and_town() -> tuple[str, str, str]:
