@@ -476,16 +476,16 @@ def list_sep(lang: str = "zh") -> str:
     return ", " if normalise_lang(lang) == "en" else "、"
 
 
-def split_list(text: str) -> list[str]:
-    """A text joined with 、 back into its items; a 、 inside brackets stays in its item
-    (张三（市委常委、宣传部部长）、李四 is two people)."""
+def split_list(text: str, seps: str = "、") -> list[str]:
+    """A text joined with 、 (or any of ``seps``) back into its items; a separator inside brackets
+    stays in its item (张三（市委常委、宣传部部长）、李四 is two people)."""
     items, depth, start = [], 0, 0
     for i, ch in enumerate(text):
         if ch in "（(〔[":
             depth += 1
         elif ch in "）)〕]":
             depth = max(depth - 1, 0)
-        elif ch == "、" and depth == 0:
+        elif ch in seps and depth == 0:
             items.append(text[start:i])
             start = i + 1
     items.append(text[start:])

@@ -126,7 +126,7 @@ class TestIssuing:
         text = N.addressee_text(d.addressees)
         assert text.startswith("护绿队队长：王队长、第一书记/党建指导员：张三（第一书记）、")
         # edited: one person dropped, one typed without a role, one typed with an English role
-        edited = text.replace("、包镇领导：赵镇长（副镇长）", "") + "、孙干事、county lead in charge：周县长"
+        edited = text.replace("、包镇领导：赵镇长（副镇长）", "") + "、孙干事、county leader in charge：周县长"
         people = N.parse_addressees(edited, d.addressees)
         assert [(p["role"], p["role_zh"], p["name"]) for p in people] == [
             ("team_leader", "护绿队队长", "王队长"), ("first_secretary", "第一书记/党建指导员", "张三（第一书记）"),
@@ -437,3 +437,15 @@ def test_a_title_with_a_list_mark_stays_one_addressee():
     d = N.draft_from_lagging({"code": SUIXI_V1, "reasons_zh": "x",
                               "county_leader": "张霞国（市政协副主席）、苏达永（市委常委、宣传部部长）"})
     assert [p["name"] for p in d.addressees] == ["张霞国（市政协副主席）", "苏达永（市委常委、宣传部部长）"]
+
+
+def test_the_english_addressee_line_reads_back_as_written():
+    """In English the line joins people with "; " and names their roles as the lagging cards do
+    (Town leader in charge), and it reads back to the same people and roles."""
+    people = [{"role": "team_leader", "name": "王队长"},
+              {"role": "town_leader", "name": "李四（镇长）"},
+              {"role": "county_leader", "name": "苏达永（市委常委、宣传部部长）"}]
+    line = N.addressee_text(people, "en")
+    assert line.startswith("Team leader: 王队长; Town leader in charge: 李四 ") and "、" not in line.split("(")[0], line
+    back = N.parse_addressees(line, people)
+    assert [(p["role"], p["name"]) for p in back] == [(p["role"], p["name"]) for p in people], back

@@ -107,7 +107,12 @@ def test_an_english_notice_names_each_addressees_post_in_english(settings):  # n
     at = _english("suixi", "pages/notices.py")
     at.selectbox(key="notice_pick").set_value(nid).run()
     _no_exception(at)
-    line = next(c.value for c in at.caption if "town lead in charge" in c.value)
+    line = next(c.value for c in at.caption if "Town leader in charge" in c.value)
+    # the roles worded as on the lagging cards, people joined with "; " (a 、 only inside a post's
+    # brackets): it read 「town lead in charge: 李四 (Town head)、county lead in charge: …」
+    assert line.startswith("Town leader in charge\\: ") and "; County leader in charge\\: " in line \
+        and "; First secretary / instructor\\: " in line, line
+    assert not re.search(r"[)）]、", line), line
     assert "李四 \\(Town head\\)" in line or "李四 (Town head)" in line, line
     posts = re.findall(r"\\?\(([^()]+?(?:\\?\([^()]*\\?\))?)\\?\)", line)
     assert len(posts) == 3 and not [p for p in posts if re.search(r"[\u4e00-\u9fff]", p)], (posts, line)
@@ -627,8 +632,8 @@ def test_the_addressees_follow_the_language_switch_unless_edited(settings):  # n
     at.run()
     _no_exception(at)
     field = at.text_input(key=f"sup_issue_0_p_{a}")
-    assert field.label.startswith("Addressed to (") and "town lead in charge: " in field.value \
-        and "county lead in charge: " in field.value and "包镇领导" not in field.value, field.value
+    assert field.label.startswith("Addressed to (") and "Town leader in charge: " in field.value \
+        and "County leader in charge: " in field.value and "包镇领导" not in field.value, field.value
     assert at.text_input(key=f"sup_issue_0_p_{b}").value == "护绿队队长：张三（示例）"
     at.session_state["lang"] = "zh"
     at.run()

@@ -36,10 +36,10 @@ __all__ = ["NoticeDraft", "NoticeError", "StaleNotice", "issue_notice", "acknowl
 MAX_TEXT = 4000
 #: lagging-list column -> (Chinese, English) of the addressee's role
 ADDRESSEE_ROLES = {
-    "team_leader": ("护绿队队长", "team leader"),
-    "first_secretary": ("第一书记/党建指导员", "first secretary / instructor"),
-    "town_leader": ("包镇领导", "town lead in charge"),
-    "county_leader": ("包县领导", "county lead in charge"),
+    "team_leader": ("护绿队队长", "Team leader"),
+    "first_secretary": ("第一书记/党建指导员", "First secretary / instructor"),
+    "town_leader": ("包镇领导", "Town leader in charge"),
+    "county_leader": ("包县领导", "County leader in charge"),
 }
 
 
@@ -105,18 +105,19 @@ def addressee_text(addressees: list[dict], lang: str = "zh") -> str:
         label = (zh_en[1] if lang == "en" else zh_en[0]) if zh_en else str(p.get("role_zh") or "")
         name = person(p["name"], lang)
         return fmt_label(label, name, lang) if label else name
-    return "、".join(one(p) for p in addressees)
+    return ("; " if lang == "en" else "、").join(one(p) for p in addressees)
 
 
 def parse_addressees(text: str, known: list[dict] | None = None) -> list[dict]:
     """People from the line of :func:`addressee_text` as edited: ``role：name`` (the role's Chinese
-    or English name) or a bare name (the role it had in ``known``, else none), separated by 、."""
+    or English name) or a bare name (the role it had in ``known``, else none), separated by 、 (in
+    English by ;)."""
     labels = {lbl.casefold(): col for col, pair in ADDRESSEE_ROLES.items() for lbl in pair}
     by_name = {str(p.get("name")): p for p in known or []}
     # a known person as an English line shows them (李四 (Town head)): the name as stored
     stored = {person(name, "en"): name for name in by_name}
     out = []
-    for part in split_list(str(text or "")):  # a 、 inside a post's brackets is not a separator
+    for part in split_list(str(text or ""), "、;"):  # a 、 inside a post's brackets is not a separator
         if not part:
             continue
         head, sep, rest = part.replace(":", "：").partition("：")
