@@ -11,15 +11,11 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
-from greening.auth import DEMO_ACCOUNTS, authenticate
 from greening.config import REPO_ROOT
-from greening.db import make_engine, session_scope
 from tests.fixtures.demo_db import demo_copy_fixtures
+from tests.fixtures.pages import signed_in_page
 
-APP = str(REPO_ROOT / "app.py")
-PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
 #: the inbox's menu entry carries the number of items waiting: 待办（3） / Inbox (3)
 COUNT = re.compile(r"（\d+）$| \(\d+\)$")
 
@@ -62,13 +58,7 @@ def _agrees(menu: str, title: str, lang: str) -> bool:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("user", ["city", "suixi", "suixi-town", "team-suixi", "admin"])
 def test_each_menu_entry_names_its_page_as_the_page_does(settings, recorded, user, lang):
-    at = AppTest.from_file(APP, default_timeout=90)
-    with session_scope(make_engine()) as s:
-        at.session_state["greening_token"] = authenticate(s, user, PASSWORDS[user]).token
-    at.session_state["basemap"] = "none"
-    at.session_state["lang"] = lang
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = signed_in_page(user, None, lang)
     menu = dict(recorded["menu"])
     assert len(menu) >= 4, menu
     differ = {}
