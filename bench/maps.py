@@ -15,6 +15,11 @@ changed), median of three: the city's coverage then computes that county alone
 (``ui.maps_st.cached_render``: reading the data versions, a copy of the built map, and the
 rendering ``st_folium`` does), the median of five.
 
+Before those, the overview's and the county dashboard's first build in a new process, once with
+nothing kept on disk for the database and once with what that process kept
+(:mod:`greening.coverage.kept`, the planting layers): what a restarted server or another replica
+on the machine pays for its first map.
+
 In the same run, the village layer is also built the way it was before the compact layers (one
 folium ``GeoJson`` of the simplified polygons with the same tooltips), for a ratio.
 """
@@ -23,6 +28,7 @@ from __future__ import annotations
 import logging
 import statistics
 import time
+from pathlib import Path
 
 __all__ = ["run_maps"]
 
@@ -110,7 +116,73 @@ def _as_if_written(county: str) -> None:
         bump(conn, [county])
 
 
+def first_build(page: str, settings_file: str | None = None) -> dict:
+    """The first build of ``page`` in this process (a new one): wall and CPU seconds, payload;
+    with the settings pickled in ``settings_file`` (the parent's, which may not be its environment's)."""
+    logging.disable(logging.WARNING)
+    if settings_file:
+        import pickle
+
+        import greening.config
+
+        with open(settings_file, "rb") as f:
+            greening.config._current = pickle.load(f)  # noqa: S301 - written by the parent just now
+    from ui.serve import preload
+
+    preload()
+    import streamlit_folium  # noqa: F401 - imported by a server's first map page
+
+    from greening.actor import Actor
+    from greening.models.enums import Role
+    from ui import data
+
+    actor = Actor(user_id=None, username="bench", role=Role.COUNTY_LEAD if page == "county" else Role.CITY,
+                  scope_prefix="440823" if page == "county" else "4408")
+    t0, c0 = time.perf_counter(), time.process_time()
+    size = _payload(_pages()[page](actor))
+    out = {"page": page, "s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "bytes": size}
+    data.kept_written()
+    return out
+
+
+def _in_new_processes(say) -> list[dict]:
+    """Each page's first build in a new process, with nothing kept on disk for this database,
+    then with what the process before kept (:mod:`greening.kept`): a restarted server or another
+    replica on the machine."""
+    import hashlib
+    import json
+    import pickle
+    import subprocess
+    import sys
+    import tempfile
+
+    from greening.config import get_settings
+
+    settings = get_settings()
+    db = hashlib.sha256(settings.resolved_database_url.encode()).hexdigest()[:12]
+    rows = []
+    with tempfile.NamedTemporaryFile(suffix=".pickle", delete=False) as f:
+        pickle.dump(settings, f)
+    for page in ("overview", "county"):
+        for kept in (False, True):
+            if not kept:
+                for old in settings.kept_dir.glob(f"*-{db}-*.pickle"):
+                    old.unlink()
+            code = (f"import json; from bench.maps import first_build; "
+                    f"print(json.dumps(first_build({page!r}, {f.name!r})))")
+            run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+            if run.returncode:
+                raise RuntimeError(f"the first build of {page} in a new process failed:\n{run.stderr[-3000:]}")
+            row = {**json.loads(run.stdout.strip().splitlines()[-1]), "kept": kept}
+            rows.append(row)
+            say(f"  {page:<12} first build in a new process, {'from what was kept' if kept else 'nothing kept'}: "
+                f"{row['s']:5.2f} s ({row['cpu_s']:4.2f} CPU s), payload {row['bytes'] / 1e6:.2f} MB")
+    Path(f.name).unlink(missing_ok=True)
+    return rows
+
+
 def run_maps(say) -> dict:
+    new_processes = _in_new_processes(say)
     logging.disable(logging.WARNING)
     from ui.serve import preload
 
@@ -174,4 +246,5 @@ def run_maps(say) -> dict:
     old, new = _old_village_layer_bytes(city)
     say(f"  village layer of the city: folium GeoJson {old / 1e6:.2f} MB, compact {new / 1e6:.2f} MB "
         f"(ratio {old / max(new, 1):.1f}x, same run)")
-    return {"pages": rows, "village_layer_geojson_bytes": old, "village_layer_compact_bytes": new}
+    return {"pages": rows, "new_processes": new_processes, "village_layer_geojson_bytes": old,
+            "village_layer_compact_bytes": new}

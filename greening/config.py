@@ -197,6 +197,11 @@ class Settings:
         """Encoded map shapes kept between server starts (:mod:`greening.maps.shape_cache`)."""
         return self.data_dir / "cache"
 
+    @property
+    def kept_dir(self) -> Path:
+        """Results kept between server starts, by data version (:mod:`greening.kept`)."""
+        return self.data_dir / "cache" / "kept"
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Read every setting from ``env`` (default ``os.environ``), converting types.

@@ -64,6 +64,16 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _data_folder(tmp_path_factory):
+    """The run's own data folder (photos, backups, results kept between processes), never the
+    checkout's ``data/``; a test may still point the settings at another."""
+    from greening.config import override_settings
+
+    with override_settings(data_dir=tmp_path_factory.mktemp("data")):
+        yield
+
+
 @pytest.fixture(scope="session")
 def postgis_server():
     """A PostGIS server for the whole run: (cluster or None, base URL)."""

@@ -15,6 +15,7 @@ bounds how long unused entries stay in memory.
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import pandas as pd
 import streamlit as st
@@ -166,64 +167,85 @@ def _area_coverage(context: str, db: str, _actor: Actor):
     """One computation per area context and data version, shared by every user of the context
     (a county's lead, town leads and teams): held once, never handed to a page unfiltered.
 
-    The city's, after writes in a few counties, is its previous computation with those counties
-    computed again (:func:`_spliced`), not the whole city."""
-    from greening.coverage.api import area_coverage_and_inputs
+    After writes in a few villages, the previous computation of the area with those villages
+    read again (:func:`_patched`; in a new process, the one kept on disk); the city's, after
+    writes in a few counties, its previous computation with those counties computed again
+    (:func:`_spliced`); else the whole area."""
+    from greening.coverage.kept import computed
 
     counters = _versions()
     as_of = report_date()
     result = _spliced(context, counters, as_of, _actor)
     if result is None:
-        result = _patched(context, counters, as_of, _actor)
+        result = _patched(context, as_of, _actor)
     if result is None:
         with engine().connect() as conn:
-            villages = _village_counters(conn, context) if len(context) == 6 else None
-            result, inputs = area_coverage_and_inputs(conn, _actor, as_of)
-        if villages is not None:
-            _previous()[(_url(), context, "inputs")] = (counters, villages, inputs)
+            made = computed(conn, _actor, as_of)
+        _keep(made)
+        result = made.result
     if len(context) < 6:
         _previous()[(_url(), context)] = (counters, as_of, result)
     return result
 
 
-#: at most this many villages of a county changed since its previous computation are read again
-#: and patched in; more, and the county is read again
+#: at most this many villages of an area changed since its previous computation are read again
+#: and patched in; more, and the area is read again
 PATCH_AT_MOST = 20
 
 
-def _village_counters(conn, county: str) -> dict[str, int]:
-    """The data versions of the villages of ``county`` that were ever written in (others: 0), read
-    before its inputs are: a write landing while they are read is read again next time."""
-    from greening.data_version import is_village, versions
+def _patched(context: str, as_of, actor: Actor):
+    """The area's computation from its previous one (this process's, else the one kept on disk,
+    :mod:`greening.coverage.kept`) with only the villages written in since read again
+    (:func:`greening.coverage.api.patched_coverage`); that one as it is when nothing was written.
+    None when there is none, or a change that names no village (a county's ``~`` counter), the
+    boundaries, anything city-wide, a new day or too many villages require reading the area."""
+    from greening.coverage.kept import changed_villages, kept, patched
+    from greening.data_version import versions
 
-    return {scope: v for scope, v in versions(conn).items() if scope.startswith(county) and is_village(scope)}
-
-
-def _patched(county: str, counters: dict[str, int], as_of, actor: Actor):
-    """A county's computation from its previous inputs in this process with only the villages
-    written in since read again (:func:`greening.coverage.api.patched_coverage`); None when there
-    are none, or a change that names no village (the county's ``~`` counter), the boundaries,
-    anything city-wide, a new day or too many villages require reading the county."""
-    from greening.coverage.api import patched_coverage
-    from greening.data_version import AREAS, EVERYWHERE
-
-    if len(county) != 6:
-        return None
-    previous = _previous().get((_url(), county, "inputs"))
-    if previous is None:
-        return None
-    before, villages, inputs = previous
-    wide = (EVERYWHERE, AREAS, county + "~")
-    if inputs.as_of != as_of or any(before.get(k, 0) != counters.get(k, 0) for k in wide):
-        return None
+    previous = _previous().get((_url(), context, "inputs"))
     with engine().connect() as conn:
-        now = _village_counters(conn, county)
-        changed = sorted(code for code in set(now) | set(villages) if now.get(code, 0) != villages.get(code, 0))
-        if not changed or len(changed) > PATCH_AT_MOST:
+        now = versions(conn)
+        if previous is None or previous.as_of != as_of:
+            previous = kept(conn, get_settings().kept_dir, _url(), context, as_of)
+            if previous is None:
+                return None
+            _previous()[(_url(), context, "inputs")] = previous
+        changed = changed_villages(previous.counters, now, context)
+        if changed is None or len(changed) > PATCH_AT_MOST:
             return None
-        result, patched = patched_coverage(conn, actor, inputs, changed)
-    _previous()[(_url(), county, "inputs")] = (counters, now, patched)
-    return result
+        if not changed:
+            return previous.result
+        made = patched(conn, actor, previous, changed, now)
+    _keep(made)
+    return made.result
+
+
+_writing: dict[str, threading.Thread] = {}
+
+
+def _keep(computation) -> None:
+    """Hold ``computation`` as the area's previous one in this process, and write it to disk for
+    the next (in the background: at 10^6 plantings the city's is some 200 MB)."""
+    from greening.coverage.kept import keep
+
+    _previous()[(_url(), computation.context, "inputs")] = computation
+    folder, url = get_settings().kept_dir, _url()
+    earlier = _writing.get(computation.context)
+
+    def write() -> None:
+        if earlier is not None:
+            earlier.join()  # one file at a time per area, the latest last
+        keep(folder, url, computation)
+
+    thread = threading.Thread(target=write, daemon=True, name=f"keep-coverage-{computation.context}")
+    _writing[computation.context] = thread
+    thread.start()
+
+
+def kept_written() -> None:
+    """Wait until the computations being written to disk are (tests, benchmarks)."""
+    for thread in list(_writing.values()):
+        thread.join()
 
 
 #: at most this many counties changed since the city's previous computation are computed again
@@ -352,12 +374,32 @@ def _plantings(scope: str, db: str, within: str | None, _actor: Actor):
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
 def _planting_layers(scope: str, db: str, within: str | None, limit: int, _actor: Actor):
+    from greening.data_version import key_of
     from greening.services.map_layers import latest_planting_points, planting_count, planting_heat_cells
 
-    with engine().connect() as conn:
+    def made(conn):
         return (latest_planting_points(conn, _actor, within=within, limit=limit),
                 planting_count(conn, _actor, within=within),
                 planting_heat_cells(conn, _actor, within=within))
+
+    what = f"{_actor.scope_prefix}-{within or ''}-{limit}"
+    return _kept_or_made("layers", what, key_of(_versions(), within or _actor.scope_prefix), made)
+
+
+def _kept_or_made(kind: str, what: str, versions: str, make):
+    """``make(conn)``, or what a process made of it at the same data ``versions`` and kept on disk
+    (:mod:`greening.kept`); what is made is kept in turn."""
+    from greening import kept as store
+
+    path = store.path_of(get_settings().kept_dir, _url(), kind, what, versions)
+    with engine().connect() as conn:
+        found = store.read(conn, path)
+        if found is not None:
+            return found
+        value = make(conn)
+        mark = store.audit_mark(conn)
+    store.write(path, value, mark)
+    return value
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)

@@ -35,6 +35,11 @@ def register(sub) -> None:
     add_engine_option(p)
     p.set_defaults(func=_coverage)
 
+    p = sub.add_parser("keep-coverage", help="算好并保存全市与各县区的覆盖情况 / compute the coverage "
+                       "of the city and of every county now and keep it on disk for the app's processes "
+                       "(each starts from it: run daily after midnight, when the report date moves)")
+    p.set_defaults(func=_keep_coverage)
+
     p = sub.add_parser("lagging", help="落后村 / lagging villages with reasons and people in charge")
     _common(p)
     p.add_argument("--limit", type=int, default=30, help="rows to print (default 30)")
@@ -98,6 +103,35 @@ def _result(args):
     with get_engine().connect() as conn:
         return coverage_for(conn, _actor(args), _as_of(args),
                             recompute=getattr(args, "recompute", False))
+
+
+def _keep_coverage(args) -> int:
+    """Compute the city's and every county's coverage and keep each (:mod:`greening.coverage.kept`)."""
+    import time
+
+    from sqlalchemy import select
+
+    from greening.actor import CITY_PREFIX
+    from greening.config import get_settings
+    from greening.coverage.kept import computed, keep
+    from greening.coverage.load import report_date
+    from greening.db import get_engine
+    from greening.models import AdminArea
+    from greening.models.enums import AreaLevel, Role
+
+    settings = get_settings()
+    with get_engine().connect() as conn:
+        as_of = report_date(conn)
+        counties = conn.execute(select(AdminArea.code).where(
+            AdminArea.level == AreaLevel.COUNTY, AdminArea.deleted_at.is_(None)).order_by(AdminArea.code)).scalars().all()
+        areas = [(Role.CITY, CITY_PREFIX)] + [(Role.COUNTY_LEAD, str(c)[:6]) for c in counties]
+        for role, prefix in areas:
+            t0 = time.perf_counter()
+            made = computed(conn, Actor(user_id=None, username="keep-coverage", role=role, scope_prefix=prefix), as_of)
+            keep(settings.kept_dir, settings.resolved_database_url, made)
+            print(f"已保存 / kept {made.context} as of {as_of}: {len(made.inputs.villages)} villages, "
+                  f"{len(made.inputs.plantings)} plantings ({time.perf_counter() - t0:.1f} s)")
+    return 0
 
 
 def _write_csv(df: pd.DataFrame, path: str) -> None:
