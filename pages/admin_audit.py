@@ -78,4 +78,4 @@ def _export() -> bytes:
 
 
 st.download_button(tr("audit.export"), _export, file_name=f"audit-{today.isoformat()}.csv",
-                   mime="text/csv", on_click="ignore")
+                   mime="text/csv", on_click="ignore", width="stretch")

@@ -27,7 +27,7 @@ with st.form("raster_import", clear_on_submit=False):
     c3, c4 = st.columns(2)
     nodata = c3.text_input(tr("rasters.nodata"), max_chars=20)
     source = c4.text_input(tr("rasters.source"), max_chars=300)
-    submitted = st.form_submit_button(tr("rasters.import"), type="primary")
+    submitted = st.form_submit_button(tr("rasters.import"), type="primary", width="stretch")
 
 if submitted and upload is None:
     st.warning(tr("rasters.no_file"))
@@ -63,7 +63,7 @@ else:
         pick = st.selectbox(tr("rasters.remove"), layers["id"].tolist(),
                             format_func=lambda i: f"#{i} {layers.set_index('id').loc[i, 'year']} "
                                                   f"{layers.set_index('id').loc[i, 'source']}")
-        if st.form_submit_button(tr("rasters.remove")):
+        if st.form_submit_button(tr("rasters.remove"), width="stretch"):
             try:
                 with db_session(actor, write=True) as s:
                     remove_layer(s, actor, int(pick))

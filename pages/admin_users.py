@@ -55,7 +55,7 @@ def _show_password(tab: str) -> None:
         st.success(f"{tr('users.created') if tab == 'new' else tr('users.reset_done')}：{kept[1]}")
         st.info(tr("users.one_time"))
         st.code(kept[2], language=None)
-        if st.button(tr("users.password_passed_on"), key=f"one_time_done_{tab}"):
+        if st.button(tr("users.password_passed_on"), key=f"one_time_done_{tab}", width="stretch"):
             st.session_state.pop(_ONE_TIME, None)
             st.rerun()
 
@@ -70,7 +70,7 @@ with new_tab, st.form(new_form.key(), clear_on_submit=False):
     role = translated(st.selectbox, tr("users.role"), ROLES, format_func=label_of(Role), key=new_form.key("role"))
     area = st.text_input(tr("users.area"), max_chars=12, key=new_form.key("area"))
     kept = st.session_state.get(_ONE_TIME)
-    if st.form_submit_button(tr("users.create"), type="primary") and not late_press_on_fresh_form(
+    if st.form_submit_button(tr("users.create"), type="primary", width="stretch") and not late_press_on_fresh_form(
             new_form, kept[0] if kept else None, name, display, area):
         made = _run(lambda s: users.create_user(s, actor, username=name, display_name=display, role=role,
                                                 area_code=area.strip() or None)[1], None)
@@ -88,7 +88,7 @@ with edit_tab:
         current = table[table["id"] == uid].iloc[0]
         c1, c3 = st.columns(2)
         active_button(actor, c1, uid, bool(current["active"]))
-        if c3.button(tr("users.reset")):
+        if c3.button(tr("users.reset"), width="stretch"):
             made = _run(lambda s: users.reset_password(s, actor, uid), None)
             if made:
                 _keep_password("reset", names[uid], made)
@@ -101,7 +101,7 @@ with edit_tab:
             area = st.text_input(tr("users.area_code"), max_chars=12, key=f"edit_area_{uid}",
                                  value=str(current["area_code"] or ""))
             sso = st.text_input(tr("users.sso"), max_chars=200)
-            if st.form_submit_button(tr("users.save")):
+            if st.form_submit_button(tr("users.save"), width="stretch"):
                 _run(lambda s: users.change_role(s, actor, uid, role=role, area_code=area.strip() or None),
                      tr("users.role_changed"))
                 if sso.strip():
@@ -109,7 +109,7 @@ with edit_tab:
 
 with team_tab, st.form("team_accounts"):
     county = st.text_input(tr("users.county"), max_chars=6)
-    if st.form_submit_button(tr("users.team_accounts")):
+    if st.form_submit_button(tr("users.team_accounts"), width="stretch"):
         made = _run(lambda s: users.team_accounts_xlsx(users.create_team_accounts(
             s, actor, county=county.strip() or None)), tr("users.created"))
         if made:
@@ -119,4 +119,4 @@ if data := st.session_state.get("team_accounts_xlsx"):
     st.download_button(tr("users.download"), data,
                        on_click=lambda: st.session_state.pop("team_accounts_xlsx", None),
                        file_name="team-accounts.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", width="stretch")

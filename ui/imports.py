@@ -56,7 +56,7 @@ def ledger_import(actor: Actor) -> None:
         st.warning(tr("imports.nothing"))
         return
     accept = st.checkbox(tr("imports.accept_valid"), value=not report.error_rows, key="ledger_accept")
-    if st.button(tr("imports.apply"), type="primary", key="ledger_apply"):
+    if st.button(tr("imports.apply"), type="primary", key="ledger_apply", width="stretch"):
         try:
             with db_session(actor, write=True) as s:
                 result = apply_ledger(s, actor, report, accept_valid_rows=accept)
@@ -96,7 +96,7 @@ def boundary_import(actor: Actor) -> None:
     frame = plan.frame().drop(columns=["reason_en" if lang() == "zh" else "reason_zh"])
     st.dataframe(frame, hide_index=True)
     if st.button(tr("imports.apply"), type="primary", key="boundary_apply",
-                 disabled=not (counts["add"] or counts["change"] or counts["retire"])):
+                 disabled=not (counts["add"] or counts["change"] or counts["retire"]), width="stretch"):
         try:
             with db_session(actor, write=True) as s:
                 result = apply_boundary_import(s, actor, plan, accept_valid=True)

@@ -36,7 +36,7 @@ def active_button(actor: Actor, container, user_id: int, active: bool) -> None:
 
     wanted = not active
     pressed = container.button(tr("users.disable" if active else "users.enable"),
-                               key=f"user_active_{user_id}_{int(active)}")
+                               key=f"user_active_{user_id}_{int(active)}", width="stretch")
     said = st.session_state.pop(_SAID, None)
     if said and said[0] == user_id and not pressed:
         container.success(said[1])
