@@ -8,7 +8,7 @@ from greening.permissions import PermissionDenied
 from ui import data
 from ui.greencover_st import village_section
 from ui.i18n_st import county_name, label, lang, tr
-from ui.layout import md_escape, page_header, show_error
+from ui.layout import md_escape, page_header, show_error, stacked_on_phone
 from ui.login_gate import require_actor
 from ui.maps_st import basemap_picker, datum_of, map_data, render, show_map
 from ui.photos_view import show_photos
@@ -43,7 +43,8 @@ show_map(render(md, basemap=basemap, metric="plan_completion", layer_control=md.
          key="village_map")
 village_section(actor, code)
 
-left, right = st.columns(2)
+# beside each other on a wide screen; on a phone the team and its people above the survival figure
+left, right = stacked_on_phone("team").columns(2)
 with left:
     st.markdown(f"#### {tr('village.team')}")
     team = detail.team

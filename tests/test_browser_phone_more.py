@@ -92,3 +92,28 @@ def test_a_notice_cards_buttons_span_the_card_and_a_double_tap_acknowledges_once
     shot(page, "inbox-ack-phone-done")
     assert dialogs == []
     page.context.close()
+
+
+def test_the_village_pages_sections_stand_one_under_another_on_a_phone(app_server, browser, dialogs):
+    """村详情 on a phone: the cadres' table beside 成活率 had half the screen (身份 cut, 职务 off the
+    screen) and 绿化覆盖率's two figures squeezed their sources into two narrow columns; now each
+    takes the screen's width, one under the other."""
+    page = _phone(browser, app_server, dialogs)
+    _logged_in(page, "team-suixi")
+    _open(page, app_server, "village", "驻村干部与专家")
+    table = page.locator("[data-testid=stDataFrame]").filter(has_text="身份").first
+    survival = page.locator("[data-testid=stMetric]").filter(has_text="成活率").first
+    cover = page.locator("[data-testid=stMetric]").filter(has_text="遥感绿化覆盖率").first
+    blocks = page.locator("[data-testid=stMetric]").filter(has_text="种植地块覆盖").first
+    table.scroll_into_view_if_needed()
+    try:
+        boxes = {name: el.bounding_box() for name, el in
+                 (("table", table), ("survival", survival), ("cover", cover), ("blocks", blocks))}
+        assert all(boxes.values()), boxes
+        assert boxes["table"]["width"] >= PHONE["width"] - 40, boxes  # the screen less the page's padding
+        assert boxes["survival"]["y"] > boxes["table"]["y"] + boxes["table"]["height"] - 1, boxes  # under it
+        assert boxes["blocks"]["y"] > boxes["cover"]["y"] + boxes["cover"]["height"] - 1, boxes
+    finally:
+        shot(page, "village-phone")
+    assert dialogs == []
+    page.context.close()

@@ -7,7 +7,7 @@ import streamlit as st
 from greening.i18n import fmt_pct
 from ui import data
 from ui.i18n_st import lang, tr
-from ui.layout import md_escape
+from ui.layout import md_escape, stacked_on_phone
 
 __all__ = ["overlay_for", "village_section", "raster_upload_mb", "import_progress"]
 
@@ -83,7 +83,7 @@ def village_section(actor, code: str) -> None:
         hit = frame[frame["code"] == code]
         row = hit.iloc[0] if len(hit) else None
     cur = layers.get(row["gc_layer_id"]) if layers is not None and row is not None else None
-    left, right = st.columns(2)
+    left, right = stacked_on_phone("green_cover").columns(2)  # each figure with its sources, full width on a phone
     if cur is None:
         left.info(tr("gc.no_raster"))
     else:

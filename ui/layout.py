@@ -11,7 +11,7 @@ from ui import data
 from ui.i18n_st import lang, tr
 
 __all__ = ["PHONE_CSS", "apply_css", "demo_banner", "progress_metric", "md_escape", "page_header", "show_error",
-           "flash", "flash_slot", "tab_title"]
+           "flash", "flash_slot", "tab_title", "PHONE_STACK", "stacked_on_phone"]
 
 _FLASH = "page_flash"  # what the last action did, said once on whichever page the rerun shows
 
@@ -47,10 +47,16 @@ PHONE_CSS = """
   div[data-testid="stMetricValue"]{font-size:1.3rem}
   .stButton button,.stFormSubmitButton button,.stDownloadButton button{width:100%;min-height:3rem;font-size:1.05rem}
   div[data-testid="stHorizontalBlock"]{gap:.4rem}
-  /* headline figures two by two instead of one per screen row */
-  div[data-testid="stHorizontalBlock"]:has(div[data-testid="stMetric"]){flex-wrap:wrap;flex-direction:row}
-  div[data-testid="stHorizontalBlock"]:has(div[data-testid="stMetric"]) > div[data-testid="stColumn"]{
+  /* headline figures two by two instead of one per screen row (not inside a phone_stack container) */
+  div[data-testid="stHorizontalBlock"]:has(div[data-testid="stMetric"]):not([class*="st-key-phone_stack"] *){
+    flex-wrap:wrap;flex-direction:row}
+  div[data-testid="stHorizontalBlock"]:has(div[data-testid="stMetric"]):not([class*="st-key-phone_stack"] *)
+    > div[data-testid="stColumn"]{
     flex:1 1 calc(50% - .4rem) !important;min-width:calc(50% - .4rem) !important;width:calc(50% - .4rem) !important}
+  /* columns of a stacked_on_phone() container one under the other, each the screen's width */
+  [class*="st-key-phone_stack"] div[data-testid="stHorizontalBlock"]{flex-direction:column;flex-wrap:nowrap}
+  [class*="st-key-phone_stack"] div[data-testid="stHorizontalBlock"] > div[data-testid="stColumn"]{
+    flex:1 1 auto !important;min-width:100% !important;width:100% !important}
   div[data-testid="stMetricLabel"] p{font-size:.8rem}
   input,textarea,select{font-size:16px !important}
   /* st.table (a team's recent records): one line per cell, the table scrolls sideways */
@@ -60,6 +66,18 @@ PHONE_CSS = """
 }
 </style>
 """
+
+#: the key prefix of the containers whose columns stand one under another on a phone (PHONE_CSS)
+PHONE_STACK = "phone_stack"
+
+
+def stacked_on_phone(name: str):
+    """A container whose columns stand one under the other on a narrow screen (up to 640 px), each
+    the screen's width: for columns holding a table, a paragraph or a figure with long captions.
+    Elsewhere a row with a figure (st.metric) stays two columns by two on a phone, as headline
+    figures do, which squeezed a table or a paragraph beside a figure into half a phone's width."""
+    return st.container(key=f"{PHONE_STACK}_{name}")
+
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
