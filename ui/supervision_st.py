@@ -41,7 +41,9 @@ def issue_panel(actor: Actor, lagging: pd.DataFrame) -> None:
         parse_addressees,
     )
 
-    with st.expander(tr("sup.issue.title"), icon=":material/assignment_late:"):
+    # Keyed: the browser knows the panel by its key, not by its label, so it stays open when the
+    # language is switched (the label in the other language made it a new, closed panel).
+    with st.expander(tr("sup.issue.title"), icon=":material/assignment_late:", key="sup_issue_panel"):
         # One round per issuing: after a batch is issued the picker and the form start afresh under
         # new keys, so a second press of the old 下发 (a double press, a press a second later) is
         # not delivered and cannot issue the whole batch again (ui.forms).
