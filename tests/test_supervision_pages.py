@@ -695,3 +695,71 @@ def test_a_double_press_of_issue_says_the_batch_was_issued(settings):  # noqa: F
     assert [m.value for m in at.success] == [f"已下发 1 份新督办单：{first}"], _texts(at)
     assert not at.info and commits, [m.value for m in at.info]
     assert at.multiselect(key="sup_issue_1_pick").value == []  # the fresh form for the next batch
+
+
+def _failed_messages(n: int) -> list[int]:
+    import uuid
+
+    from greening.models import OutboxMessage
+
+    with session_scope(make_engine()) as s:
+        install_scope(s, Actor.system("tests"))
+        made = [OutboxMessage(dedup_key=f"test-failed-{uuid.uuid4().hex}", event="issued", channel="wecom", recipient="群机器人",
+                              subject="督办单", body="…", status="failed", attempts=5, last_error="HTTP 500")
+                for i in range(n)]
+        s.add_all(made)
+        s.flush()
+        return [m.id for m in made]
+
+
+def _outbox_status(mid: int) -> str:
+    from greening.models import OutboxMessage
+
+    with session_scope(make_engine()) as s:
+        install_scope(s, Actor.system("tests"))
+        return s.get(OutboxMessage, mid).status
+
+
+def _said(at) -> list[str]:
+    """The page's success lines other than the inbox's own 「没有待办事项。」."""
+    return [m.value for m in at.success if m.value != "没有待办事项。"]
+
+
+@pytest.mark.parametrize("last", [False, True], ids=["one-of-two", "the-last-one"])
+def test_resend_says_what_it_did_after_a_double_press(settings, last):  # noqa: F811
+    """重新发送 pressed twice, the second press arriving as the first one's resend commits: the
+    「已保存」 was written after the commit and lost with the stopped run. Said once, after the
+    rerun, in the outbox's section, the message gone from the list."""
+    from tests.fixtures.double_press import press_again_at_commit
+
+    ids = _failed_messages(1 if last else 2)
+    at = _app("admin", "pages/inbox.py")
+    _no_exception(at)
+    mid = ids[-1]
+    with press_again_at_commit() as commits:
+        at.button(key=f"requeue_{mid}").click().run()
+    _no_exception(at)
+    assert commits and not at.error, [e.value for e in at.error]
+    assert _said(at) == [f"已重新排队：#{mid} 将再次发送。"], _texts(at)
+    assert _outbox_status(mid) == "pending"
+    assert f"requeue_{mid}" not in [b.key for b in at.button]  # no second press to make
+    at.run()  # said once: the next run does not say it again
+    assert not _said(at), _texts(at)
+    assert (f"requeue_{ids[0]}" in [b.key for b in at.button]) is not last
+
+
+def test_resend_pressed_twice_in_a_row_is_not_refused(settings):  # noqa: F811
+    """重新发送, then pressed again on the list as the first press's run left it (drawn before the
+    press was handled, the message still in it): the second press's run wiped the 「已保存」 (and
+    offered no button for it). The list is drawn again at once without the message, and what the
+    press did is said."""
+    (mid,) = _failed_messages(1)
+    at = _app("admin", "pages/inbox.py")
+    for _ in range(2):
+        again = [b for b in at.button if b.key == f"requeue_{mid}"]
+        if again:
+            again[0].click().run()
+            _no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert _said(at) == [f"已重新排队：#{mid} 将再次发送。"], _texts(at)
+    assert _outbox_status(mid) == "pending"

@@ -11,7 +11,7 @@ from ui import data
 from ui.i18n_st import lang, tr
 
 __all__ = ["PHONE_CSS", "apply_css", "demo_banner", "progress_metric", "md_escape", "page_header", "show_error",
-           "flash", "flash_slot", "tab_title", "PHONE_STACK", "stacked_on_phone"]
+           "flash", "flash_slot", "flashed", "tab_title", "PHONE_STACK", "stacked_on_phone"]
 
 _FLASH = "page_flash"  # what the last action did, said once on whichever page the rerun shows
 
@@ -23,15 +23,27 @@ def flash(text: str) -> None:
     st.session_state[_FLASH] = text
 
 
-def flash_slot() -> list[str]:
+def flash_slot(where: str = _FLASH) -> list[str]:
     """An empty :func:`flash`, kept in session state now, BEFORE a write: append the text to it as
     soon as the write is committed, with no session-state access in between. A second press of the
     button arriving during the run stops the run at its next session-state access (Streamlit's
     checkpoint for a rerun request); a ``flash()`` after the commit was such an access, so the
-    step was saved and its 「已保存」 lost (the next run no longer offers the step's button)."""
+    step was saved and its 「已保存」 lost (the next run no longer offers the step's button).
+
+    ``where``: said by :func:`page_header` (the default), or by whoever calls :func:`flashed` with
+    the same name (a section far down a page says its own outcome where the user pressed)."""
     slot: list[str] = []
-    st.session_state[_FLASH] = slot
+    st.session_state[where] = slot
     return slot
+
+
+def flashed(where: str = _FLASH) -> str | None:
+    """What the last action kept under ``where`` said (:func:`flash`, :func:`flash_slot`), once:
+    taken out of session state; None when nothing was said, or the write was not committed."""
+    said = st.session_state.pop(where, None)
+    if isinstance(said, list):  # a flash_slot(): filled when its write was committed
+        said = said[0] if said else None
+    return said or None
 
 # Narrow screens: less padding, full-width buttons and inputs big enough for a thumb, tables that
 # scroll sideways instead of squeezing. Streamlit's own toolbar is hidden by .streamlit/config.toml.
@@ -144,9 +156,7 @@ def page_header(title: str) -> None:
     st.subheader(title)
     st.caption(tr("common.as_of", date=fmt_date(data.report_date(), lang())))
     demo_banner()
-    said = st.session_state.pop(_FLASH, None)
-    if isinstance(said, list):  # a flash_slot(): filled when its write was committed
-        said = said[0] if said else None
+    said = flashed()
     if said:
         st.success(said)
 

@@ -9,12 +9,13 @@ import streamlit as st
 
 from greening.actor import Actor
 from greening.config import get_settings
+from greening.i18n import t
 from greening.permissions import PermissionDenied, allowed
 from ui import data
 from ui.engine import db_session
 from ui.forms import FormRound
 from ui.i18n_st import lang, tr, translated
-from ui.layout import flash_slot, md_escape, show_error
+from ui.layout import flash_slot, flashed, md_escape, show_error
 
 __all__ = ["issue_panel", "inbox_of", "inbox_count", "notice_actions", "notice_pdf_button", "notices_table", "status_text",
            "level_text", "report_evidence"]
@@ -150,7 +151,6 @@ def _issued_text(outcome, names: dict, sep: str, lg: str) -> list[tuple[str, str
     that already had the open notice this user issued them today (a press handled twice: named
     with that notice's number, nothing new issued), and the villages skipped for another open
     notice. Reads no session state (made inside the batch's transaction)."""
-    from greening.i18n import t
     from greening.supervision.notices import display_number
 
     def say(key: str, **kw) -> str:  # in ``lg``, not the session's language
@@ -270,7 +270,6 @@ def notice_pdf_button(actor: Actor, notice_id: int, number: str, key: str) -> No
 def _outcome(notice, lg: str) -> str:
     """「已保存：湛绿督〔2024〕1号 现为“已签收待整改”。」 in ``lg`` (read before the transaction ends;
     reads no session state)."""
-    from greening.i18n import t
     from greening.supervision.inbox import STATUS_EN, STATUS_ZH
     from greening.supervision.notices import display_number
 
@@ -278,24 +277,20 @@ def _outcome(notice, lg: str) -> str:
     return t("sup.step_done", lg, number=display_number(notice), state=state)
 
 
-def _run(actor: Actor, fn, *, notice_step: bool = True, **kw) -> bool:
-    """``fn(session, actor, **kw)`` in one transaction; a notice step's outcome is said after the
-    rerun that follows it (:func:`ui.layout.flash_slot`, filled as the step is committed: a second
-    press arriving during this run cannot lose it), anything else's at once."""
+def _run(actor: Actor, fn, **kw) -> bool:
+    """``fn(session, actor, **kw)``, a notice step, in one transaction; its outcome is said after
+    the rerun that follows it (:func:`ui.layout.flash_slot`, filled as the step is committed: a
+    second press arriving during this run cannot lose it)."""
     lg = lang()
-    slot = flash_slot() if notice_step else None
+    slot = flash_slot()
     try:
         with db_session(actor, write=True) as s:
-            result = fn(s, actor, **kw)
-            said = _outcome(result, lg) if notice_step else tr("sup.done")
-        if slot is not None:
-            slot.append(said)  # committed: said on the page the rerun shows
+            said = _outcome(fn(s, actor, **kw), lg)
+        slot.append(said)  # committed: said on the page the rerun shows
     except (PermissionDenied, ValueError) as exc:
         show_error(exc)
         return False
     data.invalidate()
-    if not notice_step:
-        st.success(said)
     return True
 
 
@@ -405,10 +400,16 @@ def _report_form(actor: Actor, rec: dict, key: str, on: dt.date) -> None:
     st.rerun()
 
 
+_REQUEUED = "sup_outbox_said"  # what the last 重新发送 did, said in the outbox's section after the rerun
+
+
 def outbox_failures(actor: Actor) -> None:
     """Administrators: messages that failed or are unconfirmed, each with "send again"."""
     from greening.supervision import outbox
 
+    said = flashed(_REQUEUED)
+    if said:
+        st.success(said)
     with db_session(actor) as s:
         rows = [(m.id, m.channel, m.recipient, m.status, m.attempts, m.last_error) for m in outbox.failures(s, actor)]
     if not rows:
@@ -418,7 +419,29 @@ def outbox_failures(actor: Actor) -> None:
                  hide_index=True, width="stretch")
     for mid, *_ in rows[:20]:
         if st.button(tr("sup.outbox.requeue", id=mid), key=f"requeue_{mid}"):
-            _run(actor, outbox.requeue, notice_step=False, message_id=mid)
+            _requeue(actor, mid)
+
+
+def _requeue(actor: Actor, message_id: int) -> None:
+    """重新发送, said after the rerun that draws the list without the message (a flash slot filled
+    as the resend is committed: a second press arriving during this run cannot lose it). The
+    list above had been drawn before the press was handled: the message stayed in it with its
+    button, and the press's 「已保存」 went with the next run."""
+    from greening.supervision import outbox
+
+    lg = lang()
+    slot = flash_slot(_REQUEUED)
+    try:
+        with db_session(actor, write=True) as s:
+            outbox.requeue(s, actor, message_id=message_id)
+            said = t("sup.outbox.requeued", lg, id=message_id)
+        slot.append(said)  # committed
+    except (PermissionDenied, ValueError) as exc:
+        st.session_state.pop(_REQUEUED, None)
+        show_error(exc)
+        return
+    data.invalidate()
+    st.rerun()
 
 
 def notice_history(actor: Actor, notice_id: int, steps=None) -> None:
