@@ -15,6 +15,7 @@ from ui.supervision_st import (
     notice_histories,
     notice_history,
     notice_pdf_button,
+    notice_reasons,
     report_evidence,
     status_text,
 )
@@ -43,7 +44,7 @@ def notice_list(title_key, frame, key):
             st.markdown(f"**{md_escape(rec['display_number'])}** {md_escape(rec['town_name'] or '')}"
                         f"{md_escape(rec['village_name'])} · {md_escape(status_text(rec))} · "
                         f"{tr('sup.col.deadline')} {fmt_date(rec['deadline'], lang())}{late}")
-            st.text(rec["reasons"])
+            notice_reasons(rec)
             reason = rec.get("return_reason")  # NaN in a row of a notice never returned
             if isinstance(reason, str) and reason.strip():
                 st.warning(md_escape(fmt_label(tr("sup.col.reason"), reason, lang())))

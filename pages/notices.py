@@ -12,6 +12,8 @@ from ui.supervision_st import (
     notice_actions,
     notice_history,
     notice_pdf_button,
+    notice_place,
+    notice_reasons,
     notices_table,
     report_evidence,
 )
@@ -36,10 +38,9 @@ labels = {int(r["id"]): f"{r['display_number']} {r['village_name']} · {r['statu
 picked = translated(st.selectbox, tr("sup.notices.pick"), list(labels), format_func=labels.get, key="notice_pick")
 rec = frame[frame["id"] == picked].iloc[0].to_dict()
 with st.container(border=True):
-    st.markdown(f"**{md_escape(rec['display_number'])}** · {md_escape(rec['county_name'] or '')}"
-                f"{md_escape(rec['town_name'] or '')}{md_escape(rec['village_name'])}")
+    st.markdown(f"**{md_escape(rec['display_number'])}** · {md_escape(notice_place(rec))}")
     st.caption(md_escape(addressee_text(rec["addressees"], lang())))
-    st.text(rec["reasons"])
+    notice_reasons(rec)  # in English as the lagging page words them; the notice keeps them as issued
     notice_history(actor, picked)  # every step, each on its line
     report_evidence(actor, rec, f"nt_{picked}")
     notice_actions(actor, rec, f"nt_{picked}")

@@ -150,3 +150,46 @@ def test_tree_counts_in_the_pace_reason_have_thousands_separators():
     row = Row()
     pace = next(r for r in _reasons(row, 0.93, get_settings()) if r.code == "behind_pace")
     assert "（451/1,478 株）" in pace.zh and "(451/1,478 trees)" in pace.en
+
+
+class TestReadBack:
+    """A 督办单 keeps its reasons as the Chinese text it was issued with: the lagging list's
+    phrasings are read back in English (greening.coverage.reason_text)."""
+
+    def test_every_reason_of_the_list_reads_back_as_its_english(self, catalogue):
+        from greening.coverage.reason_text import reason_in_english
+
+        pairs = [(zh, en) for rs in lagging(catalogue, lag_max_overdue_care=0)["reason_list"] for _c, zh, en in rs]
+        assert len(pairs) > 10
+        assert [(zh, reason_in_english(zh)) for zh, _en in pairs] == pairs
+
+    @pytest.mark.parametrize("name", ["behind_pace", "no_plan", "low_coverage", "never_active", "inactive",
+                                      "low_survival", "no_team", "team_inactive", "no_first_secretary",
+                                      "outside_village", "not_visible", "care_overdue"])
+    def test_every_phrasing_reads_back(self, name):
+        from greening.coverage.reason_text import PHRASES, reason_in_english, reason_texts
+
+        values = {"done": "12%", "trees": "1,200", "planned": "10,000", "pace": "80%", "met": "3",
+                  "applicable": "40", "share": "8%", "floor": "30%", "days": "78", "rate": "55%",
+                  "plantings": "2", "per_ha": "120", "change": "-0.4", "n": "37", "due": dt.date(2024, 4, 4)}
+        zh, en = reason_texts(name, **values)
+        assert set(PHRASES) >= {name} and reason_in_english(zh) == en
+        assert reason_in_english(zh + "。") == en  # a full stop typed after it
+
+    def test_a_notices_lines_keep_their_numbers_and_a_line_typed_by_hand(self):
+        from greening.coverage.reason_text import reasons_in_english
+
+        text = ("1. 已连续 78 天无植绿或管护记录\n2、37 次管护/成活率核查逾期未做（最早应于 2024年4月4日 完成）\n"
+                "（3）村委会已承诺月底前补植\n未建立村级党员护绿队；党员护绿队处于停用状态")
+        assert reasons_in_english(text) == (
+            "1. No planting or care for 78 days\n"
+            "2. 37 care or survival checks overdue (the oldest was due on 4 Apr 2024)\n"
+            "（3）村委会已承诺月底前补植\n"
+            "No Party-member greening team; The greening team is inactive")
+
+    def test_a_phrasing_with_its_figures_changed_by_hand_reads_back_with_the_new_figures(self):
+        from greening.coverage.reason_text import reason_in_english
+
+        assert reason_in_english("已连续 100 天无植绿或管护记录") == "No planting or care for 100 days"
+        assert reason_in_english("已连续一百天无植绿或管护记录") is None  # not the phrasing: stays as typed
+        assert reason_in_english("37 次管护/成活率核查逾期未做（最早应于 2024年2月30日 完成）") is None

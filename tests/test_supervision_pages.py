@@ -763,3 +763,49 @@ def test_resend_pressed_twice_in_a_row_is_not_refused(settings):  # noqa: F811
     assert not at.error, [e.value for e in at.error]
     assert _said(at) == [f"已重新排队：#{mid} 将再次发送。"], _texts(at)
     assert _outbox_status(mid) == "pending"
+
+
+#: a notice's reasons as the issue form pre-fills them from the lagging list, and a line typed by hand
+LAGGING_REASONS = ("1. 已连续 78 天无植绿或管护记录\n"
+                   "2. 37 次管护/成活率核查逾期未做（最早应于 2024年4月4日 完成）\n"
+                   "3. 种植进度落后：完成 12%（1,200/10,000 株），按季节进度此时应达 80%\n"
+                   "4. 村委会已承诺月底前补植")
+
+
+def test_an_english_notice_gives_its_reasons_and_county_in_english(settings):  # noqa: F811
+    """督办单 in English showed its reasons as stored, in Chinese (「1. 已连续 78 天无植绿或管护记录」),
+    and the county in its title in Chinese (遂溪县), while 落后村预警 showed the same reasons in
+    English. The reasons the lagging list words are read back in English with their figures; a line
+    typed by hand stays as typed; the stored (Chinese) notice is unchanged and shown as issued."""
+    with session_scope(make_engine()) as s:
+        u = s.scalar(select(User).where(User.username == "city"))
+        actor = Actor(user_id=u.id, username="city", role=Role.CITY)
+        install_scope(s, actor)
+        notice = N.issue_notice(s, actor, N.NoticeDraft("440823101206", LAGGING_REASONS, ["inactive", "care_overdue"],
+                                                         [{"role": "team_leader", "name": "王五"}]),
+                                issued_on=dt.date(2024, 6, 10))
+        nid, number = notice.id, N.display_number(notice)
+    english = ("1. No planting or care for 78 days\n"
+               "2. 37 care or survival checks overdue (the oldest was due on 4 Apr 2024)\n"
+               "3. Behind the seasonal pace: 12% of the plan done (1,200/10,000 trees), 80% expected by now\n"
+               "4. 村委会已承诺月底前补植")
+    at = _english("suixi", "pages/notices.py")
+    at.selectbox(key="notice_pick").set_value(nid).run()
+    _no_exception(at)
+    inside = [t.value for e in at.expander for t in e.text]
+    texts = [t.value for t in at.text]
+    assert english in texts and LAGGING_REASONS not in [x for x in texts if x not in inside], texts
+    title = next(m.value for m in at.markdown if m.value.startswith(f"**{N.display_number(notice)}**"))
+    assert "Suixi County" in title and "遂溪县" not in title, title
+    # the notice as issued, in Chinese, one click away
+    assert [e.label for e in at.expander] == ["As issued (Chinese, the official record)"], [e.label for e in at.expander]
+    assert LAGGING_REASONS in [t.value for t in at.expander[0].text]
+    town = _english("suixi-town")  # the inbox's card of the same notice
+    assert english in [t.value for t in town.text], [t.value for t in town.text]
+    zh = _app("suixi", "pages/notices.py")
+    zh.selectbox(key="notice_pick").set_value(nid).run()
+    assert LAGGING_REASONS in [t.value for t in zh.text] and not zh.expander
+    assert any(m.value.startswith(f"**{number}**") and "遂溪县" in m.value for m in zh.markdown)
+    with session_scope(make_engine()) as s:
+        install_scope(s, Actor.system("tests"))
+        assert s.get(SupervisionNotice, nid).reasons == LAGGING_REASONS

@@ -18,7 +18,7 @@ from ui.i18n_st import lang, tr, translated
 from ui.layout import flash_slot, flashed, md_escape, show_error
 
 __all__ = ["issue_panel", "inbox_of", "inbox_count", "notice_actions", "notice_pdf_button", "notices_table", "status_text",
-           "level_text", "report_evidence"]
+           "level_text", "report_evidence", "notice_place", "notice_reasons"]
 
 
 def _today() -> dt.date:
@@ -231,6 +231,40 @@ def status_text(rec) -> str:
 def level_text(rec) -> str:
     """The level a notice sits at (town, county, city; escalated when overdue), in the interface's language."""
     return str(rec["level"] if lang() == "en" else rec["level_zh"])
+
+
+def notice_place(rec) -> str:
+    """Where a notice goes, in the interface's language: 遂溪县金岭镇（示例）北寮社区（示例） in
+    Chinese; in English as the lagging cards write it, the village, its town and the county's
+    English name (北寮社区（示例） · 金岭镇（示例） · Suixi County; towns and villages have only
+    their Chinese names)."""
+    county = rec.get("county_name") if isinstance(rec.get("county_name"), str) else ""
+    town = rec.get("town_name") if isinstance(rec.get("town_name"), str) else ""
+    if lang() != "en":
+        return f"{county}{town}{rec['village_name']}"
+    from ui.i18n_st import county_name
+
+    county = county_name(str(rec["village_code"]), county) if county else ""
+    return " · ".join(p for p in (str(rec["village_name"]), town, county) if p)
+
+
+def notice_reasons(rec) -> None:
+    """督办事由 in the interface's language. The notice keeps them as issued, in Chinese (the
+    official record, perhaps edited from what the lagging list pre-filled): in English each line
+    the lagging list words is read back in English with its figures
+    (:func:`greening.coverage.reason_text.reasons_in_english`), a line typed by hand stays as
+    typed, and the text as issued is one click away."""
+    stored = str(rec.get("reasons") or "")
+    if lang() != "en":
+        st.text(stored)
+        return
+    from greening.coverage.reason_text import reasons_in_english
+
+    english = reasons_in_english(stored)
+    st.text(english)
+    if english != stored:
+        with st.expander(tr("sup.reasons.as_issued")):
+            st.text(stored)
 
 
 def notices_table(frame: pd.DataFrame) -> pd.DataFrame:

@@ -50,7 +50,7 @@ import pandas as pd
 
 from greening.area_codes import parent_codes
 from greening.coverage.inputs import CoverageInputs
-from greening.i18n import fmt_date
+from greening.coverage.reason_text import PHRASES, reason_texts
 
 __all__ = ["SEASONAL_PACE", "REASON_WEIGHTS", "Reason", "seasonal_pace", "lagging_villages",
            "responsible_people"]
@@ -94,9 +94,15 @@ def _care_reason(overdue, oldest, s) -> Reason | None:
     if pd.isna(overdue) or int(overdue) <= s.lag_max_overdue_care:
         return None
     n, day = int(overdue), pd.Timestamp(oldest).date()
-    return Reason("care_overdue", f"{n} 次管护/成活率核查逾期未做（最早应于 {fmt_date(day, 'zh')} 完成）",
-                  f"{n} care or survival checks overdue (the oldest was due on {fmt_date(day, 'en')})",
-                  _graded(REASON_WEIGHTS["care_overdue"], (n - s.lag_max_overdue_care) / (3 * max(s.lag_max_overdue_care, 1))))
+    return _reason("care_overdue", _graded(REASON_WEIGHTS["care_overdue"],
+                                           (n - s.lag_max_overdue_care) / (3 * max(s.lag_max_overdue_care, 1))),
+                   n=n, due=day)
+
+
+def _reason(name: str, severity: float, **params) -> Reason:
+    """The reason worded by :data:`greening.coverage.reason_text.PHRASES` ``name``."""
+    zh, en = reason_texts(name, **params)
+    return Reason(PHRASES[name].code, zh, en, severity)
 
 
 def _care_columns(overdue: Any, oldest: Any) -> dict:
@@ -108,56 +114,34 @@ def _reasons(row, pace: float, s) -> list[Reason]:
     w, out = REASON_WEIGHTS, []
     planned, completion = int(row.planned), row.completion
     if planned > 0 and not pd.isna(completion) and completion < pace * s.lag_pace_ratio:
-        out.append(Reason(
-            "behind_pace",
-            f"种植进度落后：完成 {_pct(completion)}（{int(row.trees):,}/{planned:,} 株），"
-            f"按季节进度此时应达 {_pct(pace)}",
-            f"Behind the seasonal pace: {_pct(completion)} of the plan done ({int(row.trees):,}/"
-            f"{planned:,} trees), {_pct(pace)} expected by now",
-            _graded(w["behind_pace"], 1 - completion / pace)))
+        out.append(_reason("behind_pace", _graded(w["behind_pace"], 1 - completion / pace), done=_pct(completion),
+                           trees=f"{int(row.trees):,}", planned=f"{planned:,}", pace=_pct(pace)))
     if planned == 0:
-        out.append(Reason("no_plan", "未制定本年度种植计划（一村一图）",
-                          "No planting plan for this year", w["no_plan"]))
+        out.append(_reason("no_plan", w["no_plan"]))
     cov = row.coverage
     if not pd.isna(cov) and cov < s.lag_min_coverage:
-        out.append(Reason(
-            "low_coverage",
-            f"措施落实率低：{int(row.measures_satisfied)}/{int(row.measures_applicable)} 项"
-            f"（{_pct(cov)}），低于 {_pct(s.lag_min_coverage)}",
-            f"Low measure coverage: {int(row.measures_satisfied)} of "
-            f"{int(row.measures_applicable)} ({_pct(cov)}), below {_pct(s.lag_min_coverage)}",
-            _graded(w["low_coverage"], 1 - cov / s.lag_min_coverage)))
+        out.append(_reason("low_coverage", _graded(w["low_coverage"], 1 - cov / s.lag_min_coverage),
+                           met=int(row.measures_satisfied), applicable=int(row.measures_applicable),
+                           share=_pct(cov), floor=_pct(s.lag_min_coverage)))
     days = row.days_inactive
     if pd.isna(days):
-        out.append(Reason("inactive", "本年度无植绿或管护记录", "No planting or care recorded",
-                          w["inactive"]))
+        out.append(_reason("never_active", w["inactive"]))
     elif days >= s.lag_inactive_days:
-        out.append(Reason("inactive", f"已连续 {int(days)} 天无植绿或管护记录",
-                          f"No planting or care for {int(days)} days",
-                          _graded(w["inactive"], days / (2 * s.lag_inactive_days))))
+        out.append(_reason("inactive", _graded(w["inactive"], days / (2 * s.lag_inactive_days)), days=int(days)))
     rate = row.survival_rate
     if not pd.isna(rate) and rate < s.lag_min_survival:
-        out.append(Reason("low_survival",
-                          f"成活率 {_pct(rate)}，低于 {_pct(s.lag_min_survival)}",
-                          f"Survival {_pct(rate)}, below {_pct(s.lag_min_survival)}",
-                          _graded(w["low_survival"], 1 - rate / s.lag_min_survival)))
+        out.append(_reason("low_survival", _graded(w["low_survival"], 1 - rate / s.lag_min_survival),
+                           rate=_pct(rate), floor=_pct(s.lag_min_survival)))
     if int(row.teams) == 0:
-        out.append(Reason("no_team", "未建立村级党员护绿队", "No Party-member greening team",
-                          w["no_team"]))
+        out.append(_reason("no_team", w["no_team"]))
     elif int(row.active_teams) == 0:
-        out.append(Reason("team_inactive", "党员护绿队处于停用状态", "The greening team is inactive",
-                          w["team_inactive"]))
+        out.append(_reason("team_inactive", w["team_inactive"]))
     if int(row.villages_with_first_secretary) == 0 and int(row.villages_with_cadre) == 0:
-        out.append(Reason("no_first_secretary", "未派驻第一书记、党建指导员或下沉职级干部",
-                          "No first secretary, instructor or graded cadre assigned",
-                          w["no_first_secretary"]))
+        out.append(_reason("no_first_secretary", w["no_first_secretary"]))
     if int(row.outside_plantings) > 0:
         share = row.outside_trees / max(int(row.trees), 1)
-        out.append(Reason(
-            "outside_village",
-            f"{int(row.outside_plantings)} 条植树记录（{int(row.outside_trees)} 株）点位不在本村范围内",
-            f"{int(row.outside_plantings)} planting(s) ({int(row.outside_trees)} trees) reported "
-            f"outside the village", _graded(w["outside_village"], share * 5)))
+        out.append(_reason("outside_village", _graded(w["outside_village"], share * 5),
+                           plantings=int(row.outside_plantings), trees=int(row.outside_trees)))
     if pd.notna(row.not_visible) and bool(row.not_visible):
         from greening.greencover.change import not_visible_text
 

@@ -292,7 +292,7 @@ def not_visible_text(trees_per_ha: float, change_pp: float) -> tuple[str, str]:
     from greening.config import get_settings
 
     s = get_settings()
-    return (f"上报植树未见成效：上期影像以来每公顷上报 {trees_per_ha:.0f} 株，绿化覆盖率变化 "
-            f"{change_pp:+.1f} 个百分点（低于 {s.cover_flag_min_gain_pp:g}）",
-            f"Reported plantings not visible: {trees_per_ha:.0f} trees/ha reported since the earlier "
-            f"raster, green cover changed {change_pp:+.1f} pp (below {s.cover_flag_min_gain_pp:g})")
+    from greening.coverage.reason_text import reason_texts
+
+    return reason_texts("not_visible", per_ha=f"{trees_per_ha:.0f}", change=f"{change_pp:+.1f}",
+                        floor=f"{s.cover_flag_min_gain_pp:g}")

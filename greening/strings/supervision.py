@@ -59,6 +59,7 @@ STRINGS = {
     "sup.state.due_soon": ("本周到期", "due this week"),
     "sup.notices.title": ("督办单", "Supervision notices"),
     "sup.notices.pick": ("查看督办单", "Open a notice"),
+    "sup.reasons.as_issued": ("下发原文", "As issued (Chinese, the official record)"),
     "sup.outbox.failed": ("通知发送失败或未确认", "Notifications failed or unconfirmed"),
     "sup.outbox.requeue": ("重新发送 #{id}", "Send #{id} again"),
     "sup.outbox.requeued": ("已重新排队：#{id} 将再次发送。", "Queued again: #{id} will be sent again."),
