@@ -10,6 +10,7 @@ from ui.layout import md_escape, page_header
 from ui.login_gate import require_actor
 from ui.supervision_st import (
     notice_actions,
+    notice_facts,
     notice_history,
     notice_pdf_button,
     notice_place,
@@ -31,14 +32,18 @@ phone_table(frame, {"display_number": tr("sup.col.number"), "village_name": tr("
                     "town_name": tr("sup.col.town"), "status_text": tr("sup.col.status"),
                     "deadline": tr("sup.col.deadline"), "overdue_days": tr("sup.col.overdue"),
                     "level_text": tr("sup.col.level")}, height=320, key="notices_table", dates=("deadline",),
-            first=("village_name", "status_text", "overdue_days"))
-labels = {int(r["id"]): f"{r['display_number']} {r['village_name']} · {r['status_text']}" for r in frame.to_dict("records")}
-# notice ids as the options, named in this run's language; the choice is handed back after a language
-# switch, or the box went on showing the state in the other language (ui.i18n_st.translated)
+            first=("village_name", "status_text", "overdue_days"),
+            # a phone: the number, village and state (days overdue in it), wrapping: no sideways scroll
+            narrow={"short_number": tr("sup.col.number"), "village_name": tr("sup.col.village"),
+                    "state_text": tr("sup.col.status")})
+# number and village: the whole choice fits a phone's box (with the state it was cut); the state,
+# deadline and level are on the notice opened below. The ids are the options (ui.i18n_st.translated).
+labels = {int(r["id"]): f"{r['display_number']} {r['village_name']}" for r in frame.to_dict("records")}
 picked = translated(st.selectbox, tr("sup.notices.pick"), list(labels), format_func=labels.get, key="notice_pick")
 rec = frame[frame["id"] == picked].iloc[0].to_dict()
 with st.container(border=True):
     st.markdown(f"**{md_escape(rec['display_number'])}** · {md_escape(notice_place(rec))}")
+    st.caption(md_escape(notice_facts(rec)))
     st.caption(md_escape(addressee_text(rec["addressees"], lang())))
     notice_reasons(rec)  # in English as the lagging page words them; the notice keeps them as issued
     notice_history(actor, picked)  # every step, each on its line

@@ -4,10 +4,42 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.browser import DESKTOP, new_page, shot
+from tests.fixtures.browser import DESKTOP, PHONE, new_page, shot
 from tests.test_browser_review import _logged_in, _open
 
 pytestmark = pytest.mark.browser
+
+NOTICES = 8  # notices of 廉江 villages (the hostile village name of the browser database is in 遂溪)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def notices_of_lianjiang(browser_db):
+    """:data:`NOTICES` notices, worded as the issue form pre-fills them from the lagging list."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from greening.actor import Actor
+    from greening.db import make_engine, session_scope
+    from greening.models import AdminArea
+    from greening.models.enums import Role
+    from greening.permissions import install_scope
+    from greening.supervision import notices
+
+    engine = make_engine(browser_db)
+    city = Actor(user_id=None, username="city", role=Role.CITY)
+    with session_scope(engine) as s:
+        install_scope(s, Actor.system("tests"))
+        villages = s.scalars(select(AdminArea.code).where(AdminArea.level == "village",
+                                                          AdminArea.code.startswith("440881"))
+                             .order_by(AdminArea.code).limit(NOTICES)).all()
+        install_scope(s, city)
+        for i, code in enumerate(villages):
+            notices.issue_notice(s, city, notices.NoticeDraft(
+                code, f"1. 已连续 {60 + i} 天无植绿或管护记录", ["inactive"],
+                [{"role": "team_leader", "name": "王队长（示例）"}]),
+                issued_on=dt.date(2024, 5, 20), deadline=dt.date(2024, 6, 3 + i))
+    engine.dispose()
 
 
 def _switch_language(page, label: str) -> None:
@@ -19,6 +51,10 @@ def _switch_language(page, label: str) -> None:
     page.locator('[data-testid="stSidebar"]').get_by_text(label, exact=True).click()
     page.wait_for_timeout(1500)
     page.locator('[data-testid="stStatusWidgetRunningIcon"]').wait_for(state="detached", timeout=120_000)
+    close = page.locator('[data-testid="stSidebarCollapseButton"] button')
+    if page.viewport_size["width"] <= 640 and close.count() and close.first.is_visible():
+        close.first.click()  # the sidebar covers a phone's page
+        page.wait_for_timeout(800)
 
 
 def test_the_issue_panel_stays_open_across_a_language_switch(app_server, browser, dialogs):
@@ -38,5 +74,57 @@ def test_the_issue_panel_stays_open_across_a_language_switch(app_server, browser
         assert page.get_by_text("选择村（可多选）").is_visible()
     finally:
         shot(page, "issue-panel-after-language-switch")
+    assert dialogs == []
+    page.context.close()
+
+
+#: (scrollWidth, clientWidth) of every box that scrolls sideways in the phone's table of notices
+TABLE_WIDTHS = """() => [...document.querySelectorAll('.st-key-notices_table_narrow [data-testid="stTable"], '
+  + '.st-key-notices_table_narrow [data-testid="stTable"] > div')].map(e => [e.scrollWidth, e.clientWidth])"""
+#: the width the picker's choice takes and the width its box has (a text box cuts what is longer)
+PICK_WIDTHS = """() => { const i = document.querySelector('.st-key-notice_pick input');
+  const c = document.createElement('canvas').getContext('2d'); const s = getComputedStyle(i); c.font = s.font;
+  const room = i.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+  return [i.value, c.measureText(i.value).width, room]; }"""
+
+
+def _fits(page, name: str) -> None:
+    """The list of notices and the picker's choice fit the screen: nothing to scroll sideways, nothing cut."""
+    page.locator(".st-key-notice_pick input").wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    try:
+        if page.viewport_size["width"] <= 640:
+            widths = page.evaluate(TABLE_WIDTHS)
+            assert widths and all(scroll <= client + 1 for scroll, client in widths), widths
+            cells = page.locator(".st-key-notices_table_narrow table tbody tr").first.locator("td, th")
+            boxes = [cells.nth(i).bounding_box() for i in range(cells.count())]
+            assert boxes and all(b and b["x"] + b["width"] <= page.viewport_size["width"] for b in boxes), boxes
+        value, needed, room = page.evaluate(PICK_WIDTHS)
+        assert value and needed <= room, (value, needed, room)
+    finally:
+        shot(page, name)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_list_of_notices_and_the_picker_fit_the_screen(app_server, browser, dialogs, viewport):
+    """督办单 on a phone: the table's number column was off the screen's edge (the table scrolled
+    sideways) and the picker's choice 「湛绿督〔2024〕8号 竹井村（示例） · 已下发待签收」 was cut. The
+    phone's list is the number (〔2024〕8号), village and state, wrapping; the picker names the
+    number and village (the state, deadline and level are on the notice opened below it)."""
+    name = "phone" if viewport == PHONE else "desktop"
+    page = new_page(browser, app_server, dialogs, viewport)
+    _logged_in(page, "city")
+    _open(page, app_server, "notices", "查看督办单")
+    _fits(page, f"notices-{name}-zh")
+    if viewport == PHONE:
+        assert page.locator(".st-key-notices_table_narrow th").all_inner_texts()[0] == "编号"
+    else:
+        assert page.get_by_text("状态：已下发待签收", exact=False).first.is_visible()
+    _switch_language(page, "English")
+    page.get_by_text("Open a notice", exact=True).wait_for(timeout=60_000)
+    try:
+        _fits(page, f"notices-{name}-en")
+    finally:
+        _switch_language(page, "中文")
     assert dialogs == []
     page.context.close()

@@ -18,7 +18,7 @@ from ui.i18n_st import lang, tr, translated
 from ui.layout import flash_slot, flashed, md_escape, show_error
 
 __all__ = ["issue_panel", "inbox_of", "inbox_count", "notice_actions", "notice_pdf_button", "notices_table", "status_text",
-           "level_text", "report_evidence", "notice_place", "notice_reasons"]
+           "level_text", "report_evidence", "notice_place", "notice_reasons", "notice_facts"]
 
 
 def _today() -> dt.date:
@@ -268,11 +268,35 @@ def notice_reasons(rec) -> None:
 
 
 def notices_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The notices with ``status_text`` and ``level_text`` in the interface's language."""
+    """The notices with ``status_text`` and ``level_text`` in the interface's language, and for a
+    phone's narrow list ``short_number`` (〔2024〕7号) and ``state_text`` (the state, and how many
+    days overdue when it is: 已下发待签收 · 逾期 3 天)."""
     if not len(frame):
-        return frame.assign(status_text=[], level_text=[])
-    return frame.assign(status_text=[status_text(r) for r in frame.to_dict("records")],
-                        level_text=[level_text(r) for r in frame.to_dict("records")])
+        return frame.assign(status_text=[], level_text=[], short_number=[], state_text=[])
+    from greening.supervision.notices import short_number
+
+    rows = frame.to_dict("records")
+    states = [status_text(r) for r in rows]
+    return frame.assign(status_text=states, level_text=[level_text(r) for r in rows],
+                        short_number=[short_number(r["year"], r["seq"]) for r in rows],
+                        state_text=[f"{x} · {_overdue_short(r['overdue_days'])}" if r["overdue_days"] and r["overdue_days"] > 0
+                                    else x for x, r in zip(states, rows, strict=True)])
+
+
+def _overdue_short(days) -> str:
+    """逾期 3 天, kept on one line where a narrow cell wraps (no-break spaces: 「逾期 3 / 天」 read badly)."""
+    return tr("sup.overdue_short", n=int(days)).replace(" ", "\u00a0")
+
+
+def notice_facts(rec) -> str:
+    """One line under an opened notice: its state, deadline, level and days overdue, in the
+    interface's language (on a phone the list shows only the number, village and state)."""
+    from greening.i18n import fmt_date, fmt_label
+
+    lg = lang()
+    facts = [(tr("sup.col.status"), status_text(rec)), (tr("sup.col.deadline"), fmt_date(rec["deadline"], lg)),
+             (tr("sup.col.level"), level_text(rec)), (tr("sup.col.overdue"), str(int(rec["overdue_days"] or 0)))]
+    return " · ".join(fmt_label(k, v, lg) for k, v in facts)
 
 
 def notice_pdf_button(actor: Actor, notice_id: int, number: str, key: str) -> None:

@@ -55,8 +55,20 @@ def _cell(value):
     return value
 
 
+_NARROW_CSS = """<style>
+@media (max-width:{px}px){{
+  .st-key-{key}_narrow div[data-testid="stTable"] :is(th,td),
+  .st-key-{key}_narrow div[data-testid="stTable"] :is(th,td) *{{white-space:normal !important;
+    overflow-wrap:anywhere !important;word-break:keep-all !important}}
+  .st-key-{key}_narrow div[data-testid="stTable"] :is(th,td):first-child,
+  .st-key-{key}_narrow div[data-testid="stTable"] :is(th,td):first-child *{{white-space:nowrap !important}}
+}}
+</style>"""
+
+
 def phone_table(frame: pd.DataFrame, names: dict[str, str], *, first: tuple[str, ...], key: str,
-                height: int = 320, dates: tuple[str, ...] = (), wrap: tuple[str, ...] = ()) -> None:
+                height: int = 320, dates: tuple[str, ...] = (), wrap: tuple[str, ...] = (),
+                narrow: dict[str, str] | None = None) -> None:
     """A table readable on a phone: on a wide screen :func:`show_table` (``names`` in order); on a
     phone (the browser shows one of the two by its width) a plain table with the ``first`` columns
     leading, every cell on one line and the rest scrolling sideways. ``st.dataframe`` on a phone
@@ -65,14 +77,20 @@ def phone_table(frame: pd.DataFrame, names: dict[str, str], *, first: tuple[str,
     ``wrap``: columns of long text (a reason) that must be read whole: the phone shows each row as a
     card instead, the ``first`` columns on its heading line, then every other column as
     「label：value」, these wrapped over as many lines as they take (a table cut 退回原因 at the
-    screen's edge, and a team could not read why its record came back)."""
+    screen's edge, and a team could not read why its record came back).
+
+    ``narrow``: the phone's own columns (column -> label, in order) instead of ``names``: a few
+    short ones, their cells wrapping (the first column's kept on one line), so the table fits the
+    screen's width with nothing to scroll sideways (the 督办单 list needed it for its numbers)."""
     if frame is None or not len(frame):
         st.info(tr("common.no_data"))
         return
     st.html(_PHONE_TABLE_CSS.format(px=PHONE_PX, wide=PHONE_PX + 1, key=key))
     with st.container(key=f"{key}_wide"):
         show_table(frame, names, height=height if len(frame) > _PHONE_ROWS else "auto", key=key, dates=dates)
-    ordered = {c: names[c] for c in first if c in names} | names
+    ordered = narrow or ({c: names[c] for c in first if c in names} | names)
+    if narrow:
+        st.html(_NARROW_CSS.format(px=PHONE_PX, key=key))
     rows = phone_rows(key, len(frame))
     shown = _shown(frame.iloc[:rows], ordered, dates).astype(object).map(_cell)
     if wrap:

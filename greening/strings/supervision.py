@@ -55,6 +55,7 @@ STRINGS = {
     "sup.col.state": ("状态", "State"),
     "sup.col.reason": ("退回原因", "Reason"),
     "sup.state.overdue": ("逾期", "overdue"),
+    "sup.overdue_short": ("逾期 {n} 天", "{n} day(s) overdue"),
     "sup.overdue_days": ("逾期 {n} 天，已升级至{level}", "{n} day(s) overdue, escalated to the {level} level"),
     "sup.state.due_soon": ("本周到期", "due this week"),
     "sup.notices.title": ("督办单", "Supervision notices"),

@@ -30,7 +30,7 @@ from greening.supervision.states import next_state
 from greening.validation import Refusal
 
 __all__ = ["NoticeDraft", "NoticeError", "StaleNotice", "issue_notice", "acknowledge", "report",
-           "close", "return_notice", "load_notice", "display_number", "draft_from_lagging",
+           "close", "return_notice", "load_notice", "display_number", "short_number", "draft_from_lagging",
            "ADDRESSEE_ROLES", "MAX_TEXT", "addressee_text", "parse_addressees"]
 
 MAX_TEXT = 4000
@@ -63,7 +63,12 @@ class NoticeDraft:
 
 
 def display_number(notice: SupervisionNotice) -> str:
-    return f"湛绿督〔{notice.year}〕{notice.seq}号"
+    return f"湛绿督{short_number(notice.year, notice.seq)}"
+
+
+def short_number(year: int, seq: int) -> str:
+    """〔2024〕7号: the number without the issuer's 湛绿督 (a phone's narrow list of notices)."""
+    return f"〔{int(year)}〕{int(seq)}号"
 
 
 def _text(value, field: str, field_en: str, *, required: bool) -> str | None:
