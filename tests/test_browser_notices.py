@@ -17,29 +17,12 @@ def notices_of_lianjiang(browser_db):
     """:data:`NOTICES` notices, worded as the issue form pre-fills them from the lagging list."""
     import datetime as dt
 
-    from sqlalchemy import select
+    from tests.fixtures.notices import issue_notices
 
-    from greening.actor import Actor
-    from greening.db import make_engine, session_scope
-    from greening.models import AdminArea
-    from greening.models.enums import Role
-    from greening.permissions import install_scope
-    from greening.supervision import notices
-
-    engine = make_engine(browser_db)
-    city = Actor(user_id=None, username="city", role=Role.CITY)
-    with session_scope(engine) as s:
-        install_scope(s, Actor.system("tests"))
-        villages = s.scalars(select(AdminArea.code).where(AdminArea.level == "village",
-                                                          AdminArea.code.startswith("440881"))
-                             .order_by(AdminArea.code).limit(NOTICES)).all()
-        install_scope(s, city)
-        for i, code in enumerate(villages):
-            notices.issue_notice(s, city, notices.NoticeDraft(
-                code, f"1. 已连续 {60 + i} 天无植绿或管护记录", ["inactive"],
-                [{"role": "team_leader", "name": "王队长（示例）"}]),
-                issued_on=dt.date(2024, 5, 20), deadline=dt.date(2024, 6, 3 + i))
-    engine.dispose()
+    issue_notices(browser_db, "440881", NOTICES,
+                  lambda i, code: (f"1. 已连续 {60 + i} 天无植绿或管护记录", ["inactive"],
+                                   [{"role": "team_leader", "name": "王队长（示例）"}]),
+                  deadline=lambda i: dt.date(2024, 6, 3 + i))
 
 
 def _switch_language(page, label: str) -> None:

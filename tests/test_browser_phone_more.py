@@ -16,29 +16,9 @@ NOTICES = 55  # more than a phone's table shows at first (ui.tables.PHONE_PAGE)
 @pytest.fixture(scope="module", autouse=True)
 def many_notices(browser_db):
     """Before the app starts: :data:`NOTICES` notices of 遂溪 villages, one each."""
-    import datetime as dt
+    from tests.fixtures.notices import issue_notices
 
-    from sqlalchemy import select
-
-    from greening.actor import Actor
-    from greening.db import make_engine, session_scope
-    from greening.models import AdminArea
-    from greening.models.enums import Role
-    from greening.permissions import install_scope
-    from greening.supervision import notices
-
-    engine = make_engine(browser_db)
-    city = Actor(user_id=None, username="city", role=Role.CITY)
-    with session_scope(engine) as s:
-        install_scope(s, Actor.system("tests"))
-        villages = s.scalars(select(AdminArea.code).where(AdminArea.level == "village",
-                                                          AdminArea.code.startswith("440823"))
-                             .order_by(AdminArea.code).limit(NOTICES)).all()
-        install_scope(s, city)
-        for code in villages:
-            notices.issue_notice(s, city, notices.NoticeDraft(code, "1. 种植进度落后", [], [{"name": "王队长"}]),
-                                 issued_on=dt.date(2024, 5, 20), deadline=dt.date(2024, 6, 3))
-    engine.dispose()
+    issue_notices(browser_db, "440823", NOTICES, lambda i, code: ("1. 种植进度落后", [], [{"name": "王队长"}]))
 
 
 def test_show_more_under_a_long_phone_table_spans_the_screen(app_server, browser, dialogs):

@@ -15,6 +15,7 @@ from greening.data_version import bump
 from greening.db import make_engine
 from greening.models import Planting
 from greening.models.enums import Role
+from tests.fixtures.coverage_reads import count_heat_cell_reads, count_reads
 from tests.fixtures.demo_db import demo_copy_fixtures
 
 pytestmark = pytest.mark.spatialite_only
@@ -123,23 +124,6 @@ def test_a_demonstration_sites_progress_is_its_areas_plan_completion():
     assert len(villages) > 100 and villages["progress"].notna().all()
 
 
-def _count_reads(monkeypatch) -> list[str]:
-    """The areas whose coverage inputs are read from the database, in order, from now on."""
-    import greening.coverage.api as api
-    import greening.coverage.load as load
-
-    read: list[str] = []
-    real = load.load_inputs
-
-    def counting(conn, actor, *args, **kwargs):
-        read.append(actor.scope_prefix)
-        return real(conn, actor, *args, **kwargs)
-
-    monkeypatch.setattr(api, "load_inputs", counting)
-    monkeypatch.setattr(load, "load_inputs", counting)
-    return read
-
-
 @pytest.mark.usefixtures("settings")
 def test_after_a_write_in_one_village_only_that_village_is_read_again(demo_url, monkeypatch):
     """The county's lead and the city after a planting in one village: the village's rows are
@@ -153,7 +137,7 @@ def test_after_a_write_in_one_village_only_that_village_is_read_again(demo_url, 
     engine = make_engine(demo_url)
     try:
         data.coverage(CITY), data.coverage(LEAD)
-        read = _count_reads(monkeypatch)
+        read = count_reads(monkeypatch)
         with engine.begin() as conn:
             planting = conn.execute(select(Planting.id, Planting.claimed_village_code).where(
                 Planting.claimed_village_code.like("440823%")).order_by(Planting.id.desc()).limit(1)).one()
@@ -171,7 +155,7 @@ def test_after_a_write_in_one_village_only_that_village_is_read_again(demo_url, 
             pd.testing.assert_frame_equal(want[name], lead[name], check_exact=False, rtol=1e-9, obj=name)
         for name in ["villages", "counties", "city", "lagging"]:
             pd.testing.assert_frame_equal(want_city[name], city[name], check_exact=False, rtol=1e-9, obj=name)
-        read = _count_reads(monkeypatch)
+        read = count_reads(monkeypatch)
         with engine.begin() as conn:
             bump(conn, ["440823"])  # a change in the county naming no village (a town's record)
         data.coverage(LEAD)
@@ -198,14 +182,7 @@ def test_the_citys_planting_layers_put_together_from_counties_are_the_citys_own(
         assert count == want_count > 500
         want_cells = want_cells.sort_values(["x", "y"]).reset_index(drop=True)
         pd.testing.assert_frame_equal(want_cells, cells, check_dtype=False)
-        asked: list[str | None] = []
-        real = map_layers.planting_heat_cells
-
-        def counting(conn, actor, *, within=None, **kwargs):
-            asked.append(within)
-            return real(conn, actor, within=within, **kwargs)
-
-        monkeypatch.setattr(map_layers, "planting_heat_cells", counting)
+        asked = count_heat_cell_reads(monkeypatch)
         _more_trees_in(engine, "440882")
         data.planting_layers(CITY, limit=500)
         assert asked == ["440882"]

@@ -21,6 +21,7 @@ from greening.db import make_engine
 from greening.kept import audit_mark
 from greening.models import Planting
 from greening.models.enums import Role
+from tests.fixtures.coverage_reads import count_heat_cell_reads, count_reads
 from tests.fixtures.demo_db import demo_copy_fixtures
 
 CITY = Actor(user_id=None, username="kept-test", role=Role.CITY, scope_prefix="4408")
@@ -95,22 +96,6 @@ def _new_process() -> None:
     data._writing.clear()
 
 
-def _count_reads(monkeypatch) -> list[str]:
-    import greening.coverage.api as api
-    import greening.coverage.load as load
-
-    read: list[str] = []
-    real = load.load_inputs
-
-    def counting(conn, actor, *args, **kwargs):
-        read.append(actor.scope_prefix)
-        return real(conn, actor, *args, **kwargs)
-
-    monkeypatch.setattr(api, "load_inputs", counting)
-    monkeypatch.setattr(load, "load_inputs", counting)
-    return read
-
-
 @pytest.mark.spatialite_only
 @pytest.mark.usefixtures("settings")
 def test_a_new_process_starts_from_the_kept_computation(demo_url, monkeypatch, tmp_path):
@@ -124,7 +109,7 @@ def test_a_new_process_starts_from_the_kept_computation(demo_url, monkeypatch, t
             _new_process()
             first = data.coverage(CITY)
             _new_process()
-            read = _count_reads(monkeypatch)
+            read = count_reads(monkeypatch)
             again = data.coverage(CITY)
             assert read == [], "the city is not read again by a new process"
             for name in ["villages", "towns", "counties", "city", "lagging", "weekly"]:
@@ -147,7 +132,7 @@ def test_a_new_process_starts_from_the_kept_computation(demo_url, monkeypatch, t
             for name in ["villages", "towns", "counties", "city", "lagging", "weekly"]:
                 pd.testing.assert_frame_equal(want[name], after[name], check_exact=False, rtol=1e-9, obj=name)
 
-            read = _count_reads(monkeypatch)
+            read = count_reads(monkeypatch)
             _new_process()
             data.coverage(CITY)
             assert read == [], "the patched computation was kept in turn"
@@ -167,7 +152,6 @@ def test_a_new_process_takes_the_citys_planting_layers_kept_per_county(demo_url,
     """The city map's heat cells, count and latest points (seconds at 10^6 plantings) are kept
     per county and data version: a new process asks the database for none of them, and after a
     write only for the county written in."""
-    from greening.services import map_layers
     from ui import data
 
     engine = make_engine(demo_url)
@@ -175,14 +159,7 @@ def test_a_new_process_takes_the_citys_planting_layers_kept_per_county(demo_url,
         with override_settings(data_dir=tmp_path):
             _new_process()
             first = data.planting_layers(CITY, limit=500)
-            asked: list[str | None] = []
-            real = map_layers.planting_heat_cells
-
-            def counting(conn, actor, *, within=None, **kwargs):
-                asked.append(within)
-                return real(conn, actor, within=within, **kwargs)
-
-            monkeypatch.setattr(map_layers, "planting_heat_cells", counting)
+            asked = count_heat_cell_reads(monkeypatch)
             _new_process()
             again = data.planting_layers(CITY, limit=500)
             assert asked == []
@@ -217,7 +194,7 @@ def test_the_daily_keep_command_leaves_nothing_for_the_app_to_compute(demo_url, 
         assert main(["keep-coverage"]) == 0
         out = capsys.readouterr().out
         assert "kept 4408 as of" in out and "kept 440823 as of" in out
-        read = _count_reads(monkeypatch)
+        read = count_reads(monkeypatch)
         city, lead = data.coverage(CITY), data.coverage(LEAD)
         assert read == []
         assert int(city["counties"].set_index("code").loc["440823000000", "trees"]) == int(lead["counties"]["trees"].iloc[0])
