@@ -23,7 +23,7 @@ last = today.replace(day=1) - dt.timedelta(days=1)
 months = sorted(set(frozen) | {current, f"{last.year}-{last.month:02d}"}, reverse=True)
 month = st.selectbox(tr("sup.ranking.month"), months, key="rank_month")
 if (allowed(actor, "ranking.freeze") and month not in frozen
-        and st.button(tr("sup.ranking.freeze"), type="primary", key="rank_freeze")):
+        and st.button(tr("sup.ranking.freeze"), type="primary", key="rank_freeze", width="stretch")):
     try:
         with db_session(actor, write=True) as s:
             n = ranking.freeze_month(s, actor, month, report_day=today)
@@ -59,7 +59,7 @@ for level, title in (("county", "sup.ranking.counties"), ("town", "sup.ranking.t
                column_config={"score": st.column_config.NumberColumn(format=ranking.SCORE_FORMAT)})
 c1, c2 = st.columns(2)
 c1.download_button("Excel", ranking.ranking_xlsx(month, levels), file_name=f"红黑榜-{month}.xlsx",
-                   key="rank_xlsx", icon=":material/table:")
+                   key="rank_xlsx", icon=":material/table:", width="stretch")
 frozen_at = str(levels["county"]["frozen_at"].iloc[0])[:16] if len(levels["county"]) else ""
 demo = data.demo_present()
 try:
@@ -67,6 +67,6 @@ try:
     c2.download_button("PDF", lambda: ranking_pdf(month, {k: v.to_dict("records") for k, v in levels.items()},
                                                   frozen_at=frozen_at, is_demo=demo),
                        file_name=f"红黑榜-{month}.pdf", mime="application/pdf", key="rank_pdf",
-                       icon=":material/picture_as_pdf:")
+                       icon=":material/picture_as_pdf:", width="stretch")
 except (NoFont, ValueError) as exc:
     show_error(exc)

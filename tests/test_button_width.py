@@ -1,7 +1,8 @@
-"""The buttons of 数据导入 and of the administrators' pages are drawn full width (width="stretch"),
-as the app's card and form buttons are: the page's CSS widens a button only inside a box
-Streamlit sizes to the button's words, so on a phone 确认导入 and 创建 stayed as narrow as their
-words (tests/test_browser_admin_phone.py measures them at 390×844)."""
+"""The buttons of 数据导入, of the administrators' pages, of logging in and out, of 红黑榜 and of the
+spot check are drawn full width (width="stretch"), as the app's card and form buttons are: the
+page's CSS widens a button only inside a box Streamlit sizes to the button's words, so on a phone
+确认导入 and 创建 stayed as narrow as their words (tests/test_browser_admin_phone.py measures them
+at 390×844)."""
 from __future__ import annotations
 
 import ast
@@ -11,8 +12,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BUTTONS = {"button", "form_submit_button", "download_button", "popover"}
+# 登录 / 退出登录 (ui/login_gate.py: the SSO log-in and the sidebar's log-out), 红黑榜 (冻结, Excel,
+# PDF) and the 四方核查抽查 download of 复核 (ui/spot_check.py) too
 FILES = sorted({ROOT / "ui" / "imports.py", ROOT / "ui" / "user_admin.py",
-                *(ROOT / "pages").glob("admin_*.py")})
+                *(ROOT / "pages").glob("admin_*.py"), ROOT / "ui" / "login_gate.py",
+                ROOT / "pages" / "ranking.py", ROOT / "ui" / "spot_check.py"})
 
 
 def _buttons(path: Path) -> list[tuple[int, str, str | None]]:

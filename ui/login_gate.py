@@ -174,7 +174,7 @@ def login_form() -> None:
         st.session_state[_FAILED] = True
         st.rerun()
     st.caption(tr("login.lock_note", n=settings.login_max_failures, minutes=settings.login_lock_minutes))
-    if _sso_configured() and st.button(tr("login.sso"), key="login_sso"):
+    if _sso_configured() and st.button(tr("login.sso"), key="login_sso", width="stretch"):
         st.session_state.pop(_SSO_PAUSED, None)
         st.login()
 
@@ -215,7 +215,7 @@ def password_change_form(*, forced: bool = False) -> None:
 def logout_button(*, key: str = "greening_logout") -> None:
     """A log-out button: ends this user's sessions in every tab (see greening.auth.logout)."""
     token = st.session_state.get(TOKEN_KEY)
-    if not token or not st.button(tr("login.logout"), key=key):
+    if not token or not st.button(tr("login.logout"), key=key, width="stretch"):
         return
     with session_scope(engine()) as s:
         logout(s, token)

@@ -46,5 +46,6 @@ def spot_check(actor) -> None:
         tr("common.status"): picks["status"].map(lambda x: label(PlantingStatus, x)),
     })
     st.dataframe(shown, hide_index=True, width="stretch")
-    st.download_button(tr("common.download_csv"), audit_csv(picks), file_name=f"spot-check-{period}-{int(seed)}.csv",
-                       mime="text/csv", on_click="ignore", key="spot_dl")
+    st.download_button(tr("common.download_csv"), audit_csv(picks),
+                       file_name=f"spot-check-{period}-{int(seed)}.csv", mime="text/csv", on_click="ignore",
+                       key="spot_dl", width="stretch")
