@@ -6,6 +6,7 @@ from greening.i18n import fmt_date, fmt_int, fmt_label, fmt_list, fmt_pct, posit
 from greening.models.enums import PersonKind, PlantingStatus, SiteType
 from greening.permissions import PermissionDenied
 from ui import data
+from ui.charts import plan_vs_planted
 from ui.greencover_st import village_section
 from ui.i18n_st import county_name, label, lang, tr
 from ui.layout import md_escape, page_header, show_error, stacked_on_phone
@@ -71,9 +72,7 @@ with right:
 st.markdown(f"#### {tr('village.plan_vs_planted')}")
 pvp = english_names(detail.plan_vs_planted)  # species in the page's language
 if len(pvp):
-    chart = pvp.set_index("species")[["planned", "planted"]].rename(
-        columns={"planned": tr("metric.planned"), "planted": tr("metric.planted")})
-    st.bar_chart(chart, stack=False, horizontal=True, height=max(220, 28 * len(pvp)))
+    plan_vs_planted(pvp)
 else:
     st.info(tr("common.no_data"))
 

@@ -7,7 +7,8 @@ import streamlit as st
 
 from ui.i18n_st import lang, tr
 
-__all__ = ["DATE_FORMAT", "PALETTE", "DASHES", "cumulative_by_week", "line_styles"]
+__all__ = ["DATE_FORMAT", "PALETTE", "DASHES", "PLAN_COLOURS", "cumulative_by_week", "line_styles",
+           "plan_vs_planted", "plan_vs_planted_chart"]
 
 #: d3 time formats of an axis of dates, per language ("3月12日", "Mar 12")
 DATE_FORMAT = {"zh": "%-m月%-d日", "en": "%b %-d"}
@@ -17,6 +18,8 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e
            "#7f7f7f", "#bcbd22", "#393b79", "#637939")
 #: pixels right of the plot (a date label centred on a tick near the end juts out by half its width)
 RIGHT_PADDING = 28
+#: planned light, planted dark (the colours st.bar_chart gave the two)
+PLAN_COLOURS = ("#83c9ff", "#0068c9")
 #: after every colour was used once: the same colours dashed, then dotted
 DASHES = ((1, 0), (6, 3), (2, 2))
 
@@ -55,3 +58,33 @@ def cumulative_by_week(wide: pd.DataFrame, *, height: int = 300) -> None:
         height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
         padding={"left": 5, "top": 5, "bottom": 5, "right": RIGHT_PADDING})
     st.altair_chart(chart, width="stretch")
+
+
+def plan_vs_planted_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Horizontal bars, planned beside planted, one pair per species: ``frame`` has the columns
+    species, planned and planted (species already in the page's language)."""
+    series = [tr("metric.planned"), tr("metric.planted")]
+    long = (frame[["species", "planned", "planted"]]
+            .rename(columns={"planned": series[0], "planted": series[1]})
+            .melt(id_vars="species", var_name="series", value_name="trees"))
+    species = [str(x) for x in frame["species"]]
+    return alt.Chart(long).mark_bar().encode(
+        y=alt.Y("species:N", title=None, sort=species, axis=alt.Axis(labelLimit=140)),
+        yOffset=alt.YOffset("series:N", sort=series),
+        # the first and last numbers flush with the ends of the axis: the last one, centred on its
+        # tick at the plot's right edge, was cut by the phone's edge ("400" read "40")
+        x=alt.X("trees:Q", title=None, axis=alt.Axis(format=",d", tickMinStep=1, labelFlush=True)),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=series, range=list(PLAN_COLOURS)),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("species:N", title=tr("common.species")),
+                 alt.Tooltip("series:N", title=None),
+                 alt.Tooltip("trees:Q", title=tr("common.trees"), format=",")],
+    ).properties(
+        # the plot's own height, a pair of bars per species; the axis and the legend come on top
+        height=max(120, 44 * len(species)), autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+        padding={"left": 5, "top": 5, "bottom": 5, "right": RIGHT_PADDING})
+
+
+def plan_vs_planted(frame: pd.DataFrame) -> None:
+    """村详情's plan against planted, by species (see plan_vs_planted_chart)."""
+    st.altair_chart(plan_vs_planted_chart(frame), width="stretch")
