@@ -26,7 +26,8 @@ from greening.models.enums import (
 from greening.strings import collect
 
 __all__ = ["LANGS", "STRINGS", "ENUM_LABELS", "PLAN_NAMES", "t", "label", "labels", "plan_name",
-           "position", "person", "fmt_people", "error_text", "fmt_int", "fmt_count", "fmt_pct", "fmt_num", "fmt_date", "fmt_label", "fmt_list",
+           "position", "person", "fmt_people", "error_text", "fmt_int", "fmt_count", "fmt_pct", "fmt_num", "fmt_date", "fmt_weekday_date",
+           "fmt_label", "fmt_list",
            "list_sep", "split_list", "normalise_lang"]
 
 LANGS = ("zh", "en")
@@ -511,3 +512,20 @@ def fmt_date(value, lang: str = "zh") -> str:
     if normalise_lang(lang) == "en":
         return f"{value.day} {value:%b} {value.year}"
     return f"{value.year}年{value.month}月{value.day}日"
+
+
+#: the days of the week, Monday first (named here: strftime's %A follows the machine's locale)
+WEEKDAYS = {"zh": ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"),
+            "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+
+
+def fmt_weekday_date(value, lang: str = "zh") -> str:
+    """A date with its day of the week: 2024年3月12日 星期二 (Chinese), Tuesday, 12 Mar 2024 (English)."""
+    if _is_missing(value) or value == "":
+        return "—"
+    day = fmt_date(value, lang)
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    lg = normalise_lang(lang)
+    weekday = WEEKDAYS[lg][value.weekday()]
+    return f"{weekday}, {day}" if lg == "en" else f"{day} {weekday}"

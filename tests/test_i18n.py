@@ -16,6 +16,7 @@ from greening.i18n import (
     fmt_date,
     fmt_int,
     fmt_pct,
+    fmt_weekday_date,
     label,
     labels,
     t,
@@ -100,6 +101,14 @@ class TestFormats:
         assert fmt_date(dt.date(2024, 3, 12)) == "2024年3月12日"
         assert fmt_date(dt.datetime(2024, 3, 12, 9, 30), "en") == "12 Mar 2024"
         assert fmt_date("2024-03-12") == "2024年3月12日"
+
+    def test_dates_with_the_day_of_the_week(self):
+        # named in the language, whatever the machine's locale (strftime's %A follows it)
+        assert fmt_weekday_date(dt.date(2024, 3, 12)) == "2024年3月12日 星期二"
+        assert fmt_weekday_date(dt.date(2024, 3, 17), "zh") == "2024年3月17日 星期日"
+        assert fmt_weekday_date(dt.datetime(2024, 3, 12, 9, 30), "en") == "Tuesday, 12 Mar 2024"
+        assert fmt_weekday_date("2024-03-18", "en") == "Monday, 18 Mar 2024"
+        assert fmt_weekday_date(None) == "—"
 
     def test_numbers_and_shares(self):
         assert fmt_int(1722) == "1,722"

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from greening.config import override_settings
 from greening.data_version import bump, scope_of
 from greening.db import make_engine, session_scope
+from greening.i18n import fmt_weekday_date, t
 from greening.models import Planting
 from tests.test_pages_apptest import (  # noqa: F401 - app_db and settings are fixtures
     _app,
@@ -260,6 +261,26 @@ class TestDates:
         at = _app("team-suixi", "pages/log_planting.py")
         assert at.date_input(key="log_date").value == AS_OF
         assert any("种植日期默认取该日" in c.value for c in at.caption), _texts(at)
+
+    @pytest.mark.parametrize(("lang", "said"), [("zh", "所选日期：2024年3月12日 星期二"),
+                                                ("en", "Date picked: Tuesday, 12 Mar 2024")])
+    def test_the_date_picked_is_said_in_the_pages_language_with_its_weekday(self, lang, said):
+        """The calendar's month and day names are the browser's language's (st.date_input has no
+        locale): the line under the field says the date picked in the page's words, as soon as it
+        is picked (a line inside the form would keep saying the first date until 提交)."""
+        from greening.demo.calendar import AS_OF
+
+        at = _app("team-suixi", None)
+        at.session_state["lang"] = lang
+        at.switch_page("pages/log_planting.py")
+        at.run()
+        first = t("log.date_picked", lang).format(date=fmt_weekday_date(AS_OF, lang))
+        assert first in [c.value for c in at.caption], _texts(at)
+        at.date_input(key="log_date").set_value(dt.date(2024, 3, 12))
+        at.run()
+        _no_exception(at)
+        captions = [c.value for c in at.caption]
+        assert said in captions and first not in captions, captions
 
     def test_without_a_report_date_before_today_the_form_defaults_to_today(self):
         with override_settings(as_of=dt.date.today().isoformat()):

@@ -19,7 +19,7 @@ from greening.area_codes import county_of, town_of
 from greening.config import get_settings
 from greening.geo.coords import parse_point
 from greening.geo.gcj02 import gcj02_to_wgs84
-from greening.i18n import fmt_count, fmt_date, fmt_label
+from greening.i18n import fmt_count, fmt_date, fmt_label, fmt_weekday_date
 from greening.models.enums import SiteType
 from greening.permissions import PermissionDenied
 from greening.validation.placement import place
@@ -238,13 +238,17 @@ def planting_form(actor: Actor, point, village_code: str) -> None:
                               placeholder=tr("log.pick_species"))
     if carried is not None and species_id == carried:
         st.caption(tr("log.carried_species", species=md_escape(names[carried])))
+    # The date too, so that the line under it says the date picked as soon as it is picked (inside
+    # the form nothing runs before 提交): the calendar's month and day names are the browser's
+    # language's (st.date_input has no locale: an English phone showed "June", "S M T W" on the
+    # Chinese page), the line is the page's, with the day of the week.
+    planted_on = st.date_input(tr("log.date"), value=default_date(), max_value=today, key="log_date")
+    st.caption(tr("log.date_picked", date=fmt_weekday_date(planted_on, lg)))
+    if as_of < today:
+        st.caption(tr("log.date_is_report_date", date=fmt_date(as_of, lg)))
     with st.form("log_form", border=True):
-        c1, c2 = st.columns(2)
-        count = c1.number_input(tr("log.count"), min_value=1, max_value=100_000, value=None, step=1, key="log_count",
+        count = st.number_input(tr("log.count"), min_value=1, max_value=100_000, value=None, step=1, key="log_count",
                                 placeholder=tr("log.enter_count"))
-        planted_on = c2.date_input(tr("log.date"), value=default_date(), max_value=today, key="log_date")
-        if as_of < today:
-            st.caption(tr("log.date_is_report_date", date=fmt_date(as_of, lg)))
         site_type = translated(st.selectbox, tr("common.site_type"), list(sites), format_func=sites.get, key="log_site_type")
         photos = st.file_uploader(tr("log.photos"), type=["jpg", "jpeg", "png", "webp"],
                                   accept_multiple_files=True, key="log_photos",

@@ -34,6 +34,9 @@ STRINGS = {
     "log.date_is_report_date": ("示例数据截至 {date}：种植日期默认取该日，统计才会计入；实际登记请填种植当天。",
                                 "Demo figures are as of {date}: the date defaults to it so the record counts; "
                                 "for a real record enter the day of planting."),
+    # under the date field: the calendar's month and day names follow the browser's language, not
+    # the page's (st.date_input has no locale), so the date picked is said in the page's words
+    "log.date_picked": ("所选日期：{date}", "Date picked: {date}"),
     "log.after_report_date": ("该记录日期（{date}）晚于数据截至日（{as_of}），暂不计入统计图表。",
                               "This record's date ({date}) is after the date figures are reported as of ({as_of}); "
                               "it is not counted in the figures yet."),
