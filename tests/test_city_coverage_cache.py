@@ -188,3 +188,34 @@ def test_the_citys_planting_layers_put_together_from_counties_are_the_citys_own(
         assert asked == ["440882"]
     finally:
         engine.dispose()
+
+
+@pytest.mark.usefixtures("settings")
+def test_the_headline_figures_are_counted_once_per_data_version(demo_url, monkeypatch):
+    """The overview's headline figures were counted by the database on every run of the page (at
+    10^6 plantings two seconds of a four-second rerun, the latest survival check of every
+    planting among them); now once per data version of the area."""
+    import greening.services.totals as totals
+    from ui import data
+    from ui.figures import headline
+
+    counted: list[str] = []
+    real = totals.campaign_totals
+
+    def counting(session, actor):
+        counted.append(actor.scope_prefix)
+        return real(session, actor)
+
+    monkeypatch.setattr(totals, "campaign_totals", counting)
+    data.kept_written()
+    first = headline(CITY)
+    again = headline(CITY)
+    assert again == first and len(counted) <= 1  # 0 when a process before kept the same counts
+    engine = make_engine(demo_url)
+    try:
+        _more_trees_in(engine, "440823")
+    finally:
+        engine.dispose()
+    counted.clear()
+    after = headline(CITY)
+    assert counted == ["4408"] and after["trees"] == first["trees"] + 4321

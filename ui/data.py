@@ -535,6 +535,25 @@ def designations(actor: Actor):
     return _designations(scope_of(actor), _db(actor), actor)
 
 
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=64)
+def _totals(scope: str, db: str, _actor: Actor) -> dict:
+    from greening.data_version import key_of
+    from greening.services.totals import campaign_totals
+    from ui.engine import db_session
+
+    def made(conn):
+        with db_session(_actor) as s:
+            return campaign_totals(s, _actor)
+
+    return _kept_or_made("totals", _actor.scope_prefix, key_of(_versions(), _actor.scope_prefix), made)
+
+
+def totals(actor: Actor) -> dict:
+    """The campaign's totals in the actor's area (:func:`greening.services.totals.campaign_totals`),
+    once per data version: at 10^6 plantings they are seconds of database work."""
+    return _totals(scope_of(actor), _db(actor), actor)
+
+
 def plantings(actor: Actor, within: str | None = None):
     return _plantings(scope_of(actor), _db(actor), within, actor)
 

@@ -16,23 +16,6 @@ __all__ = ["TARGETS", "headline", "show_headline"]
 TARGETS = {"trees": 1_500_000, "teams": 1_722, **DESIGNATION_TARGETS}
 
 
-def _from_totals(actor: Actor) -> dict:
-    """greening.services.totals.campaign_totals, as a flat dict of numbers (empty when absent)."""
-    try:
-        from greening.services.totals import campaign_totals
-    except ImportError:
-        return {}
-    from ui.engine import db_session
-
-    with db_session(actor) as s:
-        totals = campaign_totals(s, actor)
-    if hasattr(totals, "_asdict"):
-        totals = totals._asdict()
-    elif hasattr(totals, "__dataclass_fields__"):
-        totals = {k: getattr(totals, k) for k in totals.__dataclass_fields__}
-    return dict(totals) if isinstance(totals, dict) else {}
-
-
 def _pick(d: dict, *names, default=None):
     for n in names:
         value = d.get(n)
@@ -45,7 +28,7 @@ def _pick(d: dict, *names, default=None):
 
 def headline(actor: Actor) -> dict:
     """trees, teams, demo_town, demo_village, industry_model, avg_coverage, lagging for the area."""
-    totals = _from_totals(actor)
+    totals = data.totals(actor)
     cov = data.coverage(actor)
     villages = cov.get("villages")
     designations = data.designations(actor)
