@@ -2,7 +2,7 @@
 import streamlit as st
 
 from greening.permissions import allowed
-from ui.i18n_st import tr
+from ui.i18n_st import tr, tr_key, translated
 from ui.layout import page_header
 from ui.login_gate import require_actor
 from ui.review_queue import decision_queue
@@ -10,11 +10,13 @@ from ui.spot_check import spot_check
 
 actor = require_actor("spotcheck.view")  # city officials draw spot checks; leads also decide
 page_header(tr("review.title"))
+shown = "spot"
 if allowed(actor, "planting.review"):
-    queue_tab, spot_tab = st.tabs([tr("review.tab.queue"), tr("review.tab.spot")])
-    with queue_tab:
-        decision_queue(actor)
+    # One section at a time (tabs would run both on every press): the draw over every record of
+    # the period is not made again for each decision.
+    shown = translated(st.segmented_control, tr("review.show"), ["queue", "spot"], format_func=tr_key("review.tab."),
+                       key="review_section", default="queue", required=True)
+if shown == "queue":
+    decision_queue(actor)
 else:
-    spot_tab = st.container()
-with spot_tab:
     spot_check(actor)

@@ -127,7 +127,7 @@ EXPECTED = {
     "pages/designations.py": {u: (t("designations.title"), t("designations.kind")) for u in ("city", "leizhou")},
     "pages/lagging.py": {u: (t("lagging.title"), t("lagging.filter_reason")) for u in ("city", "suixi")},
     "pages/measures.py": {u: (t("measures.title"), t("measures.matrix")) for u in ("city", "suixi-town")},
-    "pages/review.py": {"suixi": (t("review.title"), t("review.tab.spot"))},
+    "pages/review.py": {"suixi": (t("review.title"), t("review.col.id"))},
     "pages/admin_users.py": {"admin": (t("users.title"), t("users.tab.teams"))},
     "pages/admin_audit.py": {"admin": (t("audit.title"), t("audit.table"))},
     "pages/admin_rasters.py": {"admin": (t("rasters.title"), t("rasters.kind"))},

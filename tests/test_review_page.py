@@ -25,9 +25,11 @@ from tests.fixtures.accounts import SUIXI_V1, SUIXI_V2, add_planting, add_user, 
 PAGE = "../pages/review.py"
 
 
-def _open(token: str, lang: str = "zh") -> AppTest:
+def _open(token: str, lang: str = "zh", section: str | None = None) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["greening_token"] = token
+    if section:
+        at.session_state["review_section"] = section
     at.session_state["lang"] = lang
     at.session_state["basemap"] = "none"
     at.run()
@@ -219,10 +221,34 @@ class TestTableInWords:
 
 
 class TestSpotCheck:
+    def test_the_draw_is_made_only_when_shown_and_once_per_data_version(self, lead, monkeypatch):
+        """The spot check sat in a tab beside the queue: tabs run every section, so each press of
+        提交 drew it again over every record of the period (at 10^6 plantings 3 s of a county
+        lead's 4-second rerun). Now the queue runs alone, and the draw is kept per data version."""
+        from greening.services import review
+
+        _engine, token, records = lead
+        drawn: list[str] = []
+        real = review.spot_check
+
+        def counting(session, actor, **kwargs):
+            drawn.append(kwargs["period"])
+            return real(session, actor, **kwargs)
+
+        monkeypatch.setattr(review, "spot_check", counting)
+        at = _open(token)
+        assert _widget(at.selectbox, "记录") is not None and drawn == []
+        _reject_the_second(token, records)
+        assert drawn == [], "deciding does not draw the spot check"
+        at = _open(token, section="spot")
+        at = _open(token, section="spot")
+        assert len(drawn) == 1, drawn  # the second opening takes the kept draw
+        assert any("共抽取" in c.value for c in at.caption)
+
     def test_the_draw_defaults_to_the_report_dates_period(self, lead):
         engine, token, _records = lead
         with override_settings(as_of="2024-06-10", extra=get_settings().extra):
-            at = _open(token)
+            at = _open(token, section="spot")
             period = _widget(at.text_input, "期间")
             assert period.value == "2024"
             assert any("共抽取 2 条" in c.value for c in at.caption), [c.value for c in at.caption]

@@ -548,6 +548,22 @@ def _totals(scope: str, db: str, _actor: Actor) -> dict:
     return _kept_or_made("totals", _actor.scope_prefix, key_of(_versions(), _actor.scope_prefix), made)
 
 
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def _spot_check(scope: str, db: str, period: str, seed: int, share: float, _actor: Actor) -> pd.DataFrame:
+    from greening.services import review
+    from ui.engine import db_session
+
+    with db_session(_actor) as s:
+        return review.spot_check(s, _actor, period=period, seed=seed, share=share)
+
+
+def spot_check(actor: Actor, period: str, seed: int, share: float) -> pd.DataFrame:
+    """The four-party spot check's draw (:func:`greening.services.review.spot_check`), once per
+    data version and choice: it reads every record of the period in the area. A bad period or
+    share raises (and is not kept)."""
+    return _spot_check(scope_of(actor), _db(actor), period, seed, share, actor)
+
+
 def totals(actor: Actor) -> dict:
     """The campaign's totals in the actor's area (:func:`greening.services.totals.campaign_totals`),
     once per data version: at 10^6 plantings they are seconds of database work."""

@@ -8,10 +8,8 @@ import streamlit as st
 from greening.config import get_settings
 from greening.i18n import fmt_date
 from greening.models.enums import PlantingStatus, SiteType
-from greening.services import review
 from greening.services.audit_trail import audit_csv
 from ui import data
-from ui.engine import db_session
 from ui.i18n_st import label, lang, tr
 from ui.layout import show_error
 
@@ -29,8 +27,7 @@ def spot_check(actor) -> None:
     seed = c2.number_input(tr("spot.seed"), min_value=0, max_value=10**9, value=0, step=1, key="spot_seed")
     share = c3.slider(tr("spot.share"), 0.01, 1.0, float(get_settings().spot_check_share), 0.01, key="spot_share")
     try:
-        with db_session(actor) as s:
-            picks = review.spot_check(s, actor, period=period, seed=int(seed), share=share)
+        picks = data.spot_check(actor, period, int(seed), float(share))
     except (ValueError, PermissionError) as exc:
         show_error(exc)
         return

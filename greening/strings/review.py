@@ -2,6 +2,7 @@
 
 STRINGS = {
     "review.title": ("核查审核", "Review"),
+    "review.show": ("查看", "Show"),
     "review.tab.queue": ("待审核", "Awaiting review"),
     "review.tab.spot": ("四方核查抽查", "Four-party spot check"),
     "review.empty": ("暂无待审核记录。", "Nothing awaits review."),
