@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, text
-from streamlit.testing.v1 import AppTest
 
-from greening.auth import DEMO_ACCOUNTS, authenticate
-from greening.config import REPO_ROOT, get_settings, override_settings
-from greening.db import make_engine, session_scope
+from greening.config import get_settings, override_settings
+from greening.db import make_engine
 from greening.models import AdminArea
-
-APP = str(REPO_ROOT / "app.py")
-PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
+from tests.fixtures.pages import signed_in_page
 
 
 @pytest.fixture(scope="module")
@@ -31,28 +27,13 @@ def broken_db(tmp_path_factory, demo_db_template):
         yield url, code, extra
 
 
-def _app(username: str, page: str, village: str | None = None) -> AppTest:
-    with session_scope(make_engine()) as s:
-        token = authenticate(s, username, PASSWORDS[username]).token
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["greening_token"] = token
-    at.session_state["basemap"] = "none"
-    at.session_state["lang"] = "zh"
-    if village:
-        at.query_params["village"] = village
-    at.run()
-    at.switch_page(page)
-    at.run()
-    return at
-
-
 @pytest.mark.parametrize("user, page", [("city", "pages/overview.py"), ("suixi", "pages/overview.py"),
                                         ("suixi", "pages/village.py"), ("suixi", "pages/county.py")])
 def test_pages_open_with_one_village_without_a_boundary(broken_db, user, page):
     url, code, extra = broken_db
     with override_settings(database_url=url, extra=extra):
         assert get_settings().database_url == url
-        at = _app(user, page, village=code if page.endswith("village.py") else None)
+        at = signed_in_page(user, page, query={"village": code} if page.endswith("village.py") else None)
         assert not at.exception, [e.value for e in at.exception]
         assert at.title or at.header or at.subheader
         if page.endswith("village.py"):

@@ -14,13 +14,11 @@ from shapely.geometry import box
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from greening.auth import DEMO_ACCOUNTS, authenticate
-from greening.config import REPO_ROOT, override_settings
-from greening.db import make_engine, session_scope
+from greening.config import override_settings
+from greening.db import make_engine
 from greening.models import AdminArea, Planting
+from tests.fixtures.pages import signed_in_page
 
-APP = str(REPO_ROOT / "app.py")
-PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
 META = ["_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status", "_submitted_by",
         "__version__", "_tags", "_index"]
 
@@ -40,16 +38,7 @@ def site(tmp_path_factory, demo_db_template):
 
 
 def _app(username="admin") -> AppTest:
-    with session_scope(make_engine()) as s:
-        token = authenticate(s, username, PASSWORDS[username]).token
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["greening_token"] = token
-    at.session_state["basemap"] = "none"
-    at.session_state["lang"] = "zh"
-    at.run()
-    at.switch_page("pages/imports.py")
-    at.run()
-    return at
+    return signed_in_page(username, "pages/imports.py")
 
 
 def _texts(at) -> str:
