@@ -67,11 +67,21 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture(scope="session", autouse=True)
 def _data_folder(tmp_path_factory):
     """The run's own data folder (photos, backups, results kept between processes), never the
-    checkout's ``data/``; a test may still point the settings at another."""
+    checkout's ``data/``, for this process and the app servers it starts (``GREENING_DATA_DIR``);
+    a test may still point the settings at another."""
     from greening.config import override_settings
 
-    with override_settings(data_dir=tmp_path_factory.mktemp("data")):
-        yield
+    folder = tmp_path_factory.mktemp("data")
+    before = os.environ.get("GREENING_DATA_DIR")
+    os.environ["GREENING_DATA_DIR"] = str(folder)
+    try:
+        with override_settings(data_dir=folder):
+            yield
+    finally:
+        if before is None:
+            os.environ.pop("GREENING_DATA_DIR", None)
+        else:
+            os.environ["GREENING_DATA_DIR"] = before
 
 
 @pytest.fixture(scope="session")
