@@ -77,6 +77,8 @@ def _fits(page, name: str) -> None:
     page.wait_for_timeout(500)
     try:
         if page.viewport_size["width"] <= 640:
+            # the phone's list is drawn once the page knows the screen's width: wait for it
+            page.locator(".st-key-notices_table_narrow table tbody tr").first.wait_for(timeout=60_000)
             widths = page.evaluate(TABLE_WIDTHS)
             assert widths and all(scroll <= client + 1 for scroll, client in widths), widths
             cells = page.locator(".st-key-notices_table_narrow table tbody tr").first.locator("td, th")
