@@ -2,12 +2,15 @@
 overdue, one picked from that list and recorded once (pressed twice), and one matched by position."""
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from sqlalchemy import func, select
 
 from greening.actor import Actor
 from greening.coverage.load import report_date
 from greening.db import make_engine, read_session, session_scope
-from greening.i18n import t
+from greening.i18n import fmt_weekday_date, t
 from greening.models import CareCheck, Planting
 from greening.supervision.care_schedule import due_checks
 from tests.test_pages_apptest import _app, _no_exception, _texts, app_db, settings  # noqa: F401
@@ -18,6 +21,11 @@ TEAM_VILLAGE = "440823101001"  # team-suixi's village in the demo
 def _due():
     with read_session(make_engine()) as s:
         return due_checks(s, Actor.system("tests"), report_date(s.connection()), village_code=TEAM_VILLAGE)
+
+
+def report_date_of() -> dt.date:
+    with read_session(make_engine()) as s:
+        return report_date(s.connection())
 
 
 def _planted(sub: str, lon_shift: float = 0.0) -> int:
@@ -100,6 +108,26 @@ def test_a_due_check_is_picked_from_the_list_and_saved_once(settings):  # noqa: 
     _submit(at)
     assert any("已保存过" in i.value for i in at.info), _texts(at)
     assert _checks(submission_id=sid) == 1 and _checks(planting_id=first) == before + 1
+
+
+@pytest.mark.parametrize(("lang", "said"), [("zh", "所选日期：2024年5月28日 星期二"),
+                                            ("en", "Date picked: Tuesday, 28 May 2024")])
+def test_the_date_picked_is_said_in_the_pages_language_with_its_weekday(settings, lang, said):  # noqa: F811
+    """As on 种植登记: the calendar's month and day names are the browser's language's
+    (st.date_input has no locale), so the line under the field says the date picked in the page's
+    words, as soon as it is picked (a line inside the form would keep the first date until 提交)."""
+    at = _app("team-suixi", None)
+    at.session_state["lang"] = lang
+    at.switch_page("pages/care_check.py")
+    at.run()
+    _no_exception(at)
+    first = t("log.date_picked", lang).format(date=fmt_weekday_date(report_date_of(), lang))
+    assert first in [c.value for c in at.caption], _texts(at)
+    at.date_input(key="care_date").set_value(dt.date(2024, 5, 28))
+    at.run()
+    _no_exception(at)
+    captions = [c.value for c in at.caption]
+    assert said in captions and first not in captions, captions
 
 
 def test_a_check_logged_by_position_is_matched_to_the_planting(settings):  # noqa: F811

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from greening.actor import Actor
-from greening.i18n import fmt_count, fmt_date
+from greening.i18n import fmt_count, fmt_date, fmt_weekday_date
 from greening.permissions import PermissionDenied
 from ui import data
 from ui.engine import db_session
@@ -139,12 +139,16 @@ def care_form(actor: Actor, planting_id: int | None, *, point=None, species_id: 
     sid = _submission_id()
     lg = lang()
     tasks = {k: (zh if lg == "zh" else en) for k, (zh, en) in TASKS.items()}
+    # The date outside the form, as on 种植登记 (ui.planting_form.planting_form), so that the line
+    # under it says the date picked as soon as it is picked (inside the form nothing runs before
+    # 提交): the calendar's month and day names are the browser's language's (st.date_input has no
+    # locale), the line is the page's, with the day of the week.
+    checked_on = st.date_input(tr("care.date"), value=default_date(), max_value=dt.date.today(), key="care_date")
+    st.caption(tr("log.date_picked", date=fmt_weekday_date(checked_on, lg)))
     with st.form("care_form", border=True):
         kind = translated(st.segmented_control, tr("care.kind"), ["survival", "care"], format_func=tr_key("care.kind."),
                                     default="survival", required=True, key="care_kind")
-        c1, c2 = st.columns(2)
-        alive = c1.number_input(tr("care.alive"), min_value=0, max_value=100_000, value=None, step=1, key="care_alive")
-        checked_on = c2.date_input(tr("care.date"), value=default_date(), max_value=dt.date.today(), key="care_date")
+        alive = st.number_input(tr("care.alive"), min_value=0, max_value=100_000, value=None, step=1, key="care_alive")
         done = translated(st.multiselect, tr("care.done_what"), list(tasks), format_func=tasks.get, key="care_tasks")
         responsible = st.text_input(tr("care.responsible"), max_chars=60, key="care_responsible")
         note = st.text_area(tr("care.note"), max_chars=1000, key="care_note", height=68)
