@@ -180,7 +180,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "log.photos": ("照片（可多张）", "Photos (several allowed)"),
     "log.camera": ("拍照", "Take a photo"),
     "log.submit": ("提交登记", "Submit"),
-    "log.saved": ("已登记：{species} {count} 株（记录号 {id}）。", "Saved: {count} × {species} (record {id})."),
+    # the date as saved, with its weekday: the team checks it on the spot (the calendar's names
+    # are the browser's language's)
+    "log.saved": ("已登记：{species} {count} 株，种植日期 {date}（记录号 {id}）。",
+                  "Saved: {count} × {species}, planted on {date} (record {id})."),
     "log.duplicate": ("该登记此前已提交，未重复保存（记录号 {id}）。",
                       "This submission was already saved; nothing was stored twice (record {id})."),
     "log.photo_saved": ("照片已保存 {n} 张。", "{n} photo(s) saved."),

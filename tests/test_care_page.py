@@ -130,6 +130,37 @@ def test_the_date_picked_is_said_in_the_pages_language_with_its_weekday(settings
     assert said in captions and first not in captions, captions
 
 
+@pytest.mark.parametrize(("lang", "said"), [("zh", "核查日期 2024年5月28日 星期二"),
+                                            ("en", "checked on Tuesday, 28 May 2024")])
+def test_the_confirmation_says_the_date_saved(settings, lang, said):  # noqa: F811
+    """The confirmation says the date the check was saved with, in the page's language with its
+    weekday, so that the team can check it on the spot; a second sending of it says it too."""
+    pid = _planted(f"care-page-date-{lang}", lon_shift=0.004 if lang == "zh" else 0.006)
+    at = _app("team-suixi", None)
+    at.session_state["lang"] = lang
+    at.switch_page("pages/care_check.py")
+    at.run()
+    at.selectbox(key="care_pick").set_value(pid).run()
+    at.date_input(key="care_date").set_value(dt.date(2024, 5, 28))
+    at.run()
+    at.number_input(key="care_alive").set_value(10)
+    _submit(at)
+    saved = [m.value for m in at.success]
+    assert len(saved) == 1 and said in saved[0], _texts(at)
+    # sent again (the confirmation lost): the check already saved, with its date
+    del at.session_state["care_done"]
+    at.run()
+    at.segmented_control(key="care_pick_how").set_value("position").run()
+    at.segmented_control(key="care_how").set_value("typed").run()
+    with read_session(make_engine()) as s:
+        p = s.get(Planting, pid)
+        lon, lat, species_id = p.lon, p.lat, p.species_id
+    at.text_input(key="care_coords").set_value(f"{lon:.7f}, {lat:.7f}").run()
+    at.selectbox(key="care_species").set_value(species_id).run()
+    _submit(at)
+    assert any(said in i.value for i in at.info), _texts(at)
+
+
 def test_a_check_logged_by_position_is_matched_to_the_planting(settings):  # noqa: F811
     pid = _planted("care-page-2", lon_shift=0.002)  # about 200 m from the other one
     with read_session(make_engine()) as s:

@@ -282,6 +282,26 @@ class TestDates:
         captions = [c.value for c in at.caption]
         assert said in captions and first not in captions, captions
 
+    @pytest.mark.parametrize(("lang", "said"), [("zh", "种植日期 2024年3月12日 星期二"),
+                                                ("en", "planted on Tuesday, 12 Mar 2024")])
+    def test_the_confirmation_says_the_date_saved(self, lang, said):
+        """已登记 says the date the record was saved with, in the page's language with its weekday,
+        so that the team can check it on the spot (the calendar's names are the browser's)."""
+        village = _team_village("team-suixi")
+        at = _app("team-suixi", None)
+        at.session_state["lang"] = lang
+        at.switch_page("pages/log_planting.py")
+        at.run()
+        at.session_state["log_map"] = {"last_clicked": {"lat": village["label_lat"], "lng": village["label_lon"]}}
+        at.run()
+        at.date_input(key="log_date").set_value(dt.date(2024, 3, 12))
+        at.run()
+        at.number_input(key="log_count").set_value(5)
+        _submit(at)
+        _no_exception(at)
+        saved = [m.value for m in at.success if m.value.startswith(("已登记", "Saved:"))]
+        assert len(saved) == 1 and said in saved[0], _texts(at)
+
     def test_without_a_report_date_before_today_the_form_defaults_to_today(self):
         with override_settings(as_of=dt.date.today().isoformat()):
             at = _app("team-suixi", "pages/log_planting.py")

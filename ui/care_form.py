@@ -180,7 +180,9 @@ def care_form(actor: Actor, planting_id: int | None, *, point=None, species_id: 
             else:
                 result = record_check(s, actor, planting_id, **values)
             check = result[0]
+            # the date as stored (on a replay, the first sending's), said in the page's language when shown
             message = {"created": result[1], "id": check.id, "planting": planting_id, "kind": kind,
+                       "checked_on": check.checked_on.isoformat(),
                        "alive": check.alive_count, "trees": check.planting.tree_count}
         done.update(message)  # committed
     except (ValueError, PermissionDenied) as exc:
@@ -196,13 +198,14 @@ def care_confirmation() -> bool:
     done = st.session_state.get(DONE_KEY)
     if not done:
         return False
+    on = fmt_weekday_date(done.get("checked_on"), lang())
     if done["created"]:
         kind = tr(f"care.kind.{done['kind']}").split("（")[0].split(" (")[0]
-        st.success(tr("care.saved", planting=done["planting"], kind=kind, id=done["id"]))
+        st.success(tr("care.saved", planting=done["planting"], kind=kind, date=on, id=done["id"]))
         if done.get("alive") is not None and done.get("trees"):
             st.caption(tr("care.rate", rate=f"{100 * done['alive'] / done['trees']:.0f}%"))
     else:
-        st.info(tr("care.duplicate", id=done["id"]))
+        st.info(tr("care.duplicate", date=on, id=done["id"]))
     if st.button(tr("care.another"), type="primary", width="stretch", key="care_another"):
         for key in (DONE_KEY, SUBMISSION_KEY, "care_pick", "care_alive", "care_note", "care_tasks"):
             st.session_state.pop(key, None)

@@ -301,7 +301,9 @@ def _save(actor: Actor, fields: dict, photos: list, species_name: str, lg: str, 
     with db_session(actor, write=True) as s:
         result = create_planting(s, actor, PlantingInput(**fields))
         planting_id = result.planting.id
+    # the date as stored (on a replay, the first sending's), said in the page's language when shown
     done.update({"created": result.created, "id": planting_id, "species": species_name,
+                 "planted_on": result.planting.planted_on.isoformat(),
                  "count": fields["tree_count"], "flags": [error_text(w, lg) for w in getattr(result, "warnings", [])],
                  "photos": 0, "photo_flags": [], "photo_errors": []})
     if after_report_date:
@@ -355,7 +357,9 @@ def confirmation(actor: Actor) -> bool:
     # A repeat of the same submission (a double tap whose second press is handled after the first
     # was saved, or a form sent again after a lost confirmation) is the same record: it is
     # confirmed in full, as the first was, and said to be stored once.
-    st.success(tr("log.saved", species=md_escape(done["species"]), count=fmt_count(done["count"], lang()), id=done["id"]))
+    lg = lang()
+    st.success(tr("log.saved", species=md_escape(done["species"]), count=fmt_count(done["count"], lg),
+                  date=fmt_weekday_date(done.get("planted_on"), lg), id=done["id"]))
     if not done["created"]:
         st.caption(tr("log.duplicate", id=done["id"]))
     if done.get("after_report_date"):

@@ -32,8 +32,11 @@ STRINGS.update({
     "care.responsible": ("管护责任人", "Person responsible"),
     "care.note": ("备注", "Note"),
     "care.submit": ("提交核查", "Submit the check"),
-    "care.saved": ("已保存植树记录 #{planting} 的{kind}（核查编号 {id}）。", "Saved the {kind} of planting #{planting} (check {id})."),
-    "care.duplicate": ("这次核查已保存过（核查编号 {id}），没有重复记录。", "This check was already saved (check {id}); nothing was recorded twice."),
+    # with the date as saved and its weekday, as 种植登记's 已登记
+    "care.saved": ("已保存植树记录 #{planting} 的{kind}，核查日期 {date}（核查编号 {id}）。",
+                   "Saved the {kind} of planting #{planting}, checked on {date} (check {id})."),
+    "care.duplicate": ("这次核查已保存过（核查日期 {date}，核查编号 {id}），没有重复记录。",
+                       "This check was already saved (checked on {date}, check {id}); nothing was recorded twice."),
     "care.rate": ("成活率 {rate}", "survival {rate}"),
     "care.another": ("再记一条", "Log another check"),
 })
