@@ -16,6 +16,8 @@ from ui.supervision_st import (
     notice_history,
     notice_pdf_button,
     notice_reasons,
+    outbox_failed,
+    outbox_failures,
     report_evidence,
     status_text,
 )
@@ -29,8 +31,13 @@ summary = None
 if actor.role.value in ("county_lead", "city", "admin"):
     with db_session(actor) as s:
         summary = issued_summary(s, actor, on)
-if box.total == 0:
+# an administrator's notifications that failed are listed at the end of the page, each to be sent
+# again: while there are some, something waits (「没有待办事项」 had been said above them)
+failed = outbox_failed(actor) if actor.role.value == "admin" else []
+if box.total == 0 and not failed:
     st.success(tr("sup.inbox.nothing"))
+elif box.total == 0:
+    st.warning(tr("sup.inbox.outbox_waiting", n=len(failed)))
 
 
 def notice_list(title_key, frame, key):
@@ -78,6 +85,4 @@ if summary is not None and len(summary):
                          "overdue": tr("sup.col.overdue_count"), "closed": tr("sup.col.closed"),
                          "closed_on_time": tr("sup.col.on_time")}, key="issued_summary")
 if actor.role.value == "admin":
-    from ui.supervision_st import outbox_failures
-
-    outbox_failures(actor)
+    outbox_failures(actor, failed)

@@ -765,6 +765,34 @@ def test_resend_pressed_twice_in_a_row_is_not_refused(settings):  # noqa: F811
     assert _outbox_status(mid) == "pending"
 
 
+def test_an_administrators_inbox_with_failed_messages_does_not_say_nothing_waits(demo_db_template, tmp_path):
+    """An administrator's inbox said 「没有待办事项。」 above the notifications that failed, listed on
+    the same page with a 重新发送 each. It names them as the thing to do; once none is left (and
+    nothing else waits) it says that nothing waits. (A database of its own: the module's other
+    tests leave notices for the administrator to verify.)"""
+    from greening.config import override_settings
+    from greening.models import OutboxMessage
+
+    url = demo_db_template.copy(tmp_path)
+    with override_settings(database_url=url, extra={**demo_db_template.extra, "default_basemap": "none"}):
+        _failed_messages(2)
+        at = _app("admin", "pages/inbox.py")
+        _no_exception(at)
+        assert "#### 通知发送失败或未确认 · 2" in [m.value for m in at.markdown], _texts(at)  # the list
+        assert "没有待办事项。" not in [m.value for m in at.success], _texts(at)
+        assert [w.value for w in at.warning if "发送失败" in w.value] == [
+            "待办：2 条通知发送失败或未确认，请核对接收方后在下方重新发送。"], _texts(at)
+
+        with session_scope(make_engine()) as s:  # both dealt with
+            install_scope(s, Actor.system("tests"))
+            for m in s.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed")):
+                m.status = "sent"
+        at = _app("admin", "pages/inbox.py")
+        _no_exception(at)
+        assert "没有待办事项。" in [m.value for m in at.success], _texts(at)
+        assert not [w.value for w in at.warning if "发送失败" in w.value]
+
+
 #: a notice's reasons as the issue form pre-fills them from the lagging list, and a line typed by hand
 LAGGING_REASONS = ("1. 已连续 78 天无植绿或管护记录\n"
                    "2. 37 次管护/成活率核查逾期未做（最早应于 2024年4月4日 完成）\n"

@@ -461,15 +461,24 @@ def _report_form(actor: Actor, rec: dict, key: str, on: dt.date) -> None:
 _REQUEUED = "sup_outbox_said"  # what the last 重新发送 did, said in the outbox's section after the rerun
 
 
-def outbox_failures(actor: Actor) -> None:
-    """Administrators: messages that failed or are unconfirmed, each with "send again"."""
+def outbox_failed(actor: Actor) -> list[tuple]:
+    """Administrators: the messages that failed or are unconfirmed, newest first, as the outbox's
+    rows (id, channel, recipient, status, attempts, error). Read once by the inbox: what it says
+    waits and the list below it are the same messages."""
     from greening.supervision import outbox
 
+    with db_session(actor) as s:
+        return [(m.id, m.channel, m.recipient, m.status, m.attempts, m.last_error) for m in outbox.failures(s, actor)]
+
+
+def outbox_failures(actor: Actor, rows: list[tuple] | None = None) -> None:
+    """Administrators: messages that failed or are unconfirmed, each with "send again"; ``rows``:
+    already read (:func:`outbox_failed`)."""
     said = flashed(_REQUEUED)
     if said:
         st.success(said)
-    with db_session(actor) as s:
-        rows = [(m.id, m.channel, m.recipient, m.status, m.attempts, m.last_error) for m in outbox.failures(s, actor)]
+    if rows is None:
+        rows = outbox_failed(actor)
     if not rows:
         return
     st.markdown(f"#### {tr('sup.outbox.failed')} · {len(rows)}")

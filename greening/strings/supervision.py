@@ -7,6 +7,10 @@ STRINGS = {
     "nav.ranking": ("月度红黑榜", "Monthly ranking"),
     "sup.inbox.title": ("待办", "Inbox"),
     "sup.inbox.nothing": ("没有待办事项。", "Nothing is waiting for you."),
+    # an administrator's inbox when only failed notifications wait (listed below, with 重新发送)
+    "sup.inbox.outbox_waiting": ("待办：{n} 条通知发送失败或未确认，请核对接收方后在下方重新发送。",
+                                 "To do: {n} notification(s) failed or unconfirmed; check the receiver, "
+                                 "then send them again below."),
     "sup.inbox.sidebar": ("待办 {n} 项", "{n} item(s) waiting"),
     "sup.to_acknowledge": ("待签收督办单", "Notices to acknowledge"),
     "sup.to_report": ("待上报整改", "Notices to answer"),
