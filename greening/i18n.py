@@ -441,7 +441,7 @@ def fmt_num(value, digits: int = 1, lang: str = "zh") -> str:
 
 
 def fmt_count(value, lang: str = "zh", unit_zh: str = "", unit_en: str = "") -> str:
-    """A count as a reader says it: 150.3万株 / 1.5 million; small counts in full (8,612株).
+    """A count as a reader says it: 153.7万株 / 1.54 million; small counts in full (8,612株).
 
     Chinese switches to 万 from 100,000 (六位数) and to 亿 from 10^8; English to "million" from 10^6.
     """
@@ -450,7 +450,7 @@ def fmt_count(value, lang: str = "zh", unit_zh: str = "", unit_en: str = "") -> 
     n = float(value)
     if normalise_lang(lang) == "en":
         if abs(n) >= 1_000_000:
-            text = f"{n / 1_000_000:.1f}".rstrip("0").rstrip(".") + " million"
+            text = f"{n / 1_000_000:.2f}".rstrip("0").rstrip(".") + " million"  # 153.7万 = 1.54 million
         else:
             text = f"{int(round(n)):,}"
         return f"{text} {unit_en}".strip() if unit_en else text

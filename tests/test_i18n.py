@@ -89,6 +89,8 @@ class TestFormats:
     @pytest.mark.parametrize("value, zh, en", [
         (1_503_000, "150.3万株", "1.5 million"),
         (1_500_000, "150万株", "1.5 million"),
+        # as many figures as the Chinese gives: 1,536,675 trees are not the 1.5 million aimed at
+        (1_536_675, "153.7万株", "1.54 million"),
         (8_612, "8,612株", "8,612"),
         (250_000_000, "2.5亿株", "250 million"),
         (None, "—", "—"),

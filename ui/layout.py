@@ -51,6 +51,9 @@ PHONE_CSS = """
 <style>
 [data-testid="stException"] a[href*="google.com"],[data-testid="stException"] a[href*="chatgpt.com"]{display:none}
 .block-container{padding-top:3.4rem;padding-bottom:3rem}
+/* a headline figure's label wraps rather than ending in an ellipsis (long English labels) */
+[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"],[data-testid="stMetricLabel"] p{
+  white-space:normal !important;overflow:visible !important;text-overflow:clip !important}
 @media (max-width: 640px){
   .block-container{padding-left:.6rem;padding-right:.6rem;padding-top:3rem}
   /* the page's title (st.subheader: h3) never smaller than the section headings under it (#### h4) */
@@ -69,7 +72,7 @@ PHONE_CSS = """
   [class*="st-key-phone_stack"] div[data-testid="stHorizontalBlock"]{flex-direction:column;flex-wrap:nowrap}
   [class*="st-key-phone_stack"] div[data-testid="stHorizontalBlock"] > div[data-testid="stColumn"]{
     flex:1 1 auto !important;min-width:100% !important;width:100% !important}
-  div[data-testid="stMetricLabel"] p{font-size:.8rem}
+  [data-testid="stMetricLabel"] p{font-size:.8rem}
   input,textarea,select{font-size:16px !important}
   /* st.table (a team's recent records): one line per cell, the table scrolls sideways */
   div[data-testid="stTable"],div[data-testid="stTable"] > div{overflow-x:auto}
