@@ -54,6 +54,11 @@ PHONE_CSS = """
 /* a headline figure's label wraps rather than ending in an ellipsis (long English labels) */
 [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"],[data-testid="stMetricLabel"] p{
   white-space:normal !important;overflow:visible !important;text-overflow:clip !important}
+/* a multiselect's text box as wide focused as not (Streamlit widens it from 8 to 48 px on focus): a
+   chip filling its line put the box on a line of its own as the picker was focused and took it
+   back as the picker lost focus, so the press on a button below (下发) started on the button and
+   ended above it, after the page had moved up a line: no click, nothing sent */
+[data-testid="stMultiSelect"] input[role="combobox"]{min-width:48px !important}
 @media (max-width: 640px){
   .block-container{padding-left:.6rem;padding-right:.6rem;padding-top:3rem}
   /* the page's title (st.subheader: h3) never smaller than the section headings under it (#### h4) */
