@@ -22,7 +22,7 @@ from ui.i18n_st import (
     set_language_state,
     tr,
 )
-from ui.layout import apply_css, md_escape
+from ui.layout import apply_css, flashes_said, md_escape
 from ui.login_gate import current_actor, logout_button, require_actor
 from ui.streamlit_texts import translate_streamlit_texts
 
@@ -91,7 +91,14 @@ def main() -> None:
         language_switch(on_change=_save_language(actor))
         logout_button()
     show_not_open_note()
-    nav.run()
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    try:
+        nav.run()
+    except StopException:  # st.stop(): the page ended there, having said what it said
+        flashes_said()
+        raise
+    flashes_said()  # not reached when a press stopped the run: what it said is said again
 
 
 main()

@@ -854,3 +854,80 @@ def test_the_phone_list_of_notices_is_the_number_village_and_state(settings):  #
         assert len(row) == 1 and row.iloc[0][cols[2]] == state, phone
         wide = next(df.value for df in at.dataframe if cols[0] in df.value.columns)
         assert len(wide.columns) == 7 and f"湛绿督〔2024〕{notice.seq}号" in set(wide[cols[0]])
+
+
+def _notice_at(status: str) -> SupervisionNotice:
+    """A notice of team-suixi's village, taken as far as ``status`` (issued, acknowledged, reported)."""
+    notice = _issue()
+    team = Actor(user_id=None, username="team-test", role=Role.TEAM, scope_prefix=TEAM_VILLAGE)
+    with session_scope(make_engine()) as s:
+        install_scope(s, team)
+        if status in ("acknowledged", "reported"):
+            N.acknowledge(s, team, notice.id, on=dt.date(2024, 6, 10))
+        if status == "reported":
+            N.report(s, team, notice.id, text="已补植 30 株", on=dt.date(2024, 6, 11))
+    return notice
+
+
+def _status_of(notice_id: int) -> str:
+    with session_scope(make_engine()) as s:
+        install_scope(s, Actor.system("tests"))
+        return s.get(SupervisionNotice, notice_id).status
+
+
+STEPS = {  # the step: (who, the state before, the button, the state after)
+    "acknowledge": ("suixi-town", "issued", "签收", "已签收待整改", "acknowledged"),
+    "report": ("suixi-town", "acknowledged", "上报整改", "已报整改待核验", "reported"),
+    "close": ("city", "reported", "核验办结", "已办结", "closed"),
+}
+
+
+@pytest.mark.parametrize("step", list(STEPS))
+def test_a_double_press_of_a_step_on_the_notices_page_says_what_it_did(settings, step):  # noqa: F811
+    """督办单 page, 签收 / 上报整改 / 核验办结 pressed twice, the second press arriving as the first
+    press's step commits: the step was done once, and its 「已保存：…现为…」 often lost. Said once,
+    after the rerun, where the notice is shown."""
+    from tests.fixtures.double_press import press_again_at_commit
+
+    user, before, label, shown, after = STEPS[step]
+    notice = _notice_at(before)
+    at = _app(user, "pages/notices.py")
+    _no_exception(at)
+    at.selectbox(key="notice_pick").set_value(notice.id).run()
+    if step == "report":
+        at.text_area(key=f"nt_{notice.id}_text").set_value("已补植 30 株")
+    with press_again_at_commit() as commits:
+        next(b for b in at.button if b.label == label).click().run()
+    _no_exception(at)
+    assert commits and not at.error, [e.value for e in at.error]
+    said = [s.value for s in at.success if "现为" in s.value]
+    assert said == [f"已保存：湛绿督〔2024〕{notice.seq}号 现为“{shown}”。"], _texts(at)
+    assert _status_of(notice.id) == after
+    at.run()  # said once
+    assert not [s.value for s in at.success if "现为" in s.value], _texts(at)
+
+
+@pytest.mark.parametrize("step", list(STEPS))
+def test_a_press_again_during_the_rerun_after_a_step_does_not_lose_what_it_did(settings, step, monkeypatch):  # noqa: F811
+    """督办单 page, 签收 / 上报整改 / 核验办结 pressed twice ~100 ms apart, the second press (on the
+    button as drawn before the first was handled) arriving during the rerun that says the step: that
+    run took the 「已保存：…现为…」 out of session state and was stopped before drawing it, and the
+    second press's run had nothing to say. Kept until a run that says it has run to its end."""
+    from tests.fixtures.double_press import press_again_as_said
+
+    user, before, label, shown, after = STEPS[step]
+    notice = _notice_at(before)
+    at = _app(user, "pages/notices.py")
+    _no_exception(at)
+    at.selectbox(key="notice_pick").set_value(notice.id).run()
+    if step == "report":
+        at.text_area(key=f"nt_{notice.id}_text").set_value("已补植 30 株")
+    said = press_again_as_said(monkeypatch)
+    next(b for b in at.button if b.label == label).click().run()
+    _no_exception(at)
+    expected = f"已保存：湛绿督〔2024〕{notice.seq}号 现为“{shown}”。"
+    assert said and said[0] == expected, said  # the second press came as the rerun took the message
+    assert [s.value for s in at.success if "现为" in s.value] == [expected], _texts(at)
+    assert _status_of(notice.id) == after and not at.error, [e.value for e in at.error]
+    at.run()  # said once
+    assert not [s.value for s in at.success if "现为" in s.value], _texts(at)

@@ -11,7 +11,7 @@ from ui import data
 from ui.i18n_st import lang, tr
 
 __all__ = ["PHONE_CSS", "apply_css", "demo_banner", "progress_metric", "md_escape", "page_header", "show_error",
-           "flash", "flash_slot", "flashed", "tab_title", "PHONE_STACK", "stacked_on_phone"]
+           "flash", "flash_slot", "flashed", "flashes_said", "tab_title", "PHONE_STACK", "stacked_on_phone"]
 
 _FLASH = "page_flash"  # what the last action did, said once on whichever page the rerun shows
 
@@ -38,12 +38,35 @@ def flash_slot(where: str = _FLASH) -> list[str]:
 
 
 def flashed(where: str = _FLASH) -> str | None:
-    """What the last action kept under ``where`` said (:func:`flash`, :func:`flash_slot`), once:
-    taken out of session state; None when nothing was said, or the write was not committed."""
-    said = st.session_state.pop(where, None)
-    if isinstance(said, list):  # a flash_slot(): filled when its write was committed
-        said = said[0] if said else None
-    return said or None
+    """What the last action kept under ``where`` said (:func:`flash`, :func:`flash_slot`); None
+    when nothing was said, or the write was not committed.
+
+    Said by every run until one that said it runs to its end (:func:`flashes_said`): a second press
+    of a step's button, made on the button as drawn before the first press was handled, arrives
+    during the rerun that says the step and stops it at its next checkpoint, before the text is
+    drawn or with it drawn and then wiped by the second press's run; taken out at once, the text
+    was lost (签收 pressed twice: done once, no 「已保存：…现为…」)."""
+    said = st.session_state.get(where)
+    text = (said[0] if said else None) if isinstance(said, list) else said  # a flash_slot(): filled when committed
+    if not text:
+        if said is not None:  # a slot whose write was not committed
+            st.session_state.pop(where, None)
+        return None
+    st.session_state.setdefault(_SAID, {})[where] = said
+    return text
+
+
+_SAID = "page_flash_said"  # what this run said (flashed()), taken out once the run has run to its end
+
+
+def flashes_said() -> None:
+    """The messages this run said (:func:`flashed`) taken out of session state: called once the page
+    has run to its end, not when a second press stopped it (they are said again by the next run).
+    A message kept again under the same name since (a press handled in this run) stays."""
+    for where, said in st.session_state.pop(_SAID, {}).items():
+        if st.session_state.get(where) is said:
+            del st.session_state[where]
+
 
 # Narrow screens: less padding, full-width buttons and inputs big enough for a thumb, tables that
 # scroll sideways instead of squeezing. Streamlit's own toolbar is hidden by .streamlit/config.toml.
