@@ -931,3 +931,29 @@ def test_a_press_again_during_the_rerun_after_a_step_does_not_lose_what_it_did(s
     assert _status_of(notice.id) == after and not at.error, [e.value for e in at.error]
     at.run()  # said once
     assert not [s.value for s in at.success if "现为" in s.value], _texts(at)
+
+
+@pytest.mark.parametrize("step", list(STEPS))
+def test_a_press_again_after_the_rerun_of_a_step_says_what_it_did(settings, step, monkeypatch):  # noqa: F811
+    """督办单 page, a step's button pressed twice, the second press (on the button as the browser
+    still showed it) handled after the rerun that said the step had run to its end: that press's run
+    no longer draws the button, had nothing to say, and replaced the page that said it. A second
+    press of the button that made the message says it again."""
+    from tests.fixtures.double_press import press_again_after_the_rerun
+
+    user, before, label, shown, after = STEPS[step]
+    notice = _notice_at(before)
+    at = _app(user, "pages/notices.py")
+    _no_exception(at)
+    at.selectbox(key="notice_pick").set_value(notice.id).run()
+    if step == "report":
+        at.text_area(key=f"nt_{notice.id}_text").set_value("已补植 30 株")
+    with press_again_after_the_rerun(monkeypatch) as commits:
+        next(b for b in at.button if b.label == label).click().run()
+    _no_exception(at)
+    assert commits == [1] and not at.error, (commits, [e.value for e in at.error])
+    assert [s.value for s in at.success if "现为" in s.value] == [f"已保存：湛绿督〔2024〕{notice.seq}号 现为“{shown}”。"], \
+        _texts(at)
+    assert _status_of(notice.id) == after
+    at.run()  # said once more at most: a run with no press says nothing
+    assert not [s.value for s in at.success if "现为" in s.value], _texts(at)

@@ -21,9 +21,10 @@ def flash(text: str) -> None:
     another page (the last notice of the inbox closed: the home page becomes the overview), and a
     message written before the rerun is wiped: :func:`page_header` says it there."""
     st.session_state[_FLASH] = text
+    st.session_state.pop(_PRESSED + _FLASH, None)  # no button to say it again for
 
 
-def flash_slot(where: str = _FLASH) -> list[str]:
+def flash_slot(where: str = _FLASH, *, press: str | None = None) -> list[str]:
     """An empty :func:`flash`, kept in session state now, BEFORE a write: append the text to it as
     soon as the write is committed, with no session-state access in between. A second press of the
     button arriving during the run stops the run at its next session-state access (Streamlit's
@@ -31,9 +32,13 @@ def flash_slot(where: str = _FLASH) -> list[str]:
     step was saved and its 「已保存」 lost (the next run no longer offers the step's button).
 
     ``where``: said by :func:`page_header` (the default), or by whoever calls :func:`flashed` with
-    the same name (a section far down a page says its own outcome where the user pressed)."""
+    the same name (a section far down a page says its own outcome where the user pressed).
+
+    ``press``: the key of the button pressed; a second press of it handled after the rerun that
+    said the outcome (the button no longer drawn) says it again (:func:`flashes_said`)."""
     slot: list[str] = []
     st.session_state[where] = slot
+    st.session_state[_PRESSED + where] = press
     return slot
 
 
@@ -47,6 +52,8 @@ def flashed(where: str = _FLASH) -> str | None:
     drawn or with it drawn and then wiped by the second press's run; taken out at once, the text
     was lost (签收 pressed twice: done once, no 「已保存：…现为…」)."""
     said = st.session_state.get(where)
+    if said is None:  # said already: again for a second press of the button that made it
+        said = _again(where)
     text = (said[0] if said else None) if isinstance(said, list) else said  # a flash_slot(): filled when committed
     if not text:
         if said is not None:  # a slot whose write was not committed
@@ -57,6 +64,20 @@ def flashed(where: str = _FLASH) -> str | None:
 
 
 _SAID = "page_flash_said"  # what this run said (flashed()), taken out once the run has run to its end
+_PRESSED = "page_flash_press:"  # + where: the key of the button whose press made the message
+_AGAIN = "page_flash_again:"  # + where: (that key, the message), once it was said
+
+
+def _again(where: str):
+    """The message last said under ``where``, kept back in session state when this run handles a
+    second press of the button that made it (the button is no longer drawn: its press is read from
+    session state by its key); forgotten on any other run."""
+    again = st.session_state.pop(_AGAIN + where, None)
+    if again is None or st.session_state.get(again[0]) is not True:
+        return None
+    st.session_state[where] = again[1]
+    st.session_state[_PRESSED + where] = again[0]
+    return again[1]
 
 
 def flashes_said() -> None:
@@ -66,6 +87,9 @@ def flashes_said() -> None:
     for where, said in st.session_state.pop(_SAID, {}).items():
         if st.session_state.get(where) is said:
             del st.session_state[where]
+            press = st.session_state.pop(_PRESSED + where, None)
+            if press:
+                st.session_state[_AGAIN + where] = (press, said)
 
 
 # Narrow screens: less padding, full-width buttons and inputs big enough for a thumb, tables that

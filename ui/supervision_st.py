@@ -335,12 +335,13 @@ def _outcome(notice, lg: str) -> str:
     return t("sup.step_done", lg, number=display_number(notice), state=state)
 
 
-def _run(actor: Actor, fn, **kw) -> bool:
+def _run(actor: Actor, fn, *, press: str, **kw) -> bool:
     """``fn(session, actor, **kw)``, a notice step, in one transaction; its outcome is said after
     the rerun that follows it (:func:`ui.layout.flash_slot`, filled as the step is committed: a
-    second press arriving during this run cannot lose it)."""
+    second press arriving during this run cannot lose it, nor one handled after the rerun: ``press``
+    is the key of the button pressed)."""
     lg = lang()
-    slot = flash_slot()
+    slot = flash_slot(press=press)
     try:
         with db_session(actor, write=True) as s:
             said = _outcome(fn(s, actor, **kw), lg)
@@ -401,7 +402,7 @@ def notice_actions(actor: Actor, rec: dict, key: str) -> None:
     on = _today()
     if (status == "issued" and allowed(actor, "notice.acknowledge", rec["village_code"])
             and st.button(tr("sup.ack"), key=f"{key}_ack", type="primary", width="stretch")
-            and _run(actor, N.acknowledge, notice_id=nid, on=on, expected_version=version)):
+            and _run(actor, N.acknowledge, press=f"{key}_ack", notice_id=nid, on=on, expected_version=version)):
         st.rerun()
     if status in ("acknowledged", "returned") and allowed(actor, "notice.report", rec["village_code"]):
         _report_form(actor, rec, key, on)
@@ -410,12 +411,12 @@ def notice_actions(actor: Actor, rec: dict, key: str) -> None:
     if can_verify:
         c1, c2 = st.columns(2)
         if (c1.button(tr("sup.close"), key=f"{key}_close", type="primary", width="stretch")
-                and _run(actor, N.close, notice_id=nid, on=on, expected_version=version)):
+                and _run(actor, N.close, press=f"{key}_close", notice_id=nid, on=on, expected_version=version)):
             st.rerun()
         with c2.popover(tr("sup.return"), width="stretch"):
             why = st.text_input(tr("sup.return.reason"), key=f"{key}_why")
             if (st.button(tr("sup.return"), key=f"{key}_ret", width="stretch")
-                    and _run(actor, N.return_notice, notice_id=nid, reason=why, on=on, expected_version=version)):
+                    and _run(actor, N.return_notice, press=f"{key}_ret", notice_id=nid, reason=why, on=on, expected_version=version)):
                 st.rerun()
 
 
@@ -440,7 +441,8 @@ def _report_form(actor: Actor, rec: dict, key: str, on: dt.date) -> None:
     from greening.photos import store_photo
 
     lg = lang()
-    slot = flash_slot()  # filled as the report is committed (see _run)
+    # filled as the report is committed (see _run); the form's button is known by this key
+    slot = flash_slot(press=f"FormSubmitter:{key}_report-{tr('sup.report.button')}")
     try:
         with db_session(actor, write=True) as s:
             photo_ids = []
