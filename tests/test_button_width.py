@@ -13,10 +13,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BUTTONS = {"button", "form_submit_button", "download_button", "popover"}
 # 登录 / 退出登录 (ui/login_gate.py: the SSO log-in and the sidebar's log-out), 红黑榜 (冻结, Excel,
-# PDF) and the 四方核查抽查 download of 复核 (ui/spot_check.py) too
+# PDF), the 四方核查抽查 download of 复核 (ui/spot_check.py) and the notices' and outbox's buttons
+# (ui/supervision_st.py: 重新发送 on an administrator's 待办) too
 FILES = sorted({ROOT / "ui" / "imports.py", ROOT / "ui" / "user_admin.py",
                 *(ROOT / "pages").glob("admin_*.py"), ROOT / "ui" / "login_gate.py",
-                ROOT / "pages" / "ranking.py", ROOT / "ui" / "spot_check.py"})
+                ROOT / "pages" / "ranking.py", ROOT / "ui" / "spot_check.py", ROOT / "ui" / "supervision_st.py"})
 
 
 def _buttons(path: Path) -> list[tuple[int, str, str | None]]:

@@ -793,6 +793,28 @@ def test_an_administrators_inbox_with_failed_messages_does_not_say_nothing_waits
         assert not [w.value for w in at.warning if "发送失败" in w.value]
 
 
+def test_the_outbox_list_is_worded_in_the_pages_language_and_fits_a_phone(demo_db_template, tmp_path):
+    """The administrator's list of failed notifications had its columns and states in raw English
+    (channel, recipient, failed) on the Chinese page, in a table cut at a phone's right edge. Its
+    columns, channels and states are worded in the page's language, and a phone shows each message
+    as a card (ui.tables.phone_table) with its error whole."""
+    from greening.config import override_settings
+
+    url = demo_db_template.copy(tmp_path)
+    with override_settings(database_url=url, extra={**demo_db_template.extra, "default_basemap": "none"}):
+        _failed_messages(2)
+        for lang, cols, channel, state in (
+                ("zh", ["编号", "渠道", "接收方", "状态", "已尝试次数", "最近错误"], "企业微信", "发送失败"),
+                ("en", ["No.", "Channel", "Receiver", "State", "Attempts", "Last error"], "WeCom", "failed")):
+            at = _app("admin", "pages/inbox.py") if lang == "zh" else _english("admin", "pages/inbox.py")
+            _no_exception(at)
+            wide = next(df.value for df in at.dataframe if cols[1] in df.value.columns)
+            assert list(wide.columns) == cols, list(wide.columns)
+            assert set(wide[cols[1]]) == {channel} and set(wide[cols[3]]) == {state}, wide
+            cards = [h.proto.body for h in at.get("html") if "HTTP 500" in h.proto.body]
+            assert cards and channel in cards[0] and cols[5] in cards[0], [h.proto.body[:200] for h in at.get("html")]
+
+
 #: a notice's reasons as the issue form pre-fills them from the lagging list, and a line typed by hand
 LAGGING_REASONS = ("1. 已连续 78 天无植绿或管护记录\n"
                    "2. 37 次管护/成活率核查逾期未做（最早应于 2024年4月4日 完成）\n"

@@ -16,6 +16,7 @@ from ui.engine import db_session
 from ui.forms import FormRound
 from ui.i18n_st import lang, tr, translated
 from ui.layout import flash_slot, flashed, md_escape, show_error
+from ui.tables import phone_table
 
 __all__ = ["issue_panel", "inbox_of", "inbox_count", "notice_actions", "notice_pdf_button", "notices_table", "status_text",
            "level_text", "report_evidence", "notice_place", "notice_reasons", "notice_facts"]
@@ -484,11 +485,23 @@ def outbox_failures(actor: Actor, rows: list[tuple] | None = None) -> None:
     if not rows:
         return
     st.markdown(f"#### {tr('sup.outbox.failed')} · {len(rows)}")
-    st.dataframe(pd.DataFrame(rows, columns=["#", "channel", "recipient", "status", "attempts", "error"]),
-                 hide_index=True, width="stretch")
+    cols = ("id", "channel", "recipient", "status", "attempts", "error")
+    frame = pd.DataFrame(rows, columns=list(cols))
+    for col in ("channel", "status"):  # a channel or state not worded (a newer one) is shown as stored
+        frame[col] = frame[col].map(lambda v, c=col: _worded(f"sup.outbox.{c}.{v}", v))
+    frame["error"] = frame["error"].fillna("")
+    # on a phone each message is a card, its error wrapped whole (a table was cut at the screen's edge)
+    phone_table(frame, {c: tr(f"sup.outbox.col.{c}") for c in cols}, first=("id", "channel", "status"),
+                wrap=("recipient", "error"), key="outbox")
     for mid, *_ in rows[:20]:
-        if st.button(tr("sup.outbox.requeue", id=mid), key=f"requeue_{mid}"):
+        if st.button(tr("sup.outbox.requeue", id=mid), key=f"requeue_{mid}", width="stretch"):
             _requeue(actor, mid)
+
+
+def _worded(key: str, value) -> str:
+    from greening.i18n import STRINGS
+
+    return tr(key) if key in STRINGS else str(value)
 
 
 def _requeue(actor: Actor, message_id: int) -> None:
