@@ -793,6 +793,35 @@ def test_an_administrators_inbox_with_failed_messages_does_not_say_nothing_waits
         assert not [w.value for w in at.warning if "发送失败" in w.value]
 
 
+def test_failed_messages_are_an_administrators_to_do_in_the_sidebar_and_after_logging_in(demo_db_template, tmp_path):
+    """The sidebar's 待办 count and the page shown right after logging in left out the
+    notifications that failed: an administrator with nothing else waiting landed on the overview
+    with no count, the failed messages out of sight. They count as things to do; once dealt with,
+    the overview again."""
+    from greening.config import override_settings
+    from greening.models import OutboxMessage
+
+    url = demo_db_template.copy(tmp_path)
+    with override_settings(database_url=url, extra={**demo_db_template.extra, "default_basemap": "none"}):
+        at = _app("admin")  # nothing waits in the demo for an administrator
+        _no_exception(at)
+        assert at.subheader[0].value != "待办" and "待办 " not in _texts(at), _texts(at)[:300]
+        _failed_messages(2)
+        at = _app("admin")
+        _no_exception(at)
+        assert at.subheader[0].value == "待办", [h.value for h in at.subheader]
+        assert any(m.value == ":orange-badge[:material/inbox: 待办 2 项]" for m in at.sidebar.markdown), \
+            [m.value for m in at.sidebar.markdown]
+
+        with session_scope(make_engine()) as s:
+            install_scope(s, Actor.system("tests"))
+            for m in s.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed")):
+                m.status = "sent"
+        at = _app("admin")
+        _no_exception(at)
+        assert at.subheader[0].value != "待办", [h.value for h in at.subheader]
+
+
 def test_the_outbox_list_is_worded_in_the_pages_language_and_fits_a_phone(demo_db_template, tmp_path):
     """The administrator's list of failed notifications had its columns and states in raw English
     (channel, recipient, failed) on the Chinese page, in a table cut at a phone's right edge. Its

@@ -202,11 +202,19 @@ def inbox_of(actor: Actor):
 
 def inbox_count(actor: Actor) -> int:
     """How many things wait for the actor (the sidebar's count, drawn on every rerun of every
-    page): the total of :func:`inbox_of`; 0 for a user who has no inbox."""
+    page): the total of :func:`inbox_of`, and for an administrator the notifications that failed or
+    are unconfirmed (to be sent again from the inbox); 0 for a user who has no inbox."""
     try:
-        return _inbox_total(data.scope_of(actor), data.own_keys(actor), _today().isoformat(), actor)
+        total = _inbox_total(data.scope_of(actor), data.own_keys(actor), _today().isoformat(), actor)
     except PermissionDenied:
         return 0
+    if allowed(actor, "outbox.view"):
+        # read on each run: the sender marks a message failed without a data version to follow
+        from greening.supervision import outbox
+
+        with db_session(actor) as s:
+            total += outbox.failure_count(s, actor)
+    return total
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=4096)

@@ -15,16 +15,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from greening.actor import Actor
 from greening.config import get_settings
 from greening.models import OutboxMessage
-from greening.permissions import require
+from greening.permissions import allowed, require
 from greening.validation import Refusal
 
-__all__ = ["Route", "routes", "parse_routes", "enqueue", "failures", "requeue", "CHANNELS"]
+__all__ = ["Route", "routes", "parse_routes", "enqueue", "failures", "failure_count", "requeue", "CHANNELS"]
 
 CHANNELS = ("wecom", "dingtalk", "email")
 
@@ -111,6 +111,15 @@ def failures(session: Session, actor: Actor, limit: int = 200) -> list[OutboxMes
     return list(session.scalars(select(OutboxMessage)
                                 .where(OutboxMessage.status.in_(("failed", "unconfirmed")))
                                 .order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def failure_count(session: Session, actor: Actor) -> int:
+    """How many messages failed or are unconfirmed (administrators; 0 for anyone else): a thing to
+    do, counted in the inbox's total (the sidebar's count and the page shown after logging in)."""
+    if not allowed(actor, "outbox.view"):
+        return 0
+    return int(session.scalar(select(func.count()).select_from(OutboxMessage)
+                              .where(OutboxMessage.status.in_(("failed", "unconfirmed")))) or 0)
 
 
 def requeue(session: Session, actor: Actor, message_id: int) -> None:
