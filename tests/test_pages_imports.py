@@ -74,10 +74,27 @@ def test_kobo_export_imported_in_the_app_once(site):
     at.button(key="ledger_apply").click()
     at.run()
     assert "已导入 1 行" in _texts(at) and count() == 1
-    # The result stays on screen over the report run again: nothing is left to import, no button.
-    assert "已导入过 1 行" in _texts(at) and "ledger_apply" not in [b.key for b in at.button]
+    # The result stays on screen, without the file checked again: its 「已导入过 1 行」 and
+    # 「没有可导入的行」 read as if the import had failed. No button to press again.
+    texts = _texts(at)
+    assert "已导入过" not in texts and "没有可导入的行" not in texts, texts
+    assert "这份文件已导入。要导入另一份文件，请在上方重新选择文件。" in texts, texts
+    assert "ledger_apply" not in [b.key for b in at.button]
     at.run()
-    assert "已导入 1 行" in _texts(at) and count() == 1
+    assert "已导入 1 行" in _texts(at) and "没有可导入的行" not in _texts(at) and count() == 1
+
+    # The same file chosen again on a fresh page: checked, its row problems worded in the page's
+    # language (the table's headers had been row, column, code, severity, zh/en, value)
+    for lang, cols, note in (("zh", ["行号", "列", "问题代码", "级别", "问题说明", "原值"], "备注"),
+                             ("en", ["Row", "Column", "Code", "Severity", "Problem", "Value"], "note")):
+        at = signed_in_page("admin", "pages/imports.py", lang)
+        at.file_uploader(key="ledger_upload").upload("kobo_export.csv", kobo_file(site), "text/csv")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        issues = next(df.value for df in at.dataframe if cols[0] in df.value.columns)
+        assert list(issues.columns) == cols, list(issues.columns)
+        assert list(issues[cols[3]]) == [note], issues
+        assert ("此记录已导入过" if lang == "zh" else "imported") in issues[cols[4]].iloc[0], issues
 
 
 def test_missing_town_is_offered_and_made(site, tmp_path):

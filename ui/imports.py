@@ -20,6 +20,18 @@ def _pick(zh_en: tuple[str, str]) -> str:
     return zh_en[1] if lang() == "en" else zh_en[0]
 
 
+def _issues_shown(issues):
+    """逐行问题 in the page's language: its columns worded, the severity a word, the message in the
+    page's language (the frame's columns are row, column, code, severity, zh, en, value)."""
+    en = lang() == "en"
+    shown = issues.drop(columns=["zh" if en else "en"])
+    shown["severity"] = shown["severity"].map(lambda v: tr(f"imports.severity.{v}") if v in _SEVERITIES else v)
+    return shown.rename(columns={c: tr(f"imports.col.{'message' if c in ('zh', 'en') else c}") for c in shown.columns})
+
+
+_SEVERITIES = ("error", "warning", "info")
+
+
 def ledger_import(actor: Actor) -> None:
     upload = st.file_uploader(tr("imports.ledger_file"), type=["csv", "txt", "xlsx"], key="ledger_upload",
                               max_upload_size=get_settings().max_upload_mb)
@@ -29,8 +41,12 @@ def ledger_import(actor: Actor) -> None:
         return
     data = upload.getvalue()
     done = st.session_state.get("ledger_done")
-    if done and done[0] == (upload.name, len(data)):  # this file was just imported: say so on every rerun
+    if done and done[0] == (upload.name, len(data)):
+        # this file was just imported: what was imported, on every rerun. Not the file checked again,
+        # whose 「已导入过 1 行」 and 「没有可导入的行」 read as if the import had failed.
         st.success(done[1])
+        st.caption(tr("imports.done_hint"))
+        return
     try:
         with db_session(actor) as s:  # the dry run only reads
             report = validate_ledger(s, actor, data, upload.name, datum=datum)
@@ -44,14 +60,14 @@ def ledger_import(actor: Actor) -> None:
     if report.date_note:
         st.caption(md_escape(_pick(report.date_note)))
     with st.expander(tr("imports.columns")):
-        st.dataframe([{"field": k, "column": v} for k, v in report.columns.items()], hide_index=True)
+        st.dataframe([{tr("imports.col.field"): k, tr("imports.col.column"): v} for k, v in report.columns.items()],
+                     hide_index=True)
         if report.ignored_columns:
             st.caption(md_escape(tr("imports.ignored", columns="、".join(report.ignored_columns))))
     issues = report.issues_frame()
     if len(issues):
         st.subheader(tr("imports.issues"))
-        shown = issues.drop(columns=["en" if lang() == "zh" else "zh"])
-        st.dataframe(shown, hide_index=True)
+        st.dataframe(_issues_shown(issues), hide_index=True)
     if not report.valid_rows:
         st.warning(tr("imports.nothing"))
         return
