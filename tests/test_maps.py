@@ -308,3 +308,20 @@ class TestLocate:
         assert "control.options.onLocationOutsideMapBounds = function" in script
         assert "map.fire('click', {latlng: e.latlng})" in script
         assert "alert(" not in script
+
+
+def test_an_english_maps_tooltips_name_the_county_in_english_with_a_plain_colon():
+    """The English map's village tooltip read 「城月镇 · 遂溪县」 and 「Plan completion：123.1%」 (a
+    full-width colon); a team's and a demonstration site's lines too. On an English map: Suixi
+    County, 「Plan completion: 120.0%」; the Chinese map keeps 遂溪县 and 「计划完成率：」."""
+    teams = pd.DataFrame({"name": ["甲队"], "village_name": ["甲村"], "leader_name": ["张玉"],
+                          "lon": [110.21], "lat": [21.31], "trees": [10]})
+    designations = pd.DataFrame({"kind": ["demo_town"], "name": ["城月镇"], "lon": [110.21], "lat": [21.31],
+                                 "area_name": ["城月镇"], "progress": [0.5]})
+    data = MapData(villages=_villages(), teams=teams, designations=designations)
+    en = _browser_strings(build_map(data, basemap="none", metric="plan_completion", lang="en").map)
+    assert any("Suixi County" in s for s in en) and not any("遂溪县" in s for s in en), en
+    assert not any("：" in s for s in en), [s for s in en if "：" in s]
+    assert any(s.startswith("Plan completion: ") for s in en), en
+    zh = _browser_strings(build_map(data, basemap="none", metric="plan_completion", lang="zh").map)
+    assert any("遂溪县" in s for s in zh) and any(s.startswith("计划完成率：") for s in zh), zh

@@ -88,6 +88,9 @@ def test_kobo_export_imported_in_the_app_once(site):
     for lang, cols, note in (("zh", ["行号", "列", "问题代码", "级别", "问题说明", "原值"], "备注"),
                              ("en", ["Row", "Column", "Code", "Severity", "Problem", "Value"], "note")):
         at = signed_in_page("admin", "pages/imports.py", lang)
+        # the datum's choices in the page's language (「GCJ-02（高德/腾讯）」 on the English page too)
+        assert at.radio(key="ledger_datum").options == (
+            ["WGS 84 (GPS)", "GCJ-02（高德/腾讯）"] if lang == "zh" else ["WGS 84 (GPS)", "GCJ-02 (Amap/Tencent)"])
         at.file_uploader(key="ledger_upload").upload("kobo_export.csv", kobo_file(site), "text/csv")
         at.run()
         assert not at.exception, [e.value for e in at.exception]

@@ -35,8 +35,8 @@ _SEVERITIES = ("error", "warning", "info")
 def ledger_import(actor: Actor) -> None:
     upload = st.file_uploader(tr("imports.ledger_file"), type=["csv", "txt", "xlsx"], key="ledger_upload",
                               max_upload_size=get_settings().max_upload_mb)
-    datum = st.radio(tr("imports.datum"), ["wgs84", "gcj02"], horizontal=True, key="ledger_datum",
-                     format_func=lambda d: "WGS 84 (GPS)" if d == "wgs84" else "GCJ-02（高德/腾讯）")
+    datums = {"wgs84": "WGS 84 (GPS)", "gcj02": tr("imports.datum.gcj02")}  # fixed in this run's language
+    datum = st.radio(tr("imports.datum"), list(datums), horizontal=True, key="ledger_datum", format_func=datums.get)
     if upload is None:
         return
     data = upload.getvalue()

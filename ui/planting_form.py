@@ -25,7 +25,7 @@ from greening.permissions import PermissionDenied
 from greening.validation.placement import place
 from ui import data
 from ui.engine import db_session
-from ui.i18n_st import labels, lang, tr, tr_key, translated
+from ui.i18n_st import county_name, labels, lang, tr, tr_key, translated
 from ui.layout import md_escape, show_error
 from ui.photos_view import photo_flag_text, show_photos
 
@@ -167,6 +167,7 @@ def where_is(actor: Actor, point, claimed_code: str | None, *, prefix: str = "lo
         st.warning(tr("common.no_village_here"))
         return None
     code, name, town, county = found
+    county = county_name(code, county) if code else county  # Suixi County on an English page
     st.success(tr("log.in_village", name=md_escape(name), town=md_escape(town or "—"), county=md_escape(county or "—")))
     if claimed_code and code != claimed_code:
         claimed = data.village_shapes(actor, claimed_code)

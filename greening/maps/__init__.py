@@ -28,7 +28,7 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from greening.i18n import fmt_int, fmt_num, fmt_pct, t
+from greening.i18n import fmt_int, fmt_label, fmt_num, fmt_pct, normalise_lang, t
 from greening.maps.assets import asset_urls, localise
 from greening.maps.basemaps import BASEMAPS, NO_BASEMAP, add_basemap, available_basemaps, picked_to_wgs84
 from greening.maps.chrome import add_phone_chrome
@@ -159,6 +159,20 @@ def build_map(data: MapData, *, lang: str = "zh", basemap: str = "osm", metric: 
     return result
 
 
+def _county(r, lang: str):
+    """A village's county in ``lang`` (Suixi County on an English map; the stored name otherwise)."""
+    stored = getattr(r, "county_name", None)
+    code = str(getattr(r, "code", "") or "")
+    if normalise_lang(lang) == "en" and code:
+        from greening.area_codes import county_prefix
+        from greening.geo.boundaries import COUNTIES
+
+        names = COUNTIES.get(county_prefix(code))
+        if names and names[1]:
+            return names[1]
+    return stored
+
+
 def _add_boundaries(m, data: MapData, datum: str, lang: str, metric: str) -> None:
     if data.villages is not None and len(data.villages):
         villages = data.villages
@@ -171,8 +185,8 @@ def _add_boundaries(m, data: MapData, datum: str, lang: str, metric: str) -> Non
         def rows(r):
             value = getattr(r, column, None)
             return [getattr(r, "name", ""),
-                    " · ".join(str(v) for v in (getattr(r, "town_name", None), getattr(r, "county_name", None)) if v),
-                    f"{label}：{_metric_text(metric, value, lang)}"]
+                    " · ".join(str(v) for v in (getattr(r, "town_name", None), _county(r, lang)) if v),
+                    fmt_label(label, _metric_text(metric, value, lang), lang)]
 
         village_layer(geoms, villages, metric=metric, cmap=cmap, tooltip_rows=rows,
                       name=t("map.layer.villages", lang), highlight=data.highlight).add_to(m)
@@ -224,7 +238,7 @@ def _add_points(m, data: MapData, datum: str, lang: str) -> None:
                 out = [getattr(r, "name", ""), getattr(r, "area_name", None)]
                 progress = getattr(r, "progress", None)
                 if progress is not None and not pd.isna(progress):
-                    out.append(f"{t('designations.progress', lang)}：{fmt_pct(progress, lang)}")
+                    out.append(fmt_label(t('designations.progress', lang), fmt_pct(progress, lang), lang))
                 return [x for x in out if x]
 
             # Towns and models are few and shown; the hundreds of demonstration villages and
@@ -235,9 +249,9 @@ def _add_points(m, data: MapData, datum: str, lang: str) -> None:
         def team_rows(r):
             out = [getattr(r, "name", ""), getattr(r, "village_name", None)]
             if getattr(r, "leader_name", None):
-                out.append(f"{t('teams.leader', lang)}：{r.leader_name}")
+                out.append(fmt_label(t('teams.leader', lang), r.leader_name, lang))
             if getattr(r, "trees", None) is not None and not pd.isna(r.trees):
-                out.append(f"{t('teams.trees', lang)}：{fmt_int(r.trees, lang)}")
+                out.append(fmt_label(t('teams.trees', lang), fmt_int(r.trees, lang), lang))
             return [x for x in out if x]
 
         point_layer(data.teams, name=t("map.layer.teams", lang), datum=datum, tooltip_rows=team_rows,

@@ -19,6 +19,7 @@ STRINGS = {
     "imports.applied": ("已导入 {inserted} 行；跳过 {skipped} 行；未导入有错误的 {refused} 行。",
                         "Imported {inserted} rows; {skipped} skipped; {refused} rows with errors left out."),
     "imports.nothing": ("没有可导入的行。", "No row can be imported."),
+    "imports.datum.gcj02": ("GCJ-02（高德/腾讯）", "GCJ-02 (Amap/Tencent)"),
     "imports.done_hint": ("这份文件已导入。要导入另一份文件，请在上方重新选择文件。",
                           "This file has been imported. To import another file, choose it above."),
     # 逐行问题 and 识别的列: their columns and severities
