@@ -269,3 +269,36 @@ def test_a_double_press_is_confirmed_once(settings, monkeypatch):  # noqa: F811
     assert len(saved) == 1, _texts(at)
     assert not [i.value for i in at.info if "已保存过" in i.value], _texts(at)
     assert saves[0][1] is True  # the first press saved the check
+
+
+def test_submit_is_disabled_with_the_reason_when_no_planting_is_within_reach(settings):  # noqa: F811
+    """By position, with no verified planting of the species within reach (「30 米内没有同树种的已核实
+    植树记录」 said above the form), 提交核查 stayed active and its press answered 「请选择一条植树
+    记录」. It is disabled, the reason under it; once a planting matches, it can be pressed."""
+    from sqlalchemy import select
+
+    from greening.models import Species
+
+    pid = _planted("care-page-nomatch", lon_shift=0.002)
+    with read_session(make_engine()) as s:
+        p = s.get(Planting, pid)
+        lon, lat, species_id = p.lon, p.lat, p.species_id
+        planted = select(Planting.species_id).where(Planting.species_id.is_not(None),
+                                                    Planting.claimed_village_code == p.claimed_village_code)
+        unplanted = s.scalar(select(Species.id).where(Species.id.not_in(planted)).order_by(Species.id))
+    assert unplanted is not None
+    at = _app("team-suixi", "pages/care_check.py")
+    at.segmented_control(key="care_pick_how").set_value("position").run()
+    at.segmented_control(key="care_how").set_value("typed").run()
+    at.text_input(key="care_coords").set_value(f"{lon:.7f}, {lat:.7f}").run()
+    at.selectbox(key="care_species").set_value(unplanted).run()  # none of it in the village
+    _no_exception(at)
+    assert at.selectbox(key="care_species").value == unplanted != species_id, (unplanted, species_id)
+    assert any("米内没有同树种的已核实植树记录" in e.value for e in at.error), _texts(at)
+    button = next(b for b in at.button if b.label == "提交核查")
+    assert button.disabled, "提交核查 is active with nothing it could record"
+    assert t("care.no_match") in [c.value for c in at.caption], _texts(at)
+    at.selectbox(key="care_species").set_value(species_id).run()
+    assert any("匹配到记录 #" in s.value for s in at.success), _texts(at)  # ours, or another test's there
+    assert not next(b for b in at.button if b.label == "提交核查").disabled
+    assert t("care.no_match") not in [c.value for c in at.caption]

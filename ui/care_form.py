@@ -64,6 +64,9 @@ def pick_due(due: pd.DataFrame) -> int | None:
                         placeholder=tr("care.pick_placeholder"), key="care_pick")
 
 
+NO_MATCH = "care.no_match"  # by position: no planting of the species within reach, 提交核查 disabled
+
+
 class PositionPick(NamedTuple):
     """A check's planting picked by position: the planting matched (or None and why not)."""
     planting_id: int | None
@@ -89,7 +92,8 @@ def pick_by_position(actor: Actor, village_code: str) -> PositionPick:
         st.info(tr("care.need_species"))
         return PositionPick(None, point, None, "care.need_species")
     pid = match_near(actor, point, species_id)
-    return PositionPick(pid, point, species_id, "care.need_planting")
+    # no planting to match (the reason said above): nothing to submit until the point or species changes
+    return PositionPick(pid, point, species_id, "care.need_planting" if pid is not None else NO_MATCH)
 
 
 def _species_names() -> dict:
@@ -152,8 +156,12 @@ def care_form(actor: Actor, planting_id: int | None, *, point=None, species_id: 
         done = translated(st.multiselect, tr("care.done_what"), list(tasks), format_func=tasks.get, key="care_tasks")
         responsible = st.text_input(tr("care.responsible"), max_chars=60, key="care_responsible")
         note = st.text_area(tr("care.note"), max_chars=1000, key="care_note", height=68)
-        submitted = st.form_submit_button(tr("care.submit"), type="primary", width="stretch")
-    if not submitted:
+        # no planting within reach by position: the press could only be refused, so it is disabled, the reason under it
+        blocked = planting_id is None and missing == NO_MATCH
+        submitted = st.form_submit_button(tr("care.submit"), type="primary", width="stretch", disabled=blocked)
+        if blocked:
+            st.caption(tr(NO_MATCH))
+    if not submitted or blocked:
         return
     if planting_id is None:
         st.error(tr(missing))

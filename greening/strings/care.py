@@ -22,6 +22,9 @@ STRINGS.update({
                      "Matched planting #{id} ({species}, {count} trees, planted {planted}), {metres} m away"),
     "care.need_point": ("请先定位或在地图上点选核查位置", "Locate yourself or tap the map first"),
     "care.need_planting": ("请选择一条植树记录", "Choose a planting"),
+    "care.no_match": ("无法提交：附近没有可核查的同树种植树记录（见上方）。请换一个位置或树种。",
+                      "Cannot be submitted: no planting of this species to check near here (see above). "
+                      "Try another point or species."),
     "care.kind": ("核查类型", "Kind of check"),
     "care.kind.survival": ("成活率核查", "Survival check"),
     "care.kind.care": ("管护（浇水、施肥、除草等）", "Care visit (watering, weeding, ...)"),
