@@ -933,6 +933,19 @@ STEPS = {  # the step: (who, the state before, the button, the state after)
 }
 
 
+def _at_step(step: str):
+    """The notices page of the step's user with a notice at the step's state chosen (and the
+    report's text typed): (the page, the notice)."""
+    user, before, *_ = STEPS[step]
+    notice = _notice_at(before)
+    at = _app(user, "pages/notices.py")
+    _no_exception(at)
+    at.selectbox(key="notice_pick").set_value(notice.id).run()
+    if step == "report":
+        at.text_area(key=f"nt_{notice.id}_text").set_value("已补植 30 株")
+    return at, notice
+
+
 @pytest.mark.parametrize("step", list(STEPS))
 def test_a_double_press_of_a_step_on_the_notices_page_says_what_it_did(settings, step):  # noqa: F811
     """督办单 page, 签收 / 上报整改 / 核验办结 pressed twice, the second press arriving as the first
@@ -940,13 +953,8 @@ def test_a_double_press_of_a_step_on_the_notices_page_says_what_it_did(settings,
     after the rerun, where the notice is shown."""
     from tests.fixtures.double_press import press_again_at_commit
 
-    user, before, label, shown, after = STEPS[step]
-    notice = _notice_at(before)
-    at = _app(user, "pages/notices.py")
-    _no_exception(at)
-    at.selectbox(key="notice_pick").set_value(notice.id).run()
-    if step == "report":
-        at.text_area(key=f"nt_{notice.id}_text").set_value("已补植 30 株")
+    _user, _before, label, shown, after = STEPS[step]
+    at, notice = _at_step(step)
     with press_again_at_commit() as commits:
         next(b for b in at.button if b.label == label).click().run()
     _no_exception(at)
@@ -966,13 +974,8 @@ def test_a_press_again_during_the_rerun_after_a_step_does_not_lose_what_it_did(s
     second press's run had nothing to say. Kept until a run that says it has run to its end."""
     from tests.fixtures.double_press import press_again_as_said
 
-    user, before, label, shown, after = STEPS[step]
-    notice = _notice_at(before)
-    at = _app(user, "pages/notices.py")
-    _no_exception(at)
-    at.selectbox(key="notice_pick").set_value(notice.id).run()
-    if step == "report":
-        at.text_area(key=f"nt_{notice.id}_text").set_value("已补植 30 株")
+    _user, _before, label, shown, after = STEPS[step]
+    at, notice = _at_step(step)
     said = press_again_as_said(monkeypatch)
     next(b for b in at.button if b.label == label).click().run()
     _no_exception(at)
@@ -992,13 +995,8 @@ def test_a_press_again_after_the_rerun_of_a_step_says_what_it_did(settings, step
     press of the button that made the message says it again."""
     from tests.fixtures.double_press import press_again_after_the_rerun
 
-    user, before, label, shown, after = STEPS[step]
-    notice = _notice_at(before)
-    at = _app(user, "pages/notices.py")
-    _no_exception(at)
-    at.selectbox(key="notice_pick").set_value(notice.id).run()
-    if step == "report":
-        at.text_area(key=f"nt_{notice.id}_text").set_value("已补植 30 株")
+    _user, _before, label, shown, after = STEPS[step]
+    at, notice = _at_step(step)
     with press_again_after_the_rerun(monkeypatch) as commits:
         next(b for b in at.button if b.label == label).click().run()
     _no_exception(at)
