@@ -147,6 +147,8 @@ def test_the_confirmation_says_the_date_saved(settings, lang, said):  # noqa: F8
     _submit(at)
     saved = [m.value for m in at.success]
     assert len(saved) == 1 and said in saved[0], _texts(at)
+    # the kind inside the sentence as a sentence says it ("Saved the Survival check" before)
+    assert ("的成活率核查，" if lang == "zh" else "Saved the survival check of planting") in saved[0], saved
     # sent again (the confirmation lost): the check already saved, with its date
     del at.session_state["care_done"]
     at.run()

@@ -208,7 +208,7 @@ def care_confirmation() -> bool:
         return False
     on = fmt_weekday_date(done.get("checked_on"), lang())
     if done["created"]:
-        kind = tr(f"care.kind.{done['kind']}").split("（")[0].split(" (")[0]
+        kind = tr(f"care.kind_said.{done['kind']}")
         st.success(tr("care.saved", planting=done["planting"], kind=kind, date=on, id=done["id"]))
         if done.get("alive") is not None and done.get("trees"):
             st.caption(tr("care.rate", rate=f"{100 * done['alive'] / done['trees']:.0f}%"))

@@ -36,6 +36,9 @@ STRINGS.update({
     "care.note": ("备注", "Note"),
     "care.submit": ("提交核查", "Submit the check"),
     # with the date as saved and its weekday, as 种植登记's 已登记
+    #: the kind of check inside a sentence (the labels above name the choice, with examples)
+    "care.kind_said.survival": ("成活率核查", "survival check"),
+    "care.kind_said.care": ("管护", "care visit"),
     "care.saved": ("已保存植树记录 #{planting} 的{kind}，核查日期 {date}（核查编号 {id}）。",
                    "Saved the {kind} of planting #{planting}, checked on {date} (check {id})."),
     "care.duplicate": ("这次核查已保存过（核查日期 {date}，核查编号 {id}），没有重复记录。",
