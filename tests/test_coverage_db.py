@@ -140,6 +140,26 @@ class TestLoad:
         r = coverage_for(sample_db.connection(), city(), AS_OF)
         assert r.villages.set_index("code").loc[V1, "trees"] == 50
 
+    def test_a_check_of_a_deleted_planting_is_still_a_visit(self, sample_db):
+        """V1's latest visit (30 May) checked planting s1: deleting s1 takes its trees out, not the visit."""
+        p = sample_db.scalars(select(Planting).where(Planting.submission_id == "s1")).one()
+        p.deleted_at = dt.datetime.now(dt.UTC)
+        sample_db.flush()
+        v1 = coverage_for(sample_db.connection(), city(), AS_OF).villages.set_index("code").loc[V1]
+        assert v1.last_activity_on == pd.Timestamp("2024-05-30") and v1.last_care_on == pd.Timestamp("2024-05-28")
+
+    def test_every_planting_and_check_read_column_by_column(self, sample_db):
+        """The bulk reads give the kinds the computation expects, with NULLs, on each backend."""
+        inputs = load_inputs(sample_db.connection(), city(), AS_OF)
+        p = inputs.plantings.set_index("tree_count")  # the sample's tree counts tell its plantings apart
+        assert str(p["planted_on"].dtype) == "datetime64[s]" and p.loc[40, "planted_on"] == pd.Timestamp("2024-05-10")
+        assert p.loc[5, "claimed_village_code"] == p.loc[50, "claimed_village_code"] and pd.isna(p.loc[5, "village_code"])
+        assert inputs.plantings["id"].dtype.kind == "i" and p.loc[5, "status"] == "submitted"
+        assert set(p["site_type"].astype(str)) >= {"road_side", "courtyard"}
+        c = inputs.checks
+        assert c["alive_count"].isna().sum() == 2 and str(c["checked_on"].dtype) == "datetime64[s]"
+        assert sorted(c.loc[c["kind"] == "survival", "alive_count"].tolist()) == [10, 36, 40]
+
     def test_last_activity_reaches_back_over_new_year(self, sample_db):
         r = coverage_for(sample_db.connection(), city(), dt.date(2025, 1, 10))
         v1 = r.villages.set_index("code").loc[V1]

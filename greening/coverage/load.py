@@ -25,7 +25,7 @@ from sqlalchemy import and_, func, or_, select
 from greening.actor import Actor
 from greening.coverage.inputs import CoverageInputs
 from greening.coverage.rules import RULES
-from greening.geodb import read_df, read_gdf, wkb_column
+from greening.geodb import read_columns, read_df, read_gdf, wkb_column
 from greening.models import (
     AdminArea,
     Assignment,
@@ -110,11 +110,11 @@ def load_inputs(conn, actor: Actor, as_of: dt.date | None = None, *,
     p = Planting
     # Every year's plantings and checks up to the report date, read once: the campaign year's
     # count, and the care schedule reaches back to verified plantings of earlier years.
-    every_planting = read_df(conn, select(
+    every_planting = read_columns(conn, select(
         p.id, p.village_code, p.claimed_village_code, p.planted_on, p.tree_count, p.area_m2,
         p.site_type, p.party_members, p.villagers, p.status, p.lon, p.lat,
     ).where(p.deleted_at.is_(None), p.status != PlantingStatus.REJECTED,
-            p.planted_on <= as_of, in_act(p.claimed_village_code)))
+            p.planted_on <= as_of, in_act(p.claimed_village_code)), _KINDS["plantings"])
     plantings = _since(every_planting, "planted_on", year_start)
     elsewhere = _elsewhere(conn, plantings, villages)
     plans = read_df(conn, select(
@@ -122,12 +122,12 @@ def load_inputs(conn, actor: Actor, as_of: dt.date | None = None, *,
         PlantingPlan.seedlings_secured,
     ).where(PlantingPlan.deleted_at.is_(None), PlantingPlan.year == as_of.year,
             in_act(PlantingPlan.village_code)))
-    every_check = read_df(conn, select(
+    every_check = read_columns(conn, select(
         CareCheck.planting_id, CareCheck.village_code, CareCheck.kind, CareCheck.checked_on,
         CareCheck.alive_count,
     ).join(p, p.id == CareCheck.planting_id).where(
         CareCheck.deleted_at.is_(None), p.deleted_at.is_(None), CareCheck.checked_on <= as_of,
-        in_act(CareCheck.village_code)))
+        in_act(CareCheck.village_code)), _KINDS["checks"])
     checks = _since(every_check, "checked_on", year_start)
     teams = read_df(conn, select(
         GreeningTeam.village_code, GreeningTeam.name, GreeningTeam.leader_name,
@@ -149,7 +149,7 @@ def load_inputs(conn, actor: Actor, as_of: dt.date | None = None, *,
         Attestation.measure_id, Attestation.area_code, Attestation.status,
     ).where(Attestation.deleted_at.is_(None), Attestation.status == AttestationStatus.CONFIRMED,
             in_roster(Attestation.area_code)))
-    last_activity = _last_activity(conn, in_act, as_of, every_planting)
+    last_activity = _last_activity(conn, in_act, as_of, every_planting, every_check)
     care_overdue = _care_overdue(every_planting, every_check, as_of)
     from greening.greencover.change import load_cover
 
@@ -160,6 +160,15 @@ def load_inputs(conn, actor: Actor, as_of: dt.date | None = None, *,
         last_activity=last_activity, care_overdue=care_overdue, elsewhere=elsewhere,
         scope_prefix=actor.scope_prefix, as_of=as_of,
         green_cover=green, cover_layers=layers)
+
+
+#: the kinds of the columns of every year's plantings and checks (:func:`greening.geodb.read_columns`)
+_KINDS = {"plantings": {"id": "int", "village_code": "category", "claimed_village_code": "category",
+                        "planted_on": "date", "tree_count": "int", "area_m2": "float", "site_type": "category",
+                        "party_members": "int", "villagers": "int", "status": "category", "lon": "float",
+                        "lat": "float"},
+          "checks": {"planting_id": "int", "village_code": "category", "kind": "category", "checked_on": "date",
+                     "alive_count": "float"}}
 
 
 def _elsewhere(conn, plantings, villages):
@@ -184,22 +193,26 @@ def _care_overdue(plantings: pd.DataFrame, checks: pd.DataFrame, as_of: dt.date)
     from greening.supervision.care_schedule import overdue_summary
 
     verified = plantings[(plantings["status"] == PlantingStatus.VERIFIED).to_numpy(dtype=bool)]
-    mine = pd.DataFrame({"planting_id": verified["id"].to_numpy(),
-                         "village_code": verified["claimed_village_code"].to_numpy(),
-                         "planted_on": verified["planted_on"].to_numpy()})
+    mine = verified[["id", "claimed_village_code", "planted_on"]].set_axis(
+        ["planting_id", "village_code", "planted_on"], axis=1).reset_index(drop=True)
     return overdue_summary(mine, checks[["planting_id", "checked_on"]], as_of)
 
 
-def _last_activity(conn, in_act, as_of: dt.date, plantings: pd.DataFrame):
-    """Latest planting or check per village over all years (an idle spell may span New Year):
-    the plantings' from every year's plantings already read (not rejected, not deleted, up to
-    ``as_of``), the checks' from the database."""
-    day = pd.to_datetime(plantings["planted_on"])
-    planted = (pd.DataFrame({"village_code": plantings["claimed_village_code"].to_numpy(), "last_on": day.to_numpy()})
-               .groupby("village_code", sort=False)["last_on"].max().reset_index())
-    checked = read_df(conn, select(CareCheck.village_code.label("village_code"),
-                                   func.max(CareCheck.checked_on).label("last_on")).where(
-        and_(CareCheck.deleted_at.is_(None), CareCheck.checked_on <= as_of,
+def _last_activity(conn, in_act, as_of: dt.date, plantings: pd.DataFrame, checks: pd.DataFrame):
+    """Latest planting or check per village over all years (an idle spell may span New Year),
+    from every year's plantings and checks already read (not rejected, not deleted, up to
+    ``as_of``), and the checks of deleted plantings from the database: a visit is activity even
+    when the planting it checked was deleted later (few rows, found through the deleted ones)."""
+    def latest(codes, days) -> pd.DataFrame:
+        return (pd.DataFrame({"village_code": codes, "last_on": pd.to_datetime(days).to_numpy()})
+                .groupby("village_code", sort=False)["last_on"].max().reset_index())
+
+    p = Planting
+    of_deleted = read_df(conn, select(CareCheck.village_code.label("village_code"),
+                                      func.max(CareCheck.checked_on).label("last_on"))
+                         .join(p, p.id == CareCheck.planting_id).where(
+        and_(p.deleted_at.is_not(None), CareCheck.deleted_at.is_(None), CareCheck.checked_on <= as_of,
              in_act(CareCheck.village_code))).group_by(CareCheck.village_code))
-    checked["last_on"] = pd.to_datetime(checked["last_on"])
-    return pd.concat([planted, checked], ignore_index=True)
+    return pd.concat([latest(plantings["claimed_village_code"].to_numpy(), plantings["planted_on"]),
+                      latest(checks["village_code"].to_numpy(), checks["checked_on"]),
+                      latest(of_deleted["village_code"].to_numpy(), of_deleted["last_on"])], ignore_index=True)

@@ -247,20 +247,23 @@ def _trees_between(conn, scope_prefix, as_of, current, previous, plantings=None)
         return None
     p = Planting
     first = dt.date(int(previous["year"].min()), 12, 31)
-    if plantings is not None:
+    if plantings is not None:  # every year's, as load_inputs read them: summed per village and year here
         day = pd.to_datetime(plantings["planted_on"])
         mine = (day > pd.Timestamp(first)).to_numpy(dtype=bool)
-        f = pd.DataFrame({"code": plantings["claimed_village_code"].to_numpy()[mine], "day": day.to_numpy()[mine],
-                          "trees": plantings["tree_count"].to_numpy()[mine]})
+        f = (pd.DataFrame({"code": plantings["claimed_village_code"][mine], "year": day.dt.year[mine],
+                           "trees": plantings["tree_count"][mine]})
+             .groupby(["code", "year"], observed=True, sort=False)["trees"].sum().reset_index())
+        f["code"] = f["code"].astype(str)
     else:
         res = conn.execute(select(p.claimed_village_code, p.planted_on, func.sum(p.tree_count)).where(
             p.deleted_at.is_(None), p.status != PlantingStatus.REJECTED, p.planted_on > first,
             p.planted_on <= as_of, p.claimed_village_code.like(scope_prefix + "%"))
             .group_by(p.claimed_village_code, p.planted_on)).all()
         f = rows_frame(res, ["code", "day", "trees"])
+        f["year"] = pd.to_datetime(f["day"]).dt.year
     if not len(f):
         return pd.Series(dtype=float)
-    year = pd.to_datetime(f["day"]).dt.year
+    year = f["year"]
     lo = f["code"].map(previous.set_index("village_code")["year"])
     hi = f["code"].map(current.set_index("village_code")["year"])
     keep = (year > lo) & (year <= hi)
