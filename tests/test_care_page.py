@@ -304,3 +304,36 @@ def test_submit_is_disabled_with_the_reason_when_no_planting_is_within_reach(set
     assert any("匹配到记录 #" in s.value for s in at.success), _texts(at)  # ours, or another test's there
     assert not next(b for b in at.button if b.label == "提交核查").disabled
     assert t("care.no_match") not in [c.value for c in at.caption]
+
+
+def test_a_survival_check_sent_again_the_same_day_as_a_new_check_is_refused(settings):  # noqa: F811
+    """成活率核查 saved, 再记一条 pressed (a new submission id) and the same planting's survival
+    check sent again for the same day: it was stored as a second check, counted twice. The page
+    says the planting was checked that day, naming the check kept, and nothing is recorded."""
+    first = _planted("care-page-again", lon_shift=0.003)  # its own point: found by position below
+    at = _app("team-suixi", "pages/care_check.py")
+    _no_exception(at)
+    at.selectbox(key="care_pick").set_value(first).run()
+    at.number_input(key="care_alive").set_value(11)
+    _submit(at)
+    assert any(f"已保存植树记录 #{first} 的成活率核查" in s.value for s in at.success), _texts(at)
+    kept = at.session_state["care_done"]["id"]
+    day = at.session_state["care_done"]["checked_on"]
+    at.button(key="care_another").click().run()
+    _no_exception(at)
+    with read_session(make_engine()) as s:
+        p = s.get(Planting, first)
+        lon, lat, species_id = p.lon, p.lat, p.species_id
+    # no longer due: found by position, as a team at the planting would
+    at.segmented_control(key="care_pick_how").set_value("position").run()
+    at.segmented_control(key="care_how").set_value("typed").run()
+    at.text_input(key="care_coords").set_value(f"{lon:.7f}, {lat:.7f}").run()
+    at.selectbox(key="care_species").set_value(species_id).run()
+    at.number_input(key="care_alive").set_value(10)
+    _submit(at)
+    from ui.layout import md_escape
+
+    assert [e.value for e in at.error] == [md_escape(
+        f"植树记录 #{first} 在 {day} 已有成活率核查（核查编号 {kept}，成活 11 株）；同一天不再记第二次，原核查保留")], _texts(at)
+    assert not any("已保存" in s.value for s in at.success), _texts(at)
+    assert _checks(planting_id=first, kind="survival") == 1

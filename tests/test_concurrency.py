@@ -97,3 +97,34 @@ def test_twenty_double_submits_leave_one_row(seeded):
     assert len(results) == THREADS
     assert len({pid for pid, _ in results}) == 1
     assert sum(created for _, created in results) == 1
+
+
+def test_twenty_survival_checks_of_one_planting_on_one_day_leave_one(seeded):
+    """Twenty phones sending a survival check of the same planting for the same day, each with its
+    own submission id: one is stored; every other is refused naming it (not a database error)."""
+    from greening.models import CareCheck
+    from greening.services.care import record_check
+
+    code = "440802001001"
+    actor = Actor(user_id=None, username="team", role=Role.TEAM, scope_prefix=code)
+    with session_scope(seeded) as s:
+        install_scope(s, actor)
+        planting_id = create_planting(s, actor, _input("checked", code, count=10))[0].id
+    refused: list[str] = []
+    lock = threading.Lock()
+
+    def check(i):
+        try:
+            with session_scope(seeded) as s:
+                install_scope(s, actor)
+                record_check(s, actor, planting_id, "survival", "2024-06-01", 9, "张三", None, f"check-{i}")
+        except ValueError as exc:
+            with lock:
+                refused.append(getattr(exc, "code", repr(exc)))
+
+    errors = _run_threads(check)
+    assert not errors, [repr(e) for e in errors]
+    assert refused == ["survival_check_same_day"] * (THREADS - 1)
+    with read_session(seeded) as s:
+        assert s.scalar(select(func.count()).select_from(CareCheck)) == 1
+        assert s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.table_name == "care_checks")) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 
 import geopandas as gpd
@@ -123,3 +124,53 @@ def test_missing_town_is_offered_and_made(site, tmp_path):
     assert "已导入：新增 3" in _texts(at) and "不变 2" in _texts(at)  # the villages again, now unchanged
     with make_engine().connect() as conn:
         assert conn.scalar(select(AdminArea.name).where(AdminArea.code == "440823190000")) == "新镇"
+
+
+def ledger_with_problems(village) -> bytes:
+    """A ledger of one good row and three refused: a count in words, a date to come, a species not
+    in the catalogue (rows 3-5; the header is row 1)."""
+    from greening.importers.template import TEMPLATE_HEADERS
+
+    code, lon, lat = village
+
+    def row(sub, **kw):
+        values = {"提交编号": sub, "村代码": code, "村名称": "", "种植日期": "2024-03-12", "树种": "榕树",
+                  "数量（株）": "10", "面积（平方米）": "", "地点类型": "路旁", "地点名称": "村口",
+                  "经度": f"{lon:.6f}", "纬度": f"{lat:.6f}", "坐标系(WGS84/GCJ02)": "WGS84", "党员人数": "3",
+                  "群众人数": "7", "备注": ""} | kw
+        return [values[h] for h in TEMPLATE_HEADERS]
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([
+        TEMPLATE_HEADERS, row("page-ok"), row("page-count", **{"数量（株）": "十"}),
+        row("page-future", **{"种植日期": "2099-01-01"}), row("page-species", **{"树种": "小叶揽仁"})])
+    return out.getvalue().encode("utf-8")
+
+
+def test_row_problems_are_cards_on_a_phone_and_a_table_on_a_wide_screen(site):
+    """逐行问题 was an st.dataframe only: at 390 px it scrolled sideways and cut each problem's
+    message at the screen's edge. A phone has a card per problem, 「行号 3 · 列 · 级别」 over the
+    message whole (ui.tables.phone_table, as the outbox's failed messages); a wide screen keeps
+    the table with every column."""
+    for lang, cols in (("zh", ["行号", "列", "问题代码", "级别", "问题说明", "原值"]),
+                       ("en", ["Row", "Column", "Code", "Severity", "Problem", "Value"])):
+        at = signed_in_page("admin", "pages/imports.py", lang)
+        at.file_uploader(key="ledger_upload").upload("台账.csv", ledger_with_problems(site), "text/csv")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert any(h.value == ("逐行问题" if lang == "zh" else "Problems by row") for h in at.subheader)
+        wide = next(df.value for df in at.dataframe if cols[0] in df.value.columns)
+        assert list(wide.columns) == cols, list(wide.columns)
+        assert list(wide[cols[0]]) == [3, 4, 5], wide
+        messages = list(wide[cols[4]])
+        cards = next((h.proto.body for h in at.get("html") if 'class="gr-cards"' in h.proto.body), None)
+        assert cards is not None, [h.proto.body[:200] for h in at.get("html")]
+        from html import escape
+
+        heads = re.findall(r'<div class="gr-card-head">(.*?)</div>', cards)
+        error = "错误" if lang == "zh" else "error"
+        assert heads == [f"{cols[0]} {n} · {escape(str(c))} · {error}" for n, c in zip([3, 4, 5], wide[cols[1]],
+                                                                                         strict=True)], heads
+        for message in messages:  # each problem's message whole, under its heading
+            assert escape(str(message)) in cards, (message, cards)
+        assert cols[2] not in cards and cols[5] not in cards  # the phone's card: row, column, severity, problem

@@ -281,6 +281,54 @@ class TestCare:
         with pytest.raises(SubmissionConflict):
             record_check(db, team(), p.id, "survival", "2024-06-01", 8, "张三", None, "c-1")
 
+    def test_a_second_survival_check_of_the_day_is_refused_naming_the_first(self, db, area):
+        """A survival check counts the trees alive at a visit: a planting checked again the same day
+        under another submission id (another phone, the form sent again after a rerun) was stored
+        as a second check. Refused, in both languages, naming the stored check; nothing written.
+        A replay of the first stays the first; another day, and care visits, are not limited."""
+        from greening.models import CareCheck
+        from greening.services.plantings import Conflict
+
+        p, _ = create_planting(db, team(), planting(tree_count=10))
+        first, _ = record_check(db, team(), p.id, "survival", "2024-06-01", 9, "张三", None, "c-1")
+        for sid, alive in (("c-2", 9), ("c-3", 8)):
+            with pytest.raises(Conflict) as err:
+                record_check(db, team(), p.id, "成活率核查", "2024-06-01", alive, "李四", None, sid)
+            assert (err.value.code, err.value.field) == ("survival_check_same_day", "checked_on")
+            assert err.value.zh == (f"植树记录 #{p.id} 在 2024-06-01 已有成活率核查（核查编号 {first.id}，成活 9 株）；"
+                                    "同一天不再记第二次，原核查保留")
+            assert err.value.en == (f"planting #{p.id} already has a survival check on 2024-06-01 (check {first.id}, "
+                                    "9 alive); a second one on the same day is not recorded, the first is kept")
+        again, created = record_check(db, team(), p.id, "survival", "2024-06-01", 9, "张三", None, "c-1")
+        assert again.id == first.id and not created
+        record_check(db, team(), p.id, "survival", "2024-06-02", 8, "张三", None, "c-4")
+        record_check(db, team(), p.id, "care", "2024-06-01", None, "张三", "浇水", "c-5")
+        record_check(db, team(), p.id, "care", "2024-06-01", None, "张三", "除草", "c-6")
+        kinds = db.execute(select(CareCheck.kind, CareCheck.checked_on, CareCheck.submission_id)
+                           .where(CareCheck.planting_id == p.id).order_by(CareCheck.id)).all()
+        assert [(k, d.isoformat(), sid) for k, d, sid in kinds] == [
+            ("survival", "2024-06-01", "c-1"), ("survival", "2024-06-02", "c-4"),
+            ("care", "2024-06-01", "c-5"), ("care", "2024-06-01", "c-6")]
+
+    def test_the_database_keeps_one_survival_check_per_planting_and_day(self, db, area):
+        """The rule holds for a writer that did not see the first check (a race): the partial
+        unique index refuses the second row; a deleted check does not count."""
+        import datetime as dt
+
+        from sqlalchemy.exc import IntegrityError
+
+        from greening.models import CareCheck
+
+        p, _ = create_planting(db, team(), planting(tree_count=10))
+        first, _ = record_check(db, team(), p.id, "survival", "2024-06-01", 9, "张三", None, "c-1")
+        day = dt.date(2024, 6, 1)
+        with pytest.raises(IntegrityError), db.begin_nested():
+            db.add(CareCheck(planting_id=p.id, village_code=A, kind="survival", checked_on=day, alive_count=8))
+        first.deleted_at = dt.datetime.now(dt.UTC)
+        db.flush()
+        again, created = record_check(db, team(), p.id, "survival", "2024-06-01", 8, "张三", None, "c-2")
+        assert created and again.id != first.id
+
     def test_person_responsible_is_kept_as_typed(self, db, area):
         """A name is what the team typed: full-width brackets and punctuation stay (NFKC folded
         李四（队长） into 李四(队长)); only the space around it goes."""
@@ -323,3 +371,35 @@ class TestCare:
         p, _ = create_planting(db, team(A), planting())
         with pytest.raises((PermissionDenied, PlantingError)):
             record_check(db, team(B), p.id, "care", "2024-06-01", None, None, None, "c-2")
+
+
+def test_the_migration_keeps_the_last_of_the_survival_checks_stored_twice_a_day(fresh_engine):
+    """Migration 0007 on a database holding a planting's survival checks stored two and three times
+    on one day (before the rule): the last stored of each day stays, the others are marked deleted
+    (not removed); other days and care visits are left as they were."""
+    from alembic import command
+
+    from greening.db import read_session, session_scope
+    from greening.models import CareCheck
+    from greening.schema import alembic_config, upgrade
+
+    with fresh_engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0006")
+    with session_scope(fresh_engine) as s:
+        install_scope(s, Actor.system("tests"))
+        campaign.build(s)
+        p, _ = create_planting(s, team(), planting(tree_count=10))
+        rows = [("survival", "2024-06-01", 9), ("survival", "2024-06-01", 8), ("care", "2024-06-01", None),
+                ("survival", "2024-06-01", 7), ("survival", "2024-07-01", 6), ("survival", "2024-07-01", 5),
+                ("survival", "2024-08-01", 4), ("care", "2024-08-01", None), ("care", "2024-08-01", None)]
+        for kind, on, alive in rows:
+            s.add(CareCheck(planting_id=p.id, village_code=A, kind=kind, checked_on=dt.date.fromisoformat(on),
+                            alive_count=alive))
+    upgrade(fresh_engine)
+    with read_session(fresh_engine) as s:
+        kept = s.execute(select(CareCheck.kind, CareCheck.checked_on, CareCheck.alive_count,
+                                CareCheck.deleted_at.is_(None)).order_by(CareCheck.id)).all()
+    assert [(k, d.isoformat(), a, live) for k, d, a, live in kept] == [
+        ("survival", "2024-06-01", 9, False), ("survival", "2024-06-01", 8, False), ("care", "2024-06-01", None, True),
+        ("survival", "2024-06-01", 7, True), ("survival", "2024-07-01", 6, False), ("survival", "2024-07-01", 5, True),
+        ("survival", "2024-08-01", 4, True), ("care", "2024-08-01", None, True), ("care", "2024-08-01", None, True)]

@@ -765,6 +765,36 @@ def test_resend_pressed_twice_in_a_row_is_not_refused(settings):  # noqa: F811
     assert _outbox_status(mid) == "pending"
 
 
+@pytest.mark.parametrize("last", [False, True], ids=["one-of-two", "the-last-one"])
+def test_resend_pressed_again_after_the_rerun_says_what_it_did(settings, last, monkeypatch):  # noqa: F811
+    """重新发送 pressed twice, the second press (on the button as the browser still showed it)
+    handled after the rerun that said the resend had run to its end: that press's run no longer
+    draws the message's button, had nothing to say, and replaced the page that said it. Said again
+    for that press, and the message was queued once."""
+    from greening.models import AuditLog
+    from tests.fixtures.double_press import press_again_after_the_rerun
+
+    ids = _failed_messages(1 if last else 2)
+    at = _app("admin", "pages/inbox.py")
+    _no_exception(at)
+    mid = ids[-1]
+    with press_again_after_the_rerun(monkeypatch) as commits:
+        at.button(key=f"requeue_{mid}").click().run()
+    _no_exception(at)
+    assert commits == [1] and not at.error, (commits, [e.value for e in at.error])
+    assert _said(at) == [f"已重新排队：#{mid} 将再次发送。"], _texts(at)
+    assert _outbox_status(mid) == "pending"
+    assert f"requeue_{mid}" not in [b.key for b in at.button]
+    with session_scope(make_engine()) as s:
+        install_scope(s, Actor.system("tests"))
+        resends = s.scalar(select(func.count()).select_from(AuditLog).where(
+            AuditLog.action == "requeue", AuditLog.table_name == "outbox_messages", AuditLog.record_id == str(mid)))
+    assert resends == 1
+    at.run()  # said once more at most: a run with no press says nothing
+    assert not _said(at), _texts(at)
+    assert (f"requeue_{ids[0]}" in [b.key for b in at.button]) is not last
+
+
 def test_an_administrators_inbox_with_failed_messages_does_not_say_nothing_waits(demo_db_template, tmp_path):
     """An administrator's inbox said 「没有待办事项。」 above the notifications that failed, listed on
     the same page with a 重新发送 each. It names them as the thing to do; once none is left (and

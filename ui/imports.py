@@ -20,16 +20,26 @@ def _pick(zh_en: tuple[str, str]) -> str:
     return zh_en[1] if lang() == "en" else zh_en[0]
 
 
-def _issues_shown(issues):
+def _issues_table(issues) -> None:
     """逐行问题 in the page's language: its columns worded, the severity a word, the message in the
-    page's language (the frame's columns are row, column, code, severity, zh, en, value)."""
+    page's language (the frame's columns are row, column, code, severity, zh, en, value). A wide
+    screen has the table; a phone a card per problem, 「行号 3 · 列 · 级别」 over the message
+    wrapped whole (:func:`ui.tables.phone_table`): the table scrolled sideways at 390 px, the
+    message cut at the screen's edge."""
+    from ui.tables import phone_table
+
     en = lang() == "en"
-    shown = issues.drop(columns=["zh" if en else "en"])
+    shown = issues.drop(columns=["zh" if en else "en"]).rename(columns={"en" if en else "zh": "message"})
     shown["severity"] = shown["severity"].map(lambda v: tr(f"imports.severity.{v}") if v in _SEVERITIES else v)
-    return shown.rename(columns={c: tr(f"imports.col.{'message' if c in ('zh', 'en') else c}") for c in shown.columns})
+    # a row number as a whole number (a file-level problem has none; the column is then float)
+    shown["row"] = shown["row"].astype(object).map(lambda v: None if v is None or v != v else int(v))
+    names = {c: tr(f"imports.col.{c}") for c in _ISSUE_COLUMNS}
+    phone_table(shown, names, first=("row", "column", "severity"), wrap=("message",), key="ledger_issues",
+                narrow={c: names[c] for c in ("row", "column", "severity", "message")})
 
 
 _SEVERITIES = ("error", "warning", "info")
+_ISSUE_COLUMNS = ("row", "column", "code", "severity", "message", "value")  # the wide table's, in order
 
 
 def ledger_import(actor: Actor) -> None:
@@ -67,7 +77,7 @@ def ledger_import(actor: Actor) -> None:
     issues = report.issues_frame()
     if len(issues):
         st.subheader(tr("imports.issues"))
-        st.dataframe(_issues_shown(issues), hide_index=True)
+        _issues_table(issues)
     if not report.valid_rows:
         st.warning(tr("imports.nothing"))
         return

@@ -514,13 +514,16 @@ def _worded(key: str, value) -> str:
 
 def _requeue(actor: Actor, message_id: int) -> None:
     """重新发送, said after the rerun that draws the list without the message (a flash slot filled
-    as the resend is committed: a second press arriving during this run cannot lose it). The
+    as the resend is committed: a second press arriving during this run cannot lose it, nor one
+    handled after the rerun: the slot takes the button's key). The
     list above had been drawn before the press was handled: the message stayed in it with its
     button, and the press's 「已保存」 went with the next run."""
     from greening.supervision import outbox
 
     lg = lang()
-    slot = flash_slot(_REQUEUED)
+    # filled as the resend commits; a second press of this button handled after the rerun that
+    # said it (the message no longer listed, its button not drawn) says it again
+    slot = flash_slot(_REQUEUED, press=f"requeue_{message_id}")
     try:
         with db_session(actor, write=True) as s:
             outbox.requeue(s, actor, message_id=message_id)

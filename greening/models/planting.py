@@ -11,10 +11,12 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -134,11 +136,23 @@ class Photo(Tracked, Base):
     planting: Mapped[Planting] = relationship(back_populates="photos")
 
 
+#: the survival checks of which one per planting and day is kept (uq_care_checks_survival_day)
+SURVIVAL_DAY_WHERE = "kind = 'survival' AND deleted_at IS NULL"
+
+
 class CareCheck(Tracked, Base):
-    """Care (管护) or a survival check (成活率核查) of a planting."""
+    """Care (管护) or a survival check (成活率核查) of a planting.
+
+    One survival check per planting and day (a count of the trees alive at a visit: a second one
+    that day is the same visit sent again), kept by a partial unique index (migration 0007);
+    care visits are not limited."""
 
     __tablename__ = "care_checks"
-    __table_args__ = (CheckConstraint("alive_count >= 0", name="alive_nonneg"),)
+    __table_args__ = (
+        CheckConstraint("alive_count >= 0", name="alive_nonneg"),
+        Index("uq_care_checks_survival_day", "planting_id", "checked_on", unique=True,
+              sqlite_where=text(SURVIVAL_DAY_WHERE), postgresql_where=text(SURVIVAL_DAY_WHERE)),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     planting_id: Mapped[int] = mapped_column(ForeignKey("plantings.id"), nullable=False, index=True)

@@ -4,11 +4,20 @@ A check is idempotent by its client-generated ``submission_id`` like a planting:
 same content returns the stored check, different content is a
 :class:`~greening.services.plantings.SubmissionConflict`. The number alive can never exceed the
 number planted.
+
+A planting has at most one survival check a day: it counts the trees alive at a visit, and a
+second one that day under another submission id (another phone, the form sent again after its
+page was drawn anew) is the same visit twice, which the survival figures would count as two
+measurements. It is refused (``survival_check_same_day``, naming the check stored) and nothing is
+written; the database's partial unique index ``uq_care_checks_survival_day`` keeps the rule for
+writers racing each other. Care visits (管护) may be logged several times a day.
 """
 from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from greening.actor import Actor
@@ -16,6 +25,7 @@ from greening.models import CareCheck
 from greening.models.enums import CheckKind
 from greening.services._idempotent import insert_once
 from greening.services.plantings import (
+    Conflict,
     CreateResult,
     PlantingError,
     SubmissionConflict,
@@ -91,7 +101,30 @@ def record_check(session: Session, actor: Actor, planting_id: int, kind: str, ch
             raise SubmissionConflict("id_conflict", "submission_id", value=sid)
 
     def build() -> CareCheck:
+        if kind_value == CheckKind.SURVIVAL.value:
+            _refuse_a_second_survival_check(session, planting.id, day)
         return CareCheck(village_code=planting.claimed_village_code, submission_id=sid, **values)
 
-    check, created = insert_once(session, CareCheck, sid, build, check_replay)
+    try:
+        check, created = insert_once(session, CareCheck, sid, build, check_replay)
+    except IntegrityError:
+        # a survival check of the same planting and day stored by another writer meanwhile
+        # (uq_care_checks_survival_day); insert_once has rolled its savepoint back
+        if kind_value == CheckKind.SURVIVAL.value:
+            _refuse_a_second_survival_check(session, planting.id, day)
+        raise
     return CreateResult(check, created)
+
+
+def _refuse_a_second_survival_check(session: Session, planting_id: int, day: dt.date) -> None:
+    """Raise :class:`~greening.services.plantings.Conflict` (``survival_check_same_day``) naming
+    the survival check of ``planting_id`` stored for ``day``, when there is one."""
+    stored = session.scalars(
+        select(CareCheck).where(CareCheck.planting_id == planting_id, CareCheck.checked_on == day,
+                                CareCheck.kind == CheckKind.SURVIVAL.value, CareCheck.deleted_at.is_(None))
+        .order_by(CareCheck.id).limit(1)
+        # the planting is the actor's (load_planting); its checks are, whichever village they name
+        .execution_options(skip_scope=True, populate_existing=True)).first()
+    if stored is not None:
+        raise Conflict("survival_check_same_day", "checked_on", planting=planting_id, date=day.isoformat(),
+                       id=stored.id, alive=stored.alive_count)

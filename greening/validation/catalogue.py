@@ -175,6 +175,10 @@ CATALOGUE: dict[str, Code] = dict([
     _c("alive_exceeds_count", "row", "error", "成活数 {value} 超过种植数量 {count}",
        "{value} alive is more than the {count} planted"),
     _c("alive_required", "row", "error", "成活率核查必须填写成活数", "a survival check needs the number alive"),
+    _c("survival_check_same_day", "row", "error",
+       "植树记录 #{planting} 在 {date} 已有成活率核查（核查编号 {id}，成活 {alive} 株）；同一天不再记第二次，原核查保留",
+       "planting #{planting} already has a survival check on {date} (check {id}, {alive} alive); a second one "
+       "on the same day is not recorded, the first is kept"),
 
     # -- photos ----------------------------------------------------------------------------------
     _c("photo_too_large", "file", "error", "照片有 {size_mb} MB，超过上限 {limit_mb} MB",
