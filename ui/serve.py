@@ -27,7 +27,7 @@ import importlib
 import pkgutil
 import sys
 
-__all__ = ["preload", "warm", "main"]
+__all__ = ["preload", "served_by_streamlit", "warm", "main"]
 
 #: packages whose every module is imported (engines of the coverage benchmark and the importers
 #: pull in optional heavy libraries used only by commands: left to be imported when used)
@@ -58,6 +58,20 @@ def preload() -> list[str]:
     if early:  # a module above imports one of them at its top: its component would never be served
         raise RuntimeError(f"preloading imported {early}, which declare components: import them inside functions")
     return done
+
+
+def served_by_streamlit() -> None:
+    """Tell Streamlit, before the first page run, that it is served (not run from a REPL).
+
+    At the first element any page run draws, Streamlit checks once whether the script was
+    started from a Python prompt, to print a hint (``delta_generator._maybe_print_use_warning``):
+    ``inspect.stack()`` over the running script's frames, which looks each frame's module up among
+    every module loaded. After :func:`preload` that was 0.3-0.5 CPU s, paid inside the first
+    visitor's log-in form on every replica. A replica is started by ``streamlit run``'s own
+    entry (this module), never from a prompt, so the hint is marked as given and the check not made."""
+    from streamlit import delta_generator
+
+    delta_generator._use_warning_has_been_displayed = True
 
 
 def warm() -> list[str]:
@@ -121,6 +135,7 @@ def _warm_coverage() -> list[str]:
 
 def main() -> None:
     preload()
+    served_by_streamlit()
     warm()
     from streamlit.web.cli import main as streamlit_main
 
