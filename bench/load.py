@@ -191,9 +191,15 @@ def _wait_http(url: str, timeout: float) -> None:
         time.sleep(0.5)
 
 
-def start_serving(db_url: str, replicas: int, ports: Ports, workdir: Path, serve_module: str = "ui.serve") -> Serving:
+def start_serving(db_url: str, replicas: int, ports: Ports, workdir: Path, serve_module: str = "ui.serve",
+                  wait_s: float = 300) -> Serving:
     """PostGIS-backed replicas started as the deployment starts them (``python -m ui.serve run``;
-    ``serve_module="streamlit"`` for plain ``streamlit run``) and nginx in front of them."""
+    ``serve_module="streamlit"`` for plain ``streamlit run``) and nginx in front of them.
+
+    Each replica has ``wait_s`` to answer its health check: before it serves it warms the city's
+    and the counties' coverage, some 15 CPU s each, four at once on two cores shared with other
+    work (120 s was not always enough). When one does not answer, everything started here is
+    stopped before the error is raised."""
     env = {**os.environ, "GREENING_DATABASE_URL": db_url, "PYTHONPATH": str(REPO_ROOT),
            "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_urlsafe(32),
            "GREENING_DATA_DIR": str(workdir / "data")}
@@ -212,11 +218,19 @@ def start_serving(db_url: str, replicas: int, ports: Ports, workdir: Path, serve
     user = [f"user {os.environ.get('USER') or 'root'};"] if os.geteuid() == 0 else []
     nginx = subprocess.Popen([nginx_bin, "-c", str(conf), "-p", str(workdir), "-g", " ".join(["daemon off;", *user])],
                              stdout=subprocess.DEVNULL, stderr=open(workdir / "nginx.out", "w"))  # noqa: SIM115
-    for port in replica_ports:
-        _wait_http(f"http://127.0.0.1:{port}/_stcore/health", 120)
     base = f"http://127.0.0.1:{listen}"
-    _wait_http(f"{base}/_stcore/health", 30)
-    return Serving(base, procs, nginx, workdir)
+    serving = Serving(base, procs, nginx, workdir)
+    try:
+        for port in replica_ports:
+            _wait_http(f"http://127.0.0.1:{port}/_stcore/health", wait_s)
+        _wait_http(f"{base}/_stcore/health", 30)
+    except BaseException:
+        # A replica that did not answer in time (its warm-up outlasting the wait on a busy
+        # machine) stops this configuration; the replicas and nginx started for it stop too,
+        # not left serving after the run and its database have gone.
+        serving.stop()
+        raise
+    return serving
 
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
