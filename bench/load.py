@@ -191,9 +191,15 @@ def _wait_http(url: str, timeout: float) -> None:
         time.sleep(0.5)
 
 
-def start_serving(db_url: str, replicas: int, ports: Ports, workdir: Path, serve_module: str = "ui.serve") -> Serving:
+def start_serving(db_url: str, replicas: int, ports: Ports, workdir: Path, serve_module: str = "ui.serve",
+                  wait_s: float = 300) -> Serving:
     """PostGIS-backed replicas started as the deployment starts them (``python -m ui.serve run``;
-    ``serve_module="streamlit"`` for plain ``streamlit run``) and nginx in front of them."""
+    ``serve_module="streamlit"`` for plain ``streamlit run``) and nginx in front of them.
+
+    Each replica has ``wait_s`` to answer its health check: before it serves it warms the city's
+    and the counties' coverage, some 15 CPU s each, four at once on two cores shared with other
+    work (120 s was not always enough). When one does not answer, everything started here is
+    stopped before the error is raised."""
     env = {**os.environ, "GREENING_DATABASE_URL": db_url, "PYTHONPATH": str(REPO_ROOT),
            "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_urlsafe(32),
            "GREENING_DATA_DIR": str(workdir / "data")}
@@ -212,65 +218,114 @@ def start_serving(db_url: str, replicas: int, ports: Ports, workdir: Path, serve
     user = [f"user {os.environ.get('USER') or 'root'};"] if os.geteuid() == 0 else []
     nginx = subprocess.Popen([nginx_bin, "-c", str(conf), "-p", str(workdir), "-g", " ".join(["daemon off;", *user])],
                              stdout=subprocess.DEVNULL, stderr=open(workdir / "nginx.out", "w"))  # noqa: SIM115
-    for port in replica_ports:
-        _wait_http(f"http://127.0.0.1:{port}/_stcore/health", 120)
     base = f"http://127.0.0.1:{listen}"
-    _wait_http(f"{base}/_stcore/health", 30)
-    return Serving(base, procs, nginx, workdir)
+    serving = Serving(base, procs, nginx, workdir)
+    try:
+        for port in replica_ports:
+            _wait_http(f"http://127.0.0.1:{port}/_stcore/health", wait_s)
+        _wait_http(f"{base}/_stcore/health", 30)
+    except BaseException:
+        # A replica that did not answer in time (its warm-up outlasting the wait on a busy
+        # machine) stops this configuration; the replicas and nginx started for it stop too,
+        # not left serving after the run and its database have gone.
+        serving.stop()
+        raise
+    return serving
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def proc_stat(pid: int) -> tuple[str, float, int] | None:
+    """(command name, user + system CPU seconds, start time in clock ticks) of process ``pid``,
+    read from ``/proc/<pid>/stat`` in one read; None when it is gone. The name is the kernel's
+    (at most 15 characters: ``postgres``, ``nginx``, ``chrome``, ``headless_shell``, ``python``)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return None
+    open_at, close_at = raw.find(b"("), raw.rfind(b")")
+    if open_at < 0 or close_at < open_at:
+        return None
+    name = raw[open_at + 1:close_at].decode(errors="replace")
+    fields = raw[close_at + 2:].split()  # from the state (field 3) on: utime is 14, stime 15, starttime 22
+    try:
+        return name, (int(fields[11]) + int(fields[12])) / _TICKS, int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def proc_rss(pid: int) -> int:
+    """Resident bytes of process ``pid`` (``/proc/<pid>/statm``), 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _pids() -> list[int]:
+    return [int(e) for e in os.listdir("/proc") if e.isdigit()]
 
 
 class MemorySampler:
     """Peak resident memory of each process (and of their sum) while running, and the CPU time
-    every process on the machine used meanwhile, by kind: the app replicas, the browsers, the
-    database, the rest (the last CPU time seen of each process, so one that ended still counts)."""
+    every process on the machine used meanwhile, by kind: the app replicas, the load clients (this
+    process: the protocol client's tabs, and the sampler itself), the browsers, the database,
+    nginx, the rest (the last CPU time seen of each process, so one that ended still counts).
+
+    Read straight from ``/proc`` (one small read per process every 0.5 s): going through psutil,
+    which also read each process's command line to name it, cost the client process a few CPU
+    seconds of a burst, on the cores the replicas run on."""
 
     def __init__(self, procs: list[subprocess.Popen]):
-        import psutil
-
-        self.procs = [psutil.Process(p.pid) for p in procs]
+        self.procs = [p.pid for p in procs]
         self.peak = [0] * len(procs)
         self.peak_total = 0
-        self._app = {p.pid for p in procs}
-        self._cpu: dict[int, tuple[str, float]] = {}
-        self._cpu_start: dict[int, float] = {}
+        self._app = set(self.procs)
+        self._own = os.getpid()
+        self._cpu: dict[tuple[int, int], tuple[str, float]] = {}  # (pid, start time) -> (kind, CPU s)
+        self._names: dict[tuple[int, int], str] = {}
+        self._cpu_start: dict[tuple[int, int], float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _kind(self, proc) -> str:
-        if proc.pid in self._app:
+    def _kind(self, pid: int, name: str) -> str:
+        if pid in self._app:
             return "app"
-        name = proc.info.get("name") or ""
+        if pid == self._own:
+            return "clients"
         if "chrom" in name or name in {"node", "headless_shell"}:
             return "browser"
         if name.startswith("postgres"):
             return "database"
+        if name.startswith("nginx"):
+            return "nginx"
         return "other"
 
-    def _cpu_snapshot(self) -> None:
-        import psutil
-
-        for proc in psutil.process_iter(["name", "cpu_times"]):
-            times = proc.info.get("cpu_times")
-            if times is None:
+    def _cpu_snapshot(self, first: bool = False) -> None:
+        for pid in _pids():
+            stat = proc_stat(pid)
+            if stat is None:
                 continue
-            used = times.user + times.system
-            self._cpu_start.setdefault(proc.pid, 0.0)  # started during the run
-            self._cpu[proc.pid] = (self._kind(proc), used)
+            name, used, started = stat
+            key = (pid, started)
+            if first:  # what each process had used before
+                self._cpu_start[key] = used
+            self._cpu_start.setdefault(key, 0.0)  # started during the run
+            self._cpu[key] = (self._kind(pid, name), used)
+            self._names[key] = name
 
     def _run(self) -> None:
-        import psutil
-
-        for proc in psutil.process_iter(["name", "cpu_times"]):  # what each process had used before
-            times = proc.info.get("cpu_times")
-            if times is not None:
-                self._cpu_start[proc.pid] = times.user + times.system
+        self._cpu_snapshot(first=True)
         while not self._stop.is_set():
             total = 0
-            for i, p in enumerate(self.procs):
-                with contextlib.suppress(Exception):
-                    rss = p.memory_info().rss
-                    self.peak[i] = max(self.peak[i], rss)
-                    total += rss
+            for i, pid in enumerate(self.procs):
+                rss = proc_rss(pid)
+                self.peak[i] = max(self.peak[i], rss)
+                total += rss
             self.peak_total = max(self.peak_total, total)
             with contextlib.suppress(Exception):
                 self._cpu_snapshot()
@@ -278,14 +333,23 @@ class MemorySampler:
 
     def startup_cpu_seconds(self) -> float:
         """CPU seconds the app processes had used when the run started (their start-up)."""
-        return round(sum(self._cpu_start.get(pid, 0.0) for pid in self._app), 1)
+        return round(sum(v for (pid, _), v in self._cpu_start.items() if pid in self._app), 1)
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU seconds used during the run per kind of process."""
-        out = {"app": 0.0, "browser": 0.0, "database": 0.0, "other": 0.0}
-        for pid, (kind, used) in self._cpu.items():
-            out[kind] += max(0.0, used - self._cpu_start.get(pid, 0.0))
+        out = {"app": 0.0, "clients": 0.0, "browser": 0.0, "database": 0.0, "nginx": 0.0, "other": 0.0}
+        for key, (kind, used) in self._cpu.items():
+            out[kind] += max(0.0, used - self._cpu_start.get(key, 0.0))
         return {k: round(v, 1) for k, v in out.items()}
+
+    def others(self, most: int = 4) -> list[tuple[str, float]]:
+        """The process names that used the most of the "other" CPU seconds (what else ran)."""
+        by: dict[str, float] = {}
+        for key, (kind, used) in self._cpu.items():
+            if kind == "other":
+                name = self._names.get(key, "?")
+                by[name] = by.get(name, 0.0) + max(0.0, used - self._cpu_start.get(key, 0.0))
+        return [(n, round(v, 1)) for n, v in sorted(by.items(), key=lambda kv: -kv[1])[:most] if v >= 0.5]
 
     def __enter__(self):
         self._thread.start()
@@ -494,6 +558,7 @@ def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports
            "rows_lost": len(expected - set(written)), "rows_doubled": sum(1 for n in written.values() if n > 1),
            "peak_mb_each": [round(b / 2**20) for b in mem.peak], "peak_mb_total": round(mem.peak_total / 2**20),
            "spread": spread, "cpu_s": mem.cpu_seconds(), "app_startup_cpu_s": mem.startup_cpu_seconds(),
+           "other_cpu_s": mem.others(),
            "app_cpu_s_per_session": round(mem.cpu_seconds()["app"] / max(1, sessions), 2),
            "errors": sorted({r.error for r in results if r.error})[:5]}
     say(f"  {clients:>8}, {pace.label()}: {replicas} replicas × {sessions:>2} sessions: failed {row['failed']}, page ready p50/p95/p99 "
@@ -505,7 +570,8 @@ def run_configuration(db_url: str, replicas: int, sessions: int, accounts, ports
         f"{wall:.0f} s")
     say("    CPU seconds used meanwhile: " + ", ".join(f"{k} {v:.0f}" for k, v in row["cpu_s"].items())
         + f" (the machine had {wall * (os.cpu_count() or 1):.0f}); app per session {row['app_cpu_s_per_session']:.2f}"
-        + f"; the replicas' start-up before the sessions: {row['app_startup_cpu_s']:.0f}")
+        + f"; the replicas' start-up before the sessions: {row['app_startup_cpu_s']:.0f}"
+        + ("; other: " + ", ".join(f"{n} {v:.0f}" for n, v in row["other_cpu_s"]) if row["other_cpu_s"] else ""))
     for err in row["errors"]:
         say(f"    error: {err}")
     return row

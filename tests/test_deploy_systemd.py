@@ -175,3 +175,48 @@ def test_the_warm_up_computes_the_coverage_the_first_overview_reads(demo_engine,
         assert len(data.coverage(city)["villages"]) == 1722
         assert len(data.coverage(lead)["villages"]) > 0
     assert len(computed) == made, "the pages' first reads found the warm-up's computation"
+
+
+def test_a_replica_skips_streamlits_prompt_check_at_its_first_element(monkeypatch):
+    """Streamlit looks, at the first element a process draws, whether it runs from a Python prompt
+    (``inspect.stack()`` over every frame, each looked up among all modules loaded: 0.3-0.5 CPU s
+    after the preload, inside the first visitor's log-in form). A replica is served, never at a
+    prompt: ``ui.serve`` marks the check done before the first page run."""
+    import streamlit.env_util as env_util
+    from streamlit import delta_generator
+
+    from ui.serve import served_by_streamlit
+
+    looked: list[bool] = []
+    monkeypatch.setattr(env_util, "is_repl", lambda: looked.append(True) or False)
+    monkeypatch.setattr(delta_generator, "_use_warning_has_been_displayed", False)
+    served_by_streamlit()
+    delta_generator._maybe_print_use_warning()
+    assert looked == [], "the first element of a replica's page run inspected the stack"
+
+
+def test_a_replica_freezes_what_start_up_loaded_before_it_serves(monkeypatch):
+    """What start-up loaded (some 320,000 objects with the coverage warmed) lives as long as the
+    process; each full garbage collection walked it all (0.25-0.3 CPU s, twice in a burst of 12
+    log-ins on one replica). ``ui.serve`` collects once and freezes it after the warm-up, before
+    Streamlit starts serving."""
+    import gc
+
+    import streamlit.web.cli as cli
+
+    import ui.serve as serve
+
+    calls: list[str] = []
+    for name in ("preload", "served_by_streamlit", "warm"):
+        monkeypatch.setattr(serve, name, lambda name=name: calls.append(name))
+    real_freeze = serve.freeze_loaded
+    monkeypatch.setattr(serve, "freeze_loaded", lambda: calls.append("freeze_loaded"))
+    monkeypatch.setattr(cli, "main", lambda prog_name: calls.append("streamlit") or 0)
+    with pytest.raises(SystemExit):
+        serve.main()
+    assert calls == ["preload", "served_by_streamlit", "warm", "freeze_loaded", "streamlit"]
+    try:
+        kept = [object() for _ in range(1000)]  # noqa: F841 - alive while frozen
+        assert real_freeze() >= 1000 and gc.get_freeze_count() >= 1000
+    finally:
+        gc.unfreeze()
