@@ -35,20 +35,26 @@ def _tab(page, name: str) -> None:
     page.wait_for_timeout(500)
 
 
-def test_the_import_pages_apply_button_spans_the_screen(app_server, browser_db, browser, dialogs):
+def _a_village(url: str) -> tuple:
+    """Code and label point of the first village of 雷州市 in the test database at ``url``."""
     from greening.db import make_engine
     from greening.models import AdminArea
 
-    engine = make_engine(browser_db)
+    engine = make_engine(url)
     with engine.connect() as conn:
         village = conn.execute(select(AdminArea.code, AdminArea.label_lon, AdminArea.label_lat).where(
             AdminArea.level == "village", AdminArea.code.like("440882%")).order_by(AdminArea.code)).first()
     engine.dispose()
+    return tuple(village)
+
+
+def test_the_import_pages_apply_button_spans_the_screen(app_server, browser_db, browser, dialogs):
+    village = _a_village(browser_db)
     page = _phone(browser, app_server, dialogs)
     _logged_in(page, "admin")
     _open(page, app_server, "imports", "种植台账")
     page.locator("[data-testid=stFileUploaderDropzoneInput]").first.set_input_files(
-        files=[{"name": "kobo_export.csv", "mimeType": "text/csv", "buffer": kobo_file(tuple(village))}])
+        files=[{"name": "kobo_export.csv", "mimeType": "text/csv", "buffer": kobo_file(village)}])
     page.wait_for_selector("text=可导入 1 行", timeout=90_000)
     _wide(page, "确认导入", "imports")
     shot(page, "imports-apply-phone")
@@ -69,16 +75,9 @@ def test_the_import_pages_row_problems_are_read_on_a_phone_without_scrolling_sid
     """数据导入's 逐行问题 at 390×844: a card per problem, its heading 「行号 3 · 列 · 级别」 and the
     message wrapped whole inside the screen; the table (st.dataframe, which scrolled sideways and
     cut the message) is not shown. A wide screen shows the table and not the cards."""
-    from greening.db import make_engine
-    from greening.models import AdminArea
-
-    engine = make_engine(browser_db)
-    with engine.connect() as conn:
-        village = conn.execute(select(AdminArea.code, AdminArea.label_lon, AdminArea.label_lat).where(
-            AdminArea.level == "village", AdminArea.code.like("440882%")).order_by(AdminArea.code)).first()
-    engine.dispose()
+    village = _a_village(browser_db)
     page = _phone(browser, app_server, dialogs)
-    _upload_with_problems(page, app_server, tuple(village))
+    _upload_with_problems(page, app_server, village)
     cards = page.locator(".st-key-ledger_issues_narrow .gr-card")
     cards.first.wait_for(timeout=60_000)
     page.get_by_text("逐行问题", exact=True).evaluate("e => e.scrollIntoView({block: 'start'})")
@@ -102,7 +101,7 @@ def test_the_import_pages_row_problems_are_read_on_a_phone_without_scrolling_sid
     page.context.close()
 
     wide = new_page(browser, app_server, dialogs, {"width": 1280, "height": 900})
-    _upload_with_problems(wide, app_server, tuple(village))
+    _upload_with_problems(wide, app_server, village)
     table = wide.locator(".st-key-ledger_issues_wide [data-testid=stDataFrame]")
     table.wait_for(timeout=60_000)
     table.scroll_into_view_if_needed()

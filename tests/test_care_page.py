@@ -65,6 +65,17 @@ def _submit(at):
     _no_exception(at)
 
 
+
+def _pick_by_position(at, planting_id: int) -> None:
+    """The check's planting found by position: typed at the point of ``planting_id``, its species."""
+    with read_session(make_engine()) as s:
+        p = s.get(Planting, planting_id)
+        lon, lat, species_id = p.lon, p.lat, p.species_id
+    at.segmented_control(key="care_pick_how").set_value("position").run()
+    at.segmented_control(key="care_how").set_value("typed").run()
+    at.text_input(key="care_coords").set_value(f"{lon:.7f}, {lat:.7f}").run()
+    at.selectbox(key="care_species").set_value(species_id).run()
+
 def test_a_due_check_is_picked_from_the_list_and_saved_once(settings):  # noqa: F811
     _planted("care-page-1")
     due = _due()
@@ -96,13 +107,7 @@ def test_a_due_check_is_picked_from_the_list_and_saved_once(settings):  # noqa: 
     # found by position): the same submission id, nothing recorded twice
     del at.session_state["care_done"]
     at.run()
-    with read_session(make_engine()) as s:
-        p = s.get(Planting, first)
-        lon, lat, species_id = p.lon, p.lat, p.species_id
-    at.segmented_control(key="care_pick_how").set_value("position").run()
-    at.segmented_control(key="care_how").set_value("typed").run()
-    at.text_input(key="care_coords").set_value(f"{lon:.7f}, {lat:.7f}").run()
-    at.selectbox(key="care_species").set_value(species_id).run()
+    _pick_by_position(at, first)
     at.number_input(key="care_alive").set_value(trees)
     at.multiselect(key="care_tasks").set_value(["water", "weed"])
     _submit(at)
@@ -321,14 +326,8 @@ def test_a_survival_check_sent_again_the_same_day_as_a_new_check_is_refused(sett
     day = at.session_state["care_done"]["checked_on"]
     at.button(key="care_another").click().run()
     _no_exception(at)
-    with read_session(make_engine()) as s:
-        p = s.get(Planting, first)
-        lon, lat, species_id = p.lon, p.lat, p.species_id
     # no longer due: found by position, as a team at the planting would
-    at.segmented_control(key="care_pick_how").set_value("position").run()
-    at.segmented_control(key="care_how").set_value("typed").run()
-    at.text_input(key="care_coords").set_value(f"{lon:.7f}, {lat:.7f}").run()
-    at.selectbox(key="care_species").set_value(species_id).run()
+    _pick_by_position(at, first)
     at.number_input(key="care_alive").set_value(10)
     _submit(at)
     from ui.layout import md_escape
