@@ -23,7 +23,7 @@ import pandas as pd
 from sqlalchemy import and_, func, or_, select
 
 from greening.actor import Actor
-from greening.coverage.inputs import CoverageInputs
+from greening.coverage.inputs import COLUMNS, CoverageInputs
 from greening.coverage.rules import RULES
 from greening.geodb import read_columns, read_df, read_gdf, wkb_column
 from greening.models import (
@@ -162,13 +162,10 @@ def load_inputs(conn, actor: Actor, as_of: dt.date | None = None, *,
         green_cover=green, cover_layers=layers)
 
 
-#: the kinds of the columns of every year's plantings and checks (:func:`greening.geodb.read_columns`)
-_KINDS = {"plantings": {"id": "int", "village_code": "category", "claimed_village_code": "category",
-                        "planted_on": "date", "tree_count": "int", "area_m2": "float", "site_type": "category",
-                        "party_members": "int", "villagers": "int", "status": "category", "lon": "float",
-                        "lat": "float"},
-          "checks": {"planting_id": "int", "village_code": "category", "kind": "category", "checked_on": "date",
-                     "alive_count": "float"}}
+#: the kinds of the columns of every year's plantings and checks (:func:`greening.geodb.read_columns`),
+#: from the input frames' own (:data:`greening.coverage.inputs.COLUMNS`): their text as categoricals
+_KINDS = {frame: {col: "category" if kind in ("code", "str") else kind for col, kind in COLUMNS[frame].items()}
+          for frame in ("plantings", "checks")}
 
 
 def _elsewhere(conn, plantings, villages):
